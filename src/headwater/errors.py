@@ -1,0 +1,78 @@
+"""The one error tree of Headwater; every message says what, where and how to fix.
+
+    HeadwaterError
+    ├── DefinitionError        something the user declared is wrong
+    │   └── CycleError         the asset graph has a cycle
+    ├── SelectionError         a selection string does not parse or names nothing
+    ├── ConfigError            instance or run configuration is invalid
+    ├── StorageError           the event log cannot be used
+    │   ├── StorageUnavailableError   the database cannot be reached
+    │   └── SchemaVersionError        the database schema is too old or too new
+    ├── IOManagerError         a value cannot be stored or loaded
+    ├── StepFailed             a user function raised (wraps it with ``from``)
+    └── RunFailed              a run ended unsuccessfully (raised on request)
+
+This module imports nothing from Headwater.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class HeadwaterError(Exception):
+    """Base of every error Headwater raises on purpose."""
+
+
+class DefinitionError(HeadwaterError):
+    """Something declared in user code is invalid."""
+
+
+class CycleError(DefinitionError):
+    """The asset graph contains a cycle."""
+
+
+class SelectionError(HeadwaterError):
+    """A selection expression is malformed or names unknown assets."""
+
+
+class ConfigError(HeadwaterError):
+    """Instance configuration or run configuration is invalid."""
+
+
+class StorageError(HeadwaterError):
+    """The event log storage failed."""
+
+
+class StorageUnavailableError(StorageError):
+    """The storage URL cannot be reached."""
+
+
+class SchemaVersionError(StorageError):
+    """The database schema version does not match this Headwater."""
+
+
+class IOManagerError(HeadwaterError):
+    """An IO manager cannot store or load a value."""
+
+
+class StepFailed(HeadwaterError):
+    """A step's user code raised; the original exception is ``__cause__``."""
+
+    def __init__(self, step_key: str, message: str) -> None:
+        super().__init__(f"step '{step_key}' failed: {message}")
+        self.step_key = step_key
+
+
+class RunFailed(HeadwaterError):
+    """A run did not succeed."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, limit: int = 3) -> str:
+    """Return ``" (did you mean 'x' or 'y'?)"`` for close matches, else ``""``."""
+    matches = difflib.get_close_matches(name, list(candidates), n=limit, cutoff=0.6)
+    if not matches:
+        return ""
+    quoted = " or ".join(repr(m) for m in matches)
+    return f" (did you mean {quoted}?)"

@@ -1,0 +1,104 @@
+"""The event vocabulary: what a run records, and the run record itself.
+
+A run is a sequence of events. A step's outcome is its last batch of events:
+the materializations (or observations) it produced when it succeeds, a
+``STEP_FAILED`` or ``STEP_SKIPPED`` otherwise; ``STEP_SUCCEEDED`` is written
+only for a step that produced no asset event. Keeping success implicit keeps
+the log at two rows per materialized asset. Pure data: no I/O here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from headwater.keys import AssetKey
+
+
+class EventType(StrEnum):
+    """Kinds of events in the event log."""
+
+    RUN_STARTED = "run_started"
+    RUN_SUCCEEDED = "run_succeeded"
+    RUN_FAILED = "run_failed"
+    RUN_CANCELED = "run_canceled"
+    STEP_STARTED = "step_started"
+    STEP_SUCCEEDED = "step_succeeded"
+    STEP_FAILED = "step_failed"
+    STEP_SKIPPED = "step_skipped"
+    ASSET_MATERIALIZED = "asset_materialized"
+    ASSET_OBSERVED = "asset_observed"
+    CHECK_EVALUATED = "check_evaluated"
+
+
+RUN_END_TYPES = frozenset({EventType.RUN_SUCCEEDED, EventType.RUN_FAILED, EventType.RUN_CANCELED})
+STEP_END_TYPES = frozenset({EventType.STEP_SUCCEEDED, EventType.STEP_FAILED, EventType.STEP_SKIPPED})
+
+
+class RunStatus(StrEnum):
+    """Lifecycle of a run."""
+
+    QUEUED = "queued"
+    STARTED = "started"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended."""
+        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
+
+
+RUN_STATUS_BY_EVENT: Mapping[EventType, RunStatus] = {
+    EventType.RUN_STARTED: RunStatus.STARTED,
+    EventType.RUN_SUCCEEDED: RunStatus.SUCCEEDED,
+    EventType.RUN_FAILED: RunStatus.FAILED,
+    EventType.RUN_CANCELED: RunStatus.CANCELED,
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Event:
+    """One thing that happened in a run.
+
+    ``data`` is a JSON-serialisable payload: metadata, data and code versions,
+    an error message and traceback, a check result.
+    """
+
+    run_id: str
+    type: EventType
+    timestamp: float = field(default_factory=time.time)
+    step_key: str | None = None
+    asset_key: AssetKey | None = None
+    partition: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EventRecord:
+    """An event as stored, with its position in the log."""
+
+    id: int
+    event: Event
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunRecord:
+    """A run: what was asked for, and its status (kept in step with its events)."""
+
+    run_id: str
+    status: RunStatus = RunStatus.QUEUED
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    selection: str = "*"
+    asset_keys: tuple[AssetKey, ...] = ()
+    partition: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    parent_run_id: str | None = None
+    error: str | None = None
