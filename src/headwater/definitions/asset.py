@@ -1,0 +1,354 @@
+"""``@hw.asset``, ``@hw.multi_asset`` and ``hw.SourceAsset``: declaring assets.
+
+Builds frozen ``AssetSpec`` objects and validates what was declared; never runs
+user code and never touches storage.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
+from headwater.errors import DefinitionError
+from headwater.keys import AssetKey, CoercibleToKey, check_key_part, to_key
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEFAULT_GROUP = "default"
+DEFAULT_IO_MANAGER = "io_manager"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Op:
+    """The computation behind one or more assets: a function and its parameters.
+
+    ``outs`` maps output names to the asset keys they produce (one for ``@asset``).
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    params: tuple[Param, ...]
+    outs: tuple[tuple[str, AssetKey], ...]
+    site: str
+    multi: bool = False
+
+    @property
+    def keys(self) -> tuple[AssetKey, ...]:
+        """The asset keys produced."""
+        return tuple(key for _, key in self.outs)
+
+    def params_of(self, kind: ParamKind) -> tuple[Param, ...]:
+        """Parameters of one kind."""
+        return tuple(p for p in self.params if p.kind is kind)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssetSpec(Generic[P, R]):
+    """A declared asset. Calling it calls the user's function unchanged (for unit tests)."""
+
+    key: AssetKey
+    op: Op | None
+    group: str = DEFAULT_GROUP
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    owners: tuple[str, ...] = ()
+    kinds: frozenset[str] = frozenset()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    code_version: str | None = None
+    deps: tuple[AssetKey, ...] = ()
+    io_manager: str = DEFAULT_IO_MANAGER
+    is_source: bool = False
+    observe: Callable[..., Any] | None = None
+    site: str = ""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.op is None:
+            raise DefinitionError(f"source asset '{self.key}' has no function to call")
+        result: R = self.op.fn(*args, **kwargs)
+        return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssetOut:
+    """One output of a ``@multi_asset``: where its key and attributes differ from the defaults."""
+
+    key: CoercibleToKey | None = None
+    group: str | None = None
+    description: str | None = None
+    tags: Mapping[str, str] | None = None
+    owners: Sequence[str] | None = None
+    kinds: Iterable[str] | None = None
+    metadata: Mapping[str, Any] | None = None
+    code_version: str | None = None
+    io_manager: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiAsset(Generic[P, R]):
+    """Several assets computed by one function (``@hw.multi_asset``)."""
+
+    op: Op
+    specs: tuple[AssetSpec[P, R], ...]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        result: R = self.op.fn(*args, **kwargs)
+        return result
+
+
+def _str_mapping(value: Mapping[str, Any] | None, what: str, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DefinitionError(f"{where}: {what} must be a dict of strings, got {type(value).__name__}")
+    bad = [k for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
+    if bad:
+        raise DefinitionError(f"{where}: {what} keys and values must be strings (bad entry: {bad[0]!r})")
+    return dict(value)
+
+
+def _str_seq(value: Iterable[str] | None, what: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise DefinitionError(f"{where}: {what} must be a list of strings, e.g. {what}=['team:data']")
+    return tuple(value)
+
+
+def _group(group: str | None, where: str) -> str:
+    if group is None:
+        return DEFAULT_GROUP
+    check_key_part(group, where=f"{where} group")
+    return group
+
+
+def _prefix(key_prefix: str | Sequence[str] | None, where: str) -> tuple[str, ...]:
+    if key_prefix is None:
+        return ()
+    parts = key_prefix.strip("/").split("/") if isinstance(key_prefix, str) else list(key_prefix)
+    return tuple(check_key_part(p, where=f"{where} key_prefix") for p in parts)
+
+
+def _as_key(value: Any, what: str, where: str) -> AssetKey:
+    if isinstance(value, AssetSpec):
+        return value.key
+    try:
+        return to_key(value, where=f"{where} {what}")
+    except DefinitionError:
+        raise
+    except Exception as exc:
+        raise DefinitionError(f"{where}: {what} entry {value!r} is not an asset key") from exc
+
+
+def _deps(deps: Iterable[Any] | None, where: str) -> tuple[AssetKey, ...]:
+    if deps is None:
+        return ()
+    if isinstance(deps, (str, AssetKey)):
+        raise DefinitionError(f"{where}: deps must be a list, e.g. deps=['raw/orders']")
+    return tuple(_as_key(d, "deps", where) for d in deps)
+
+
+def _ins(ins: Mapping[str, Any] | None, where: str) -> dict[str, AssetKey]:
+    if ins is None:
+        return {}
+    if not isinstance(ins, Mapping):
+        raise DefinitionError(f"{where}: ins must map parameter names to asset keys, e.g. ins={{'o': 'raw/orders'}}")
+    return {name: _as_key(value, "ins", where) for name, value in ins.items()}
+
+
+def _description(fn: Callable[..., Any], description: str | None) -> str | None:
+    if description is not None:
+        return description
+    doc = inspect.getdoc(fn)
+    return doc.strip() if doc else None
+
+
+def _code_version(value: str | None, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise DefinitionError(f"{where}: code_version must be a string such as '1', got {value!r}")
+    return value
+
+
+def _check_callable(fn: object, decorator: str) -> Callable[..., Any]:
+    if not callable(fn):
+        raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
+    return fn
+
+
+@overload
+def asset(fn: Callable[P, R], /) -> AssetSpec[P, R]: ...
+
+
+@overload
+def asset(
+    *,
+    name: str | None = None,
+    key: CoercibleToKey | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    group: str | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    code_version: str | None = None,
+    ins: Mapping[str, Any] | None = None,
+    deps: Iterable[Any] | None = None,
+    io_manager: str | None = None,
+) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
+
+
+def asset(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    key: CoercibleToKey | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    group: str | None = None,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    code_version: str | None = None,
+    ins: Mapping[str, Any] | None = None,
+    deps: Iterable[Any] | None = None,
+    io_manager: str | None = None,
+) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
+    """Declare an asset computed by the decorated function.
+
+    The key is the function's name (or ``name=``), after ``key_prefix``; ``key=``
+    gives it whole. Parameters named like other assets are inputs; ``ins=`` maps a
+    parameter to another key and ``deps=`` adds upstream assets that are not loaded.
+    """
+
+    def build(func: Callable[P, R]) -> AssetSpec[P, R]:
+        func = _check_callable(func, "@hw.asset")
+        site = definition_site(func)
+        label = f"@asset {getattr(func, '__name__', func)!r}"
+        if key is not None:
+            if name is not None or key_prefix is not None:
+                raise DefinitionError(f"{label} ({site}): give either key= or name=/key_prefix=, not both")
+            asset_key = _as_key(key, "key", label)
+        else:
+            base = name if name is not None else func.__name__
+            asset_key = AssetKey(*_prefix(key_prefix, label), check_key_part(base, where=f"{label} name"))
+        owner = f"asset '{asset_key}'"
+        params = classify_params(func, ins=_ins(ins, owner), owner=owner)
+        op = Op(name=asset_key.to_string(), fn=func, params=params, outs=(("result", asset_key),), site=site)
+        return AssetSpec(
+            key=asset_key,
+            op=op,
+            group=_group(group, owner),
+            description=_description(func, description),
+            tags=_str_mapping(tags, "tags", owner),
+            owners=_str_seq(owners, "owners", owner),
+            kinds=frozenset(_str_seq(kinds, "kinds", owner)),
+            metadata=dict(metadata or {}),
+            code_version=_code_version(code_version, owner),
+            deps=_deps(deps, owner),
+            io_manager=io_manager or DEFAULT_IO_MANAGER,
+            site=site,
+        )
+
+    if fn is not None:
+        return build(fn)
+    return build
+
+
+def multi_asset(
+    *,
+    outs: Mapping[str, AssetOut | None],
+    name: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    group: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    code_version: str | None = None,
+    ins: Mapping[str, Any] | None = None,
+    deps: Iterable[Any] | None = None,
+    io_manager: str | None = None,
+) -> Callable[[Callable[P, R]], MultiAsset[P, R]]:
+    """Declare several assets computed by one function.
+
+    The function returns a dict keyed by output name (values may be ``hw.Output``),
+    or a tuple in the order of ``outs``. All outputs are computed together.
+    """
+
+    def build(func: Callable[P, R]) -> MultiAsset[P, R]:
+        func = _check_callable(func, "@hw.multi_asset")
+        site = definition_site(func)
+        op_name = check_key_part(name or func.__name__, where="@multi_asset name")
+        owner = f"multi-asset '{op_name}'"
+        if not isinstance(outs, Mapping) or not outs:
+            raise DefinitionError(f"{owner} ({site}): outs= must name at least one output, e.g. outs={{'a': None}}")
+        prefix = _prefix(key_prefix, owner)
+        out_keys: list[tuple[str, AssetKey]] = []
+        for out_name, out in outs.items():
+            check_key_part(out_name, where=f"{owner} outs")
+            out = out or AssetOut()
+            out_key = _as_key(out.key, "key", owner) if out.key is not None else AssetKey(*prefix, out_name)
+            out_keys.append((out_name, out_key))
+        params = classify_params(func, ins=_ins(ins, owner), owner=owner)
+        op = Op(name=op_name, fn=func, params=params, outs=tuple(out_keys), site=site, multi=True)
+        shared_deps = _deps(deps, owner)
+        specs = []
+        for out_name, out_key in out_keys:
+            out = outs[out_name] or AssetOut()
+            specs.append(
+                AssetSpec[P, R](
+                    key=out_key,
+                    op=op,
+                    group=_group(out.group or group, owner),
+                    description=out.description or _description(func, None),
+                    tags={**_str_mapping(tags, "tags", owner), **_str_mapping(out.tags, "tags", owner)},
+                    owners=_str_seq(out.owners if out.owners is not None else owners, "owners", owner),
+                    kinds=frozenset(_str_seq(out.kinds if out.kinds is not None else kinds, "kinds", owner)),
+                    metadata=dict(out.metadata or {}),
+                    code_version=_code_version(out.code_version or code_version, owner),
+                    deps=shared_deps,
+                    io_manager=out.io_manager or io_manager or DEFAULT_IO_MANAGER,
+                    site=site,
+                )
+            )
+        return MultiAsset(op=op, specs=tuple(specs))
+
+    return build
+
+
+def SourceAsset(  # noqa: N802 - reads as a constructor, like the peers' API
+    key: CoercibleToKey,
+    *,
+    observe: Callable[..., Any] | None = None,
+    description: str | None = None,
+    group: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    owners: Sequence[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    io_manager: str | None = None,
+) -> AssetSpec[..., Any]:
+    """Declare data made outside Headwater; ``observe`` may report its data version."""
+    asset_key = _as_key(key, "key", "SourceAsset")
+    owner = f"source asset '{asset_key}'"
+    if observe is not None:
+        _check_callable(observe, "SourceAsset(observe=...)")
+    return AssetSpec(
+        key=asset_key,
+        op=None,
+        group=_group(group, owner),
+        description=description,
+        tags=_str_mapping(tags, "tags", owner),
+        owners=_str_seq(owners, "owners", owner),
+        kinds=frozenset(_str_seq(kinds, "kinds", owner)),
+        metadata=dict(metadata or {}),
+        io_manager=io_manager or DEFAULT_IO_MANAGER,
+        is_source=True,
+        observe=observe,
+        site=definition_site(observe) if observe is not None else "",
+    )

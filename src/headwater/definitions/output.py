@@ -1,0 +1,33 @@
+"""What user functions return: a value with metadata (``Output``) and check results.
+
+Pure data; values are stored by IO managers elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Output(Generic[T]):
+    """An asset's value with metadata and, optionally, its data version.
+
+    Numeric metadata is kept per materialization, so it can be plotted over time.
+    """
+
+    value: T
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    data_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of an asset check."""
+
+    passed: bool
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
