@@ -50,9 +50,7 @@ class AssetKey:
         if isinstance(text, AssetKey):
             return text
         if not isinstance(text, str):
-            raise DefinitionError(
-                f"expected an asset key such as 'mart/revenue', got {type(text).__name__} {text!r}"
-            )
+            raise DefinitionError(f"expected an asset key such as 'mart/revenue', got {type(text).__name__} {text!r}")
         return cls(*text.strip("/").split("/"))
 
     @property

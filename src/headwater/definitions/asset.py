@@ -291,8 +291,8 @@ def multi_asset(
         out_keys: list[tuple[str, AssetKey]] = []
         for out_name, out in outs.items():
             check_key_part(out_name, where=f"{owner} outs")
-            out = out or AssetOut()
-            out_key = _as_key(out.key, "key", owner) if out.key is not None else AssetKey(*prefix, out_name)
+            declared = out or AssetOut()
+            out_key = _as_key(declared.key, "key", owner) if declared.key is not None else AssetKey(*prefix, out_name)
             out_keys.append((out_name, out_key))
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)
         op = Op(name=op_name, fn=func, params=params, outs=tuple(out_keys), site=site, multi=True)
@@ -321,7 +321,7 @@ def multi_asset(
     return build
 
 
-def SourceAsset(  # noqa: N802 - reads as a constructor, like the peers' API
+def SourceAsset(
     key: CoercibleToKey,
     *,
     observe: Callable[..., Any] | None = None,

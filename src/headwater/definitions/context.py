@@ -23,7 +23,7 @@ class StepLogger:
 
     __slots__ = ("_sink", "_step_key")
 
-    def __init__(self, step_key: str, sink: Callable[[str], None]) -> None:
+    def __init__(self, step_key: str, sink: Callable[[str], object]) -> None:
         self._step_key = step_key
         self._sink = sink
 

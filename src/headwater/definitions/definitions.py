@@ -13,7 +13,6 @@ from typing import Any
 from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
 from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
-from headwater.definitions.resources import Resource
 from headwater.errors import DefinitionError
 
 
@@ -42,8 +41,7 @@ def _flatten_assets(assets: Iterable[Any]) -> tuple[AssetSpec[..., Any], ...]:
         elif callable(item):
             name = getattr(item, "__name__", repr(item))
             raise DefinitionError(
-                f"Definitions(assets=...) item {index} is the plain function '{name}': "
-                "decorate it with @hw.asset"
+                f"Definitions(assets=...) item {index} is the plain function '{name}': decorate it with @hw.asset"
             )
         else:
             raise DefinitionError(

@@ -69,9 +69,7 @@ def _is_context(name: str, annotation: Any) -> bool:
     return name == "context" and annotation is None
 
 
-def classify_params(
-    fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owner: str
-) -> tuple[Param, ...]:
+def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owner: str) -> tuple[Param, ...]:
     """Classify every parameter of ``fn``; ``owner`` names the asset in errors."""
     where = f"{owner} ({definition_site(fn)})"
     try:
@@ -82,13 +80,9 @@ def classify_params(
     params: list[Param] = []
     for p in signature.parameters.values():
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            raise DefinitionError(
-                f"{where} has *args or **kwargs ('{p.name}'); name each input as a parameter instead"
-            )
+            raise DefinitionError(f"{where} has *args or **kwargs ('{p.name}'); name each input as a parameter instead")
         if p.kind is inspect.Parameter.POSITIONAL_ONLY:
-            raise DefinitionError(
-                f"{where}: parameter '{p.name}' is positional-only; Headwater passes inputs by name"
-            )
+            raise DefinitionError(f"{where}: parameter '{p.name}' is positional-only; Headwater passes inputs by name")
         annotation = hints.get(p.name)
         has_default = p.default is not inspect.Parameter.empty
         if p.name in ins:
@@ -98,13 +92,9 @@ def classify_params(
         elif _is_subclass(annotation, Resource):
             params.append(Param(name=p.name, kind=ParamKind.RESOURCE, annotation=annotation))
         elif _is_subclass(annotation, Config):
-            params.append(
-                Param(name=p.name, kind=ParamKind.CONFIG, annotation=annotation, has_default=has_default)
-            )
+            params.append(Param(name=p.name, kind=ParamKind.CONFIG, annotation=annotation, has_default=has_default))
         else:
-            params.append(
-                Param(name=p.name, kind=ParamKind.INPUT, annotation=annotation, has_default=has_default)
-            )
+            params.append(Param(name=p.name, kind=ParamKind.INPUT, annotation=annotation, has_default=has_default))
     unknown = set(ins) - set(signature.parameters)
     if unknown:
         names = ", ".join(sorted(unknown))

@@ -167,6 +167,15 @@ class AssetGraph:
             out.setdefault(self.nodes[key].spec.group, []).append(key)
         return {g: tuple(ks) for g, ks in sorted(out.items())}
 
+    @cached_property
+    def ops(self) -> dict[str, Op]:
+        """Op name -> op, for every asset computed in code."""
+        out: dict[str, Op] = {}
+        for node in self.nodes.values():
+            if node.spec.op is not None:
+                out.setdefault(node.spec.op.name, node.spec.op)
+        return out
+
     def op_of(self, key: AssetKey) -> Op | None:
         """The op computing ``key`` (None for source assets)."""
         return self.nodes[key].spec.op
@@ -238,9 +247,7 @@ def _build(defs: Definitions) -> AssetGraph:
         owner = f"check '{chk.id}'"
         resolver.known(chk.asset_key, what="checks", owner=owner, site=chk.site)
         if chk.id in check_bindings:
-            raise DefinitionError(
-                f"check '{chk.id}' is defined twice (second at {chk.site}); give one another name="
-            )
+            raise DefinitionError(f"check '{chk.id}' is defined twice (second at {chk.site}); give one another name=")
         check_bindings[chk.id] = resolver.bind(chk.params, prefix=chk.asset_key.prefix, owner=owner, site=chk.site)
         checks.setdefault(chk.asset_key, []).append(chk)
     order = _toposort(parents)
@@ -252,9 +259,7 @@ def _build(defs: Definitions) -> AssetGraph:
         key: AssetNode(key=key, spec=specs[key], parents=frozenset(parents[key]), children=frozenset(children[key]))
         for key in order
     }
-    return AssetGraph(
-        nodes, bindings, {k: tuple(v) for k, v in checks.items()}, check_bindings, order
-    )
+    return AssetGraph(nodes, bindings, {k: tuple(v) for k, v in checks.items()}, check_bindings, order)
 
 
 def _toposort(parents: Mapping[AssetKey, Collection[AssetKey]]) -> tuple[AssetKey, ...]:
@@ -268,4 +273,3 @@ def _toposort(parents: Mapping[AssetKey, Collection[AssetKey]]) -> tuple[AssetKe
             f"the asset graph has a cycle: {path}; an asset cannot depend on itself, directly or "
             "through its downstream: remove one of these dependencies"
         ) from None
-

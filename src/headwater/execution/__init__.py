@@ -1,0 +1,1 @@
+"""Execution: plan -> steps -> events, through one scheduling loop over a pool."""

@@ -1,0 +1,270 @@
+"""Run one step: load inputs, call the user's function, store outputs, run checks.
+
+Returns the step's events and captured log instead of writing them: the
+scheduling loop's caller appends them to storage. Runs in whichever process
+the executor chose.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+
+from headwater.definitions import CheckResult, Context, Op, Output, Param, ParamKind, StepLogger
+from headwater.definitions.check import CheckSpec
+from headwater.errors import ConfigError, HeadwaterError, StepFailed
+from headwater.events import Event, EventType
+from headwater.execution.capture import capture
+from headwater.graph import AssetGraph, Binding
+from headwater.io import IOManager
+from headwater.keys import AssetKey
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunSpec:
+    """What every step of a run needs to know; small and picklable."""
+
+    run_id: str
+    partition: str | None = None
+    config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepEnv:
+    """The process-local things steps use: the graph, resources and IO managers."""
+
+    graph: AssetGraph
+    resources: Mapping[str, Any]
+    io_managers: Mapping[str, IOManager]
+
+    def io_for(self, key: AssetKey) -> IOManager:
+        """The IO manager that stores ``key``."""
+        name = self.graph.nodes[key].spec.io_manager
+        manager = self.io_managers.get(name)
+        if manager is None:
+            raise ConfigError(
+                f"asset '{key}' uses io_manager '{name}', which is not in Definitions(io_managers=...); "
+                f"known: {', '.join(sorted(self.io_managers))}"
+            )
+        return manager
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StepOutcome:
+    """The events and log text of a finished step."""
+
+    step_key: str
+    events: list[Event]
+    logs: str
+    failed: bool = False
+    blocked: bool = False
+
+
+def json_safe(value: Any) -> Any:
+    """Metadata made JSON-safe: numbers, strings, bools, None, lists and dicts; others as text."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    item = getattr(value, "item", None)  # numpy scalars
+    if callable(item):
+        try:
+            return json_safe(item())
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
+def validate_config(op: Op, config: Mapping[str, Mapping[str, Any]]) -> Any:
+    """The op's ``hw.Config`` value from run config (None if it takes none)."""
+    params = op.params_of(ParamKind.CONFIG)
+    if not params:
+        return None
+    model = params[0].annotation
+    raw = config.get(op.name)
+    if raw is None:
+        raw = {}
+    try:
+        return model.model_validate(raw)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"run config for '{op.name}' is invalid ({model.__name__}): {problems}; "
+            f"give it under '{op.name}:' in --config (YAML) or config={{'{op.name}': {{...}}}}"
+        ) from None
+
+
+def _arguments(
+    params: Sequence[Param],
+    binding: Binding,
+    env: StepEnv,
+    spec: RunSpec,
+    context: Context,
+    config: Any,
+    values: Mapping[AssetKey, Any],
+) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for param in params:
+        if param.name in binding.inputs:
+            key = binding.inputs[param.name]
+            args[param.name] = values[key] if key in values else env.io_for(key).load(key, spec.partition)
+        elif param.name in binding.resources:
+            args[param.name] = env.resources[binding.resources[param.name]]
+        elif param.kind is ParamKind.CONTEXT:
+            args[param.name] = context
+        elif param.kind is ParamKind.CONFIG:
+            args[param.name] = config
+    return args
+
+
+def _split_outputs(op: Op, result: Any) -> dict[AssetKey, Any]:
+    if not op.multi:
+        return {op.outs[0][1]: result}
+    names = [name for name, _ in op.outs]
+    if isinstance(result, Mapping):
+        missing = [n for n in names if n not in result]
+        if missing:
+            raise HeadwaterError(
+                f"multi-asset '{op.name}' returned no value for output(s) {', '.join(missing)}; "
+                f"return a dict with keys {', '.join(names)}"
+            )
+        return {key: result[name] for name, key in op.outs}
+    if isinstance(result, tuple) and len(result) == len(names):
+        return {key: value for (_, key), value in zip(op.outs, result, strict=True)}
+    raise HeadwaterError(
+        f"multi-asset '{op.name}' must return a dict keyed by output name ({', '.join(names)}) "
+        f"or a tuple of {len(names)} values; it returned {type(result).__name__}"
+    )
+
+
+def _failure(step_key: str, keys: Sequence[AssetKey], spec: RunSpec, exc: BaseException) -> Event:
+    error = exc if isinstance(exc, HeadwaterError) else StepFailed(step_key, f"{type(exc).__name__}: {exc}")
+    return Event(
+        run_id=spec.run_id,
+        type=EventType.STEP_FAILED,
+        step_key=step_key,
+        partition=spec.partition,
+        data={
+            "error": str(error),
+            "traceback": "".join(traceback.format_exception(exc)),
+            "asset_keys": [k.to_string() for k in keys],
+        },
+    )
+
+
+def _run_check(chk: CheckSpec, env: StepEnv, spec: RunSpec, log: StepLogger, values: Mapping[AssetKey, Any]) -> Event:
+    context = Context(
+        run_id=spec.run_id,
+        asset_keys=(chk.asset_key,),
+        partition_key=spec.partition,
+        resources=env.resources,
+        log=log,
+    )
+    data: dict[str, Any] = {"check": chk.name, "severity": chk.severity, "blocking": chk.blocking}
+    try:
+        args = _arguments(chk.params, env.graph.check_bindings[chk.id], env, spec, context, None, values)
+        result = chk.fn(**args)
+        if not isinstance(result, CheckResult):
+            raise HeadwaterError(
+                f"check '{chk.id}' returned {type(result).__name__}; return hw.CheckResult(passed=...)"
+            )
+        data["passed"] = bool(result.passed)
+        if result.metadata:
+            data["metadata"] = json_safe(result.metadata)
+        if result.description:
+            data["description"] = result.description
+    except Exception as exc:
+        log.error("check %s raised %s: %s", chk.id, type(exc).__name__, exc)
+        data["passed"] = False
+        data["error"] = f"{type(exc).__name__}: {exc}"
+    return Event(
+        run_id=spec.run_id,
+        type=EventType.CHECK_EVALUATED,
+        step_key=None,
+        asset_key=chk.asset_key,
+        partition=spec.partition,
+        data=data,
+    )
+
+
+def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
+    """Run the op ``op_name`` for the run ``spec``, then its checks; never raises for user errors."""
+    op = env.graph.ops[op_name]
+    keys = op.keys
+    checks = [chk for key in keys for chk in env.graph.checks.get(key, ())]
+    buffer = io.StringIO()
+    log = StepLogger(op_name, buffer.write)
+    events: list[Event] = []
+    with capture(buffer):
+        try:
+            config = validate_config(op, spec.config)
+            context = Context(
+                run_id=spec.run_id,
+                asset_keys=keys,
+                partition_key=spec.partition,
+                resources=env.resources,
+                log=log,
+                config=config,
+            )
+            args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {})
+            outputs = _split_outputs(op, op.fn(**args))
+            values: dict[AssetKey, Any] = {}
+            for key, result in outputs.items():
+                value, data = _unwrap(result)
+                env.io_for(key).save(key, spec.partition, value)
+                values[key] = value
+                extra = context.metadata_for(key)
+                if extra:
+                    data["metadata"] = {**data.get("metadata", {}), **json_safe(extra)}
+                code_version = env.graph.nodes[key].spec.code_version
+                if code_version is not None:
+                    data["code_version"] = code_version
+                events.append(
+                    Event(
+                        run_id=spec.run_id,
+                        type=EventType.ASSET_MATERIALIZED,
+                        timestamp=time.time(),
+                        step_key=op_name,
+                        asset_key=key,
+                        partition=spec.partition,
+                        data=data,
+                    )
+                )
+        except Exception as exc:
+            log.error("%s", "".join(traceback.format_exception_only(exc)).strip())
+            return StepOutcome(
+                step_key=op_name,
+                events=[_failure(op_name, keys, spec, exc)],
+                logs=buffer.getvalue(),
+                failed=True,
+            )
+        blocked = False
+        for chk in checks:
+            event = _run_check(chk, env, spec, log, values)
+            events.append(event)
+            blocked = blocked or (chk.blocking and not event.data["passed"])
+    return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
+
+
+def _unwrap(result: Any) -> tuple[Any, dict[str, Any]]:
+    if isinstance(result, Output):
+        data: dict[str, Any] = {}
+        if result.metadata:
+            data["metadata"] = json_safe(result.metadata)
+        if result.data_version is not None:
+            data["data_version"] = str(result.data_version)
+        return result.value, data
+    return result, {}

@@ -1,0 +1,104 @@
+"""Planning: turn a set of selected asset keys into steps with dependencies.
+
+Pure: reads the graph, never storage. One step per op; a step waits for the
+steps that produce its upstream assets, and loads other inputs from earlier runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from headwater.definitions import CheckSpec, Op
+from headwater.graph.asset_graph import AssetGraph, Binding
+from headwater.keys import AssetKey
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Step:
+    """One unit of work: run an op, store its outputs, evaluate its checks."""
+
+    key: str
+    op: Op
+    binding: Binding
+    asset_keys: tuple[AssetKey, ...]
+    upstream_steps: frozenset[str]
+    external_inputs: frozenset[AssetKey]
+    checks: tuple[CheckSpec, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    """Steps in a topological order, and what the run will materialize."""
+
+    steps: Mapping[str, Step]
+    asset_keys: tuple[AssetKey, ...]
+    skipped_sources: tuple[AssetKey, ...]
+
+    @property
+    def external_inputs(self) -> frozenset[AssetKey]:
+        """Upstream keys read from earlier materializations."""
+        out: set[AssetKey] = set()
+        for step in self.steps.values():
+            out.update(step.external_inputs)
+        return frozenset(out)
+
+    def downstream_of(self, step_key: str) -> set[str]:
+        """Every step that (transitively) waits for ``step_key``."""
+        children: dict[str, list[str]] = {}
+        for step in self.steps.values():
+            for up in step.upstream_steps:
+                children.setdefault(up, []).append(step.key)
+        seen: set[str] = set()
+        stack = [step_key]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
+
+
+def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
+    """Plan the materialization of ``keys`` (a whole op runs when any of its assets is selected)."""
+    selected = set(keys)
+    ordered = graph.sort(selected)
+    step_of: dict[AssetKey, str] = {}
+    ops: dict[str, Op] = {}
+    sources: list[AssetKey] = []
+    for key in ordered:
+        op = graph.nodes[key].spec.op
+        if op is None:
+            sources.append(key)
+            continue
+        ops.setdefault(op.name, op)
+    for name, op in ops.items():
+        for out_key in op.keys:
+            step_of[out_key] = name
+    steps: dict[str, Step] = {}
+    for name, op in ops.items():
+        upstream: set[str] = set()
+        external: set[AssetKey] = set()
+        binding = graph.bindings[name]
+        loaded = set(binding.inputs.values())
+        for out_key in op.keys:
+            for parent in graph.nodes[out_key].parents:
+                producer = step_of.get(parent)
+                if producer is not None and producer != name:
+                    upstream.add(producer)
+                elif producer is None and parent in loaded:
+                    external.add(parent)
+        checks: list[CheckSpec] = []
+        for out_key in op.keys:
+            checks.extend(graph.checks.get(out_key, ()))
+        steps[name] = Step(
+            key=name,
+            op=op,
+            binding=binding,
+            asset_keys=op.keys,
+            upstream_steps=frozenset(upstream),
+            external_inputs=frozenset(external),
+            checks=tuple(checks),
+        )
+    produced = tuple(k for k in graph.sort(set(step_of)))
+    return Plan(steps=steps, asset_keys=produced, skipped_sources=tuple(sources))

@@ -1,0 +1,185 @@
+"""``hw.Instance``: the composition root joining configuration, storage, IO and executors.
+
+It plans and runs materializations for user definitions and answers questions
+about runs and assets by querying storage.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from headwater.definitions import Definitions, MultiprocessExecutor
+from headwater.errors import ConfigError, SelectionError
+from headwater.events import EventType, RunRecord
+from headwater.execution.env import build_env, teardown_resources
+from headwater.execution.pools import InProcessPool, MultiprocessPool, StepPool, multiprocess_pool
+from headwater.execution.step import RunSpec, validate_config
+from headwater.graph import AssetGraph
+from headwater.graph.plan import Plan, plan
+from headwater.graph.selection import select
+from headwater.instance.config import InstanceConfig, load_config
+from headwater.instance.result import RunResult
+from headwater.instance.run import OnBatch, execute_run
+from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+
+class Instance:
+    """Storage for runs and events, plus where asset values live.
+
+    Build one with ``Instance.get()`` (project configuration), ``Instance.from_config``
+    or ``Instance.ephemeral()`` (in memory, for tests).
+    """
+
+    def __init__(self, storage: Storage, io_manager: IOManager, *, config: InstanceConfig | None = None) -> None:
+        self.storage = storage
+        self.io_manager = io_manager
+        self.config = config
+        self._pools: dict[tuple[Any, ...], MultiprocessPool] = {}
+
+    @classmethod
+    def ephemeral(cls) -> Instance:
+        """An instance in memory: nothing is written to disk."""
+        return cls(Storage.in_memory(), InMemoryIOManager())
+
+    @classmethod
+    def from_config(cls, config: InstanceConfig, *, migrate: bool = False) -> Instance:
+        """An instance for ``config`` (creating the SQLite folder when needed)."""
+        url = config.storage_url
+        if url.startswith("sqlite:///"):
+            Path(config.home).mkdir(parents=True, exist_ok=True)
+        return cls(Storage.open(url, migrate=migrate), FilesystemIOManager(config.io_dir), config=config)
+
+    @classmethod
+    def get(cls, project_dir: str | os.PathLike[str] | None = None, *, migrate: bool = False) -> Instance:
+        """The instance configured for a project folder (default: the current directory)."""
+        return cls.from_config(load_config(project_dir), migrate=migrate)
+
+    def close(self) -> None:
+        """Stop worker pools and release the database."""
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+        self.storage.close()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # planning -----------------------------------------------------------------------------------
+
+    def plan(self, defs: Definitions, select_text: str | None = None) -> Plan:
+        """The plan for a selection of ``defs``."""
+        graph = AssetGraph.from_definitions(defs)
+        return plan(graph, select(graph, select_text))
+
+    def _check_inputs(self, defs: Definitions, the_plan: Plan, partition: str | None) -> None:
+        graph = AssetGraph.from_definitions(defs)
+        for key in sorted(the_plan.external_inputs):
+            if graph.nodes[key].spec.is_source:
+                continue
+            manager = defs.io_managers.get(graph.nodes[key].spec.io_manager, self.io_manager)
+            if isinstance(manager, IOManager) and not manager.exists(key, partition):
+                needing = sorted(s.key for s in the_plan.steps.values() if key in s.external_inputs)
+                raise SelectionError(
+                    f"asset '{key}' is needed by {', '.join(needing)} but is outside the selection and has "
+                    f"no stored value: add it to the selection (e.g. --select '+{needing[0]}') or "
+                    f"materialize '{key}' first"
+                )
+
+    def _pool(self, defs: Definitions, executor: Any) -> tuple[StepPool, bool]:
+        spec = executor if executor is not None else defs.executor
+        if isinstance(spec, MultiprocessExecutor):
+            location = defs.location
+            key = (location, spec.max_workers)
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = multiprocess_pool(defs, spec, self.io_manager)
+                self._pools[key] = pool
+            return pool, False
+        return InProcessPool(build_env(defs, self.io_manager)), True
+
+    # running ------------------------------------------------------------------------------------
+
+    def materialize(
+        self,
+        defs: Definitions,
+        select: str | None = None,
+        *,
+        partition: str | None = None,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        tags: Mapping[str, str] | None = None,
+        executor: Any = None,
+        on_batch: OnBatch | None = None,
+    ) -> RunResult:
+        """Materialize the selected assets of ``defs`` in a new run and wait for it."""
+        the_plan = self.plan(defs, select)
+        run_config = _normalise_config(config)
+        graph = AssetGraph.from_definitions(defs)
+        unknown = sorted(set(run_config) - set(graph.ops))
+        if unknown:
+            raise ConfigError(
+                f"run config names {', '.join(unknown)}, which is not an asset computed in these "
+                f"definitions; config keys are asset keys such as {next(iter(graph.ops), 'orders')!r}"
+            )
+        for step in the_plan.steps.values():
+            validate_config(step.op, run_config)
+        self._check_inputs(defs, the_plan, partition)
+        run = RunRecord(
+            run_id=uuid.uuid4().hex,
+            selection=select or "*",
+            asset_keys=the_plan.asset_keys,
+            partition=partition,
+            tags=dict(tags or {}),
+            config=run_config,
+        )
+        pool, owned = self._pool(defs, executor)
+        self.storage.add_run(run)
+        spec = RunSpec(run_id=run.run_id, partition=partition, config=run_config)
+        try:
+            events = execute_run(self.storage, run, the_plan, pool, spec, on_batch=on_batch)
+        finally:
+            if owned and isinstance(pool, InProcessPool):
+                teardown_resources(pool.env.resources)
+        final = self.storage.get_run(run.run_id) or run
+        io_by_key = {key: _io_for(defs, graph, key, self.io_manager) for key in the_plan.asset_keys}
+        return RunResult(run=final, events=tuple(events), io_managers=io_by_key)
+
+    # queries ------------------------------------------------------------------------------------
+
+    def latest_materializations(self, keys: Iterable[AssetKey] | None = None) -> dict[AssetKey, Any]:
+        """Latest materialization event record per asset key."""
+        return self.storage.latest("materialization", list(keys) if keys is not None else None)
+
+    def run_events(self, run_id: str) -> list[Any]:
+        """All events of a run."""
+        return self.storage.get_events(run_id)
+
+    def failed_step_errors(self, run_id: str) -> list[str]:
+        """Error messages of a run's failed steps."""
+        return [str(r.event.data.get("error")) for r in self.storage.get_events(run_id, types=[EventType.STEP_FAILED])]
+
+
+def _io_for(defs: Definitions, graph: AssetGraph, key: AssetKey, default: IOManager) -> IOManager:
+    manager = defs.io_managers.get(graph.nodes[key].spec.io_manager)
+    return manager if isinstance(manager, IOManager) else default
+
+
+def _normalise_config(config: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    if not config:
+        return {}
+    if not isinstance(config, Mapping):
+        raise ConfigError("run config must be a mapping of asset key -> settings")
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in config.items():
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"run config for '{key}' must be a mapping of field -> value, got {type(value).__name__}")
+        out[AssetKey.parse(key).to_string()] = dict(value)
+    return out

@@ -1,0 +1,92 @@
+"""Drive one run: write its start, feed the scheduling loop's batches to
+storage, and always write how it ended, even when the process is interrupted.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+
+from headwater.events import Event, EventType, RunRecord
+from headwater.execution import capture
+from headwater.execution.loop import Batch, PlanExecution
+from headwater.execution.pools import StepPool
+from headwater.execution.step import RunSpec
+from headwater.graph.plan import Plan
+from headwater.storage import Storage
+
+OnBatch = Callable[[Batch], None]
+
+
+def execute_run(
+    storage: Storage,
+    run: RunRecord,
+    plan: Plan,
+    pool: StepPool,
+    spec: RunSpec,
+    *,
+    on_batch: OnBatch | None = None,
+    is_canceled: Callable[[], bool] = lambda: False,
+) -> list[Event]:
+    """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error."""
+    events: list[Event] = []
+
+    def write(batch_events: list[Event]) -> None:
+        storage.store_events(batch_events)
+        events.extend(batch_events)
+
+    write([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(plan.steps)})])
+    execution = PlanExecution(
+        plan=plan,
+        spec=spec,
+        submit=lambda key: pool.submit(key, spec),
+        max_concurrent=pool.max_workers,
+        is_canceled=is_canceled,
+    )
+    started: set[str] = set()
+    try:
+        with capture.routed():
+            for batch in execution:
+                write(batch.events)
+                for step_key, text in batch.logs:
+                    storage.store_logs(run.run_id, step_key, text)
+                for event in batch.events:
+                    if event.type is EventType.STEP_STARTED and event.step_key:
+                        started.add(event.step_key)
+                    elif event.step_key:
+                        started.discard(event.step_key)
+                if on_batch is not None:
+                    on_batch(batch)
+    except BaseException as exc:
+        reason = f"the run was interrupted: {type(exc).__name__}: {exc}".rstrip(": ")
+        tail = [
+            Event(
+                run_id=run.run_id,
+                type=EventType.STEP_FAILED,
+                step_key=key,
+                data={"error": reason, "asset_keys": [k.to_string() for k in plan.steps[key].asset_keys]},
+            )
+            for key in sorted(started)
+        ]
+        tail.append(
+            Event(
+                run_id=run.run_id,
+                type=EventType.RUN_FAILED,
+                data={"error": reason, "traceback": "".join(traceback.format_exception(exc))},
+            )
+        )
+        write(tail)
+        raise
+    if execution.canceled:
+        end = EventType.RUN_CANCELED
+        data = {"error": "canceled"}
+    elif execution.failed or execution.skipped:
+        end = EventType.RUN_FAILED
+        failed = ", ".join(execution.failed) or "(none)"
+        data = {"error": f"{len(execution.failed)} step(s) failed ({failed}), {len(execution.skipped)} skipped"}
+    else:
+        end = EventType.RUN_SUCCEEDED
+        data = {}
+    write([Event(run_id=run.run_id, type=end, timestamp=time.time(), data=data)])
+    return events

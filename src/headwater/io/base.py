@@ -1,0 +1,35 @@
+"""The IO manager interface: where asset values live, apart from their metadata.
+
+An IO manager saves and loads one value per (asset key, partition). It never
+writes events; execution records what it returns as metadata.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+from headwater.keys import AssetKey
+
+
+class IOManager(ABC):
+    """Stores and loads asset values."""
+
+    #: Whether values saved in one process can be loaded in another.
+    shared_between_processes: bool = True
+
+    @abstractmethod
+    def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
+        """Store ``value``; return small metadata about it (e.g. bytes written).
+
+        Must not leave a half-written value behind when it fails.
+        """
+
+    @abstractmethod
+    def load(self, key: AssetKey, partition: str | None) -> Any:
+        """Return the stored value; raise IOManagerError when there is none."""
+
+    @abstractmethod
+    def exists(self, key: AssetKey, partition: str | None) -> bool:
+        """Whether a value is stored."""
