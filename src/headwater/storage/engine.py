@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from headwater.errors import StorageError, StorageUnavailableError
@@ -76,9 +76,7 @@ def is_memory(url: URL) -> bool:
 def _sqlite_engine(url: URL) -> Engine:
     if is_memory(url):
         # One connection shared by every thread: the only way threads see the same in-memory database.
-        engine = create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
         path = Path(url.database or "").expanduser().absolute()
         try:
@@ -91,7 +89,7 @@ def _sqlite_engine(url: URL) -> Engine:
             ) from exc
         engine = create_engine(
             url.set(database=str(path)),
-            # The pool hands a connection to one thread at a time, so sqlite3's thread check only gets in the way.
+            # The pool lends a connection to one thread at a time, so sqlite3's thread check is not needed.
             connect_args={"check_same_thread": False, "timeout": 30},
         )
 
@@ -110,9 +108,13 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_begin(conn: Any) -> None:
         # Writers take the lock up front (waiting on busy_timeout) rather than failing on upgrade
         # from a read lock mid-transaction; readers never block writers under WAL.
-        if conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        statement = "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+        dbapi = conn.dialect.loaded_dbapi
+        try:
+            # Straight to the driver: this runs once per transaction, and SQLAlchemy's statement
+            # machinery would cost more than the BEGIN itself.
+            conn.connection.driver_connection.execute(statement)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc
 
     return engine

@@ -1,0 +1,176 @@
+"""The write path of ``Storage.store_events``: append a batch of events and update the index tables.
+
+Owns the statements that keep ``runs`` and ``asset_latest`` in step with ``events`` inside the
+caller's transaction; it opens no transactions and reads nothing back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, TypeVar, cast
+
+from sqlalchemy import Connection, Dialect, Insert, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+from headwater.errors import StorageError
+from headwater.events import RUN_END_TYPES, RUN_STATUS_BY_EVENT, Event, EventType
+from headwater.keys import AssetKey
+from headwater.storage.rows import EventRow, describe, dump_json, event_to_row
+from headwater.storage.schema import asset_latest, events, runs
+
+KIND_BY_EVENT: Final = {
+    EventType.ASSET_MATERIALIZED: "materialization",
+    EventType.ASSET_OBSERVED: "observation",
+}
+KINDS: Final = ("materialization", "observation", "failure")
+"""The kinds of ``asset_latest`` rows; ``failure`` comes from STEP_FAILED ``data["asset_keys"]``."""
+
+_EVENT_COLUMNS: Final = ("run_id", "type", "timestamp", "step_key", "asset_key", "partition", "data")
+_LATEST_COLUMNS: Final = ("asset_key", "partition", "kind", "event_id", "run_id", "timestamp")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
+
+_INSERT_EVENTS: Final = insert(events).returning(events.c.id, sort_by_parameter_order=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Events checked and converted to rows before any transaction starts."""
+
+    events: Sequence[Event]
+    rows: list[EventRow]
+    latest_keys: list[list[tuple[str, str]]]  # per event: (asset key, kind) pairs it updates
+
+
+class EventWriter:
+    """Writes batches of events for one dialect.
+
+    On SQLite it runs SQL compiled once from the same tables straight on the driver's cursor: the
+    calls are in-process and cheap, while SQLAlchemy's per-statement work would be most of the
+    cost of a small batch. On PostgreSQL it sends all
+    events in one multi-row INSERT ... RETURNING to save network round trips.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._sqlite = dialect.name == "sqlite"
+        self._upsert = _build_upsert(dialect.name)
+        self._insert_sql = self._upsert_sql = ""
+        if self._sqlite:
+            self._insert_sql = _compile(insert(events), dialect, _EVENT_COLUMNS)
+            self._upsert_sql = _compile(self._upsert, dialect, _LATEST_COLUMNS)
+
+    def prepare(self, batch: Sequence[Event]) -> Batch:
+        """Convert and check every event; raises StorageError naming the first bad one."""
+        count = len(batch)
+        return Batch(
+            events=batch,
+            rows=[event_to_row(e, i, count) for i, e in enumerate(batch, start=1)],
+            latest_keys=[_latest_keys(e, i, count) for i, e in enumerate(batch, start=1)],
+        )
+
+    def write(self, conn: Connection, batch: Batch) -> list[int]:
+        """Insert the batch and update the index tables; return the new ids in order."""
+        if self._sqlite:
+            ids = self._driver_call(conn, self._sqlite_insert, batch.rows)
+        else:
+            params = batch.rows[0] if len(batch.rows) == 1 else batch.rows
+            ids = [int(i) for i in conn.execute(_INSERT_EVENTS, params).scalars()]
+        latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        for event, event_id, keys in zip(batch.events, ids, batch.latest_keys, strict=True):
+            partition = event.partition or ""
+            for key, kind in keys:
+                # Later events in the batch replace earlier ones for the same row.
+                latest[(key, partition, kind)] = (
+                    key,
+                    partition,
+                    kind,
+                    event_id,
+                    event.run_id,
+                    event.timestamp,
+                )
+            if event.type in RUN_STATUS_BY_EVENT:
+                conn.execute(_run_update(event))
+        if latest:
+            if self._sqlite:
+                self._driver_call(conn, self._sqlite_upsert, list(latest.values()))
+            else:
+                conn.execute(self._upsert, [dict(zip(_LATEST_COLUMNS, v, strict=True)) for v in latest.values()])
+        return ids
+
+    def _sqlite_insert(self, cursor: Any, rows: list[EventRow]) -> list[int]:
+        ids = []
+        for row in rows:
+            cursor.execute(self._insert_sql, tuple(row[c] for c in _EVENT_COLUMNS))
+            ids.append(cursor.lastrowid)
+        return ids
+
+    def _sqlite_upsert(self, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+        cursor.executemany(self._upsert_sql, rows)
+
+    @staticmethod
+    def _driver_call(conn: Connection, fn: Callable[[Any, _R], _T], rows: _R) -> _T:
+        """Run ``fn(cursor, rows)`` on the driver's cursor, raising driver errors as SQLAlchemy's."""
+        dbapi = conn.dialect.loaded_dbapi
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return fn(cursor, rows)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(None, None, exc, dbapi.Error, dialect=conn.dialect) from exc
+        finally:
+            cursor.close()
+
+
+def _compile(stmt: ClauseElement, dialect: Dialect, columns: Sequence[str]) -> str:
+    compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(columns)))
+    if tuple(compiled.positiontup or ()) != tuple(columns):
+        raise RuntimeError(f"unexpected parameter order {compiled.positiontup} in {compiled}")
+    return str(compiled)
+
+
+def _build_upsert(dialect_name: str) -> Insert:
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(asset_latest)
+    return stmt.on_conflict_do_update(
+        index_elements=[asset_latest.c.asset_key, asset_latest.c.partition, asset_latest.c.kind],
+        set_={
+            "event_id": stmt.excluded.event_id,
+            "run_id": stmt.excluded.run_id,
+            "timestamp": stmt.excluded.timestamp,
+        },
+        # Concurrent PostgreSQL writers can commit out of id order; an older event never wins.
+        where=asset_latest.c.event_id < stmt.excluded.event_id,
+    )
+
+
+def _latest_keys(event: Event, position: int, count: int) -> list[tuple[str, str]]:
+    kind = KIND_BY_EVENT.get(event.type)
+    if kind is not None and event.asset_key is not None:
+        return [(event.asset_key.to_string(), kind)]
+    if event.type is EventType.STEP_FAILED:
+        names = event.data.get("asset_keys", [])
+        try:
+            if isinstance(names, str):
+                raise TypeError("a single string, not a list")
+            return [(AssetKey.parse(name).to_string(), "failure") for name in names]
+        except Exception as exc:
+            raise StorageError(
+                f"cannot store event {position} of {count} ({describe(event)}): data['asset_keys'] "
+                f"must be a list of asset key strings such as ['mart/revenue'], got {names!r}. "
+                "Nothing from this batch was stored."
+            ) from exc
+    return []
+
+
+def _run_update(event: Event) -> Any:
+    values: dict[str, Any] = {"status": RUN_STATUS_BY_EVENT[event.type].value}
+    if event.type in RUN_END_TYPES:
+        error = event.data.get("error")
+        values["finished_at"] = event.timestamp
+        values["error"] = error if error is None or isinstance(error, str) else dump_json(error)
+    else:
+        values["started_at"] = event.timestamp
+    return update(runs).where(runs.c.run_id == event.run_id).values(values)
