@@ -138,9 +138,7 @@ def _tokenize(text: str) -> list[_Token]:
         pos = match.end()
 
 
-_TERM_HINT: Final = (
-    "expected an asset key, a glob such as 'mart/*', a selector such as 'group:finance', 'not' or '('"
-)
+_TERM_HINT: Final = "expected an asset key, a glob such as 'mart/*', a selector such as 'group:finance', 'not' or '('"
 _EXAMPLES: Final = {
     "group": "group:finance",
     "tag": "tag:tier=gold or tag:tier",
@@ -149,9 +147,7 @@ _EXAMPLES: Final = {
     "status": "status:stale",
     "changed": "changed:code",
 }
-_KEY_HINT: Final = (
-    "key parts use letters, digits, '_', '-' and '.', separated by '/'; '*', '?' or '[...]' make a glob"
-)
+_KEY_HINT: Final = "key parts use letters, digits, '_', '-' and '.', separated by '/'; '*', '?' or '[...]' make a glob"
 
 
 class _Parser:
@@ -227,9 +223,7 @@ class _Parser:
             self.i += 2
         elif tok.kind == "+":
             if not self._prefix_plus(self.i, tok.start):
-                raise self.fail(
-                    tok.start, "'+' must touch the asset it extends", "write '+orders' or 'orders+'"
-                )
+                raise self.fail(tok.start, "'+' must touch the asset it extends", "write '+orders' or 'orders+'")
             up = True
             self.i += 1
         node = self.primary()
