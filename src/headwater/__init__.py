@@ -38,7 +38,7 @@ from headwater.errors import (
 )
 from headwater.events import Event, EventRecord, EventType, RunRecord, RunStatus
 from headwater.graph import AssetGraph
-from headwater.instance import Instance, RunResult, materialize
+from headwater.instance import Instance, InstanceConfig, RunResult, materialize
 from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
 from headwater.keys import AssetKey
 from headwater.loader import find_location, load_definitions
@@ -69,6 +69,7 @@ __all__ = [
     "InMemoryIOManager",
     "InProcessExecutor",
     "Instance",
+    "InstanceConfig",
     "MultiAsset",
     "MultiprocessExecutor",
     "Output",

@@ -235,7 +235,9 @@ def asset(
                 raise DefinitionError(f"{label} ({site}): give either key= or name=/key_prefix=, not both")
             asset_key = _as_key(key, "key", label)
         else:
-            base = name if name is not None else func.__name__
+            base = name if name is not None else getattr(func, "__name__", "")
+            if base == "<lambda>":
+                raise DefinitionError(f"@hw.asset on a lambda ({site}) needs a name: use @hw.asset(name='...')")
             asset_key = AssetKey(*_prefix(key_prefix, label), check_key_part(base, where=f"{label} name"))
         owner = f"asset '{asset_key}'"
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)

@@ -10,6 +10,7 @@ import multiprocessing
 import os
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from headwater.definitions import CodeLocation, Definitions, MultiprocessExecutor
 from headwater.errors import ConfigError
@@ -43,7 +44,7 @@ class InProcessPool(StepPool):
         future: Future[StepOutcome] = Future()
         try:
             future.set_result(run_step(self.env, op_name, spec))
-        except BaseException as exc:
+        except Exception as exc:  # KeyboardInterrupt and SystemExit stop the run instead
             future.set_exception(exc)
         return future
 
@@ -70,17 +71,26 @@ class MultiprocessPool(StepPool):
     def __init__(self, location: CodeLocation, io_base_dir: str, max_workers: int) -> None:
         self.max_workers = max_workers
         self.location = location
-        self._pool = ProcessPoolExecutor(
-            max_workers=max_workers,
+        self.io_base_dir = io_base_dir
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.max_workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(location, io_base_dir),
+            initargs=(self.location, self.io_base_dir),
         )
 
     def submit(self, op_name: str, spec: RunSpec) -> Future[StepOutcome]:
         try:
-            return self._pool.submit(_run_in_worker, op_name, spec)
-        except BaseException as exc:
+            try:
+                return self._pool.submit(_run_in_worker, op_name, spec)
+            except BrokenProcessPool:  # a worker died in an earlier step: start afresh
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._start()
+                return self._pool.submit(_run_in_worker, op_name, spec)
+        except Exception as exc:
             future: Future[StepOutcome] = Future()
             future.set_exception(exc)
             return future
