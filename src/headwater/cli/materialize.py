@@ -1,0 +1,199 @@
+"""``headwater materialize``: run a selection of assets with a live progress bar and a summary.
+
+Exit codes: 0 when the run succeeded, 1 when it failed, 2 for an error before the run.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from headwater.cli import output
+from headwater.cli.loading import load, location_options
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from headwater.execution.loop import Batch
+    from headwater.instance import RunResult
+
+RUN_FAILED = 1
+
+
+class StepProgress:
+    """A live bar of steps done out of the plan's steps, naming those running (on stderr)."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = total
+        self.done: set[str] = set()
+        self.running: list[str] = []
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]materializing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=output.console(stderr=True),
+                transient=True,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+
+    def __enter__(self) -> StepProgress:
+        if self._progress is not None:
+            self._progress.start()
+            self._task = self._progress.add_task("", total=self.total)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def on_batch(self, batch: Batch) -> None:
+        """Count finished steps from a batch of events (the on_batch callback of a run)."""
+        from headwater.cli.run_summary import finished_step
+        from headwater.events import EventType
+
+        for event in batch.events:
+            step = event.step_key
+            if step is None:
+                continue
+            if event.type is EventType.STEP_STARTED and step not in self.running:
+                self.running.append(step)
+            elif finished_step(event) is not None:
+                self.done.add(step)
+                if step in self.running:
+                    self.running.remove(step)
+        if self._progress is not None and self._task is not None:
+            shown = ", ".join(self.running[:3]) + (" …" if len(self.running) > 3 else "")
+            self._progress.update(self._task, completed=len(self.done), description=shown)
+
+
+def _tags(values: tuple[str, ...]) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for value in values:
+        name, sep, tag_value = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r} is not KEY=VALUE (e.g. --tag team=finance)", param_hint="--tag")
+        tags[name] = tag_value
+    return tags
+
+
+def _executor(kind: str | None, workers: int | None) -> Any:
+    from headwater.definitions import MultiprocessExecutor
+
+    if kind == "in_process":
+        if workers is not None:
+            raise click.UsageError("--workers needs --executor multiprocess")
+        from headwater.definitions import InProcessExecutor
+
+        return InProcessExecutor()
+    if kind == "multiprocess" or workers is not None:
+        return MultiprocessExecutor(max_workers=workers)
+    return None
+
+
+@click.command("materialize")
+@location_options
+@click.option("--select", "selection", metavar="SEL", help="Assets to run, in the selection language (default: all).")
+@click.option("--partition", metavar="KEY", help="Partition key to materialize.")
+@click.option(
+    "--config",
+    "config_file",
+    metavar="FILE.yaml",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Run config file: asset key -> fields, e.g. `model: {learning_rate: 0.1}`.",
+)
+@click.option("--config-json", metavar="JSON", help='Run config as JSON, e.g. \'{"model": {"learning_rate": 0.1}}\'.')
+@click.option("--tag", "tag_values", multiple=True, metavar="KEY=VALUE", help="Tag the run (repeatable).")
+@click.option(
+    "--executor",
+    type=click.Choice(["in_process", "multiprocess"]),
+    help="Where steps run (default: the executor in the definitions).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes for the multiprocess executor.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def materialize_command(
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    selection: str | None,
+    partition: str | None,
+    config_file: str | None,
+    config_json: str | None,
+    tag_values: tuple[str, ...],
+    executor: str | None,
+    workers: int | None,
+    as_json: bool,
+) -> None:
+    """Materialize assets: run the selected assets of your definitions and record the run."""
+    from headwater.cli import run_config
+    from headwater.instance import Instance
+
+    tags = _tags(tag_values)
+    pool = _executor(executor, workers)
+    configs = []
+    if config_file:
+        configs.append(run_config.from_yaml_file(config_file))
+    if config_json:
+        configs.append(run_config.from_json_text(config_json))
+    config = run_config.merge(*configs)
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        total = len(instance.plan(defs, selection).steps)
+        live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
+        with StepProgress(total, enabled=live) as progress:
+            result = instance.materialize(
+                defs,
+                selection,
+                partition=partition,
+                config=config,
+                tags=tags,
+                executor=pool,
+                on_batch=progress.on_batch,
+            )
+    _report(result, as_json=as_json)
+    if not result.success:
+        raise click.exceptions.Exit(RUN_FAILED)
+
+
+def _report(result: RunResult, *, as_json: bool) -> None:
+    from headwater.cli.run_summary import outcome_table, summarise
+
+    keys = [k.to_string() for k in result.run.asset_keys]
+    outcome = summarise(result.events, expected=keys)
+    status = result.run.status.value
+    if as_json:
+        output.print_json(
+            {
+                "run_id": result.run_id,
+                "status": status,
+                "success": result.success,
+                "partition": result.run.partition,
+                "assets": [row.to_json() for row in outcome.rows()],
+                "errors": [{"step": f.step, "error": f.error} for f in outcome.failures],
+            }
+        )
+        return
+    out = output.console()
+    out.print(outcome_table(outcome))
+    out.print(output.text(f"run {result.run_id} {status}", output.STATUS_STYLES.get(status, "")))
+    if result.success:
+        return
+    err = output.console(stderr=True)
+    for failure in outcome.failures:
+        message = (
+            failure.error if failure.error.startswith("step ") else f"step '{failure.step}' failed: {failure.error}"
+        )
+        err.print(output.text(message, "red"))
+    if not outcome.failures and result.run.error:
+        err.print(output.text(result.run.error, "red"))
+    err.print(output.text(f"see the logs and tracebacks with: headwater runs logs {output.short_id(result.run_id)}"))
