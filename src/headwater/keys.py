@@ -6,6 +6,7 @@ Owns key syntax and validation; knows nothing of assets, graphs or storage.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from headwater.errors import DefinitionError
@@ -49,6 +50,8 @@ class AssetKey:
         """Parse ``"a/b"`` (or return an AssetKey unchanged)."""
         if isinstance(text, AssetKey):
             return text
+        if isinstance(text, str):
+            return _parse(text)
         if not isinstance(text, str):
             raise DefinitionError(f"expected an asset key such as 'mart/revenue', got {type(text).__name__} {text!r}")
         return cls(*text.strip("/").split("/"))
@@ -81,13 +84,19 @@ class AssetKey:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, AssetKey) and other._str == self._str
+        return other is self or (isinstance(other, AssetKey) and other._str == self._str)
 
     def __lt__(self, other: AssetKey) -> bool:
         return self.path < other.path
 
     def __reduce__(self) -> tuple[type[AssetKey], tuple[str, ...]]:
         return (AssetKey, self.path)
+
+
+@lru_cache(maxsize=200_000)
+def _parse(text: str) -> AssetKey:
+    # Keys are immutable, so equal strings can share one object: faster hashing and comparison.
+    return AssetKey(*text.strip("/").split("/"))
 
 
 CoercibleToKey = str | AssetKey | tuple[str, ...] | list[str]

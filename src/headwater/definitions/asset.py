@@ -162,8 +162,8 @@ def _ins(ins: Mapping[str, Any] | None, where: str) -> dict[str, AssetKey]:
 def _description(fn: Callable[..., Any], description: str | None) -> str | None:
     if description is not None:
         return description
-    doc = inspect.getdoc(fn)
-    return doc.strip() if doc else None
+    doc = getattr(fn, "__doc__", None)
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
 
 
 def _code_version(value: str | None, where: str) -> str | None:
@@ -238,7 +238,8 @@ def asset(
             base = name if name is not None else getattr(func, "__name__", "")
             if base == "<lambda>":
                 raise DefinitionError(f"@hw.asset on a lambda ({site}) needs a name: use @hw.asset(name='...')")
-            asset_key = AssetKey(*_prefix(key_prefix, label), check_key_part(base, where=f"{label} name"))
+            check_key_part(base, where=f"{label} name")
+            asset_key = AssetKey.parse("/".join((*_prefix(key_prefix, label), base)))
         owner = f"asset '{asset_key}'"
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)
         op = Op(name=asset_key.to_string(), fn=func, params=params, outs=(("result", asset_key),), site=site)

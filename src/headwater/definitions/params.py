@@ -6,7 +6,8 @@ Done once at decorator time from the signature and annotations; no I/O.
 from __future__ import annotations
 
 import inspect
-import typing
+import types
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -50,11 +51,77 @@ def definition_site(fn: Callable[..., Any]) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}"
 
 
-def _annotations(fn: Callable[..., Any]) -> dict[str, Any]:
+_EVAL_CACHE: dict[tuple[int, str], Any] = {}
+_BASE_CACHE: weakref.WeakKeyDictionary[Callable[..., Any], tuple[_Raw, ...]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    name: str
+    annotation: Any
+    has_default: bool
+
+
+def _resolve(annotation: Any, fn: Callable[..., Any]) -> Any:
+    """Evaluate a string annotation in the function's module (cached); keep the text if it fails."""
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None:
+        return annotation
+    cache_key = (id(namespace), annotation)
+    if cache_key not in _EVAL_CACHE:
+        try:
+            _EVAL_CACHE[cache_key] = eval(annotation, namespace)  # noqa: S307 - the user's own annotation
+        except Exception:
+            _EVAL_CACHE[cache_key] = annotation
+    return _EVAL_CACHE[cache_key]
+
+
+def _raw_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
+    """Names, annotations and defaults of ``fn``'s parameters, read from its code object when possible."""
     try:
-        return typing.get_type_hints(fn)
-    except Exception:  # unresolvable forward references: fall back to the raw text
-        return dict(getattr(fn, "__annotations__", {}))
+        cached = _BASE_CACHE.get(fn)
+    except TypeError:  # not weak-referenceable
+        cached = None
+    if cached is not None:
+        return cached
+    if isinstance(fn, types.FunctionType):
+        code = fn.__code__
+        if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_posonlyargcount:
+            return _signature_params(fn, where)  # raises the precise error
+        positional = code.co_varnames[: code.co_argcount]
+        keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+        with_default = set(positional[len(positional) - len(fn.__defaults__ or ()) :])
+        with_default.update(fn.__kwdefaults__ or {})
+        annotations = fn.__annotations__
+        raw = tuple(
+            _Raw(name=n, annotation=_resolve(annotations.get(n), fn), has_default=n in with_default)
+            for n in (*positional, *keyword_only)
+        )
+    else:
+        raw = _signature_params(fn, where)
+    try:
+        _BASE_CACHE[fn] = raw
+    except TypeError:
+        pass
+    return raw
+
+
+def _signature_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError(f"cannot read the signature of {where}: {exc}") from exc
+    raw = []
+    for p in signature.parameters.values():
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise DefinitionError(f"{where} has *args or **kwargs ('{p.name}'); name each input as a parameter instead")
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY:
+            raise DefinitionError(f"{where}: parameter '{p.name}' is positional-only; Headwater passes inputs by name")
+        annotation = None if p.annotation is inspect.Parameter.empty else _resolve(p.annotation, fn)
+        raw.append(_Raw(name=p.name, annotation=annotation, has_default=p.default is not inspect.Parameter.empty))
+    return tuple(raw)
 
 
 def _is_subclass(annotation: Any, base: type) -> bool:
@@ -72,19 +139,10 @@ def _is_context(name: str, annotation: Any) -> bool:
 def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owner: str) -> tuple[Param, ...]:
     """Classify every parameter of ``fn``; ``owner`` names the asset in errors."""
     where = f"{owner} ({definition_site(fn)})"
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError) as exc:
-        raise DefinitionError(f"cannot read the signature of {where}: {exc}") from exc
-    hints = _annotations(fn)
+    raw = _raw_params(fn, where)
     params: list[Param] = []
-    for p in signature.parameters.values():
-        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
-            raise DefinitionError(f"{where} has *args or **kwargs ('{p.name}'); name each input as a parameter instead")
-        if p.kind is inspect.Parameter.POSITIONAL_ONLY:
-            raise DefinitionError(f"{where}: parameter '{p.name}' is positional-only; Headwater passes inputs by name")
-        annotation = hints.get(p.name)
-        has_default = p.default is not inspect.Parameter.empty
+    for p in raw:
+        annotation = p.annotation
         if p.name in ins:
             params.append(Param(name=p.name, kind=ParamKind.INPUT, key=ins[p.name], annotation=annotation))
         elif _is_context(p.name, annotation):
@@ -92,15 +150,15 @@ def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owne
         elif _is_subclass(annotation, Resource):
             params.append(Param(name=p.name, kind=ParamKind.RESOURCE, annotation=annotation))
         elif _is_subclass(annotation, Config):
-            params.append(Param(name=p.name, kind=ParamKind.CONFIG, annotation=annotation, has_default=has_default))
+            params.append(Param(name=p.name, kind=ParamKind.CONFIG, annotation=annotation, has_default=p.has_default))
         else:
-            params.append(Param(name=p.name, kind=ParamKind.INPUT, annotation=annotation, has_default=has_default))
-    unknown = set(ins) - set(signature.parameters)
-    if unknown:
-        names = ", ".join(sorted(unknown))
+            params.append(Param(name=p.name, kind=ParamKind.INPUT, annotation=annotation, has_default=p.has_default))
+    if len(ins) > len(params) or any(name not in {p.name for p in raw} for name in ins):
+        names = {p.name for p in raw}
+        unknown = ", ".join(sorted(set(ins) - names))
         raise DefinitionError(
-            f"{where}: ins= names {names}, which is not a parameter of the function; "
-            f"parameters are: {', '.join(signature.parameters) or '(none)'}"
+            f"{where}: ins= names {unknown}, which is not a parameter of the function; "
+            f"parameters are: {', '.join(p.name for p in raw) or '(none)'}"
         )
     if sum(1 for p in params if p.kind is ParamKind.CONFIG) > 1:
         raise DefinitionError(f"{where} has more than one hw.Config parameter; merge them into one model")

@@ -263,9 +263,26 @@ def _build(defs: Definitions) -> AssetGraph:
 
 
 def _toposort(parents: Mapping[AssetKey, Collection[AssetKey]]) -> tuple[AssetKey, ...]:
+    """Kahn's algorithm (no recursion); on a cycle, graphlib finds and prints it."""
+    remaining = {key: len(ups) for key, ups in parents.items()}
+    children: dict[AssetKey, list[AssetKey]] = {}
+    for key, ups in parents.items():
+        for up in ups:
+            children.setdefault(up, []).append(key)
+    ready = deque(key for key, count in remaining.items() if count == 0)
+    order: list[AssetKey] = []
+    while ready:
+        key = ready.popleft()
+        order.append(key)
+        for child in children.get(key, ()):
+            remaining[child] -= 1
+            if remaining[child] == 0:
+                ready.append(child)
+    if len(order) == len(parents):
+        return tuple(order)
     sorter: graphlib.TopologicalSorter[AssetKey] = graphlib.TopologicalSorter(parents)
     try:
-        return tuple(sorter.static_order())
+        sorter.prepare()
     except graphlib.CycleError as exc:
         cycle: list[AssetKey] = exc.args[1]
         path = " -> ".join(str(k) for k in cycle)
@@ -273,3 +290,4 @@ def _toposort(parents: Mapping[AssetKey, Collection[AssetKey]]) -> tuple[AssetKe
             f"the asset graph has a cycle: {path}; an asset cannot depend on itself, directly or "
             "through its downstream: remove one of these dependencies"
         ) from None
+    raise CycleError("the asset graph has a cycle")  # graphlib always names one

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ class FilesystemIOManager(IOManager):
 
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         self.base_dir = Path(base_dir)
+        self._made: set[Path] = set()
 
     def path_for(self, key: AssetKey, partition: str | None) -> Path:
         """The file holding ``key``'s value for ``partition``."""
@@ -53,11 +54,20 @@ class FilesystemIOManager(IOManager):
                 "return a picklable value, or give the asset an io_manager= that can store this type"
             ) from exc
         path = self.path_for(key, partition)
+        # A private temporary name per process and thread, renamed over the target: readers see
+        # the old value or the new one, never a partial file.
+        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pkl")
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             try:
-                with os.fdopen(fd, "wb") as handle:
+                try:
+                    handle = open(tmp, "wb")  # noqa: SIM115 - closed below
+                except FileNotFoundError:  # the folder was removed since we made it
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    handle = open(tmp, "wb")  # noqa: SIM115
+                with handle:
                     handle.write(data)
                 os.replace(tmp, path)
             except BaseException:
