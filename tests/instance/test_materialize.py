@@ -67,7 +67,7 @@ def test_failure_skips_downstream_and_keeps_traceback(instance: Any) -> None:
     assert [(e.step_key, e.data["reason"]) for e in skipped] == [("doubled", "upstream step 'total' failed")]
     stored = instance.storage.get_run(result.run_id)
     assert stored.status is hw.RunStatus.FAILED
-    assert "1 step(s) failed (total), 1 skipped" in stored.error
+    assert stored.error == "1 step(s) failed (total); 1 downstream step(s) skipped"
     with pytest.raises(hw.RunFailed, match="bad numbers"):
         result.raise_on_failure()
     # the failed asset is indexed as a failure, the good one as materialized
@@ -97,7 +97,7 @@ def test_missing_upstream_is_a_clear_error(instance: Any) -> None:
     with pytest.raises(hw.SelectionError) as info:
         instance.materialize(defs, "doubled")
     message = str(info.value)
-    assert "asset 'total' is needed by doubled but is outside the selection and has no stored value" in message
+    assert "1 upstream asset(s) outside the selection have no stored value: 'total' (needed by doubled)" in message
     assert "--select '+doubled'" in message
     assert instance.storage.list_runs() == []  # nothing was started
 
@@ -174,6 +174,8 @@ def test_checks_run_after_their_asset_and_blocking_stops_downstream() -> None:
         ("doubled", "upstream step 'total' has a failed blocking check")
     ]
     assert not result.success
+    assert result.run.error == "a blocking check failed on total; 1 downstream step(s) skipped"
+    assert {e.step_key for e in result.of_type(EventType.CHECK_EVALUATED)} == {"total", "numbers"}
 
 
 def test_check_that_raises_is_a_failed_check() -> None:
@@ -251,3 +253,30 @@ def test_events_are_durable(tmp_path: Path) -> None:
         assert run.status is hw.RunStatus.SUCCEEDED
         assert run.asset_keys == (hw.AssetKey("numbers"), hw.AssetKey("total"))
         assert len(second.storage.get_events(run_id)) == 6
+
+
+def test_status_and_changed_code_selections(instance: Any) -> None:
+    @hw.asset(code_version="1")
+    def versioned(numbers: list[int]) -> int:
+        return len(numbers)
+
+    defs = hw.Definitions(assets=[numbers, total, versioned])
+    assert instance.select(defs, "status:missing") == {hw.AssetKey(k) for k in ("numbers", "total", "versioned")}
+    assert instance.select(defs, "changed:code") == {hw.AssetKey("versioned")}
+    assert instance.materialize(defs).success
+    assert instance.select(defs, "status:missing") == set()
+    assert instance.select(defs, "status:fresh") == {hw.AssetKey(k) for k in ("numbers", "total", "versioned")}
+    assert instance.select(defs, "changed:code") == set()
+    assert instance.materialize(defs, "numbers").success  # downstream now older than their input
+    assert instance.select(defs, "status:stale") == {hw.AssetKey("total"), hw.AssetKey("versioned")}
+    bumped = hw.asset(name="versioned", code_version="2")(versioned.op.fn)  # type: ignore[union-attr]
+    defs2 = hw.Definitions(assets=[numbers, total, bumped])
+    assert instance.select(defs2, "changed:code") == {hw.AssetKey("versioned")}
+
+    @hw.asset(name="total")
+    def broken(numbers: list[int]) -> int:
+        raise ValueError("no")
+
+    instance.materialize(hw.Definitions(assets=[numbers, broken]), "total")
+    assert instance.select(defs, "status:failed") == {hw.AssetKey("total")}
+    assert hw.AssetKey("total") not in instance.select(defs, "status:fresh")

@@ -11,7 +11,6 @@ from headwater.cli import output
 from headwater.cli.loading import load, location_options
 
 if TYPE_CHECKING:
-    from headwater.events import EventRecord
     from headwater.graph import AssetGraph
     from headwater.keys import AssetKey
 
@@ -29,13 +28,6 @@ def _graph(module: str | None, file: str | None, attribute: str | None) -> Asset
     return AssetGraph.from_definitions(load(module, file, attribute))
 
 
-def _latest(keys: list[AssetKey]) -> dict[AssetKey, EventRecord]:
-    from headwater.instance import Instance
-
-    with Instance.get() as instance:
-        return instance.storage.latest("materialization", keys)
-
-
 @assets_group.command("list")
 @location_options
 @click.option("--select", "selection", metavar="SEL", help="Only assets in this selection.")
@@ -44,11 +36,14 @@ def list_command(
     module: str | None, file: str | None, attribute: str | None, selection: str | None, as_json: bool
 ) -> None:
     """List assets with group, kinds, owners, upstream count and last materialization."""
-    from headwater.graph.selection import select
+    from headwater.graph import AssetGraph
+    from headwater.instance import Instance
 
-    graph = _graph(module, file, attribute)
-    keys = graph.sort(select(graph, selection))
-    latest = _latest(keys)
+    defs = load(module, file, attribute)
+    graph = AssetGraph.from_definitions(defs)
+    with Instance.get() as instance:
+        keys = graph.sort(instance.select(defs, selection))
+        latest = instance.storage.latest("materialization", keys)
     rows: list[dict[str, Any]] = []
     for key in keys:
         node = graph.nodes[key]

@@ -93,7 +93,7 @@ def short_metadata(metadata: Mapping[str, Any] | None, *, limit: int = 60) -> st
 
 def _scalar(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.2f}" if 1 <= abs(value) < 1e12 else f"{value:.4g}"
     if isinstance(value, (dict, list)):
         return json.dumps(value, default=str)
     return str(value)

@@ -5,6 +5,7 @@ Done once at decorator time from the signature and annotations; no I/O.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import types
 import weakref
@@ -72,7 +73,7 @@ def _resolve(annotation: Any, fn: Callable[..., Any]) -> Any:
     cache_key = (id(namespace), annotation)
     if cache_key not in _EVAL_CACHE:
         try:
-            _EVAL_CACHE[cache_key] = eval(annotation, namespace)  # noqa: S307 - the user's own annotation
+            _EVAL_CACHE[cache_key] = eval(annotation, namespace)
         except Exception:
             _EVAL_CACHE[cache_key] = annotation
     return _EVAL_CACHE[cache_key]
@@ -101,10 +102,8 @@ def _raw_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
         )
     else:
         raw = _signature_params(fn, where)
-    try:
+    with contextlib.suppress(TypeError):
         _BASE_CACHE[fn] = raw
-    except TypeError:
-        pass
     return raw
 
 

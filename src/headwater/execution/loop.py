@@ -41,6 +41,7 @@ class PlanExecution:
     max_concurrent: int = 1
     is_canceled: Callable[[], bool] = lambda: False
     failed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
     canceled: bool = False
@@ -93,6 +94,7 @@ class PlanExecution:
                         self.failed.append(key)
                     else:
                         self.succeeded.append(key)
+                        self.blocked.append(key)
                     why = "failed" if outcome.failed else "has a failed blocking check"
                     self._skip_downstream(batch, key, why, ready, waiting)
                     continue

@@ -165,7 +165,9 @@ def _failure(step_key: str, keys: Sequence[AssetKey], spec: RunSpec, exc: BaseEx
     )
 
 
-def _run_check(chk: CheckSpec, env: StepEnv, spec: RunSpec, log: StepLogger, values: Mapping[AssetKey, Any]) -> Event:
+def _run_check(
+    chk: CheckSpec, step_key: str, env: StepEnv, spec: RunSpec, log: StepLogger, values: Mapping[AssetKey, Any]
+) -> Event:
     context = Context(
         run_id=spec.run_id,
         asset_keys=(chk.asset_key,),
@@ -193,7 +195,7 @@ def _run_check(chk: CheckSpec, env: StepEnv, spec: RunSpec, log: StepLogger, val
     return Event(
         run_id=spec.run_id,
         type=EventType.CHECK_EVALUATED,
-        step_key=None,
+        step_key=step_key,
         asset_key=chk.asset_key,
         partition=spec.partition,
         data=data,
@@ -253,7 +255,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             )
         blocked = False
         for chk in checks:
-            event = _run_check(chk, env, spec, log, values)
+            event = _run_check(chk, op_name, env, spec, log, values)
             events.append(event)
             blocked = blocked or (chk.blocking and not event.data["passed"])
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)

@@ -24,6 +24,7 @@ from headwater.graph.selection import select
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
+from headwater.instance.status import AssetStatus
 from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -78,21 +79,29 @@ class Instance:
     def plan(self, defs: Definitions, select_text: str | None = None) -> Plan:
         """The plan for a selection of ``defs``."""
         graph = AssetGraph.from_definitions(defs)
-        return plan(graph, select(graph, select_text))
+        return plan(graph, self.select(defs, select_text))
+
+    def select(self, defs: Definitions, select_text: str | None = None) -> frozenset[AssetKey]:
+        """The keys of ``defs`` selected by ``select_text`` (``status:`` and ``changed:`` included)."""
+        graph = AssetGraph.from_definitions(defs)
+        return select(graph, select_text, predicates=AssetStatus(self.storage, graph).predicates())
 
     def _check_inputs(self, defs: Definitions, the_plan: Plan, partition: str | None) -> None:
         graph = AssetGraph.from_definitions(defs)
+        missing: dict[AssetKey, list[str]] = {}
         for key in sorted(the_plan.external_inputs):
             if graph.nodes[key].spec.is_source:
                 continue
             manager = defs.io_managers.get(graph.nodes[key].spec.io_manager, self.io_manager)
             if isinstance(manager, IOManager) and not manager.exists(key, partition):
-                needing = sorted(s.key for s in the_plan.steps.values() if key in s.external_inputs)
-                raise SelectionError(
-                    f"asset '{key}' is needed by {', '.join(needing)} but is outside the selection and has "
-                    f"no stored value: add it to the selection (e.g. --select '+{needing[0]}') or "
-                    f"materialize '{key}' first"
-                )
+                missing[key] = sorted(s.key for s in the_plan.steps.values() if key in s.external_inputs)
+        if missing:
+            lines = "; ".join(f"'{key}' (needed by {', '.join(steps)})" for key, steps in missing.items())
+            first = next(iter(missing.values()))[0]
+            raise SelectionError(
+                f"{len(missing)} upstream asset(s) outside the selection have no stored value: {lines}; "
+                f"add them to the selection (e.g. --select '+{first}') or materialize them first"
+            )
 
     def _pool(self, defs: Definitions, executor: Any) -> tuple[StepPool, bool]:
         spec = executor if executor is not None else defs.executor

@@ -83,10 +83,21 @@ def execute_run(
         data = {"error": "canceled"}
     elif execution.failed or execution.skipped:
         end = EventType.RUN_FAILED
-        failed = ", ".join(execution.failed) or "(none)"
-        data = {"error": f"{len(execution.failed)} step(s) failed ({failed}), {len(execution.skipped)} skipped"}
+        data = {"error": _failure_summary(execution)}
     else:
         end = EventType.RUN_SUCCEEDED
         data = {}
     write([Event(run_id=run.run_id, type=end, timestamp=time.time(), data=data)])
     return events
+
+
+def _failure_summary(execution: PlanExecution) -> str:
+    """One line on why the run failed: failed steps, blocking checks, skipped steps."""
+    parts = []
+    if execution.failed:
+        parts.append(f"{len(execution.failed)} step(s) failed ({', '.join(execution.failed)})")
+    if execution.blocked:
+        parts.append(f"a blocking check failed on {', '.join(execution.blocked)}")
+    if execution.skipped:
+        parts.append(f"{len(execution.skipped)} downstream step(s) skipped")
+    return "; ".join(parts)
