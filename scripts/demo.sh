@@ -2,13 +2,7 @@
 # Install Headwater into .venv and materialize the example shop project into the
 # embedded default storage (SQLite under examples/shop/.headwater).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+source "$(dirname "$0")/venv.sh"
 cd examples/shop
 ../../.venv/bin/headwater check
 ../../.venv/bin/headwater materialize

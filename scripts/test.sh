@@ -3,13 +3,7 @@
 # PostgreSQL tests start their own server when the PostgreSQL binaries are installed
 # (Debian: apt-get install postgresql).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
-fi
-.venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+source "$(dirname "$0")/venv.sh" "[dev]"
 echo "== ruff"; .venv/bin/ruff check src tests examples bench
 echo "== ruff format"; .venv/bin/ruff format --check src tests examples bench
 echo "== mypy"; .venv/bin/mypy

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from headwater.events import Event, EventType
 from headwater.execution.step import RunSpec, StepOutcome
@@ -66,15 +67,7 @@ class PlanExecution:
             starting: list[str] = []
             while ready and len(running) + len(starting) < self.max_concurrent:
                 starting.append(ready.pop())
-            for key in starting:
-                batch.events.append(
-                    Event(
-                        run_id=self.spec.run_id,
-                        type=EventType.STEP_STARTED,
-                        step_key=key,
-                        partition=self.spec.partition,
-                    )
-                )
+            batch.events.extend(self._event(EventType.STEP_STARTED, key) for key in starting)
             if batch.events or batch.logs:
                 yield batch
                 batch = Batch()
@@ -82,7 +75,8 @@ class PlanExecution:
                 running[self.submit(key)] = key
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            # Inline pools hand back finished futures: skip the waiter machinery for them.
+            done = [f for f in running if f.done()] or wait(running, return_when=FIRST_COMPLETED)[0]
             for future in done:
                 key = running.pop(future)
                 outcome = self._outcome(key, future)
@@ -100,14 +94,7 @@ class PlanExecution:
                     continue
                 self.succeeded.append(key)
                 if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
-                    batch.events.append(
-                        Event(
-                            run_id=self.spec.run_id,
-                            type=EventType.STEP_SUCCEEDED,
-                            step_key=key,
-                            partition=self.spec.partition,
-                        )
-                    )
+                    batch.events.append(self._event(EventType.STEP_SUCCEEDED, key))
                 for child in children[key]:
                     ups = waiting.get(child)
                     if ups is None:
@@ -124,40 +111,21 @@ class PlanExecution:
         try:
             return future.result()
         except BaseException as exc:  # the pool itself failed (worker died, unpicklable input, ...)
-            step = self.plan.steps[key]
+            error = f"step '{key}' could not run in the executor: {type(exc).__name__}: {exc}"
+            data = {"error": error, "traceback": "".join(traceback.format_exception(exc))}
             return StepOutcome(
-                step_key=key,
-                events=[
-                    Event(
-                        run_id=self.spec.run_id,
-                        type=EventType.STEP_FAILED,
-                        step_key=key,
-                        partition=self.spec.partition,
-                        data={
-                            "error": f"step '{key}' could not run in the executor: {type(exc).__name__}: {exc}",
-                            "traceback": "".join(traceback.format_exception(exc)),
-                            "asset_keys": [k.to_string() for k in step.asset_keys],
-                        },
-                    )
-                ],
-                logs="",
-                failed=True,
+                step_key=key, events=[self._event(EventType.STEP_FAILED, key, data)], logs="", failed=True
             )
+
+    def _event(self, kind: EventType, key: str, data: dict[str, Any] | None = None) -> Event:
+        """An event of step ``key``; failures and skips name the step's asset keys."""
+        if kind in (EventType.STEP_FAILED, EventType.STEP_SKIPPED):
+            data = {**(data or {}), "asset_keys": [k.to_string() for k in self.plan.steps[key].asset_keys]}
+        return Event(run_id=self.spec.run_id, type=kind, step_key=key, partition=self.spec.partition, data=data or {})
 
     def _skip(self, batch: Batch, key: str, reason: str) -> None:
         self.skipped.append(key)
-        batch.events.append(
-            Event(
-                run_id=self.spec.run_id,
-                type=EventType.STEP_SKIPPED,
-                step_key=key,
-                partition=self.spec.partition,
-                data={
-                    "reason": reason,
-                    "asset_keys": [k.to_string() for k in self.plan.steps[key].asset_keys],
-                },
-            )
-        )
+        batch.events.append(self._event(EventType.STEP_SKIPPED, key, {"reason": reason}))
 
     def _skip_downstream(
         self, batch: Batch, key: str, why: str, ready: list[str], waiting: dict[str, set[str]]
