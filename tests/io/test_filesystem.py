@@ -13,7 +13,12 @@ def test_round_trip_and_safe_paths(tmp_path: Path) -> None:
     assert io.load(key, None) == {"a": 1}
     assert io.load(key, "us/east|2026-01-01") == [1]
     path = io.path_for(key, "us/east|2026-01-01")
-    assert path.parent == tmp_path / "mart" / "revenue"  # the partition cannot escape its folder
+    assert path.parent == tmp_path / "mart" / "revenue.parts"  # the partition cannot escape its folder
+    assert io.path_for(key, None) == tmp_path / "mart" / "revenue.pkl"
+    # a key part with a dot cannot collide with another key's partition folder
+    io.save(hw.AssetKey("mart", "revenue.parts"), None, "other")
+    assert io.load(key, "us/east|2026-01-01") == [1]
+    assert io.load(hw.AssetKey("mart", "revenue.parts"), None) == "other"
     assert io.exists(key, None)
     assert not io.exists(key, "other")
     long = io.path_for(key, "x" * 500)

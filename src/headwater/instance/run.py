@@ -4,6 +4,7 @@ storage, and always write how it ended, even when the process is interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
 from headwater.execution.step import RunSpec
 from headwater.graph.plan import Plan
+from headwater.instance.event_writer import EventWriter
 from headwater.storage import Storage
 
 OnBatch = Callable[[Batch], None]
@@ -31,9 +33,10 @@ def execute_run(
 ) -> list[Event]:
     """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error."""
     events: list[Event] = []
+    writer = EventWriter(storage, run.run_id)
 
-    def write(batch_events: list[Event]) -> None:
-        storage.store_events(batch_events)
+    def write(batch_events: list[Event], logs: list[tuple[str, str]] | None = None) -> None:
+        writer.add(batch_events, logs or ())
         events.extend(batch_events)
 
     write([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(plan.steps)})])
@@ -48,9 +51,7 @@ def execute_run(
     try:
         with capture.routed():
             for batch in execution:
-                write(batch.events)
-                for step_key, text in batch.logs:
-                    storage.store_logs(run.run_id, step_key, text)
+                write(batch.events, batch.logs)
                 for event in batch.events:
                     if event.type is EventType.STEP_STARTED and event.step_key:
                         started.add(event.step_key)
@@ -76,7 +77,10 @@ def execute_run(
                 data={"error": reason, "traceback": "".join(traceback.format_exception(exc))},
             )
         )
-        write(tail)
+        # The original error matters more than a storage failure while recording it.
+        with contextlib.suppress(Exception):
+            write(tail)
+            writer.close()
         raise
     if execution.canceled:
         end = EventType.RUN_CANCELED
@@ -88,6 +92,7 @@ def execute_run(
         end = EventType.RUN_SUCCEEDED
         data = {}
     write([Event(run_id=run.run_id, type=end, timestamp=time.time(), data=data)])
+    writer.close()
     return events
 
 

@@ -6,6 +6,7 @@ half-written value where a reader would find it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -19,14 +20,13 @@ from headwater.errors import IOManagerError
 from headwater.io.base import IOManager
 from headwater.keys import AssetKey
 
-_UNPARTITIONED = "__value__"
+_PARTS_SUFFIX = ".parts"
 _MAX_PART = 120
 
 
 def _safe(part: str) -> str:
-    text = quote(part, safe="-_.")
-    if text.startswith("."):
-        text = "%2E" + text[1:]
+    # '.' is escaped too, so no encoded part can end in the '.parts' suffix or be '..'.
+    text = quote(part, safe="-_")
     if len(text) > _MAX_PART:
         digest = hashlib.sha256(part.encode()).hexdigest()[:16]
         text = f"{text[: _MAX_PART - 17]}~{digest}"
@@ -34,16 +34,25 @@ def _safe(part: str) -> str:
 
 
 class FilesystemIOManager(IOManager):
-    """Pickles values to ``base_dir/<key parts>/<partition>.pkl``."""
+    """Pickles values to ``base_dir/<key parts>.pkl``, partitions to ``<key parts>.parts/<partition>.pkl``."""
 
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         self.base_dir = Path(base_dir)
-        self._made: set[Path] = set()
+        self._made: set[str] = set()
+        self._stems: dict[AssetKey, str] = {}
+
+    def _file(self, key: AssetKey, partition: str | None) -> str:
+        stem = self._stems.get(key)
+        if stem is None:
+            stem = os.path.join(self.base_dir, *(_safe(p) for p in key.path))
+            self._stems[key] = stem
+        if partition is None:
+            return stem + ".pkl"
+        return os.path.join(stem + _PARTS_SUFFIX, _safe(partition) + ".pkl")
 
     def path_for(self, key: AssetKey, partition: str | None) -> Path:
         """The file holding ``key``'s value for ``partition``."""
-        leaf = _UNPARTITIONED if partition is None else _safe(partition)
-        return self.base_dir.joinpath(*(_safe(p) for p in key.path), leaf + ".pkl")
+        return Path(self._file(key, partition))
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         try:
@@ -53,34 +62,37 @@ class FilesystemIOManager(IOManager):
                 f"asset '{key}': its value of type {type(value).__name__} cannot be pickled ({exc}); "
                 "return a picklable value, or give the asset an io_manager= that can store this type"
             ) from exc
-        path = self.path_for(key, partition)
+        path = self._file(key, partition)
+        folder = os.path.dirname(path)
         # A private temporary name per process and thread, renamed over the target: readers see
         # the old value or the new one, never a partial file.
         tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
-            if path.parent not in self._made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(path.parent)
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
             try:
                 try:
                     handle = open(tmp, "wb")  # noqa: SIM115 - closed below
                 except FileNotFoundError:  # the folder was removed since we made it
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                    os.makedirs(folder, exist_ok=True)
                     handle = open(tmp, "wb")  # noqa: SIM115
                 with handle:
                     handle.write(data)
                 os.replace(tmp, path)
             except BaseException:
-                Path(tmp).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
                 raise
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         return {"bytes": len(data)}
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
-        path = self.path_for(key, partition)
+        path = self._file(key, partition)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             where = f" partition '{partition}'" if partition is not None else ""
             raise IOManagerError(
@@ -93,4 +105,4 @@ class FilesystemIOManager(IOManager):
             raise IOManagerError(f"asset '{key}': cannot unpickle {path}: {exc}") from exc
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
-        return self.path_for(key, partition).is_file()
+        return os.path.isfile(self._file(key, partition))

@@ -1,0 +1,70 @@
+"""Group commits for a run's events: one transaction for everything that arrived in
+the last few milliseconds, instead of one per step.
+
+A background thread flushes on a short interval, so a long step's start is in the
+log within that interval even while the step holds the main thread. Every flush
+is one transaction, so a crash never leaves half a batch behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from headwater.events import Event
+from headwater.storage import Storage
+
+FLUSH_INTERVAL = 0.01
+
+
+class EventWriter:
+    """Buffers events and step logs, and appends them to storage in group commits."""
+
+    def __init__(self, storage: Storage, run_id: str, *, interval: float = FLUSH_INTERVAL) -> None:
+        self.storage = storage
+        self.run_id = run_id
+        self.interval = interval
+        self._events: list[Event] = []
+        self._logs: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._flush_periodically, name="headwater-events", daemon=True)
+        self._thread.start()
+
+    def add(self, events: Sequence[Event], logs: Sequence[tuple[str, str]] = ()) -> None:
+        """Queue events (and step logs) for the next flush."""
+        self._raise_pending()
+        with self._lock:
+            self._events.extend(events)
+            self._logs.extend(logs)
+
+    def flush(self) -> None:
+        """Write everything queued, in one transaction for the events."""
+        with self._lock:
+            events, self._events = self._events, []
+            logs, self._logs = self._logs, []
+            if events:
+                self.storage.store_events(events)
+            for step_key, text in logs:
+                self.storage.store_logs(self.run_id, step_key, text)
+
+    def close(self) -> None:
+        """Stop the background thread and write what is left."""
+        self._stop.set()
+        self._thread.join()
+        self._raise_pending()
+        self.flush()
+
+    def _flush_periodically(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except BaseException as exc:  # reported to the run's thread on its next call
+                self._error = exc
+                return
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
