@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
@@ -36,7 +37,7 @@ class Op:
     site: str
     multi: bool = False
 
-    @property
+    @cached_property
     def keys(self) -> tuple[AssetKey, ...]:
         """The asset keys produced."""
         return tuple(key for _, key in self.outs)
