@@ -28,6 +28,7 @@ class EventType(StrEnum):
     STEP_STARTED = "step_started"
     STEP_SUCCEEDED = "step_succeeded"
     STEP_FAILED = "step_failed"
+    STEP_RETRYING = "step_retrying"
     STEP_SKIPPED = "step_skipped"
     ASSET_MATERIALIZED = "asset_materialized"
     ASSET_OBSERVED = "asset_observed"

@@ -21,6 +21,7 @@ from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, Mul
 from headwater.definitions.output import CheckResult, Output
 from headwater.definitions.params import Param, ParamKind
 from headwater.definitions.resources import Config, EnvVar, Resource
+from headwater.definitions.retry import Retry
 
 __all__ = [
     "DEFAULT_GROUP",
@@ -43,6 +44,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "Resource",
+    "Retry",
     "SourceAsset",
     "StepLogger",
     "asset",

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
+from headwater.definitions.retry import Retry
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, check_key_part, to_key
 
@@ -36,6 +37,7 @@ class Op:
     outs: tuple[tuple[str, AssetKey], ...]
     site: str
     multi: bool = False
+    retry: Retry | None = None
 
     @cached_property
     def keys(self) -> tuple[AssetKey, ...]:
@@ -173,6 +175,12 @@ def _code_version(value: str | None, where: str) -> str | None:
     return value
 
 
+def _retry(value: Retry | None, where: str) -> Retry | None:
+    if value is not None and not isinstance(value, Retry):
+        raise DefinitionError(f"{where}: retry= takes hw.Retry(max_retries=..., delay=...), got {value!r}")
+    return value
+
+
 def _check_callable(fn: object, decorator: str) -> Callable[..., Any]:
     if not callable(fn):
         raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
@@ -199,6 +207,7 @@ def asset(
     ins: Mapping[str, Any] | None = None,
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
+    retry: Retry | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -219,6 +228,7 @@ def asset(
     ins: Mapping[str, Any] | None = None,
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
+    retry: Retry | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -243,7 +253,14 @@ def asset(
             asset_key = AssetKey.parse("/".join((*_prefix(key_prefix, label), base)))
         owner = f"asset '{asset_key}'"
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)
-        op = Op(name=asset_key.to_string(), fn=func, params=params, outs=(("result", asset_key),), site=site)
+        op = Op(
+            name=asset_key.to_string(),
+            fn=func,
+            params=params,
+            outs=(("result", asset_key),),
+            site=site,
+            retry=_retry(retry, owner),
+        )
         return AssetSpec(
             key=asset_key,
             op=op,
@@ -277,6 +294,7 @@ def multi_asset(
     ins: Mapping[str, Any] | None = None,
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
+    retry: Retry | None = None,
 ) -> Callable[[Callable[P, R]], MultiAsset[P, R]]:
     """Declare several assets computed by one function.
 
@@ -299,7 +317,15 @@ def multi_asset(
             out_key = _as_key(declared.key, "key", owner) if declared.key is not None else AssetKey(*prefix, out_name)
             out_keys.append((out_name, out_key))
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)
-        op = Op(name=op_name, fn=func, params=params, outs=tuple(out_keys), site=site, multi=True)
+        op = Op(
+            name=op_name,
+            fn=func,
+            params=params,
+            outs=tuple(out_keys),
+            site=site,
+            multi=True,
+            retry=_retry(retry, owner),
+        )
         shared_deps = _deps(deps, owner)
         specs = []
         for out_name, out_key in out_keys:

@@ -3,15 +3,18 @@ the first to finish, record its events, repeat.
 
 Written against ``concurrent.futures``; executors only supply the pool. The
 loop yields batches of events for its caller to append to storage; it never
-writes them itself.
+writes them itself. Failed steps with an ``hw.Retry`` policy go back in line
+after their delay; others skip their downstream.
 """
 
 from __future__ import annotations
 
+import heapq
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.events import Event, EventType
@@ -33,7 +36,7 @@ class Batch:
 class PlanExecution:
     """Runs a plan through ``submit``; iterate it to drive the run.
 
-    After iteration, ``failed``, ``skipped`` and ``canceled`` say how it went.
+    After iteration, ``failed``, ``blocked``, ``skipped`` and ``canceled`` say how it went.
     """
 
     plan: Plan
@@ -46,66 +49,110 @@ class PlanExecution:
     skipped: list[str] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
     canceled: bool = False
+    _waiting: dict[str, set[str]] = field(default_factory=dict)
+    _ready: list[str] = field(default_factory=list)
+    _running: dict[Future[StepOutcome], str] = field(default_factory=dict)
+    _delayed: list[tuple[float, str]] = field(default_factory=list)
+    _attempts: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Batch]:
         steps = self.plan.steps
-        waiting = {key: set(step.upstream_steps) for key, step in steps.items()}
         children: dict[str, list[str]] = {key: [] for key in steps}
         for key, step in steps.items():
+            self._waiting[key] = set(step.upstream_steps)
             for up in step.upstream_steps:
                 children[up].append(key)
-        ready = [key for key, ups in waiting.items() if not ups]
-        for key in ready:
-            del waiting[key]
-        ready.reverse()  # pop() from the end keeps plan order
-        running: dict[Future[StepOutcome], str] = {}
+        self._ready = [key for key, ups in self._waiting.items() if not ups]
+        for key in self._ready:
+            del self._waiting[key]
+        self._ready.reverse()  # pop() from the end keeps plan order
         batch = Batch()
-        while ready or running:
+        while self._ready or self._running or self._delayed:
             if not self.canceled and self.is_canceled():
                 self.canceled = True
-                self._skip_all(batch, ready, waiting, "the run was canceled")
+                self._skip_all(batch, "the run was canceled")
+            self._release_due()
             starting: list[str] = []
-            while ready and len(running) + len(starting) < self.max_concurrent:
-                starting.append(ready.pop())
-            batch.events.extend(self._event(EventType.STEP_STARTED, key) for key in starting)
+            while self._ready and len(self._running) + len(starting) < self.max_concurrent:
+                starting.append(self._ready.pop())
+            batch.events.extend(self._started(key) for key in starting)
             if batch.events or batch.logs:
                 yield batch
                 batch = Batch()
             for key in starting:
-                running[self.submit(key)] = key
-            if not running:
-                continue
-            # Inline pools hand back finished futures: skip the waiter machinery for them.
-            done = [f for f in running if f.done()] or wait(running, return_when=FIRST_COMPLETED)[0]
-            for future in done:
-                key = running.pop(future)
-                outcome = self._outcome(key, future)
-                batch.events.extend(outcome.events)
+                self._running[self.submit(key)] = key
+            for key, outcome in self._finished():
                 if outcome.logs:
                     batch.logs.append((key, outcome.logs))
+                retrying = self._retry(key, outcome)
+                if retrying is not None:
+                    batch.events.append(retrying)
+                    continue
+                batch.events.extend(outcome.events)
                 if outcome.failed or outcome.blocked:
-                    if outcome.failed:
-                        self.failed.append(key)
-                    else:
-                        self.succeeded.append(key)
-                        self.blocked.append(key)
-                    why = "failed" if outcome.failed else "has a failed blocking check"
-                    self._skip_downstream(batch, key, why, ready, waiting)
+                    self._on_failure(batch, key, outcome)
                     continue
                 self.succeeded.append(key)
                 if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
                     batch.events.append(self._event(EventType.STEP_SUCCEEDED, key))
                 for child in children[key]:
-                    ups = waiting.get(child)
+                    ups = self._waiting.get(child)
                     if ups is None:
                         continue
                     ups.discard(key)
                     if not ups:
-                        del waiting[child]
-                        if not self.canceled:
-                            ready.append(child)
+                        del self._waiting[child]
+                        self._ready.append(child)
         if batch.events or batch.logs:
             yield batch
+
+    def _finished(self) -> list[tuple[str, StepOutcome]]:
+        """Wait for at least one running step (or the next retry's time) and collect outcomes."""
+        if not self._running:
+            if self._delayed and not self._ready:
+                time.sleep(max(0.0, self._delayed[0][0] - time.monotonic()))
+            return []
+        # Inline pools hand back finished futures: skip the waiter machinery for them.
+        done = [f for f in self._running if f.done()]
+        if not done:
+            timeout = max(0.0, self._delayed[0][0] - time.monotonic()) if self._delayed else None
+            done = list(wait(self._running, timeout=timeout, return_when=FIRST_COMPLETED)[0])
+        finished = []
+        for future in done:
+            key = self._running.pop(future)
+            finished.append((key, self._outcome(key, future)))
+        return finished
+
+    def _retry(self, key: str, outcome: StepOutcome) -> Event | None:
+        """If the step's retry policy allows, queue it again and return the notice that replaces its failure."""
+        retry = self.plan.steps[key].op.retry
+        attempt = self._attempts.get(key, 0) + 1
+        if not outcome.failed or retry is None or attempt > retry.max_retries or self.canceled:
+            return None
+        failure = next(e for e in outcome.events if e.type is EventType.STEP_FAILED)
+        self._attempts[key] = attempt
+        delay = retry.wait_before(attempt)
+        heapq.heappush(self._delayed, (time.monotonic() + delay, key))
+        data = {**failure.data, "attempt": attempt, "max_retries": retry.max_retries, "delay": round(delay, 3)}
+        return replace(failure, type=EventType.STEP_RETRYING, data=data)
+
+    def _on_failure(self, batch: Batch, key: str, outcome: StepOutcome) -> None:
+        if outcome.failed:
+            self.failed.append(key)
+        else:
+            self.succeeded.append(key)
+            self.blocked.append(key)
+        why = "failed" if outcome.failed else "has a failed blocking check"
+        downstream = self.plan.downstream_of(key)
+        for child in self.plan.steps:
+            if child in self._waiting and child in downstream:
+                del self._waiting[child]
+                self._skip(batch, child, f"upstream step '{key}' {why}")
+
+    def _release_due(self) -> None:
+        now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            self._ready.append(heapq.heappop(self._delayed)[1])
 
     def _outcome(self, key: str, future: Future[StepOutcome]) -> StepOutcome:
         try:
@@ -117,6 +164,10 @@ class PlanExecution:
                 step_key=key, events=[self._event(EventType.STEP_FAILED, key, data)], logs="", failed=True
             )
 
+    def _started(self, key: str) -> Event:
+        attempt = self._attempts.get(key)
+        return self._event(EventType.STEP_STARTED, key, {"attempt": attempt} if attempt else None)
+
     def _event(self, kind: EventType, key: str, data: dict[str, Any] | None = None) -> Event:
         """An event of step ``key``; failures and skips name the step's asset keys."""
         if kind in (EventType.STEP_FAILED, EventType.STEP_SKIPPED):
@@ -127,17 +178,10 @@ class PlanExecution:
         self.skipped.append(key)
         batch.events.append(self._event(EventType.STEP_SKIPPED, key, {"reason": reason}))
 
-    def _skip_downstream(
-        self, batch: Batch, key: str, why: str, ready: list[str], waiting: dict[str, set[str]]
-    ) -> None:
-        downstream = self.plan.downstream_of(key)
-        for child in self.plan.steps:
-            if child in waiting and child in downstream:
-                del waiting[child]
-                self._skip(batch, child, f"upstream step '{key}' {why}")
-
-    def _skip_all(self, batch: Batch, ready: list[str], waiting: dict[str, set[str]], reason: str) -> None:
-        for key in [*reversed(ready), *waiting]:
+    def _skip_all(self, batch: Batch, reason: str) -> None:
+        pending = [*reversed(self._ready), *(key for _, key in sorted(self._delayed)), *self._waiting]
+        for key in pending:
             self._skip(batch, key, reason)
-        ready.clear()
-        waiting.clear()
+        self._ready.clear()
+        self._delayed.clear()
+        self._waiting.clear()
