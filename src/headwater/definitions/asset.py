@@ -138,6 +138,11 @@ def _prefix(key_prefix: str | Sequence[str] | None, where: str) -> tuple[str, ..
 def _as_key(value: Any, what: str, where: str) -> AssetKey:
     if isinstance(value, AssetSpec):
         return value.key
+    if isinstance(value, (str, AssetKey)):
+        try:
+            return AssetKey.parse(value)
+        except DefinitionError as exc:
+            raise DefinitionError(f"{where} {what}: {exc}") from None
     try:
         return to_key(value, where=f"{where} {what}")
     except DefinitionError:

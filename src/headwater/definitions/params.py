@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from headwater.definitions.context import Context
 from headwater.definitions.resources import Config, Resource
@@ -29,9 +29,8 @@ class ParamKind(StrEnum):
     CONFIG = "config"
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Param:
-    """One parameter of a user function.
+class Param(NamedTuple):
+    """One parameter of a user function (an immutable record: a NamedTuple is cheap to build).
 
     For inputs, ``key`` is the upstream key given with ``ins=`` or None when it
     is resolved by name when the graph is built.
@@ -90,7 +89,7 @@ def _raw_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
     if isinstance(fn, types.FunctionType):
         code = fn.__code__
         if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS) or code.co_posonlyargcount:
-            return _signature_params(fn, where)  # raises the precise error
+            return _signature_params(fn, f"{where} ({definition_site(fn)})")  # raises the precise error
         positional = code.co_varnames[: code.co_argcount]
         keyword_only = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
         with_default = set(positional[len(positional) - len(fn.__defaults__ or ()) :])
@@ -101,7 +100,7 @@ def _raw_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
             for n in (*positional, *keyword_only)
         )
     else:
-        raw = _signature_params(fn, where)
+        raw = _signature_params(fn, f"{where} ({definition_site(fn)})")
     with contextlib.suppress(TypeError):
         _BASE_CACHE[fn] = raw
     return raw
@@ -137,8 +136,7 @@ def _is_context(name: str, annotation: Any) -> bool:
 
 def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owner: str) -> tuple[Param, ...]:
     """Classify every parameter of ``fn``; ``owner`` names the asset in errors."""
-    where = f"{owner} ({definition_site(fn)})"
-    raw = _raw_params(fn, where)
+    raw = _raw_params(fn, owner)
     params: list[Param] = []
     for p in raw:
         annotation = p.annotation
@@ -152,7 +150,8 @@ def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owne
             params.append(Param(name=p.name, kind=ParamKind.CONFIG, annotation=annotation, has_default=p.has_default))
         else:
             params.append(Param(name=p.name, kind=ParamKind.INPUT, annotation=annotation, has_default=p.has_default))
-    if len(ins) > len(params) or any(name not in {p.name for p in raw} for name in ins):
+    if ins and not ins.keys() <= {p.name for p in raw}:
+        where = f"{owner} ({definition_site(fn)})"
         names = {p.name for p in raw}
         unknown = ", ".join(sorted(set(ins) - names))
         raise DefinitionError(
@@ -160,5 +159,7 @@ def classify_params(fn: Callable[..., Any], *, ins: Mapping[str, AssetKey], owne
             f"parameters are: {', '.join(p.name for p in raw) or '(none)'}"
         )
     if sum(1 for p in params if p.kind is ParamKind.CONFIG) > 1:
-        raise DefinitionError(f"{where} has more than one hw.Config parameter; merge them into one model")
+        raise DefinitionError(
+            f"{owner} ({definition_site(fn)}) has more than one hw.Config parameter; merge them into one model"
+        )
     return tuple(params)
