@@ -226,8 +226,10 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             values: dict[AssetKey, Any] = {}
             for key, result in outputs.items():
                 value, data = _unwrap(result)
-                env.io_for(key).save(key, spec.partition, value)
+                stored = env.io_for(key).save(key, spec.partition, value)
                 values[key] = value
+                if "data_version" not in data:
+                    data["data_version"] = _data_version(stored, spec.run_id, op_name)
                 extra = context.metadata_for(key)
                 if extra:
                     data["metadata"] = {**data.get("metadata", {}), **json_safe(extra)}
@@ -259,6 +261,14 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             events.append(event)
             blocked = blocked or (chk.blocking and not event.data["passed"])
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
+
+
+def _data_version(stored: Mapping[str, Any] | None, run_id: str, op_name: str) -> str:
+    """The hash the IO manager gave of the stored bytes, else the run and step that made the value."""
+    digest = stored.get("hash") if isinstance(stored, Mapping) else None
+    if isinstance(digest, str) and digest:
+        return digest
+    return f"{run_id}:{op_name}"
 
 
 def _unwrap(result: Any) -> tuple[Any, dict[str, Any]]:

@@ -22,6 +22,7 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
 from headwater.instance.config import InstanceConfig, load_config
+from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
 from headwater.instance.status import AssetStatus
@@ -153,7 +154,8 @@ class Instance:
         self.storage.add_run(run)
         spec = RunSpec(run_id=run.run_id, partition=partition, config=run_config)
         try:
-            events = execute_run(self.storage, run, the_plan, pool, spec, on_batch=on_batch)
+            stamped = ProvenancePool.for_run(pool, graph, self.storage, the_plan.asset_keys, partition)
+            events = execute_run(self.storage, run, the_plan, stamped, spec, on_batch=on_batch)
         finally:
             if owned and isinstance(pool, InProcessPool):
                 teardown_resources(pool.env.resources)
