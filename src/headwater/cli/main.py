@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from headwater import __version__
-from headwater.cli import assets, check, materialize, migrate, output, runs
+from headwater.cli import assets, check, materialize, migrate, output, runs, web
 from headwater.errors import HeadwaterError
 
 USAGE_ERROR = 2
@@ -51,8 +51,13 @@ cli.add_command(assets.assets_group)
 cli.add_command(runs.runs_group)
 cli.add_command(check.check_command)
 cli.add_command(migrate.migrate_command)
+cli.add_command(web.web_command)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (the ``headwater`` console script)."""
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="headwater")
+
+
+if __name__ == "__main__":  # `python -m headwater.cli.main`, as the web UI launches runs
+    main()

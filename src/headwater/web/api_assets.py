@@ -1,0 +1,181 @@
+"""JSON API over the asset graph: layout and states, the catalog, one asset, selections, lineage."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from headwater.events import EventType
+from headwater.graph.selection import select
+from headwater.keys import AssetKey
+from headwater.web.serialize import event_json
+from headwater.web.state import WebState, web_state
+
+router = APIRouter(prefix="/api", tags=["assets"])
+State = Annotated[WebState, Depends(web_state)]
+_JSON = "application/json"
+
+
+@router.get("/graph", summary="The asset graph: layout (computed once per graph version) and asset states")
+def graph(state: State) -> Response:
+    """Compact graph data for the graph page.
+
+    ``layout`` has per-node arrays indexed like ``keys`` (``layer``, ``row``, ``group``), the
+    ``groups`` bands, and ``edges`` as flat ``parent, child`` index pairs. ``states`` has one
+    letter per node: f fresh, s stale, m missing, x failed, r running, c check failed.
+    """
+    loaded, layout = state.layout()
+    codes = state.states(loaded).codes(layout.keys)
+    error = json.dumps(state.project.error)
+    body = b'{"layout":' + layout.json + b',"states":"' + codes.encode() + b'","load_error":' + error.encode() + b"}"
+    return Response(body, media_type=_JSON)
+
+
+@router.get("/graph/states", summary="Asset states only, for live updates of the graph page")
+def graph_states(state: State) -> dict[str, Any]:
+    """``version`` of the graph (re-fetch ``/api/graph`` when it changes) and ``states`` letters."""
+    loaded, layout = state.layout()
+    return {
+        "version": loaded.version,
+        "states": state.states(loaded).codes(layout.keys),
+        "load_error": state.project.error,
+    }
+
+
+@router.get("/assets", summary="The asset catalog")
+def assets(
+    state: State, select_text: Annotated[str | None, Query(alias="select", description="A selection")] = None
+) -> dict[str, Any]:
+    """Every asset (or those selected) with group, owners, kinds, state, last materialization and checks."""
+    loaded = state.loaded()
+    graph = loaded.graph
+    states = state.states(loaded)
+    keys = graph.sort(select(graph, select_text, predicates=states.status.predicates()))
+    latest = state.storage.latest("materialization", keys if select_text else None)
+    by_state = states.states()
+    rows = []
+    for key in keys:
+        spec = graph.nodes[key].spec
+        record = latest.get(key)
+        checks = states.checks(key) if key in graph.checks else []
+        rows.append(
+            {
+                "key": key.to_string(),
+                "group": spec.group,
+                "owners": list(spec.owners),
+                "kinds": sorted(spec.kinds),
+                "description": (spec.description or "").strip().split("\n", 1)[0],
+                "state": by_state[key],
+                "source": spec.is_source,
+                "last_materialized": record.event.timestamp if record else None,
+                "run_id": record.event.run_id if record else None,
+                "checks": {
+                    "declared": len(graph.checks.get(key, ())),
+                    "passed": sum(c.passed for c in checks),
+                    "failed": sum(not c.passed for c in checks),
+                },
+            }
+        )
+    return {"count": len(rows), "total": len(graph), "assets": rows, "load_error": state.project.error}
+
+
+@router.get("/assets/{key:path}", summary="One asset: details, lineage, history, checks and staleness")
+def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """Everything the asset page shows, including numeric metadata series for plots."""
+    loaded = state.loaded()
+    graph = loaded.graph
+    node = graph.node(key)
+    asset_key = node.key
+    spec = node.spec
+    states = state.states(loaded)
+    kinds = [EventType.ASSET_OBSERVED] if spec.is_source else [EventType.ASSET_MATERIALIZED]
+    history = list(reversed(state.storage.asset_events(asset_key, types=kinds, limit=limit)))
+    series: dict[str, list[list[float]]] = {}
+    for record in history:
+        metadata = record.event.data.get("metadata") or {}
+        for name, value in metadata.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                series.setdefault(str(name), []).append([record.event.timestamp, float(value)])
+    checks = {c.name: c for c in states.checks(asset_key)}
+    evaluations = state.storage.asset_events(asset_key, types=[EventType.CHECK_EVALUATED], limit=50)
+    partitions = state.storage.latest_all_partitions(asset_key)
+    return {
+        "key": asset_key.to_string(),
+        "group": spec.group,
+        "description": spec.description,
+        "kinds": sorted(spec.kinds),
+        "owners": list(spec.owners),
+        "tags": dict(spec.tags),
+        "metadata": _jsonable(spec.metadata),
+        "code_version": spec.code_version,
+        "source": spec.is_source,
+        "site": spec.site,
+        "upstream": [k.to_string() for k in sorted(node.parents)],
+        "downstream": [k.to_string() for k in sorted(node.children)],
+        "state": states.states()[asset_key],
+        "stale_reasons": states.stale_reasons(asset_key),
+        "latest": event_json(history[-1]) if history else None,
+        "history": [event_json(r) for r in history],
+        "series": series,
+        "checks": [
+            {
+                "name": chk.name,
+                "blocking": chk.blocking,
+                "severity": chk.severity,
+                "description": chk.description,
+                "latest": _check_json(checks.get(chk.name)),
+            }
+            for chk in graph.checks.get(asset_key, ())
+        ],
+        "check_history": [event_json(r) for r in evaluations],
+        "partitions": sorted(
+            (
+                {"partition": p, "run_id": r.event.run_id, "timestamp": r.event.timestamp}
+                for p, r in partitions.items()
+                if p
+            ),
+            key=lambda item: str(item["partition"]),
+        ),
+    }
+
+
+@router.get("/select", summary="Evaluate a selection expression")
+def selection(
+    state: State, q: Annotated[str, Query(description="e.g. +mart/revenue or group:finance")]
+) -> dict[str, Any]:
+    """The keys selected by ``q`` in topological order; a bad expression is a 400 whose error points at it."""
+    loaded = state.loaded()
+    graph = loaded.graph
+    keys = graph.sort(select(graph, q, predicates=state.states(loaded).status.predicates()))
+    return {"select": q, "count": len(keys), "keys": [k.to_string() for k in keys]}
+
+
+@router.get("/lineage/{key:path}", summary="Upstream and downstream of an asset, N levels each way")
+def lineage(
+    state: State,
+    key: str,
+    up: Annotated[int | None, Query(ge=0, description="levels upstream (all when absent)")] = None,
+    down: Annotated[int | None, Query(ge=0, description="levels downstream (all when absent)")] = None,
+) -> dict[str, Any]:
+    """The keys within ``up``/``down`` levels of ``key`` and the edges between them."""
+    graph = state.loaded().graph
+    center = graph.node(key).key
+    keys = {center} | graph.upstream([center], up) | graph.downstream([center], down)
+    ordered: list[AssetKey] = graph.sort(keys)
+    edges = [[p.to_string(), k.to_string()] for k in ordered for p in sorted(graph.nodes[k].parents) if p in keys]
+    return {"key": center.to_string(), "keys": [k.to_string() for k in ordered], "edges": edges}
+
+
+def _check_json(check: Any) -> dict[str, Any] | None:
+    if check is None:
+        return None
+    return {"passed": check.passed, "run_id": check.run_id, "timestamp": check.timestamp, "data": dict(check.data)}
+
+
+def _jsonable(value: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return str(value)

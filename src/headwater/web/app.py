@@ -1,0 +1,114 @@
+"""``create_app``: the FastAPI application of the web UI, its error handling and lifespan."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from headwater.definitions import CodeLocation
+from headwater.errors import HeadwaterError, SelectionError, StorageError
+from headwater.instance.config import InstanceConfig, load_config
+from headwater.loader import find_location
+from headwater.storage import Storage
+from headwater.web import api_assets, api_runs, pages
+from headwater.web.launch import LaunchNotFound
+from headwater.web.project import ProjectUnavailable
+from headwater.web.security import Security
+from headwater.web.state import NotFound, WebState
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    project_dir: str | os.PathLike[str] | None = None,
+    *,
+    location: CodeLocation | None = None,
+    module: str | None = None,
+    file: str | os.PathLike[str] | None = None,
+    attribute: str | None = None,
+    config: InstanceConfig | None = None,
+    token: str | None = None,
+    writes_need_token: bool = False,
+    allowed_hosts: Sequence[str] | None = None,
+    warm: bool = True,
+) -> FastAPI:
+    """The web UI and HTTP API for one project.
+
+    Args:
+        project_dir: the project folder (default: the current directory); its ``headwater.toml``
+            and ``[tool.headwater]`` are read unless ``config``/``location`` are given.
+        location: where the definitions are; else ``module``/``file``/``attribute`` or pyproject.
+        config: the instance configuration (storage URL); else read for ``project_dir``.
+        token: when set, every request needs it (see ``headwater.web.security``).
+        writes_need_token: refuse state-changing requests when no token is set (non-loopback binds).
+        allowed_hosts: host names accepted in the Host header (None: any).
+        warm: load the definitions and lay out the graph in a background thread at startup.
+    """
+    where = location or find_location(module=module, file=file, attribute=attribute, project_dir=project_dir)
+    settings = config or load_config(project_dir)
+    if settings.storage_url.startswith("sqlite:///"):
+        Path(settings.home).mkdir(parents=True, exist_ok=True)
+    state = WebState(where, settings, Storage.open(settings.storage_url))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=state.warm, name="headwater-web-warm", daemon=True).start()
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="Headwater",
+        summary="Assets, lineage, runs and their events; launch materializations.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,  # Swagger UI loads its script from a CDN; the UI must work offline
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    security = Security(token=token, writes_need_token=writes_need_token, allowed_hosts=allowed_hosts)
+    app.middleware("http")(security.middleware)
+    app.add_exception_handler(HeadwaterError, _headwater_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(api_assets.router)
+    app.include_router(api_runs.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
+
+
+async def _headwater_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, ProjectUnavailable):
+        status = 503
+    elif isinstance(exc, (NotFound, LaunchNotFound)):
+        status = 404
+    elif isinstance(exc, StorageError):
+        status = 500
+    elif isinstance(exc, SelectionError) and request.url.path.startswith(("/api/assets/", "/api/lineage/")):
+        status = 404
+    else:
+        status = 400
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'] if p != 'body')}: {err['msg']}" for err in exc.errors())
+    return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)

@@ -1,0 +1,121 @@
+"""The user's definitions as the web process sees them: loaded through ``headwater.loader``,
+reloaded when a source file of the project changes (a cheap mtime check per request).
+
+Never runs an asset: importing the definitions is the only user code executed here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from headwater.definitions import CodeLocation, Definitions
+from headwater.errors import HeadwaterError
+from headwater.graph import AssetGraph
+from headwater.loader import load_definitions
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Loaded:
+    """One successfully loaded version of the definitions."""
+
+    version: int
+    defs: Definitions
+    graph: AssetGraph
+
+
+class ProjectUnavailable(HeadwaterError):
+    """The definitions could not be loaded (the message says why and where)."""
+
+
+class Project:
+    """Loads and reloads one code location; thread-safe."""
+
+    def __init__(self, location: CodeLocation) -> None:
+        self.location = location
+        self.error: str | None = None
+        """The last load error, or None when the current version loaded cleanly."""
+        self._lock = threading.Lock()
+        self._loaded: Loaded | None = None
+        self._mtimes: dict[str, float] = {}
+        self._modules: list[str] = []
+        self._version = 0
+
+    def current(self) -> Loaded:
+        """The loaded definitions, reloaded first if a project file changed.
+
+        Raises:
+            ProjectUnavailable: they never loaded (a reload error keeps the last good version).
+        """
+        with self._lock:
+            if self._loaded is None or self._changed():
+                self._load()
+            if self._loaded is None:
+                raise ProjectUnavailable(self.error or f"cannot load definitions from {self.location.describe()}")
+            return self._loaded
+
+    def _changed(self) -> bool:
+        for path, mtime in self._mtimes.items():
+            try:
+                if os.stat(path).st_mtime != mtime:
+                    return True
+            except OSError:
+                return True
+        return False
+
+    def _load(self) -> None:
+        # A fresh import each time: the first load too, in case the project was imported before.
+        for name in self._modules or self._project_modules():
+            sys.modules.pop(name, None)
+        try:
+            defs = load_definitions(self.location)
+            graph = AssetGraph.from_definitions(defs)
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, HeadwaterError) else "".join(traceback.format_exception_only(exc))
+            self.error = message.strip()
+            self._watch(failed=True)
+            return
+        self.error = None
+        self._version += 1
+        self._loaded = Loaded(version=self._version, defs=defs, graph=graph)
+        self._watch(failed=False)
+
+    def _project_modules(self) -> dict[str, str]:
+        """Imported modules of the project itself (not installed packages, not Headwater) -> path."""
+        root = Path(self.location.working_dir or os.getcwd()).resolve()
+        found: dict[str, str] = {}
+        for name, module in list(sys.modules.items()):
+            path = getattr(module, "__file__", None)
+            if not path or name == "headwater" or name.startswith("headwater."):
+                continue
+            if "site-packages" not in path and _inside(path, root):
+                found[name] = path
+        return found
+
+    def _watch(self, *, failed: bool) -> None:
+        """Remember the mtimes of the project's modules and definitions file."""
+        modules = self._project_modules()
+        watched = {path: _mtime(path) for path in modules.values()}
+        if self.location.file:
+            watched[self.location.file] = _mtime(self.location.file)
+        self._modules = list(modules)
+        if not failed or watched:
+            self._mtimes = watched
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(root)
+    except OSError:
+        return False

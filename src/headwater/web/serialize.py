@@ -1,0 +1,100 @@
+"""JSON shapes of runs, events and step timelines, shared by the API and the pages.
+
+Derived from records only (no definitions needed), so a run page works even when the
+project's code no longer loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from headwater.events import Event, EventRecord, EventType, RunRecord
+
+_LEVELS = {
+    EventType.STEP_FAILED: "error",
+    EventType.RUN_FAILED: "error",
+    EventType.STEP_SKIPPED: "warning",
+    EventType.RUN_CANCELED: "warning",
+}
+
+
+def run_json(run: RunRecord) -> dict[str, Any]:
+    """A run record as JSON, with its duration in seconds (None while it runs)."""
+    duration = None
+    if run.started_at is not None and run.finished_at is not None:
+        duration = run.finished_at - run.started_at
+    return {
+        "run_id": run.run_id,
+        "status": run.status.value,
+        "finished": run.status.finished,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration": duration,
+        "selection": run.selection,
+        "asset_keys": [k.to_string() for k in run.asset_keys],
+        "partition": run.partition,
+        "tags": dict(run.tags),
+        "config": dict(run.config),
+        "parent_run_id": run.parent_run_id,
+        "error": run.error,
+    }
+
+
+def event_json(record: EventRecord) -> dict[str, Any]:
+    """An event as JSON, with a log level (error for failures, warning for skips, else info)."""
+    event = record.event
+    check = event.data.get("check")
+    if event.type is EventType.CHECK_EVALUATED and not event.data.get("passed"):
+        level = "error" if event.data.get("severity", "error") == "error" else "warning"
+    else:
+        level = _LEVELS.get(event.type, "info")
+    return {
+        "id": record.id,
+        "run_id": event.run_id,
+        "type": event.type.value,
+        "level": level,
+        "timestamp": event.timestamp,
+        "step_key": event.step_key,
+        "asset_key": event.asset_key.to_string() if event.asset_key is not None else None,
+        "partition": event.partition,
+        "check": check,
+        "data": dict(event.data),
+    }
+
+
+def steps_json(events: Iterable[Event]) -> list[dict[str, Any]]:
+    """One entry per step, in start order: status, start and end times, assets, error and traceback."""
+    steps: dict[str, dict[str, Any]] = {}
+    for event in events:
+        key = event.step_key
+        if key is None:
+            continue
+        step = steps.setdefault(
+            key,
+            {"step": key, "status": "queued", "start": None, "end": None, "assets": [], "error": None, "traceback": ""},
+        )
+        if event.type is EventType.STEP_STARTED:
+            step["start"] = event.timestamp
+            step["status"] = "running"
+        elif event.type in (EventType.ASSET_MATERIALIZED, EventType.ASSET_OBSERVED):
+            step["status"] = "succeeded"
+            step["end"] = event.timestamp
+            if event.asset_key is not None:
+                step["assets"].append(event.asset_key.to_string())
+        elif event.type is EventType.STEP_SUCCEEDED:
+            step["status"] = "succeeded"
+            step["end"] = event.timestamp
+        elif event.type is EventType.STEP_FAILED:
+            step["status"] = "failed"
+            step["end"] = event.timestamp
+            step["error"] = event.data.get("error")
+            step["traceback"] = event.data.get("traceback", "")
+        elif event.type is EventType.STEP_SKIPPED:
+            step["status"] = "skipped"
+            step["end"] = event.timestamp
+            step["error"] = event.data.get("reason")
+        elif event.type is EventType.CHECK_EVALUATED and not event.data.get("passed"):
+            step.setdefault("failed_checks", []).append(event.data.get("check"))
+    return list(steps.values())

@@ -1,0 +1,68 @@
+"""What one web app holds: the project's definitions, the event log, the launcher and the
+cached layout of the current graph version.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import Request
+
+from headwater.definitions import CodeLocation
+from headwater.errors import HeadwaterError
+from headwater.instance.config import InstanceConfig
+from headwater.storage import Storage
+from headwater.web.launch import Launcher
+from headwater.web.layout import Layout, compute_layout
+from headwater.web.project import Loaded, Project
+from headwater.web.states import AssetStates
+
+
+class NotFound(HeadwaterError):
+    """A run, launch or page that does not exist (HTTP 404)."""
+
+
+class WebState:
+    """Shared by every request of one app; thread-safe."""
+
+    def __init__(self, location: CodeLocation, config: InstanceConfig, storage: Storage) -> None:
+        self.project = Project(location)
+        self.config = config
+        self.storage = storage
+        self.launcher = Launcher(location, config, storage)
+        self._layout: tuple[int, Layout] | None = None
+        self._lock = threading.Lock()
+
+    def loaded(self) -> Loaded:
+        """The current definitions and graph (reloaded when the project's files changed)."""
+        return self.project.current()
+
+    def layout(self) -> tuple[Loaded, Layout]:
+        """The current graph and its layout, computed once per graph version."""
+        loaded = self.loaded()
+        with self._lock:
+            if self._layout is None or self._layout[0] != loaded.version:
+                self._layout = (loaded.version, compute_layout(loaded.graph, loaded.version))
+            return loaded, self._layout[1]
+
+    def states(self, loaded: Loaded) -> AssetStates:
+        """A fresh view of the assets' states for one request."""
+        return AssetStates(self.storage, loaded.graph)
+
+    def warm(self) -> None:
+        """Load the definitions and lay out the graph ahead of the first page (errors show there)."""
+        try:
+            self.layout()
+        except Exception:  # the first request reports the same error
+            return
+
+    def close(self) -> None:
+        """Release the launcher and the database."""
+        self.launcher.close()
+        self.storage.close()
+
+
+def web_state(request: Request) -> WebState:
+    """The WebState of the app serving ``request`` (a FastAPI dependency)."""
+    state: WebState = request.app.state.web
+    return state

@@ -1,0 +1,162 @@
+"""The state of every asset shown on the graph and in the catalog, from the event log.
+
+fresh, stale, missing and failed come from ``AssetStatus``; ``running`` from runs in progress;
+``check_failed`` from the latest evaluation of each check. One query per kind, plus one per
+asset that has checks and one per run in progress: never one per asset of the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.events import EventType, RunStatus
+from headwater.graph import AssetGraph
+from headwater.instance.status import AssetStatus
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+STATE_CODES: Mapping[str, str] = {
+    "fresh": "f",
+    "stale": "s",
+    "missing": "m",
+    "failed": "x",
+    "running": "r",
+    "check_failed": "c",
+}
+"""One letter per state, so the graph's states for 10,000 assets are a 10,000-character string."""
+
+_ENDS = (
+    EventType.ASSET_MATERIALIZED,
+    EventType.ASSET_OBSERVED,
+    EventType.STEP_FAILED,
+    EventType.STEP_SKIPPED,
+    EventType.STEP_SUCCEEDED,
+)
+
+
+@dataclass(kw_only=True)
+class CheckState:
+    """The latest evaluation of one check."""
+
+    name: str
+    passed: bool
+    severity: str
+    run_id: str
+    timestamp: float
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class AssetStates:
+    """States of every asset of ``graph``; build one per request."""
+
+    def __init__(self, storage: Storage, graph: AssetGraph) -> None:
+        self.storage = storage
+        self.graph = graph
+        self.status = AssetStatus(storage, graph)
+
+    def running(self) -> dict[AssetKey, str]:
+        """Assets planned in a run in progress that the run has not finished yet -> run id."""
+        out: dict[AssetKey, str] = {}
+        for run in self.storage.list_runs(limit=100, statuses=[RunStatus.STARTED, RunStatus.QUEUED]):
+            done: set[str] = set()
+            for record in self.storage.get_events(run.run_id, types=_ENDS):
+                event = record.event
+                if event.asset_key is not None:
+                    done.add(event.asset_key.to_string())
+                keys = event.data.get("asset_keys")
+                if isinstance(keys, list):
+                    done.update(str(k) for k in keys)
+            for key in run.asset_keys:
+                if key.to_string() not in done and key in self.graph.nodes:
+                    out.setdefault(key, run.run_id)
+        return out
+
+    def checks(self, key: AssetKey) -> list[CheckState]:
+        """The latest evaluation of each declared check of ``key`` (checks never run are left out)."""
+        declared = {chk.name for chk in self.graph.checks.get(key, ())}
+        if not declared:
+            return []
+        found: dict[str, CheckState] = {}
+        records = self.storage.asset_events(key, types=[EventType.CHECK_EVALUATED], limit=10 * len(declared))
+        for record in records:
+            data = record.event.data
+            name = str(data.get("check", ""))
+            if name in declared and name not in found:
+                found[name] = CheckState(
+                    name=name,
+                    passed=bool(data.get("passed")),
+                    severity=str(data.get("severity", "error")),
+                    run_id=record.event.run_id,
+                    timestamp=record.event.timestamp,
+                    data=data,
+                )
+        return [found[name] for name in sorted(found)]
+
+    def check_failed(self) -> set[AssetKey]:
+        """Assets whose latest evaluation of some error-severity check failed."""
+        return {
+            key for key in self.graph.checks if any(not c.passed and c.severity == "error" for c in self.checks(key))
+        }
+
+    def states(self) -> dict[AssetKey, str]:
+        """Asset -> one of ``STATE_CODES``' names; running wins, then failed, failed checks, missing, stale."""
+        status = self.status
+        out = dict.fromkeys(self.graph.nodes, "fresh")
+        for key in status.stale:
+            out[key] = "stale"
+        for key in status.missing:
+            out[key] = "missing"
+        for key in self.check_failed():
+            out[key] = "check_failed"
+        for key in status.failed:
+            out[key] = "failed"
+        for key in self.running():
+            out[key] = "running"
+        return out
+
+    def codes(self, keys: tuple[AssetKey, ...]) -> str:
+        """The states of ``keys`` as one letter each, in that order."""
+        states = self.states()
+        return "".join(STATE_CODES[states[key]] for key in keys)
+
+    def stale_reasons(self, key: AssetKey) -> list[dict[str, Any]]:
+        """Why ``key`` is stale: its code changed, or an upstream asset was updated after it.
+
+        Uses the reasons of ``AssetStatus`` when it gives them (``state(key).reasons``).
+        """
+        if key not in self.status.stale:
+            return []
+        explain = getattr(self.status, "state", None)
+        if callable(explain):
+            return [dict(reason.to_json()) for reason in explain(key).reasons]
+        node = self.graph.nodes[key]
+        wanted = [key, *sorted(node.parents)]
+        latest = self.storage.latest("materialization", wanted)
+        observed = self.storage.latest("observation", wanted)
+        reasons: list[dict[str, str]] = []
+        own = latest.get(key)
+        if key in self.status.code_changed and own is not None:
+            recorded = own.event.data.get("code_version")
+            reasons.append(
+                {
+                    "kind": "code",
+                    "asset": key.to_string(),
+                    "text": f"code version changed: materialized with {recorded!r}, "
+                    f"now declared {node.spec.code_version!r}",
+                }
+            )
+        own_id = max((r.id for r in (own, observed.get(key)) if r is not None), default=0)
+        for parent in sorted(node.parents):
+            records = [r for r in (latest.get(parent), observed.get(parent)) if r is not None]
+            newest = max(records, key=lambda r: r.id, default=None)
+            if newest is not None and newest.id > own_id:
+                reasons.append(
+                    {
+                        "kind": "upstream",
+                        "asset": parent.to_string(),
+                        "text": f"upstream '{parent}' was updated after it (run {newest.event.run_id[:8]})",
+                    }
+                )
+        return reasons

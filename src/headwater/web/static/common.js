@@ -1,0 +1,104 @@
+// Shared helpers of every page: DOM building without innerHTML, JSON fetches with the CSRF
+// header, formatting, and the state colours. No framework, no build step.
+"use strict";
+
+const HW = (() => {
+  const STATES = {
+    fresh: "fresh", stale: "stale", missing: "missing", failed: "failed",
+    running: "running", check_failed: "check failed",
+  };
+  const CODES = { f: "fresh", s: "stale", m: "missing", x: "failed", r: "running", c: "check_failed" };
+
+  // el("a", {href: "/x", class: "y"}, "text", child): user strings only ever become text nodes.
+  function el(tag, attrs, ...children) {
+    const svg = ["svg", "g", "rect", "path", "text", "line", "polyline", "circle", "title"].includes(tag);
+    const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function cookie(name) {
+    for (const part of document.cookie.split(";")) {
+      const [k, ...v] = part.trim().split("=");
+      if (k === name) return decodeURIComponent(v.join("="));
+    }
+    return "";
+  }
+
+  class ApiError extends Error {}
+
+  async function api(path, body) {
+    const options = { headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-Headwater-CSRF"] = cookie("headwater_csrf");
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) throw new ApiError((data && data.error) || `${response.status} ${response.statusText}`);
+    return data;
+  }
+
+  function when(ts) {
+    if (!ts) return "never";
+    const d = new Date(ts * 1000);
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined) return "–";
+    if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
+    if (seconds < 60) return `${seconds.toFixed(1)} s`;
+    const m = Math.floor(seconds / 60);
+    return m < 60 ? `${m} min ${Math.round(seconds % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+  }
+
+  function badge(state) {
+    return el("span", { class: `badge st-${state}` }, STATES[state] || state);
+  }
+
+  function assetLink(key) {
+    return el("a", { href: "/assets/" + key.split("/").map(encodeURIComponent).join("/") }, key);
+  }
+
+  function runLink(runId) {
+    return el("a", { href: "/runs/" + encodeURIComponent(runId), class: "mono" }, runId.slice(0, 8));
+  }
+
+  function errorBox(message) {
+    return el("pre", { class: "error", role: "alert" }, message);
+  }
+
+  function app() { return document.getElementById("app"); }
+
+  // Launch a materialization and follow it until its run exists; then open the run page.
+  async function materialize(select, status) {
+    const say = (text, cls) => { if (status) { status.className = cls || "muted"; status.textContent = text; } };
+    say(`launching ${select}…`);
+    try {
+      const launch = await api("/api/launch", { select });
+      for (;;) {
+        const s = await api("/api/launches/" + launch.launch_id);
+        if (s.status === "started") { window.location.href = "/runs/" + s.run_id; return; }
+        if (s.status === "failed") { say(s.error, "error"); return; }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } catch (e) {
+      say(e.message, "error");
+    }
+  }
+
+  return { STATES, CODES, el, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, cookie };
+})();

@@ -1,0 +1,104 @@
+// One run: status, step timeline (Gantt), errors with tracebacks, and the live event log
+// (polled after the last event id until the run ends), with level filter and search.
+"use strict";
+
+(() => {
+  const { el, api } = HW;
+  const root = HW.app();
+  const runId = root.dataset.run;
+  let after = 0;
+  const events = [];
+  const head = el("div", { id: "run-head" });
+  const gantt = el("div", { id: "gantt" });
+  const errors = el("div", { id: "errors" });
+  const level = el("select", { id: "level" }, ["all", "info", "warning", "error"].map((l) => el("option", { value: l }, l)));
+  const search = el("input", { type: "search", id: "log-search", placeholder: "Search events…" });
+  const rows = el("tbody", { id: "events" });
+  const logs = el("div", { id: "logs" });
+  root.replaceChildren(head, el("h3", {}, "Steps"), gantt, errors,
+    el("h3", {}, "Event log"), el("div", { class: "filters" }, "Level ", level, search),
+    el("div", { class: "log" }, el("table", {}, el("thead", {}, el("tr", {}, ["time", "level", "event", "step", "asset", "details"].map((h) => el("th", {}, h)))), rows)),
+    el("h3", {}, "Captured output"), logs);
+  level.addEventListener("change", drawEvents);
+  search.addEventListener("input", drawEvents);
+
+  function details(e) {
+    const d = e.data;
+    if (d.error) return d.error;
+    if (e.type === "check_evaluated") return `${d.check}: ${d.passed ? "passed" : "failed"}`;
+    if (d.metadata) return Object.entries(d.metadata).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+    if (d.reason) return d.reason;
+    return "";
+  }
+  function drawEvents() {
+    const lv = level.value, q = search.value.trim().toLowerCase();
+    const order = { info: 0, warning: 1, error: 2 };
+    const shown = events.filter((e) => (lv === "all" || order[e.level] >= order[lv]) &&
+      (!q || JSON.stringify(e).toLowerCase().includes(q)));
+    rows.replaceChildren(...shown.map((e) => el("tr", { class: e.level },
+      el("td", {}, HW.when(e.timestamp)), el("td", {}, e.level), el("td", {}, e.type), el("td", {}, e.step_key || ""),
+      el("td", {}, e.asset_key ? HW.assetLink(e.asset_key) : ""), el("td", {}, details(e)))));
+  }
+
+  function drawGantt(run) {
+    const steps = run.steps.filter((s) => s.start);
+    if (!steps.length) { gantt.replaceChildren(el("p", { class: "muted" }, "No step has started yet.")); return; }
+    const t0 = Math.min(...steps.map((s) => s.start));
+    const now = Date.now() / 1000;
+    const t1 = Math.max(...steps.map((s) => s.end || now), t0 + 0.001);
+    const W = 900, LABEL = 220, H = 20;
+    const svg = el("svg", { class: "gantt", viewBox: `0 0 ${W} ${steps.length * H + 20}`, role: "img" });
+    steps.forEach((s, i) => {
+      const x = LABEL + ((s.start - t0) / (t1 - t0)) * (W - LABEL - 10);
+      const w = Math.max(2, (((s.end || now) - s.start) / (t1 - t0)) * (W - LABEL - 10));
+      svg.append(el("text", { x: 4, y: i * H + 14 }, s.step.length > 32 ? "…" + s.step.slice(-31) : s.step),
+        el("rect", { class: `bar ${s.status}`, x, y: i * H + 3, width: w, height: H - 6, rx: 2 },
+          el("title", {}, `${s.step}: ${s.status}, ${HW.duration(s.end ? s.end - s.start : null)}`)));
+    });
+    svg.append(el("text", { x: LABEL, y: steps.length * H + 14 }, "0"), el("text", { x: W - 60, y: steps.length * H + 14 }, HW.duration(t1 - t0)));
+    gantt.replaceChildren(svg);
+  }
+
+  async function refreshRun() {
+    const run = await api("/api/runs/" + encodeURIComponent(runId));
+    head.replaceChildren(el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
+      el("dl", {}, el("dt", {}, "selection"), el("dd", { class: "mono" }, run.selection),
+        el("dt", {}, "assets"), el("dd", {}, run.asset_keys.length),
+        el("dt", {}, "created"), el("dd", {}, HW.when(run.created_at)),
+        el("dt", {}, "duration"), el("dd", {}, HW.duration(run.duration)),
+        el("dt", {}, "partition"), el("dd", {}, run.partition || "–"),
+        el("dt", {}, "tags"), el("dd", {}, Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
+        run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
+      el("div", { class: "actions" }, el("button", { onclick: () => HW.materialize(run.selection, note) }, "Re-execute"), note));
+    drawGantt(run);
+    errors.replaceChildren(...(run.errors.length ? [el("h3", {}, "Errors"), ...run.errors.map((e) => el("div", { class: "card" },
+      el("strong", {}, e.step || "run"), HW.errorBox(e.error || ""), e.traceback ? el("details", {}, el("summary", {}, "traceback"), el("pre", {}, e.traceback)) : null))] : []));
+    return run;
+  }
+  const note = el("span", { class: "muted" });
+
+  async function refreshLogs() {
+    const data = await api(`/api/runs/${encodeURIComponent(runId)}/logs`);
+    const byStep = new Map();
+    for (const c of data.logs) byStep.set(c.step, (byStep.get(c.step) || "") + c.text);
+    logs.replaceChildren(...(byStep.size ? [...byStep].map(([s, t]) => el("div", {}, el("strong", {}, s), el("pre", {}, t))) : [el("p", { class: "muted" }, "No output captured.")]));
+  }
+
+  async function tick() {
+    try {
+      for (;;) {
+        const page = await api(`/api/runs/${encodeURIComponent(runId)}/events?after=${after}`);
+        events.push(...page.events);
+        after = page.next_after;
+        if (page.events.length < 1000) { if (page.events.length) drawEvents(); break; }
+      }
+      const run = await refreshRun();
+      if (run.finished) { await refreshLogs(); drawEvents(); return; }
+    } catch (e) {
+      head.replaceChildren(HW.errorBox(e.message));
+      return;
+    }
+    setTimeout(tick, 700);
+  }
+  tick();
+})();

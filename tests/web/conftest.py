@@ -1,0 +1,97 @@
+"""Fixtures for web tests: a small project in ``tmp_path``, a SQLite instance populated by real
+runs, and the app built on both."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from headwater.definitions import CodeLocation
+from headwater.instance import Instance, InstanceConfig
+from headwater.loader import find_location, load_definitions
+from headwater.web import create_app
+
+PROJECT = '''
+import headwater as hw
+
+
+@hw.asset(group="raw", owners=["team:data"], kinds=["csv"], code_version="1")
+def orders() -> list[int]:
+    """Orders <b>exported</b> from the shop."""
+    print("loading orders")
+    return [1, 2, 3]
+
+
+@hw.asset(group="mart")
+def revenue(context: hw.Context, orders: list[int]) -> hw.Output:
+    context.log.info("summing %d orders", len(orders))
+    return hw.Output(sum(orders), metadata={"rows": len(orders), "total": float(sum(orders))})
+
+
+@hw.asset(group="mart")
+def report(revenue: int) -> str:
+    return f"revenue {revenue}"
+
+
+@hw.asset(group="ops")
+def broken(orders: list[int]) -> int:
+    raise ValueError("the warehouse is on fire")
+
+
+@hw.check(asset=revenue)
+def revenue_positive(revenue) -> hw.CheckResult:
+    return hw.CheckResult(passed=revenue > 100)
+
+
+defs = hw.Definitions(assets=[orders, revenue, report, broken], checks=[revenue_positive])
+'''
+
+
+@dataclass
+class Project:
+    """A project file, its instance configuration and code location."""
+
+    path: Path
+    config: InstanceConfig
+    location: CodeLocation
+
+    def instance(self) -> Instance:
+        return Instance.from_config(self.config)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A project with two finished runs: one that succeeded, one where ``broken`` failed."""
+    path = tmp_path / "defs.py"
+    path.write_text(textwrap.dedent(PROJECT).lstrip())
+    config = InstanceConfig(home=str(tmp_path / "home"))
+    location = find_location(file=path, project_dir=tmp_path)
+    defs = load_definitions(location)
+    with Instance.from_config(config) as instance:
+        assert instance.materialize(defs, "orders revenue report").success
+        assert not instance.materialize(defs, "broken").success
+    return Project(path=path, config=config, location=location)
+
+
+def make_app(project: Project, **options: object) -> FastAPI:
+    """The app for ``project`` (keyword options go to ``create_app``)."""
+    return create_app(location=project.location, config=project.config, warm=False, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(project: Project) -> Iterator[TestClient]:
+    """A TestClient of the app, with its CSRF cookie set."""
+    with TestClient(make_app(project)) as test_client:
+        test_client.get("/api/csrf")
+        yield test_client
+
+
+def csrf(client: TestClient) -> dict[str, str]:
+    """The CSRF header for a POST from ``client``."""
+    return {"X-Headwater-CSRF": client.cookies["headwater_csrf"]}

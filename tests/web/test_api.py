@@ -1,0 +1,165 @@
+"""The JSON API in-process (TestClient) against a real SQLite instance populated by real runs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from .conftest import Project, csrf
+
+
+def _wait_run(client: TestClient, run_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = client.get(f"/api/runs/{run_id}").json()
+        if run["finished"]:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+def _wait_launch(client: TestClient, launch_id: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/launches/{launch_id}").json()
+        if status["status"] != "pending":
+            return status
+        time.sleep(0.1)
+    raise AssertionError(f"launch {launch_id} never started")
+
+
+def test_graph_layout_and_states(client: TestClient) -> None:
+    data = client.get("/api/graph").json()
+    layout = data["layout"]
+    keys = layout["keys"]
+    layer = dict(zip(keys, layout["layer"], strict=True))
+    assert layer == {"orders": 0, "revenue": 1, "broken": 1, "report": 2}
+    groups = [g["name"] for g in layout["groups"]]
+    assert groups[0] == "raw" and sorted(groups) == ["mart", "ops", "raw"]
+    edges = {(keys[layout["edges"][i]], keys[layout["edges"][i + 1]]) for i in range(0, len(layout["edges"]), 2)}
+    assert edges == {("orders", "revenue"), ("orders", "broken"), ("revenue", "report")}
+    states = dict(zip(keys, data["states"], strict=True))
+    assert states == {"orders": "f", "revenue": "c", "report": "f", "broken": "x"}
+    assert data["load_error"] is None
+    live = client.get("/api/graph/states").json()
+    assert live["version"] == layout["version"] and live["states"] == data["states"]
+
+
+def test_catalog_and_selection(client: TestClient) -> None:
+    catalog = client.get("/api/assets").json()
+    rows = {row["key"]: row for row in catalog["assets"]}
+    assert catalog["total"] == 4
+    assert rows["orders"]["owners"] == ["team:data"] and rows["orders"]["kinds"] == ["csv"]
+    assert rows["orders"]["description"] == "Orders <b>exported</b> from the shop."
+    assert rows["revenue"]["checks"] == {"declared": 1, "passed": 0, "failed": 1}
+    assert rows["broken"]["state"] == "failed" and rows["broken"]["last_materialized"] is None
+    mart = client.get("/api/assets", params={"select": "group:mart"}).json()
+    assert [row["key"] for row in mart["assets"]] == ["revenue", "report"]
+    assert client.get("/api/select", params={"q": "+report"}).json()["keys"] == ["orders", "revenue", "report"]
+    assert client.get("/api/select", params={"q": "status:failed"}).json()["keys"] == ["broken"]
+    bad = client.get("/api/select", params={"q": "revenu"})
+    assert bad.status_code == 400
+    assert "no asset 'revenu' (did you mean 'revenue'?)" in bad.json()["error"]
+    assert "^" in bad.json()["error"]
+    assert client.get("/api/assets", params={"select": "group:nope"}).status_code == 400
+    lineage = client.get("/api/lineage/revenue", params={"up": 1, "down": 0}).json()
+    assert lineage["keys"] == ["orders", "revenue"] and lineage["edges"] == [["orders", "revenue"]]
+
+
+def test_asset_detail(client: TestClient) -> None:
+    asset = client.get("/api/assets/revenue").json()
+    assert asset["upstream"] == ["orders"] and asset["downstream"] == ["report"]
+    assert asset["state"] == "check_failed"
+    assert asset["latest"]["data"]["metadata"] == {"rows": 3, "total": 6.0}
+    assert [point[1] for point in asset["series"]["rows"]] == [3.0]
+    assert asset["checks"][0]["name"] == "revenue_positive"
+    assert asset["checks"][0]["latest"]["passed"] is False
+    assert asset["check_history"][0]["level"] == "error"
+    missing = client.get("/api/assets/revenu")
+    assert missing.status_code == 404
+    assert missing.json()["error"].startswith("no asset 'revenu' (did you mean 'revenue'?)")
+
+
+def test_staleness_reasons_and_reload(project: Project, client: TestClient) -> None:
+    before = client.get("/api/graph/states").json()["version"]
+    source = project.path.read_text().replace('code_version="1"', 'code_version="2"')
+    project.path.write_text(source)
+    time.sleep(0.01)
+    project.path.touch()
+    assert client.get("/api/graph/states").json()["version"] == before + 1
+    orders = client.get("/api/assets/orders").json()
+    assert orders["state"] == "stale" and orders["code_version"] == "2"
+    reason = orders["stale_reasons"][0]
+    assert reason["asset"] == "orders"
+    assert reason["text"].startswith("code version changed: materialized with '1', now")
+    project.path.write_text(source + "\nthis is not python\n")
+    graph = client.get("/api/graph").json()
+    assert "error while loading definitions" in graph["load_error"]
+    assert len(graph["layout"]["keys"]) == 4  # the last good version is still shown
+
+
+def test_runs_events_and_logs(client: TestClient) -> None:
+    runs = client.get("/api/runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["failed", "succeeded"]
+    failed, ok = runs
+    assert client.get("/api/runs", params={"status": "failed"}).json()["runs"][0]["run_id"] == failed["run_id"]
+    page = client.get("/api/runs", params={"limit": 1}).json()
+    assert len(page["runs"]) == 1 and page["next_offset"] == 1
+    assert client.get("/api/runs", params={"limit": 1, "offset": 1}).json()["next_offset"] is None
+    detail = client.get(f"/api/runs/{failed['run_id']}").json()
+    assert detail["steps"][0]["status"] == "failed"
+    assert "the warehouse is on fire" in detail["errors"][0]["error"]
+    assert "ValueError: the warehouse is on fire" in detail["errors"][0]["traceback"]
+    good = client.get(f"/api/runs/{ok['run_id']}").json()
+    assert [s["status"] for s in good["steps"]] == ["succeeded"] * 3
+    first = client.get(f"/api/runs/{ok['run_id']}/events", params={"limit": 2}).json()
+    assert [e["type"] for e in first["events"]] == ["run_started", "step_started"]
+    rest = client.get(f"/api/runs/{ok['run_id']}/events", params={"after": first["next_after"]}).json()
+    assert rest["events"][-1]["type"] == "run_succeeded" and rest["finished"] is True
+    assert len(first["events"]) + len(rest["events"]) == good["event_count"]
+    logs = client.get(f"/api/runs/{ok['run_id']}/logs", params={"step": "orders"}).json()["logs"]
+    assert "loading orders" in logs[0]["text"]
+    unknown = client.get("/api/runs/nope")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"].startswith("no run with id 'nope'")
+    assert client.get("/api/runs", params={"status": "done"}).status_code == 422
+
+
+def test_launch_materializes_in_a_subprocess(project: Project, client: TestClient) -> None:
+    refused = client.post("/api/launch", json={"select": "report"})
+    assert refused.status_code == 403
+    assert refused.json()["error"].startswith("missing or wrong CSRF token")
+    launched = client.post("/api/launch", json={"select": "+report"}, headers=csrf(client))
+    assert launched.status_code == 202 and launched.json()["assets"] == 3
+    status = _wait_launch(client, launched.json()["launch_id"])
+    assert status["status"] == "started", status
+    run = _wait_run(client, status["run_id"])
+    assert run["status"] == "succeeded" and run["selection"] == "+report"
+    assert run["tags"]["headwater.launch"] == launched.json()["launch_id"]
+    bad = client.post("/api/launch", json={"select": "reprot"}, headers=csrf(client))
+    assert bad.status_code == 400 and "did you mean 'report'" in bad.json()["error"]
+    config = client.post("/api/launch", json={"select": "orders", "config": {"nope": {}}}, headers=csrf(client))
+    assert config.status_code == 400
+    assert config.json()["error"].startswith("run config names nope, which is not an asset")
+    extra = client.post("/api/launch", json={"select": "orders", "colour": "red"}, headers=csrf(client))
+    assert extra.status_code == 422 and "colour" in extra.json()["error"]
+    project.path.write_text("import headwater as hw\nraise RuntimeError('definitions are broken')\n")
+    failing = client.post("/api/launch", json={"select": "orders"}, headers=csrf(client)).json()
+    status = _wait_launch(client, failing["launch_id"])
+    assert status["status"] == "failed"
+    assert "RuntimeError: definitions are broken" in status["error"]
+    unknown = client.get("/api/launches/nope")
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("no launch 'nope'")
+
+
+def test_broken_project_still_shows_runs(project: Project) -> None:
+    from .conftest import make_app
+
+    project.path.write_text("import headwater as hw\nraise RuntimeError('definitions are broken')\n")
+    with TestClient(make_app(project)) as client:
+        graph = client.get("/api/graph")
+        assert graph.status_code == 503
+        assert "RuntimeError: definitions are broken" in graph.json()["error"]
+        assert len(client.get("/api/runs").json()["runs"]) == 2
