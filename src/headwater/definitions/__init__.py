@@ -15,6 +15,7 @@ from headwater.definitions.asset import (
     multi_asset,
 )
 from headwater.definitions.check import CheckSpec, check
+from headwater.definitions.conditions import AutomationCondition, eager, on_cron, on_missing
 from headwater.definitions.context import Context, StepLogger
 from headwater.definitions.definitions import CodeLocation, Definitions
 from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
@@ -22,12 +23,24 @@ from headwater.definitions.output import CheckResult, Output
 from headwater.definitions.params import Param, ParamKind
 from headwater.definitions.resources import Config, EnvVar, Resource
 from headwater.definitions.retry import Retry
+from headwater.definitions.schedule import Schedule
+from headwater.definitions.sensor import (
+    RunRequest,
+    SensorContext,
+    SensorResult,
+    SensorSpec,
+    asset_sensor,
+    file_sensor,
+    run_status_sensor,
+    sensor,
+)
 
 __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_IO_MANAGER",
     "AssetOut",
     "AssetSpec",
+    "AutomationCondition",
     "CheckResult",
     "CheckSpec",
     "CodeLocation",
@@ -45,9 +58,21 @@ __all__ = [
     "ParamKind",
     "Resource",
     "Retry",
+    "RunRequest",
+    "Schedule",
+    "SensorContext",
+    "SensorResult",
+    "SensorSpec",
     "SourceAsset",
     "StepLogger",
     "asset",
+    "asset_sensor",
     "check",
+    "eager",
+    "file_sensor",
     "multi_asset",
+    "on_cron",
+    "on_missing",
+    "run_status_sensor",
+    "sensor",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from headwater.definitions.conditions import AutomationCondition
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
 from headwater.definitions.retry import Retry
 from headwater.errors import DefinitionError
@@ -64,6 +65,7 @@ class AssetSpec(Generic[P, R]):
     code_version: str | None = None
     deps: tuple[AssetKey, ...] = ()
     io_manager: str = DEFAULT_IO_MANAGER
+    automation: AutomationCondition | None = None
     is_source: bool = False
     observe: Callable[..., Any] | None = None
     site: str = ""
@@ -186,6 +188,15 @@ def _retry(value: Retry | None, where: str) -> Retry | None:
     return value
 
 
+def _automation(value: AutomationCondition | None, where: str) -> AutomationCondition | None:
+    if value is not None and not isinstance(value, AutomationCondition):
+        raise DefinitionError(
+            f"{where}: automation= takes a condition such as hw.eager(), hw.on_cron('0 * * * *') or "
+            f"hw.on_missing(), got {value!r}"
+        )
+    return value
+
+
 def _check_callable(fn: object, decorator: str) -> Callable[..., Any]:
     if not callable(fn):
         raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
@@ -209,6 +220,7 @@ def asset(
     kinds: Iterable[str] | None = None,
     metadata: Mapping[str, Any] | None = None,
     code_version: str | None = None,
+    automation: AutomationCondition | None = None,
     ins: Mapping[str, Any] | None = None,
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
@@ -230,6 +242,7 @@ def asset(
     kinds: Iterable[str] | None = None,
     metadata: Mapping[str, Any] | None = None,
     code_version: str | None = None,
+    automation: AutomationCondition | None = None,
     ins: Mapping[str, Any] | None = None,
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
@@ -240,6 +253,7 @@ def asset(
     The key is the function's name (or ``name=``), after ``key_prefix``; ``key=``
     gives it whole. Parameters named like other assets are inputs; ``ins=`` maps a
     parameter to another key and ``deps=`` adds upstream assets that are not loaded.
+    ``automation=`` (``hw.eager()``, ``hw.on_cron(...)``, ...) lets the daemon request it.
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -278,6 +292,7 @@ def asset(
             code_version=_code_version(code_version, owner),
             deps=_deps(deps, owner),
             io_manager=io_manager or DEFAULT_IO_MANAGER,
+            automation=_automation(automation, owner),
             site=site,
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
 from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
+from headwater.definitions.sensor import check_instigators
 from headwater.errors import DefinitionError
 
 
@@ -77,6 +78,9 @@ class Definitions:
                     "not a check: decorate the function with @hw.check(asset=...)"
                 )
         object.__setattr__(self, "checks", checks)
+        object.__setattr__(self, "schedules", tuple(self.schedules))
+        object.__setattr__(self, "sensors", tuple(self.sensors))
+        check_instigators(self.schedules, self.sensors)
         if not isinstance(self.resources, Mapping):
             raise DefinitionError("Definitions(resources=...) must be a dict of name -> resource")
         for name in self.resources:
