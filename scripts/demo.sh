@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install Headwater into .venv and materialize the example shop project into the
-# embedded default storage (SQLite under examples/shop/.headwater).
+# embedded default storage (SQLite under examples/shop/.headwater), then serve the web UI.
 set -euo pipefail
 source "$(dirname "$0")/venv.sh"
 cd examples/shop
@@ -8,3 +8,5 @@ cd examples/shop
 ../../.venv/bin/headwater materialize
 ../../.venv/bin/headwater assets list
 ../../.venv/bin/headwater runs list --limit 5
+echo "web UI: http://127.0.0.1:${HEADWATER_WEB_PORT:-3000}/ (Ctrl-C to stop)"
+exec ../../.venv/bin/headwater web --host 127.0.0.1 --port "${HEADWATER_WEB_PORT:-3000}"

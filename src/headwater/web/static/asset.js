@@ -26,7 +26,7 @@
     const latest = a.latest;
     const meta = latest && latest.data.metadata ? Object.entries(latest.data.metadata) : [];
     const series = Object.entries(a.series).filter(([, pts]) => pts.length > 0);
-    root.replaceChildren(
+    HW.fill(root, 
       el("h1", {}, a.key, " ", HW.badge(a.state)),
       a.description ? el("p", {}, a.description) : null,
       el("div", { class: "actions" },
@@ -60,5 +60,5 @@
           el("td", { class: "mono" }, e.data.metadata ? JSON.stringify(e.data.metadata) : "")))));
   }
 
-  api("/api/assets/" + key.split("/").map(encodeURIComponent).join("/")).then(draw).catch((e) => root.replaceChildren(HW.errorBox(e.message)));
+  api("/api/assets/" + key.split("/").map(encodeURIComponent).join("/")).then(draw).catch((e) => HW.fill(root, HW.errorBox(e.message)));
 })();

@@ -17,7 +17,7 @@
   const columns = [["key", "key"], ["group", "group"], ["owners", "owners"], ["kinds", "kinds"], ["state", "state"],
     ["last_materialized", "last materialized"], ["checks", "checks"]];
   const head = el("tr", {}, columns.map(([k, label]) => el("th", { class: "sortable", onclick: () => { sortDir = sortKey === k ? -sortDir : 1; sortKey = k; draw(); } }, label)));
-  root.replaceChildren(el("h1", {}, "Catalog"),
+  HW.fill(root, el("h1", {}, "Catalog"),
     el("div", { class: "filters" }, text, stateFilter,
       el("form", { class: "selectform", onsubmit: (e) => { e.preventDefault(); load(); } }, selectBox, el("button", { type: "submit" }, "Apply")), count),
     error, el("table", {}, el("thead", {}, head), body), pager);
@@ -31,13 +31,13 @@
       (!q || [r.key, r.group, r.description, ...r.owners, ...r.kinds].join(" ").toLowerCase().includes(q)));
     shown.sort((a, b) => { const x = value(a, sortKey), y = value(b, sortKey); return (x < y ? -1 : x > y ? 1 : 0) * sortDir; });
     const start = page * PAGE;
-    body.replaceChildren(...shown.slice(start, start + PAGE).map((r) => el("tr", { "data-key": r.key },
+    HW.fill(body, ...shown.slice(start, start + PAGE).map((r) => el("tr", { "data-key": r.key },
       el("td", {}, HW.assetLink(r.key), r.description ? el("div", { class: "muted" }, r.description) : null),
       el("td", {}, r.group), el("td", {}, r.owners.join(", ")), el("td", {}, r.kinds.join(", ")), el("td", {}, HW.badge(r.state)),
       el("td", {}, HW.when(r.last_materialized), " ", r.run_id ? HW.runLink(r.run_id) : ""),
       el("td", {}, r.checks.declared ? `${r.checks.passed} passed, ${r.checks.failed} failed of ${r.checks.declared}` : "–"))));
     count.textContent = `${shown.length} of ${rows.length} assets`;
-    pager.replaceChildren(
+    HW.fill(pager, 
       el("button", { disabled: page === 0, onclick: () => { page--; draw(); } }, "Previous"),
       el("span", { class: "muted" }, `page ${page + 1} of ${Math.max(1, Math.ceil(shown.length / PAGE))}`),
       el("button", { disabled: start + PAGE >= shown.length, onclick: () => { page++; draw(); } }, "Next"));
@@ -47,11 +47,11 @@
     try {
       const data = await api("/api/assets" + (sel ? "?select=" + encodeURIComponent(sel) : ""));
       rows = data.assets;
-      error.replaceChildren(...(data.load_error ? [HW.errorBox(data.load_error)] : []));
+      HW.fill(error, ...(data.load_error ? [HW.errorBox(data.load_error)] : []));
       page = 0;
       draw();
     } catch (e) {
-      error.replaceChildren(HW.errorBox(e.message));
+      HW.fill(error, HW.errorBox(e.message));
     }
   }
   load();

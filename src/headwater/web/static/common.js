@@ -25,6 +25,11 @@ const HW = (() => {
     return node;
   }
 
+  // node.replaceChildren, skipping null/false children and flattening arrays like el() does.
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat(3).filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function cookie(name) {
     for (const part of document.cookie.split(";")) {
       const [k, ...v] = part.trim().split("=");
@@ -100,5 +105,5 @@ const HW = (() => {
     }
   }
 
-  return { STATES, CODES, el, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, cookie };
+  return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, cookie };
 })();

@@ -42,7 +42,7 @@
     el("button", { type: "button", onclick: () => setAllFolded(true) }, "Collapse groups"),
     el("button", { type: "button", onclick: fit }, "Fit"),
     status);
-  root.replaceChildren(banner, toolbar, legend, el("div", { class: "stage" }, svg, panel));
+  HW.fill(root, banner, toolbar, legend, el("div", { class: "stage" }, svg, panel));
 
   // -- geometry -------------------------------------------------------------------------------
   function layoutBands() {
@@ -99,8 +99,8 @@
     const parts = [];
     for (const gi of bands) parts.push(drawBand(gi, x0, x1));
     for (const i of nodes) parts.push(drawNode(i, labelled));
-    nodeLayer.replaceChildren(...parts);
-    edgeLayer.replaceChildren(...drawEdges(x0, y0, x1, y1));
+    HW.fill(nodeLayer, ...parts);
+    HW.fill(edgeLayer, ...drawEdges(x0, y0, x1, y1));
     status.textContent = `${g.keys.length} assets · ${nodes.length} in view` + (focus ? ` · focus: ${focus.size}` : "") +
       (selected ? ` · selected: ${selected.size}` : "");
   }
@@ -214,7 +214,7 @@
 
   search.addEventListener("input", () => {
     const q = search.value.trim().toLowerCase();
-    hits.replaceChildren();
+    HW.fill(hits);
     if (!q) { hits.hidden = true; return; }
     const found = [];
     for (let i = 0; i < g.keys.length && found.length < 20; i++) if (g.keys[i].toLowerCase().includes(q)) found.push(i);
@@ -230,7 +230,7 @@
   async function applySelection() {
     const q = selectBox.value.trim();
     if (!q) { clearSelection(); return; }
-    banner.replaceChildren();
+    HW.fill(banner);
     try {
       const result = await api("/api/select?q=" + encodeURIComponent(q));
       selected = new Set(result.keys.map((k) => lookup.get(k)));
@@ -238,10 +238,10 @@
       layoutBands();
       if (selected.size) fitTo(selected); else schedule();
     } catch (e) {
-      banner.replaceChildren(HW.errorBox(e.message));
+      HW.fill(banner, HW.errorBox(e.message));
     }
   }
-  function clearSelection() { selected = null; focus = null; selectBox.value = ""; banner.replaceChildren(); schedule(); }
+  function clearSelection() { selected = null; focus = null; selectBox.value = ""; HW.fill(banner); schedule(); }
 
   function hops(start, n) {
     const parents = new Map(), children = new Map();
@@ -274,15 +274,15 @@
     schedule();
     const key = g.keys[i];
     panel.hidden = false;
-    panel.replaceChildren(el("p", { class: "muted" }, "Loading " + key + "…"));
+    HW.fill(panel, el("p", { class: "muted" }, "Loading " + key + "…"));
     let a;
-    try { a = await api("/api/assets/" + key); } catch (e) { panel.replaceChildren(HW.errorBox(e.message)); return; }
+    try { a = await api("/api/assets/" + key); } catch (e) { HW.fill(panel, HW.errorBox(e.message)); return; }
     if (current !== i) return;
     const note = el("p", { id: "panel-status", class: "muted" });
     const hopsInput = el("input", { type: "number", min: 1, max: 50, value: 2, id: "hops", class: "hops" });
     const latest = a.latest;
     const meta = latest && latest.data.metadata ? Object.entries(latest.data.metadata) : [];
-    panel.replaceChildren(
+    HW.fill(panel, 
       el("button", { class: "close", title: "Close", onclick: () => { panel.hidden = true; current = -1; schedule(); } }, "×"),
       el("h2", {}, a.key), HW.badge(a.state),
       a.description ? el("p", {}, a.description) : null,
@@ -322,7 +322,7 @@
     byLayer = [];
     for (let i = 0; i < g.keys.length; i++) (byLayer[g.layer[i]] ||= []).push(i);
     for (let l = 0; l < byLayer.length; l++) byLayer[l] ||= [];
-    banner.replaceChildren(...(data.load_error ? [HW.errorBox("The definitions no longer load; showing the last good version:\n" + data.load_error)] : []));
+    HW.fill(banner, ...(data.load_error ? [HW.errorBox("The definitions no longer load; showing the last good version:\n" + data.load_error)] : []));
     drawLegend();
     layoutBands();
     fit();
@@ -330,7 +330,7 @@
   function drawLegend() {
     const counts = {};
     for (const c of states) counts[c] = (counts[c] || 0) + 1;
-    legend.replaceChildren(...Object.entries(HW.CODES).map(([c, s]) => el("span", { class: `chip st-${s}` }, `${HW.STATES[s]} ${counts[c] || 0}`)));
+    HW.fill(legend, ...Object.entries(HW.CODES).map(([c, s]) => el("span", { class: `chip st-${s}` }, `${HW.STATES[s]} ${counts[c] || 0}`)));
   }
   async function poll() {
     try {
@@ -341,5 +341,5 @@
     setTimeout(poll, 2000);
   }
 
-  load().then(() => setTimeout(poll, 2000)).catch((e) => root.replaceChildren(HW.errorBox(e.message)));
+  load().then(() => setTimeout(poll, 2000)).catch((e) => HW.fill(root, HW.errorBox(e.message)));
 })();

@@ -15,7 +15,7 @@
   const search = el("input", { type: "search", id: "log-search", placeholder: "Search events…" });
   const rows = el("tbody", { id: "events" });
   const logs = el("div", { id: "logs" });
-  root.replaceChildren(head, el("h3", {}, "Steps"), gantt, errors,
+  HW.fill(root, head, el("h3", {}, "Steps"), gantt, errors,
     el("h3", {}, "Event log"), el("div", { class: "filters" }, "Level ", level, search),
     el("div", { class: "log" }, el("table", {}, el("thead", {}, el("tr", {}, ["time", "level", "event", "step", "asset", "details"].map((h) => el("th", {}, h)))), rows)),
     el("h3", {}, "Captured output"), logs);
@@ -35,14 +35,14 @@
     const order = { info: 0, warning: 1, error: 2 };
     const shown = events.filter((e) => (lv === "all" || order[e.level] >= order[lv]) &&
       (!q || JSON.stringify(e).toLowerCase().includes(q)));
-    rows.replaceChildren(...shown.map((e) => el("tr", { class: e.level },
+    HW.fill(rows, ...shown.map((e) => el("tr", { class: e.level },
       el("td", {}, HW.when(e.timestamp)), el("td", {}, e.level), el("td", {}, e.type), el("td", {}, e.step_key || ""),
       el("td", {}, e.asset_key ? HW.assetLink(e.asset_key) : ""), el("td", {}, details(e)))));
   }
 
   function drawGantt(run) {
     const steps = run.steps.filter((s) => s.start);
-    if (!steps.length) { gantt.replaceChildren(el("p", { class: "muted" }, "No step has started yet.")); return; }
+    if (!steps.length) { HW.fill(gantt, el("p", { class: "muted" }, "No step has started yet.")); return; }
     const t0 = Math.min(...steps.map((s) => s.start));
     const now = Date.now() / 1000;
     const t1 = Math.max(...steps.map((s) => s.end || now), t0 + 0.001);
@@ -56,12 +56,12 @@
           el("title", {}, `${s.step}: ${s.status}, ${HW.duration(s.end ? s.end - s.start : null)}`)));
     });
     svg.append(el("text", { x: LABEL, y: steps.length * H + 14 }, "0"), el("text", { x: W - 60, y: steps.length * H + 14 }, HW.duration(t1 - t0)));
-    gantt.replaceChildren(svg);
+    HW.fill(gantt, svg);
   }
 
   async function refreshRun() {
     const run = await api("/api/runs/" + encodeURIComponent(runId));
-    head.replaceChildren(el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
+    HW.fill(head, el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
       el("dl", {}, el("dt", {}, "selection"), el("dd", { class: "mono" }, run.selection),
         el("dt", {}, "assets"), el("dd", {}, run.asset_keys.length),
         el("dt", {}, "created"), el("dd", {}, HW.when(run.created_at)),
@@ -71,7 +71,7 @@
         run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
       el("div", { class: "actions" }, el("button", { onclick: () => HW.materialize(run.selection, note) }, "Re-execute"), note));
     drawGantt(run);
-    errors.replaceChildren(...(run.errors.length ? [el("h3", {}, "Errors"), ...run.errors.map((e) => el("div", { class: "card" },
+    HW.fill(errors, ...(run.errors.length ? [el("h3", {}, "Errors"), ...run.errors.map((e) => el("div", { class: "card" },
       el("strong", {}, e.step || "run"), HW.errorBox(e.error || ""), e.traceback ? el("details", {}, el("summary", {}, "traceback"), el("pre", {}, e.traceback)) : null))] : []));
     return run;
   }
@@ -81,7 +81,7 @@
     const data = await api(`/api/runs/${encodeURIComponent(runId)}/logs`);
     const byStep = new Map();
     for (const c of data.logs) byStep.set(c.step, (byStep.get(c.step) || "") + c.text);
-    logs.replaceChildren(...(byStep.size ? [...byStep].map(([s, t]) => el("div", {}, el("strong", {}, s), el("pre", {}, t))) : [el("p", { class: "muted" }, "No output captured.")]));
+    HW.fill(logs, ...(byStep.size ? [...byStep].map(([s, t]) => el("div", {}, el("strong", {}, s), el("pre", {}, t))) : [el("p", { class: "muted" }, "No output captured.")]));
   }
 
   async function tick() {
@@ -95,7 +95,7 @@
       const run = await refreshRun();
       if (run.finished) { await refreshLogs(); drawEvents(); return; }
     } catch (e) {
-      head.replaceChildren(HW.errorBox(e.message));
+      HW.fill(head, HW.errorBox(e.message));
       return;
     }
     setTimeout(tick, 700);

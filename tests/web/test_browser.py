@@ -1,0 +1,110 @@
+"""The pages in real headless Chromium (Debian's ``chromium``, driven by Playwright).
+
+Opens the graph, clicks an asset, launches a materialization from the side panel and watches the
+run page reach success; then the catalog and the asset page. No timings are asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from .conftest import Project, make_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The browser's path, or skip (fail on CI) when it is not installed."""
+    if not Path(CHROMIUM).exists():
+        message = "chromium not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must run the browser tests")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture
+def server(project: Project) -> Iterator[str]:
+    """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = uvicorn.Config(make_app(project), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvi = uvicorn.Server(config)
+    thread = threading.Thread(target=uvi.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not uvi.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        uvi.should_exit = True
+        thread.join(20)
+
+
+def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server + "/")
+            node = page.locator('.node[data-key="report"]')
+            expect(node).to_be_visible()
+            expect(page.locator('.node[data-key="broken"]')).to_have_class("node st-failed")
+            page.fill("#select", "+report")
+            page.click("text=Select")
+            expect(page.locator('.node.dim[data-key="broken"]')).to_be_visible()
+            page.fill("#select", "nope")
+            page.click("text=Select")
+            expect(page.locator("#banner")).to_contain_text("no asset 'nope'")
+            node.click()
+            expect(page.locator("#panel h2")).to_have_text("report")
+            page.click("#focus")
+            expect(page.locator('.node[data-key="broken"]')).to_have_count(0)  # a sibling, not up- or downstream
+            expect(page.locator('.node[data-key="orders"]')).to_have_count(1)  # two hops up
+            page.click("#materialize")
+            page.wait_for_url("**/runs/*")
+            expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+            expect(page.locator("#events")).to_contain_text("asset_materialized")
+            expect(page.locator("#gantt svg rect.bar")).to_have_count(1)
+            page.goto(server + "/assets")
+            expect(page.locator("#catalog tr")).to_have_count(4)
+            page.fill("#filter", "team:data")
+            expect(page.locator("#catalog tr")).to_have_count(1)
+            expect(page.locator("#catalog")).to_contain_text("Orders <b>exported</b> from the shop.")
+            page.goto(server + "/assets/revenue")
+            expect(page.locator('#plots svg[data-metric="rows"]')).to_be_visible()
+            expect(page.locator("#checks")).to_contain_text("revenue_positive")
+            page.goto(server + "/runs")
+            expect(page.locator("#runs tr")).to_have_count(3)
+            page.select_option("#status-filter", "failed")
+            expect(page.locator("#runs tr")).to_have_count(1)
+            page.locator("#runs a").click()
+            expect(page.locator("#errors")).to_contain_text("the warehouse is on fire")
+        finally:
+            browser.close()
+    assert errors == []
