@@ -14,6 +14,8 @@ from headwater.storage import CURRENT_SCHEMA_VERSION, Storage, migrations
 from headwater.storage.migrations import Migration
 
 TABLES = {"schema_version", "runs", "events", "asset_latest", "step_logs"}
+NEXT = CURRENT_SCHEMA_VERSION + 1
+"""The version of the fake migration these tests add after the real ones."""
 
 
 def materialized_event(key: str) -> Event:
@@ -24,7 +26,7 @@ def _add_v2(monkeypatch: pytest.MonkeyPatch) -> None:
     def apply(conn: Connection) -> None:
         conn.execute(text("CREATE TABLE hw_test_v2 (id INTEGER PRIMARY KEY)"))
 
-    fake = Migration(version=2, description="add the hw_test_v2 table", apply=apply)
+    fake = Migration(version=NEXT, description="add the hw_test_v2 table", apply=apply)
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, fake])
 
 
@@ -63,26 +65,26 @@ def test_older_database_is_refused_until_migrated(storage_url: str, monkeypatch:
     with pytest.raises(SchemaVersionError) as info:
         Storage.open(storage_url)
     message = str(info.value)
-    assert "schema version 1, this Headwater needs 2: run `headwater migrate`" in message
+    assert f"schema version {CURRENT_SCHEMA_VERSION}, this Headwater needs {NEXT}: run `headwater migrate`" in message
     assert "hw_test_v2" not in _tables(storage_url)
 
     upgraded = Storage.open(storage_url, migrate=True)
     assert upgraded.migrate() == ["add the hw_test_v2 table"]
     assert upgraded.migrate() == []
-    assert upgraded.schema_version() == 2
+    assert upgraded.schema_version() == NEXT
     assert len(upgraded.latest()) == 1
     upgraded.close()
     assert "hw_test_v2" in _tables(storage_url)
 
     reopened = Storage.open(storage_url)
-    assert reopened.schema_version() == 2
+    assert reopened.schema_version() == NEXT
     reopened.close()
 
 
 def test_new_database_is_created_at_the_latest_version(storage_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _add_v2(monkeypatch)
     storage = Storage.open(storage_url)
-    assert storage.schema_version() == 2
+    assert storage.schema_version() == NEXT
     storage.close()
 
 

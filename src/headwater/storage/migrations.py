@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, inspect, select, text
 from headwater.errors import SchemaVersionError
 from headwater.storage import schema
 
-CURRENT_SCHEMA_VERSION: Final = 1
+CURRENT_SCHEMA_VERSION: Final = 3
 """The schema version this Headwater creates (the version of the last built-in migration)."""
 
 # Any constant works; it only has to be the same in every process that migrates.
@@ -39,8 +39,17 @@ def _create_initial_schema(conn: Connection) -> None:
     schema.metadata.create_all(conn)
 
 
+def _add_automation(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.V3_TABLES))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(version=1, description="create the event log tables", apply=_create_initial_schema),
+    Migration(
+        version=3,
+        description="add the automation tables (instigators, ticks, evaluations, daemon lease, run queue)",
+        apply=_add_automation,
+    ),
 ]
 """Every migration in version order. A new database is created from ``schema`` directly and
 stamped with the latest version; these steps only upgrade databases made by older releases."""

@@ -84,3 +84,85 @@ step_logs = Table(
     Column("text", Text, nullable=False),
     Index("ix_step_logs_run_id_id", "run_id", "id"),
 )
+
+# -- schema version 3: automation (instigators, ticks, condition evaluations, daemon lease, run queue) --
+
+instigators = Table(
+    "instigators",
+    metadata,
+    Column("name", String(255), primary_key=True),  # a schedule's or sensor's name, or "asset_automation"
+    Column("kind", String(32), nullable=False),  # schedule | sensor | asset_automation
+    Column("enabled", Integer),  # 1 on, 0 off, NULL: the declared default_status
+    Column("cursor", Text),
+    Column("last_tick_at", Double),
+    Column("updated_at", Double, nullable=False),
+)
+
+ticks = Table(
+    "ticks",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("instigator", String(255), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("tick_key", String(512), nullable=False),  # idempotency: one tick per key, ever
+    Column("timestamp", Double, nullable=False),
+    Column("scheduled_at", Double),  # the cron tick a schedule tick is for
+    Column("status", String(32), nullable=False),  # started | requested | skipped | failed
+    Column("run_ids", Text, nullable=False),  # JSON list
+    Column("cursor", Text),
+    Column("error", Text),
+    Column("data", Text, nullable=False),  # JSON object
+    Index("ux_ticks_tick_key", "tick_key", unique=True),
+    Index("ix_ticks_instigator_id", "instigator", "id"),
+    Index("ix_ticks_timestamp", "timestamp"),
+)
+
+automation_evaluations = Table(
+    "automation_evaluations",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("tick_id", BigInteger, nullable=False),
+    Column("asset_key", String(512), nullable=False),
+    Column("timestamp", Double, nullable=False),
+    Column("requested", Integer, nullable=False),
+    Column("run_id", String(255)),
+    Column("detail", Text, nullable=False),  # JSON tree: each sub-condition and whether it was true
+    Index("ix_automation_evaluations_asset_key_id", "asset_key", "id"),
+    Index("ix_automation_evaluations_tick_id", "tick_id"),
+)
+
+asset_automation = Table(
+    "asset_automation",
+    metadata,
+    Column("asset_key", String(512), primary_key=True),
+    Column("evaluated_at", Double, nullable=False),
+    Column("requested", Integer, nullable=False),
+    Column("detail", Text, nullable=False),  # the latest evaluation's JSON tree
+    Column("last_requested_at", Double),
+    Column("last_run_id", String(255)),
+)
+
+daemon_leases = Table(
+    "daemon_leases",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("acquired_at", Double, nullable=False),
+    Column("expires_at", Double, nullable=False),
+)
+
+run_workers = Table(
+    "run_workers",
+    metadata,
+    Column("run_id", String(255), primary_key=True),
+    Column("location", Text),  # JSON code location of a queued run
+    Column("priority", Integer, nullable=False),
+    Column("queued_at", Double),
+    Column("launched_at", Double),
+    Column("heartbeat_at", Double),
+    Column("cancel_requested_at", Double),
+    Column("worker", String(255)),  # host:pid of the process running it
+)
+
+V3_TABLES = (instigators, ticks, automation_evaluations, asset_automation, daemon_leases, run_workers)
+"""Tables added by schema version 3."""

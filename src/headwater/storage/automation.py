@@ -1,0 +1,299 @@
+"""Automation state in the event log: instigators (schedules, sensors), ticks and condition evaluations.
+
+Owns these tables' queries; every method is one transaction and answers for all assets or runs at
+once, so a daemon tick costs a bounded number of queries. Never imports user code or definitions.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from headwater.events import EventType
+from headwater.keys import AssetKey
+from headwater.storage.rows import dump_json
+from headwater.storage.schema import (
+    asset_automation,
+    asset_latest,
+    automation_evaluations,
+    events,
+    instigators,
+    ticks,
+)
+from headwater.storage.sql import Storage
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InstigatorState:
+    """A schedule's or sensor's stored state: switched on/off (None: its default), cursor, last tick."""
+
+    name: str
+    kind: str
+    enabled: bool | None
+    cursor: str | None
+    last_tick_at: float | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TickRecord:
+    """One evaluation of an instigator, and the runs it requested."""
+
+    id: int
+    instigator: str
+    kind: str
+    tick_key: str
+    timestamp: float
+    scheduled_at: float | None
+    status: str
+    run_ids: tuple[str, ...]
+    cursor: str | None
+    error: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AssetAutomationState:
+    """The latest condition evaluation of an asset and when it was last requested."""
+
+    asset_key: AssetKey
+    evaluated_at: float
+    requested: bool
+    detail: dict[str, Any]
+    last_requested_at: float | None
+    last_run_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Evaluation:
+    """One asset's evaluation in a tick, to record."""
+
+    asset_key: AssetKey
+    requested: bool
+    detail: dict[str, Any]
+    run_id: str | None = None
+
+
+class AutomationStore:
+    """Automation queries on a :class:`Storage` (shares its engine, lock and error messages)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._postgres = storage._dialect == "postgresql"
+
+    def _upsert(self, table: Any, keys: Sequence[str], values: dict[str, Any], updates: Collection[str]) -> Insert:
+        stmt = (postgresql.insert if self._postgres else sqlite.insert)(table).values(values)
+        return stmt.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in updates}
+        )
+
+    # -- instigators ---------------------------------------------------------------------------------
+
+    def instigator_states(self) -> dict[str, InstigatorState]:
+        """Every stored instigator state by name (one query)."""
+        with self.storage._read("read schedule and sensor states") as conn:
+            rows = conn.execute(select(instigators)).all()
+        return {
+            r.name: InstigatorState(
+                name=r.name,
+                kind=r.kind,
+                enabled=None if r.enabled is None else bool(r.enabled),
+                cursor=r.cursor,
+                last_tick_at=r.last_tick_at,
+            )
+            for r in rows
+        }
+
+    def set_enabled(self, name: str, kind: str, enabled: bool) -> None:
+        """Switch a schedule or sensor on or off."""
+        values = {"name": name, "kind": kind, "enabled": int(enabled), "updated_at": time.time()}
+        with self.storage._write(f"switch '{name}' {'on' if enabled else 'off'}") as conn:
+            conn.execute(self._upsert(instigators, ["name"], values, ["kind", "enabled", "updated_at"]))
+
+    def save_instigator(self, name: str, kind: str, *, cursor: str | None, last_tick_at: float) -> None:
+        """Store an instigator's cursor and last tick time (keeping its on/off switch)."""
+        values = {"name": name, "kind": kind, "cursor": cursor, "last_tick_at": last_tick_at, "updated_at": time.time()}
+        with self.storage._write(f"save the state of '{name}'") as conn:
+            conn.execute(self._upsert(instigators, ["name"], values, ["kind", "cursor", "last_tick_at", "updated_at"]))
+
+    # -- ticks -------------------------------------------------------------------------------------
+
+    def start_tick(
+        self, instigator: str, kind: str, tick_key: str, *, timestamp: float, scheduled_at: float | None = None
+    ) -> tuple[TickRecord, bool]:
+        """Record a tick under its idempotency key; returns ``(tick, True)``, or the existing tick and False."""
+        values = {
+            "instigator": instigator,
+            "kind": kind,
+            "tick_key": tick_key,
+            "timestamp": timestamp,
+            "scheduled_at": scheduled_at,
+            "status": "started",
+            "run_ids": "[]",
+            "data": "{}",
+        }
+        try:
+            with self.storage._write(f"start a tick of '{instigator}'") as conn:
+                tick_id = conn.execute(insert(ticks).values(values).returning(ticks.c.id)).scalar_one()
+            return _tick(values | {"id": tick_id, "cursor": None, "error": None}), True
+        except IntegrityError:
+            with self.storage._read("read a tick") as conn:
+                row = conn.execute(select(ticks).where(ticks.c.tick_key == tick_key)).one()
+            return _tick(row._asdict()), False
+
+    def finish_tick(
+        self,
+        tick_id: int,
+        *,
+        status: str,
+        run_ids: Sequence[str] = (),
+        cursor: str | None = None,
+        error: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Store how a tick ended."""
+        values = {
+            "status": status,
+            "run_ids": dump_json(list(run_ids)),
+            "cursor": cursor,
+            "error": error,
+            "data": dump_json(data or {}),
+        }
+        with self.storage._write("finish a tick") as conn:
+            conn.execute(update(ticks).where(ticks.c.id == tick_id).values(values))
+
+    def list_ticks(self, instigator: str | None = None, *, limit: int = 50) -> list[TickRecord]:
+        """Ticks, newest first (of one instigator if given)."""
+        stmt = select(ticks).order_by(ticks.c.id.desc()).limit(limit)
+        if instigator is not None:
+            stmt = stmt.where(ticks.c.instigator == instigator)
+        with self.storage._read("list ticks") as conn:
+            return [_tick(row._asdict()) for row in conn.execute(stmt)]
+
+    # -- condition evaluations ---------------------------------------------------------------------
+
+    def asset_automation_states(self) -> dict[AssetKey, AssetAutomationState]:
+        """The latest evaluation of every asset (one query)."""
+        with self.storage._read("read asset automation state") as conn:
+            rows = conn.execute(select(asset_automation)).all()
+        return {
+            AssetKey.parse(r.asset_key): AssetAutomationState(
+                asset_key=AssetKey.parse(r.asset_key),
+                evaluated_at=r.evaluated_at,
+                requested=bool(r.requested),
+                detail=json.loads(r.detail),
+                last_requested_at=r.last_requested_at,
+                last_run_id=r.last_run_id,
+            )
+            for r in rows
+        }
+
+    def record_evaluations(
+        self, tick_id: int, timestamp: float, changed: Sequence[Evaluation], unchanged: Collection[AssetKey] = ()
+    ) -> None:
+        """Store evaluations that differ from each asset's previous one (history and latest), and
+        touch the evaluation time of the others; one transaction, a fixed number of statements."""
+        history = [
+            {
+                "tick_id": tick_id,
+                "asset_key": e.asset_key.to_string(),
+                "timestamp": timestamp,
+                "requested": int(e.requested),
+                "run_id": e.run_id,
+                "detail": dump_json(e.detail),
+            }
+            for e in changed
+        ]
+        latest = [
+            {
+                "asset_key": h["asset_key"],
+                "evaluated_at": timestamp,
+                "requested": h["requested"],
+                "detail": h["detail"],
+                "last_requested_at": timestamp if e.requested else None,
+                "last_run_id": e.run_id,
+            }
+            for h, e in zip(history, changed, strict=True)
+        ]
+        with self.storage._write("record condition evaluations") as conn:
+            if history:
+                conn.execute(insert(automation_evaluations), history)
+                requested = [row for row in latest if row["requested"]]
+                others = [row for row in latest if not row["requested"]]
+                if requested:
+                    cols = ["evaluated_at", "requested", "detail", "last_requested_at", "last_run_id"]
+                    conn.execute(self._upsert_many(cols), requested)
+                if others:
+                    conn.execute(self._upsert_many(["evaluated_at", "requested", "detail"]), others)
+            names = [key.to_string() for key in unchanged]
+            for start in range(0, len(names), 1000):
+                chunk = names[start : start + 1000]
+                stmt = update(asset_automation).where(asset_automation.c.asset_key.in_(chunk))
+                conn.execute(stmt.values(evaluated_at=timestamp))
+
+    def _upsert_many(self, updates: Sequence[str]) -> Insert:
+        stmt = (postgresql.insert if self._postgres else sqlite.insert)(asset_automation)
+        return stmt.on_conflict_do_update(
+            index_elements=[asset_automation.c.asset_key], set_={c: stmt.excluded[c] for c in updates}
+        )
+
+    def evaluations(self, key: AssetKey, *, limit: int = 20) -> list[dict[str, Any]]:
+        """An asset's recorded evaluations (those that changed something), newest first."""
+        stmt = (
+            select(automation_evaluations)
+            .where(automation_evaluations.c.asset_key == key.to_string())
+            .order_by(automation_evaluations.c.id.desc())
+            .limit(limit)
+        )
+        with self.storage._read("read condition evaluations") as conn:
+            return [
+                {
+                    "tick_id": r.tick_id,
+                    "timestamp": r.timestamp,
+                    "requested": bool(r.requested),
+                    "run_id": r.run_id,
+                    "detail": json.loads(r.detail),
+                }
+                for r in conn.execute(stmt)
+            ]
+
+    def failed_check_keys(self) -> frozenset[AssetKey]:
+        """Assets with a failed check evaluated since their latest materialization (one query)."""
+        joined = events.join(
+            asset_latest,
+            and_(
+                asset_latest.c.asset_key == events.c.asset_key,
+                asset_latest.c.kind == "materialization",
+                asset_latest.c.partition == "",
+            ),
+        )
+        stmt = (
+            select(events.c.asset_key, events.c.data)
+            .select_from(joined)
+            .where(events.c.type == EventType.CHECK_EVALUATED.value, events.c.id > asset_latest.c.event_id)
+        )
+        with self.storage._read("read check evaluations") as conn:
+            rows = conn.execute(stmt).all()
+        return frozenset(AssetKey.parse(r.asset_key) for r in rows if not json.loads(r.data).get("passed", True))
+
+
+def _tick(values: dict[str, Any]) -> TickRecord:
+    return TickRecord(
+        id=values["id"],
+        instigator=values["instigator"],
+        kind=values["kind"],
+        tick_key=values["tick_key"],
+        timestamp=values["timestamp"],
+        scheduled_at=values["scheduled_at"],
+        status=values["status"],
+        run_ids=tuple(json.loads(values["run_ids"])),
+        cursor=values["cursor"],
+        error=values["error"],
+        data=json.loads(values["data"]),
+    )

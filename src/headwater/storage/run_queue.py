@@ -1,0 +1,200 @@
+"""The run queue in the event log: queued runs with their code location, launches, heartbeats,
+cancel requests, and the daemon lease.
+
+Owns the ``run_workers`` and ``daemon_leases`` queries; each method is one transaction and none is
+called per step (the run process heartbeats from its event writer's thread). Never imports user code.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Insert, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from headwater.events import RunRecord, RunStatus
+from headwater.keys import AssetKey
+from headwater.storage.rows import dump_json, row_to_run, run_to_row
+from headwater.storage.schema import daemon_leases, run_workers, runs
+from headwater.storage.sql import Storage
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QueuedRun:
+    """A run waiting in (or launched from) the queue, with where its code lives."""
+
+    run: RunRecord
+    location: dict[str, Any] | None
+    priority: int
+    queued_at: float | None
+    launched_at: float | None
+    heartbeat_at: float | None
+    worker: str | None
+
+
+class RunQueueStore:
+    """Run-queue queries on a :class:`Storage` (shares its engine, lock and error messages)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._postgres = storage._dialect == "postgresql"
+
+    def _upsert(self, table: Any, keys: Sequence[str], values: dict[str, Any], updates: Collection[str]) -> Insert:
+        stmt = (postgresql.insert if self._postgres else sqlite.insert)(table).values(values)
+        return stmt.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in updates}
+        )
+
+    # -- lease -------------------------------------------------------------------------------------
+
+    def acquire_lease(self, name: str, owner: str, *, ttl: float, now: float | None = None) -> bool:
+        """Take or renew the lease ``name`` for ``ttl`` seconds; False while another owner holds it."""
+        now = time.time() if now is None else now
+        values = {"owner": owner, "acquired_at": now, "expires_at": now + ttl}
+        stmt = (
+            update(daemon_leases)
+            .where(
+                daemon_leases.c.name == name,
+                or_(daemon_leases.c.owner == owner, daemon_leases.c.expires_at < now),
+            )
+            .values(values)
+        )
+        try:
+            with self.storage._write("take the daemon lease") as conn:
+                if conn.execute(stmt).rowcount:
+                    return True
+                if conn.execute(select(daemon_leases.c.name).where(daemon_leases.c.name == name)).first():
+                    return False
+                conn.execute(insert(daemon_leases).values(name=name, **values))
+                return True
+        except IntegrityError:
+            return False  # another daemon inserted it first
+
+    def release_lease(self, name: str, owner: str) -> None:
+        """Give the lease up (only if ``owner`` holds it)."""
+        with self.storage._write("release the daemon lease") as conn:
+            conn.execute(delete(daemon_leases).where(daemon_leases.c.name == name, daemon_leases.c.owner == owner))
+
+    def lease_owner(self, name: str) -> tuple[str, float] | None:
+        """Who holds the lease and until when."""
+        with self.storage._read("read the daemon lease") as conn:
+            row = conn.execute(select(daemon_leases).where(daemon_leases.c.name == name)).first()
+        return (row.owner, row.expires_at) if row is not None else None
+
+    # -- run queue ---------------------------------------------------------------------------------
+
+    def enqueue(self, run: RunRecord, *, location: dict[str, Any] | None, priority: int = 0) -> bool:
+        """Add a QUEUED run with its code location; False if a run with this id already exists."""
+        worker = {
+            "run_id": run.run_id,
+            "location": dump_json(location) if location is not None else None,
+            "priority": priority,
+            "queued_at": run.created_at,
+        }
+        try:
+            with self.storage._write(f"queue run '{run.run_id}'") as conn:
+                conn.execute(insert(runs), run_to_row(run))
+                conn.execute(insert(run_workers), worker)
+        except IntegrityError:
+            return False
+        return True
+
+    def queue(self, *, launched: bool | None = None) -> list[QueuedRun]:
+        """Queued runs (not yet launched, launched, or both), highest priority then oldest first."""
+        stmt = (
+            select(runs, *_WORKER_COLUMNS)
+            .select_from(runs.join(run_workers, run_workers.c.run_id == runs.c.run_id))
+            .where(runs.c.status == RunStatus.QUEUED.value)
+            .order_by(run_workers.c.priority.desc(), runs.c.created_at, runs.c.run_id)
+        )
+        if launched is not None:
+            column = run_workers.c.launched_at
+            stmt = stmt.where(column.is_not(None) if launched else column.is_(None))
+        with self.storage._read("read the run queue") as conn:
+            return [_queued(row) for row in conn.execute(stmt)]
+
+    def running(self) -> list[QueuedRun]:
+        """Started runs with their worker rows (if any)."""
+        stmt = (
+            select(runs, *_WORKER_COLUMNS)
+            .select_from(runs.outerjoin(run_workers, run_workers.c.run_id == runs.c.run_id))
+            .where(runs.c.status == RunStatus.STARTED.value)
+        )
+        with self.storage._read("read running runs") as conn:
+            return [_queued(row) for row in conn.execute(stmt)]
+
+    def mark_launched(self, run_id: str, worker: str, *, now: float | None = None) -> None:
+        """Note that a queued run's process was started."""
+        stmt = update(run_workers).where(run_workers.c.run_id == run_id)
+        with self.storage._write(f"mark run '{run_id}' launched") as conn:
+            conn.execute(stmt.values(launched_at=time.time() if now is None else now, worker=worker))
+
+    def heartbeat(self, run_id: str, worker: str, *, now: float | None = None) -> bool:
+        """Record that the run's process is alive; returns whether a cancel was requested."""
+        values = {
+            "run_id": run_id,
+            "priority": 0,
+            "heartbeat_at": time.time() if now is None else now,
+            "worker": worker,
+        }
+        with self.storage._write("record a run heartbeat") as conn:
+            conn.execute(self._upsert(run_workers, ["run_id"], values, ["heartbeat_at", "worker"]))
+            stmt = select(run_workers.c.cancel_requested_at).where(run_workers.c.run_id == run_id)
+            return conn.execute(stmt).scalar() is not None
+
+    def request_cancel(self, run_id: str) -> None:
+        """Ask the run's process to stop (it polls the request with its heartbeat)."""
+        values = {"run_id": run_id, "priority": 0, "cancel_requested_at": time.time()}
+        with self.storage._write(f"request cancellation of run '{run_id}'") as conn:
+            conn.execute(self._upsert(run_workers, ["run_id"], values, ["cancel_requested_at"]))
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Whether someone asked this run to stop."""
+        stmt = select(run_workers.c.cancel_requested_at).where(run_workers.c.run_id == run_id)
+        with self.storage._read("read a cancel request") as conn:
+            return conn.execute(stmt).scalar() is not None
+
+    def in_progress_keys(self) -> frozenset[AssetKey]:
+        """Asset keys of every queued or started run (one query)."""
+        stmt = select(runs.c.asset_keys).where(runs.c.status.in_([RunStatus.QUEUED.value, RunStatus.STARTED.value]))
+        with self.storage._read("read runs in progress") as conn:
+            rows = conn.execute(stmt).scalars().all()
+        return frozenset(AssetKey.parse(k) for text in rows for k in json.loads(text))
+
+    def finished_runs_since(self, after: float, *, limit: int = 1000) -> list[RunRecord]:
+        """Runs that finished after ``after`` (a timestamp), oldest first."""
+        stmt = select(runs).where(runs.c.finished_at > after).order_by(runs.c.finished_at, runs.c.run_id).limit(limit)
+        with self.storage._read("read finished runs") as conn:
+            return [row_to_run(row) for row in conn.execute(stmt)]
+
+    def count_runs(self) -> int:
+        """How many runs the event log holds."""
+        with self.storage._read("count runs") as conn:
+            return int(conn.execute(select(func.count()).select_from(runs)).scalar_one())
+
+
+_WORKER_COLUMNS = (
+    run_workers.c.location.label("w_location"),
+    run_workers.c.priority.label("w_priority"),
+    run_workers.c.queued_at.label("w_queued_at"),
+    run_workers.c.launched_at.label("w_launched_at"),
+    run_workers.c.heartbeat_at.label("w_heartbeat_at"),
+    run_workers.c.worker.label("w_worker"),
+)
+
+
+def _queued(row: Any) -> QueuedRun:
+    return QueuedRun(
+        run=row_to_run(row),
+        location=json.loads(row.w_location) if row.w_location else None,
+        priority=row.w_priority or 0,
+        queued_at=row.w_queued_at,
+        launched_at=row.w_launched_at,
+        heartbeat_at=row.w_heartbeat_at,
+        worker=row.w_worker,
+    )
