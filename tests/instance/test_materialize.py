@@ -267,7 +267,10 @@ def test_status_and_changed_code_selections(instance: Any) -> None:
     assert instance.select(defs, "status:missing") == set()
     assert instance.select(defs, "status:fresh") == {hw.AssetKey(k) for k in ("numbers", "total", "versioned")}
     assert instance.select(defs, "changed:code") == set()
-    assert instance.materialize(defs, "numbers").success  # downstream now older than their input
+    assert instance.materialize(defs, "numbers").success  # the same value: the same data version
+    assert instance.select(defs, "status:stale") == set()
+    more = hw.asset(name="numbers")(lambda: [1, 2, 3, 4])
+    assert instance.materialize(hw.Definitions(assets=[more]), "numbers").success  # a new data version
     assert instance.select(defs, "status:stale") == {hw.AssetKey("total"), hw.AssetKey("versioned")}
     bumped = hw.asset(name="versioned", code_version="2")(versioned.op.fn)  # type: ignore[union-attr]
     defs2 = hw.Definitions(assets=[numbers, total, bumped])

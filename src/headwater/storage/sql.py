@@ -6,13 +6,14 @@ Owns queries and transactions: appending events together with the index tables t
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final
 
-from sqlalchemy import Connection, Engine, Select, insert, select
+from sqlalchemy import Connection, Engine, Select, and_, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -36,6 +37,9 @@ from headwater.storage.rows import (
 )
 from headwater.storage.schema import asset_latest, events, runs, step_logs
 from headwater.storage.writes import KINDS, EventWriter
+
+_EVENT_TYPES: Final = {t.value: t for t in EventType}
+_JSON: Final = json.JSONDecoder()
 
 # Bound parameters per IN (...) list; SQLite allows 32,766 per statement, PostgreSQL 65,535.
 _IN_CHUNK: Final = 1000
@@ -267,6 +271,44 @@ class Storage:
                     result[AssetKey.parse(row.latest_key)] = row_to_record(row)
         return result
 
+    def latest_records(
+        self, kind: str = "materialization", partition: str | None = None
+    ) -> dict[AssetKey, EventRecord]:
+        """What ``latest(kind, None, partition)`` returns, read as plain tuples: the fast path for whole graphs."""
+        self._latest_query(kind)  # checks the kind
+        stmt = (
+            select(
+                events.c.id,
+                events.c.run_id,
+                events.c.type,
+                events.c.timestamp,
+                events.c.step_key,
+                events.c.partition,
+                events.c.data,
+                asset_latest.c.asset_key,
+            )
+            .join(asset_latest, asset_latest.c.event_id == events.c.id)
+            .where(asset_latest.c.kind == kind, asset_latest.c.partition == (partition or ""))
+        )
+        with self._read("read latest events") as conn:
+            rows = conn.execute(stmt).all()
+        # Stored JSON is compact, so raw_decode (no whitespace scanning) reads it as json.loads would.
+        parse, decode, types = AssetKey.parse, _JSON.raw_decode, _EVENT_TYPES
+        out: dict[AssetKey, EventRecord] = {}
+        for event_id, run_id, type_, timestamp, step_key, part, data, name in rows:
+            key = parse(name)
+            event = Event(
+                run_id=run_id,
+                type=types[type_],
+                timestamp=timestamp,
+                step_key=step_key,
+                asset_key=key,
+                partition=part,
+                data=decode(data)[0],
+            )
+            out[key] = EventRecord(id=event_id, event=event)
+        return out
+
     def latest_all_partitions(self, key: AssetKey, kind: str = "materialization") -> dict[str, EventRecord]:
         """The latest event of ``kind`` for each partition of ``key`` ('' is the unpartitioned one)."""
         stmt = self._latest_query(kind).where(asset_latest.c.asset_key == key.to_string())
@@ -291,6 +333,43 @@ class Storage:
         stmt = stmt.order_by(events.c.id.desc()).limit(limit)
         with self._read("read asset events") as conn:
             return [row_to_record(row) for row in conn.execute(stmt)]
+
+    def checks_since_latest(
+        self, keys: Collection[AssetKey] | None = None, partition: str | None = None
+    ) -> list[EventRecord]:
+        """CHECK_EVALUATED events written after each asset's latest materialization, in id order.
+
+        They judge the value the asset has now; older evaluations are history. ``keys`` None means
+        every asset; ``partition`` None means unpartitioned.
+        """
+        joined = events.join(
+            asset_latest,
+            and_(
+                asset_latest.c.asset_key == events.c.asset_key,
+                asset_latest.c.kind == "materialization",
+                asset_latest.c.partition == (partition or ""),
+            ),
+        )
+        same_partition = events.c.partition.is_(None) if partition is None else events.c.partition == partition
+        stmt = (
+            select(events)
+            .select_from(joined)
+            .where(
+                events.c.type == EventType.CHECK_EVALUATED.value,
+                events.c.id > asset_latest.c.event_id,
+                same_partition,
+            )
+            .order_by(events.c.id)
+        )
+        names = None if keys is None else sorted({key.to_string() for key in keys})
+        batches = (
+            [stmt]
+            if names is None
+            else [stmt.where(events.c.asset_key.in_(names[i : i + _IN_CHUNK])) for i in range(0, len(names), _IN_CHUNK)]
+        )
+        with self._read("read check evaluations") as conn:
+            found = [row_to_record(row) for batch in batches for row in conn.execute(batch)]
+        return sorted(found, key=lambda record: record.id)
 
     # -- logs ------------------------------------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""Asset status with reasons: fresh, stale, missing, from the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import headwater as hw
+from headwater.graph import AssetGraph
+from headwater.instance.status import AssetStatus
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[hw.Instance]:
+    inst = hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path)))
+    yield inst
+    inst.close()
+
+
+def chain(value: list[int], code_version: str | None = None, fail: bool = False) -> hw.Definitions:
+    @hw.asset(name="a", code_version=code_version)
+    def a() -> list[int]:
+        if fail:
+            raise ValueError("source is down")
+        return value
+
+    @hw.asset
+    def b(a: list[int]) -> int:
+        return sum(a)
+
+    @hw.asset
+    def c(b: int) -> int:
+        return b * 2
+
+    return hw.Definitions(assets=[a, b, c])
+
+
+def states(instance: hw.Instance, defs: hw.Definitions) -> dict[str, Any]:
+    status = AssetStatus(instance.storage, AssetGraph.from_definitions(defs))
+    return {str(k): s for k, s in status.states.items()}
+
+
+def test_missing_then_fresh(instance: hw.Instance) -> None:
+    defs = chain([1])
+    found = states(instance, defs)
+    assert {k: s.status for k, s in found.items()} == {"a": "missing", "b": "missing", "c": "missing"}
+    assert [r.text for r in found["a"].reasons] == ["never materialized"]
+    assert instance.materialize(defs).success
+    found = states(instance, defs)
+    assert {k: s.status for k, s in found.items()} == {"a": "fresh", "b": "fresh", "c": "fresh"}
+    assert found["c"].reasons == ()
+    assert found["b"].to_json()["data_version"] == found["b"].data_version
+
+
+def test_upstream_data_version_changes_name_the_asset_and_distance(instance: hw.Instance) -> None:
+    assert instance.materialize(chain([1])).success
+    assert instance.materialize(chain([1]), "a").success  # same value, same version: still fresh
+    assert {s.status for s in states(instance, chain([1])).values()} == {"fresh"}
+    assert instance.materialize(chain([1, 2]), "a").success
+    found = states(instance, chain([1, 2]))
+    assert found["a"].status == "fresh"
+    assert found["b"].status == "stale"
+    (reason,) = found["b"].reasons
+    assert (reason.kind, str(reason.asset), reason.depth) == ("upstream_changed", "a", 1)
+    assert reason.text.startswith("upstream 'a' (1 level up) has a newer data version (")
+    assert "than the one consumed (" in reason.text
+    (far,) = found["c"].reasons
+    assert far.to_json() == {
+        "kind": "upstream_changed",
+        "asset": "a",
+        "depth": 2,
+        "text": "upstream 'a' (2 levels up) has a newer data version than the one used",
+    }
+
+
+def test_code_version_change_propagates(instance: hw.Instance) -> None:
+    assert instance.materialize(chain([1], code_version="1")).success
+    found = states(instance, chain([1], code_version="2"))
+    assert [r.text for r in found["a"].reasons] == ["code version changed: materialized with '1', now '2'"]
+    assert [r.text for r in found["c"].reasons] == ["code of upstream 'a' (2 levels up) changed"]
+    assert found["b"].reasons[0].kind == "upstream_code_changed"
+
+
+def test_failed_run_and_blocking_check(instance: hw.Instance) -> None:
+    assert instance.materialize(chain([1])).success
+    instance.materialize(chain([1], fail=True), "a")
+    found = states(instance, chain([1]))
+    assert found["a"].status == "stale"
+    assert found["a"].failed
+    assert found["a"].reasons[0].kind == "last_run_failed"
+    assert found["a"].reasons[0].text.startswith("the last run failed (run ")
+
+    defs = chain([5])
+
+    @hw.check(asset="b", blocking=True)
+    def small(b: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=b < 3)
+
+    @hw.check(asset="b")
+    def advisory(b: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=False)
+
+    checked = hw.Definitions(assets=defs.assets, checks=[small, advisory])
+    instance.materialize(checked)
+    found = states(instance, checked)
+    assert [r.text for r in found["b"].reasons] == ["blocking check 'small' failed on the current value"]
+    assert found["c"].status == "stale"  # c was skipped: its input changed under it
+
+
+def test_selection_uses_the_same_answers(instance: hw.Instance) -> None:
+    assert instance.materialize(chain([1])).success
+    assert instance.materialize(chain([2]), "a").success
+    assert instance.select(chain([2]), "status:stale") == {hw.AssetKey("b"), hw.AssetKey("c")}
+    assert instance.select(chain([2]), "status:fresh") == {hw.AssetKey("a")}
+    status = AssetStatus(instance.storage, AssetGraph.from_definitions(chain([2])))
+    assert status.counts() == {"fresh": 1, "stale": 2, "missing": 0}
