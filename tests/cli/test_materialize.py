@@ -164,8 +164,18 @@ def test_no_definitions_is_a_clear_error(home: Path) -> None:
     assert "[tool.headwater]" in result.stderr
 
 
-def test_partition_is_recorded(project: Path) -> None:
-    data = json.loads(
-        run("materialize", "-f", str(project), "--select", "orders", "--partition", "p1", "--json").stdout
+def test_partition_is_recorded(project: Path, tmp_path: Path) -> None:
+    refused = run("materialize", "-f", str(project), "--select", "orders", "--partition", "p1", "--json")
+    assert refused.exit_code == 2
+    assert "partition 'p1' was given, but no selected asset is partitioned" in flat(refused.output)
+    regions = write(
+        tmp_path,
+        "regions.py",
+        "import headwater as hw\n"
+        "@hw.asset(partitions=hw.StaticPartitions(['p1', 'p2']))\n"
+        "def sales(context: hw.Context) -> str:\n"
+        "    return context.partition_key\n"
+        "defs = hw.Definitions(assets=[sales])\n",
     )
+    data = json.loads(run("materialize", "-f", str(regions), "--partition", "p1", "--json").stdout)
     assert data["partition"] == "p1"

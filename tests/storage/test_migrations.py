@@ -14,6 +14,7 @@ from headwater.storage import CURRENT_SCHEMA_VERSION, Storage, migrations
 from headwater.storage.migrations import Migration
 
 TABLES = {"schema_version", "runs", "events", "asset_latest", "step_logs"}
+V2_TABLES = {"dynamic_partitions", "backfills", "backfill_runs"}
 NEXT = CURRENT_SCHEMA_VERSION + 1
 """The version of the fake migration these tests add after the real ones."""
 
@@ -43,7 +44,7 @@ def test_new_database_gets_the_current_schema(storage_url: str) -> None:
     assert storage.schema_version() == CURRENT_SCHEMA_VERSION == migrations.latest_version()
     assert storage.migrate() == []
     storage.close()
-    assert _tables(storage_url) >= TABLES
+    assert _tables(storage_url) >= TABLES | V2_TABLES
 
 
 def test_reopening_keeps_the_data(storage_url: str) -> None:
@@ -113,3 +114,25 @@ def test_tables_without_a_version_are_refused(tmp_path: Path) -> None:
 
     with pytest.raises(SchemaVersionError, match=r"Headwater tables \(events\) but no schema_version table"):
         Storage.open(url)
+
+
+def test_a_version_1_database_gets_the_partition_and_backfill_tables(storage_url: str) -> None:
+    engine = create_engine(storage_url)
+    with engine.begin() as conn:
+        migrations.MIGRATIONS[0].apply(conn)
+        conn.execute(text("INSERT INTO schema_version (version) VALUES (1)"))
+    engine.dispose()
+    assert _tables(storage_url) & V2_TABLES == set()
+
+    with pytest.raises(SchemaVersionError, match=f"schema version 1, this Headwater needs {CURRENT_SCHEMA_VERSION}"):
+        Storage.open(storage_url)
+    storage = Storage.open(storage_url, migrate=True)
+    storage.store_events([materialized_event("a")])
+    applied = storage.migrate()
+    assert applied[0] == "add the dynamic_partitions, backfills and backfill_runs tables"
+    assert len(applied) == CURRENT_SCHEMA_VERSION - 1
+    assert storage.schema_version() == CURRENT_SCHEMA_VERSION
+    assert storage.add_dynamic_partitions("customers", ["acme"]) == ["acme"]
+    assert len(storage.latest()) == 1
+    storage.close()
+    assert _tables(storage_url) >= TABLES | V2_TABLES

@@ -14,6 +14,8 @@ from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.conditions import AutomationCondition
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
+from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
+from headwater.definitions.partitions.declare import check_partitioning
 from headwater.definitions.retry import Retry
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, check_key_part, to_key
@@ -69,6 +71,9 @@ class AssetSpec(Generic[P, R]):
     is_source: bool = False
     observe: Callable[..., Any] | None = None
     site: str = ""
+    partitions: PartitionsDefinition | None = None
+    partition_mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
+    backfill_policy: str | None = None
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.op is None:
@@ -225,6 +230,9 @@ def asset(
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
     retry: Retry | None = None,
+    partitions: PartitionsDefinition | None = None,
+    partition_mappings: Mapping[str, PartitionMapping] | None = None,
+    backfill_policy: str | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -247,6 +255,9 @@ def asset(
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
     retry: Retry | None = None,
+    partitions: PartitionsDefinition | None = None,
+    partition_mappings: Mapping[str, PartitionMapping] | None = None,
+    backfill_policy: str | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -254,6 +265,10 @@ def asset(
     gives it whole. Parameters named like other assets are inputs; ``ins=`` maps a
     parameter to another key and ``deps=`` adds upstream assets that are not loaded.
     ``automation=`` (``hw.eager()``, ``hw.on_cron(...)``, ...) lets the daemon request it.
+    ``partitions=`` splits the asset (e.g. ``hw.DailyPartitions(start=...)``);
+    ``partition_mappings={"param": hw.TimeWindowMapping(...)}`` says which upstream
+    partitions an input reads; ``backfill_policy="single_run"`` lets a backfill run a
+    whole range at once (the function then returns ``{partition_key: value}``).
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -280,6 +295,10 @@ def asset(
             site=site,
             retry=_retry(retry, owner),
         )
+        dep_keys = _deps(deps, owner)
+        parts, mappings, policy = check_partitioning(
+            partitions, partition_mappings, backfill_policy, params, dep_keys, f"{owner} ({site})"
+        )
         return AssetSpec(
             key=asset_key,
             op=op,
@@ -290,10 +309,13 @@ def asset(
             kinds=frozenset(_str_seq(kinds, "kinds", owner)),
             metadata=dict(metadata or {}),
             code_version=_code_version(code_version, owner),
-            deps=_deps(deps, owner),
+            deps=dep_keys,
             io_manager=io_manager or DEFAULT_IO_MANAGER,
             automation=_automation(automation, owner),
             site=site,
+            partitions=parts,
+            partition_mappings=mappings,
+            backfill_policy=policy,
         )
 
     if fn is not None:
@@ -315,6 +337,9 @@ def multi_asset(
     deps: Iterable[Any] | None = None,
     io_manager: str | None = None,
     retry: Retry | None = None,
+    partitions: PartitionsDefinition | None = None,
+    partition_mappings: Mapping[str, PartitionMapping] | None = None,
+    backfill_policy: str | None = None,
 ) -> Callable[[Callable[P, R]], MultiAsset[P, R]]:
     """Declare several assets computed by one function.
 
@@ -347,6 +372,9 @@ def multi_asset(
             retry=_retry(retry, owner),
         )
         shared_deps = _deps(deps, owner)
+        parts, mappings, policy = check_partitioning(
+            partitions, partition_mappings, backfill_policy, params, shared_deps, f"{owner} ({site})"
+        )
         specs = []
         for out_name, out_key in out_keys:
             out = outs[out_name] or AssetOut()
@@ -364,6 +392,9 @@ def multi_asset(
                     deps=shared_deps,
                     io_manager=out.io_manager or io_manager or DEFAULT_IO_MANAGER,
                     site=site,
+                    partitions=parts,
+                    partition_mappings=mappings,
+                    backfill_policy=policy,
                 )
             )
         return MultiAsset(op=op, specs=tuple(specs))

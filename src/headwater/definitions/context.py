@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from types import SimpleNamespace
 from typing import Any
 
+from headwater.definitions.partitions.base import PartitionsDefinition, TimeWindow
 from headwater.keys import AssetKey
 
 _USER_LOGGER = logging.getLogger("headwater.user")
@@ -62,7 +63,9 @@ class Context:
         run_id: the id of the run.
         asset_key: the key of the asset being computed (the first one for a multi-asset).
         asset_keys: every key the step produces.
-        partition_key: the partition being computed, or None.
+        partition_key: the partition being computed, or None (also None in a run over a range).
+        partition_keys: every partition being computed (one, or a range's keys; empty if unpartitioned).
+        partition_time_window: the time window of the partition(s), for time-partitioned assets.
         resources: the run's resources by name (attribute access).
         log: a logger whose lines are kept with the run.
         config: the asset's run configuration, if any.
@@ -70,11 +73,13 @@ class Context:
 
     __slots__ = (
         "_metadata",
+        "_partitions",
         "asset_key",
         "asset_keys",
         "config",
         "log",
         "partition_key",
+        "partition_keys",
         "resources",
         "run_id",
     )
@@ -88,11 +93,15 @@ class Context:
         resources: Mapping[str, Any],
         log: StepLogger,
         config: Any = None,
+        partition_keys: tuple[str, ...] | None = None,
+        partitions: PartitionsDefinition | None = None,
     ) -> None:
         self.run_id = run_id
         self.asset_keys = asset_keys
         self.asset_key = asset_keys[0]
         self.partition_key = partition_key
+        self.partition_keys = partition_keys if partition_keys is not None else _one(partition_key)
+        self._partitions = partitions
         self.resources = SimpleNamespace(**resources)
         self.log = log
         self.config = config
@@ -106,3 +115,18 @@ class Context:
     def metadata_for(self, key: AssetKey) -> dict[str, Any]:
         """Metadata added so far for ``key``."""
         return self._metadata.get(key, {})
+
+    @property
+    def partition_time_window(self) -> TimeWindow | None:
+        """``[start, end)`` covering the partition(s) being computed; None unless time-partitioned."""
+        if self._partitions is None or not self.partition_keys:
+            return None
+        first = self._partitions.time_window(self.partition_keys[0])
+        last = self._partitions.time_window(self.partition_keys[-1])
+        if first is None or last is None:
+            return None
+        return TimeWindow(first.start, last.end)
+
+
+def _one(key: str | None) -> tuple[str, ...]:
+    return () if key is None else (key,)

@@ -11,8 +11,8 @@ import io
 import math
 import time
 import traceback
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pydantic
@@ -34,6 +34,10 @@ class RunSpec:
     run_id: str
     partition: str | None = None
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    partition_keys: tuple[str, ...] | None = None
+    """Every partition of a run over a range (``partition`` is then None)."""
+    inputs: Mapping[str, Mapping[str, str | tuple[str, ...] | None]] = field(default_factory=dict)
+    """Op name -> input name -> the upstream partition(s) it reads, in partitioned runs."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,11 +119,15 @@ def _arguments(
     context: Context,
     config: Any,
     values: Mapping[AssetKey, Any],
+    mapped: Mapping[str, str | tuple[str, ...] | None] | None = None,
 ) -> dict[str, Any]:
     args: dict[str, Any] = {}
     for param in params:
         if param.name in binding.inputs:
             key = binding.inputs[param.name]
+            if mapped is not None and param.name in mapped:
+                args[param.name] = _load_mapped(env, key, mapped[param.name])
+                continue
             args[param.name] = values[key] if key in values else env.io_for(key).load(key, spec.partition)
         elif param.name in binding.resources:
             args[param.name] = env.resources[binding.resources[param.name]]
@@ -128,6 +136,43 @@ def _arguments(
         elif param.kind is ParamKind.CONFIG:
             args[param.name] = config
     return args
+
+
+def _load_mapped(env: StepEnv, key: AssetKey, partitions: str | tuple[str, ...] | None) -> Any:
+    """One upstream partition's value, or a dict by partition key for several."""
+    manager = env.io_for(key)
+    if partitions is None or isinstance(partitions, str):
+        return manager.load(key, partitions)
+    return {partition: manager.load(key, partition) for partition in partitions}
+
+
+def _for_op(env: StepEnv, op: Op, spec: RunSpec) -> RunSpec:
+    """The run spec as seen by ``op``: an unpartitioned asset in a partitioned run runs unpartitioned."""
+    if env.graph.nodes[op.keys[0]].spec.partitions is None:
+        return replace(spec, partition=None, partition_keys=None)
+    return spec
+
+
+def _per_partition(outputs: Mapping[AssetKey, Any], spec: RunSpec) -> Iterator[tuple[AssetKey, str | None, Any]]:
+    """(key, partition, result) to store: one per output, or one per partition of a ranged run."""
+    if not spec.partition_keys:
+        for key, result in outputs.items():
+            yield key, spec.partition, result
+        return
+    for key, result in outputs.items():
+        value = result.value if isinstance(result, Output) else result
+        if not isinstance(value, Mapping) or set(value) != set(spec.partition_keys):
+            raise HeadwaterError(
+                f"asset '{key}' ran once over {len(spec.partition_keys)} partitions "
+                f"({spec.partition_keys[0]}...{spec.partition_keys[-1]}) and must return a dict "
+                "{partition_key: value} with exactly those keys (see context.partition_keys); "
+                f"it returned {type(value).__name__}"
+            )
+        for partition in spec.partition_keys:
+            part = value[partition]
+            if isinstance(result, Output) and not isinstance(part, Output):
+                part = Output(part, metadata=result.metadata)
+            yield key, partition, part
 
 
 def _split_outputs(op: Op, result: Any) -> dict[AssetKey, Any]:
@@ -206,6 +251,8 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     """Run the op ``op_name`` for the run ``spec``, then its checks; never raises for user errors."""
     op = env.graph.ops[op_name]
     keys = op.keys
+    if spec.partition is not None or spec.partition_keys:
+        spec = _for_op(env, op, spec)
     checks = [chk for key in keys for chk in env.graph.checks.get(key, ())]
     buffer = io.StringIO()
     log = StepLogger(op_name, buffer.write)
@@ -220,13 +267,16 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 resources=env.resources,
                 log=log,
                 config=config,
+                partition_keys=spec.partition_keys,
+                partitions=env.graph.nodes[keys[0]].spec.partitions,
             )
-            args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {})
+            mapped = spec.inputs.get(op_name) if spec.inputs else None
+            args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {}, mapped)
             outputs = _split_outputs(op, op.fn(**args))
             values: dict[AssetKey, Any] = {}
-            for key, result in outputs.items():
+            for key, partition, result in _per_partition(outputs, spec):
                 value, data = _unwrap(result)
-                stored = env.io_for(key).save(key, spec.partition, value)
+                stored = env.io_for(key).save(key, partition, value)
                 values[key] = value
                 if "data_version" not in data:
                     data["data_version"] = _data_version(stored, spec.run_id, op_name)
@@ -243,7 +293,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                         timestamp=time.time(),
                         step_key=op_name,
                         asset_key=key,
-                        partition=spec.partition,
+                        partition=partition,
                         data=data,
                     )
                 )

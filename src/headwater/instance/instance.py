@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
 from headwater.instance.config import InstanceConfig, load_config
+from headwater.instance.partitioned import prepare
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
@@ -128,8 +130,13 @@ class Instance:
         tags: Mapping[str, str] | None = None,
         executor: Any = None,
         on_batch: OnBatch | None = None,
+        partition_keys: Sequence[str] | None = None,
     ) -> RunResult:
-        """Materialize the selected assets of ``defs`` in a new run and wait for it."""
+        """Materialize the selected assets of ``defs`` in a new run and wait for it.
+
+        ``partition`` runs one partition; ``partition_keys`` runs a range of them at once.
+        Unpartitioned assets in the selection run unpartitioned.
+        """
         the_plan = self.plan(defs, select)
         run_config = _normalise_config(config)
         graph = AssetGraph.from_definitions(defs)
@@ -141,7 +148,12 @@ class Instance:
             )
         for step in the_plan.steps.values():
             validate_config(step.op, run_config)
-        self._check_inputs(defs, the_plan, partition)
+        io_for = lambda key: _io_for(defs, graph, key, self.io_manager)  # noqa: E731
+        partitioned = prepare(self.storage, graph, the_plan, partition, partition_keys, io_for)
+        if partitioned is None:
+            self._check_inputs(defs, the_plan, partition)
+        else:
+            partition = partitioned.label
         run = RunRecord(
             run_id=uuid.uuid4().hex,
             selection=select or "*",
@@ -153,6 +165,13 @@ class Instance:
         pool, owned = self._pool(defs, executor)
         self.storage.add_run(run)
         spec = RunSpec(run_id=run.run_id, partition=partition, config=run_config)
+        if partitioned is not None:
+            spec = replace(
+                spec,
+                partition=partitioned.partition,
+                partition_keys=partitioned.partition_keys,
+                inputs=partitioned.inputs,
+            )
         try:
             stamped = ProvenancePool.for_run(pool, graph, self.storage, the_plan.asset_keys, partition)
             events = execute_run(self.storage, run, the_plan, stamped, spec, on_batch=on_batch)
@@ -164,6 +183,17 @@ class Instance:
         return RunResult(run=final, events=tuple(events), io_managers=io_by_key)
 
     # queries ------------------------------------------------------------------------------------
+
+    def add_dynamic_partitions(self, name: str, keys: Sequence[str]) -> list[str]:
+        """Add keys to the ``hw.DynamicPartitions(name)`` set; returns the keys that were new."""
+        from headwater.definitions.partitions import check_partition_key
+
+        checked = [check_partition_key(k, f"dynamic partitions '{name}'") for k in keys]
+        return self.storage.add_dynamic_partitions(name, checked)
+
+    def delete_dynamic_partitions(self, name: str, keys: Sequence[str]) -> list[str]:
+        """Remove keys from the ``hw.DynamicPartitions(name)`` set; returns the keys that were present."""
+        return self.storage.delete_dynamic_partitions(name, list(keys))
 
     def latest_materializations(self, keys: Iterable[AssetKey] | None = None) -> dict[AssetKey, Any]:
         """Latest materialization event record per asset key."""

@@ -36,7 +36,11 @@ class Migration:
 
 
 def _create_initial_schema(conn: Connection) -> None:
-    schema.metadata.create_all(conn)
+    schema.metadata.create_all(conn, tables=list(schema.V1_TABLES))
+
+
+def _add_partitions_and_backfills(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.V2_TABLES))
 
 
 def _add_automation(conn: Connection) -> None:
@@ -45,6 +49,11 @@ def _add_automation(conn: Connection) -> None:
 
 MIGRATIONS: list[Migration] = [
     Migration(version=1, description="create the event log tables", apply=_create_initial_schema),
+    Migration(
+        version=2,
+        description="add the dynamic_partitions, backfills and backfill_runs tables",
+        apply=_add_partitions_and_backfills,
+    ),
     Migration(
         version=3,
         description="add the automation tables (instigators, ticks, evaluations, daemon lease, run queue)",

@@ -85,6 +85,50 @@ step_logs = Table(
     Index("ix_step_logs_run_id_id", "run_id", "id"),
 )
 
+# -- schema version 2: dynamic partitions and backfills ----------------------------------------
+
+dynamic_partitions = Table(
+    "dynamic_partitions",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),  # keeps the order keys were added in
+    Column("name", String(255), nullable=False),
+    Column("partition_key", String(255), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Index("ux_dynamic_partitions_name_key", "name", "partition_key", unique=True),
+)
+
+backfills = Table(
+    "backfills",
+    metadata,
+    Column("backfill_id", String(255), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("updated_at", Double, nullable=False),
+    Column("selection", Text, nullable=False),
+    Column("request", Text, nullable=False),  # JSON: what to run, with partitions as ranges
+    Column("total", Integer, nullable=False),  # runs planned
+    Column("succeeded", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    Column("error", Text),
+    Index("ix_backfills_created_at", "created_at"),
+)
+
+backfill_runs = Table(
+    "backfill_runs",
+    metadata,
+    Column("backfill_id", String(255), primary_key=True),
+    Column("unit", Integer, primary_key=True, autoincrement=False),  # position in the backfill's plan
+    Column("run_id", String(255)),
+    Column("partition", String(255)),  # a key, or START...END for a run over a range
+    Column("status", String(32), nullable=False),
+)
+
+V1_TABLES = (schema_version, runs, events, asset_latest, step_logs)
+"""Tables of schema version 1 (what the first migration creates)."""
+
+V2_TABLES = (dynamic_partitions, backfills, backfill_runs)
+"""Tables added by schema version 2."""
+
 # -- schema version 3: automation (instigators, ticks, condition evaluations, daemon lease, run queue) --
 
 instigators = Table(

@@ -28,6 +28,7 @@ from headwater.events import (
 from headwater.keys import AssetKey
 from headwater.storage import engine as engines
 from headwater.storage import migrations
+from headwater.storage.partition_store import PartitionStore
 from headwater.storage.rows import (
     LogRecord,
     row_to_log,
@@ -45,7 +46,7 @@ _JSON: Final = json.JSONDecoder()
 _IN_CHUNK: Final = 1000
 
 
-class Storage:
+class Storage(PartitionStore):
     """The durable event log: runs, their events, per-asset latest events and step logs.
 
     Open it with :meth:`open` (a URL) or :meth:`in_memory`; it is safe to share between threads.

@@ -1,0 +1,96 @@
+"""Preparing a partitioned run: check the partition key(s), work out which upstream partitions
+every step reads, and check that those outside the run are stored.
+
+Costs nothing for graphs without partitions: the unpartitioned path stays as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext
+from headwater.errors import SelectionError
+from headwater.graph import AssetGraph
+from headwater.graph.partition_plan import InputKeys, check_run_partitions, graph_partitions, run_inputs
+from headwater.graph.plan import Plan
+from headwater.io import IOManager
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartitionedRun:
+    """What a partitioned run adds to its RunSpec and RunRecord."""
+
+    partition: str | None
+    partition_keys: tuple[str, ...] | None
+    inputs: dict[str, dict[str, InputKeys]]
+
+    @property
+    def label(self) -> str | None:
+        """The run's partition as recorded: the key, or ``START...END`` for a range."""
+        if self.partition_keys:
+            return f"{self.partition_keys[0]}{RANGE_SEPARATOR}{self.partition_keys[-1]}"
+        return self.partition
+
+
+def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:
+    """Dynamic partition keys from storage (read only when the graph has partitions)."""
+    if not graph_partitions(graph).by_key:
+        return KeyContext()
+    return KeyContext(dynamic=storage.dynamic_partitions())
+
+
+def prepare(
+    storage: Storage,
+    graph: AssetGraph,
+    plan: Plan,
+    partition: str | None,
+    partition_keys: Sequence[str] | None,
+    io_for: Callable[[AssetKey], IOManager],
+    ctx: KeyContext | None = None,
+) -> PartitionedRun | None:
+    """The partition part of a run, or None when neither the graph nor the call involves partitions."""
+    parts = graph_partitions(graph)
+    if not parts.by_key and partition is None and not partition_keys:
+        return None
+    if partition is not None and partition_keys:
+        raise SelectionError("give either a partition or a range of partition keys, not both")
+    ctx = ctx if ctx is not None else key_context(storage, graph)
+    keys: tuple[str, ...] = tuple(partition_keys) if partition_keys else ((partition,) if partition else ())
+    check_run_partitions(graph, plan, keys, ctx)
+    inputs = run_inputs(graph, plan, keys, ctx)
+    _check_stored(graph, plan, inputs, io_for)
+    ranged = tuple(partition_keys) if partition_keys and len(partition_keys) > 1 else None
+    single = keys[0] if keys and ranged is None else None
+    return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs)
+
+
+def _check_stored(
+    graph: AssetGraph, plan: Plan, inputs: dict[str, dict[str, InputKeys]], io_for: Callable[[AssetKey], IOManager]
+) -> None:
+    """Raise SelectionError naming every upstream partition read from outside the run and not stored."""
+    produced = set(plan.asset_keys)
+    missing: dict[str, list[str]] = {}
+    for name, mapped in inputs.items():
+        binding = graph.bindings[name]
+        for param, wanted in mapped.items():
+            key = binding.inputs[param]
+            if key in produced or graph.nodes[key].spec.is_source:
+                continue
+            manager = io_for(key)
+            partitions: tuple[Any, ...] = (wanted,) if wanted is None or isinstance(wanted, str) else wanted
+            absent = [p for p in partitions if not manager.exists(key, p)]
+            if absent:
+                shown = ", ".join("(unpartitioned)" if p is None else p for p in absent[:5])
+                more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
+                missing.setdefault(f"'{key}' partition(s) {shown}{more}", []).append(name)
+    if missing:
+        lines = "; ".join(f"{what} (needed by {', '.join(steps)})" for what, steps in missing.items())
+        first = next(iter(missing.values()))[0]
+        raise SelectionError(
+            f"upstream partitions outside the selection have no stored value: {lines}; add the upstream "
+            f"assets to the selection (e.g. --select '+{first}') or materialize those partitions first"
+        )

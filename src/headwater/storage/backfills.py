@@ -1,0 +1,178 @@
+"""Dynamic partition keys, backfill records and their runs, and per-partition status ids.
+
+SQL for the version-2 tables, run on a connection the caller's transaction owns; ``Storage``
+exposes these as methods. Never imports user code.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from headwater.keys import AssetKey
+from headwater.storage.rows import dump_json
+from headwater.storage.schema import asset_latest, backfill_runs, backfills, dynamic_partitions
+
+
+class BackfillStatus(StrEnum):
+    """Lifecycle of a backfill."""
+
+    REQUESTED = "requested"
+    RUNNING = "running"
+    CANCELING = "canceling"
+    CANCELED = "canceled"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Whether nothing more will run unless it is resumed."""
+        return self in (BackfillStatus.CANCELED, BackfillStatus.SUCCEEDED, BackfillStatus.FAILED)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackfillRecord:
+    """A stored backfill: what it runs (``request``) and how far it got."""
+
+    backfill_id: str
+    status: BackfillStatus = BackfillStatus.REQUESTED
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    selection: str = "*"
+    request: Mapping[str, Any] = field(default_factory=dict)
+    total: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    error: str | None = None
+
+    @property
+    def done(self) -> int:
+        """Runs finished, successful or not."""
+        return self.succeeded + self.failed
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackfillRun:
+    """One planned run of a backfill: its position, partition(s), run id once launched, status."""
+
+    unit: int
+    partition: str | None
+    run_id: str | None
+    status: str
+
+
+def row_to_backfill(row: Any) -> BackfillRecord:
+    """A BackfillRecord from a ``backfills`` row."""
+    return BackfillRecord(
+        backfill_id=row.backfill_id,
+        status=BackfillStatus(row.status),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        selection=row.selection,
+        request=json.loads(row.request),
+        total=row.total,
+        succeeded=row.succeeded,
+        failed=row.failed,
+        error=row.error,
+    )
+
+
+def backfill_to_row(record: BackfillRecord) -> dict[str, Any]:
+    """The ``backfills`` row of ``record``."""
+    return {
+        "backfill_id": record.backfill_id,
+        "status": record.status.value,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "selection": record.selection,
+        "request": dump_json(dict(record.request)),
+        "total": record.total,
+        "succeeded": record.succeeded,
+        "failed": record.failed,
+        "error": record.error,
+    }
+
+
+def add_dynamic(conn: Connection, name: str, keys: Sequence[str]) -> list[str]:
+    """Add the keys not yet present (in order); return those added."""
+    table = dynamic_partitions
+    present = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
+    added = [k for k in dict.fromkeys(keys) if k not in present]
+    if added:
+        now = time.time()
+        conn.execute(insert(table), [{"name": name, "partition_key": k, "created_at": now} for k in added])
+    return added
+
+
+def delete_dynamic(conn: Connection, name: str, keys: Sequence[str]) -> list[str]:
+    """Remove the keys present; return those removed."""
+    table = dynamic_partitions
+    present = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
+    removed = [k for k in dict.fromkeys(keys) if k in present]
+    if removed:
+        conn.execute(delete(table).where(table.c.name == name, table.c.partition_key.in_(removed)))
+    return removed
+
+
+def read_dynamic(conn: Connection, name: str | None) -> dict[str, list[str]]:
+    """Keys per dynamic partitions name, in the order added."""
+    table = dynamic_partitions
+    stmt = select(table.c.name, table.c.partition_key).order_by(table.c.id)
+    if name is not None:
+        stmt = stmt.where(table.c.name == name)
+    out: dict[str, list[str]] = {}
+    for row in conn.execute(stmt):
+        out.setdefault(row.name, []).append(row.partition_key)
+    return out
+
+
+def partition_ids(conn: Connection, key: AssetKey) -> dict[str, dict[str, int]]:
+    """kind -> partition -> latest event id, from the ``asset_latest`` index of one asset."""
+    stmt = select(asset_latest.c.kind, asset_latest.c.partition, asset_latest.c.event_id).where(
+        asset_latest.c.asset_key == key.to_string()
+    )
+    out: dict[str, dict[str, int]] = {}
+    for kind, partition, event_id in conn.execute(stmt):
+        out.setdefault(kind, {})[partition] = event_id
+    return out
+
+
+def update_backfill(conn: Connection, backfill_id: str, values: Mapping[str, Any]) -> None:
+    """Set columns of one backfill (and its ``updated_at``)."""
+    row = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in values.items()}
+    row["updated_at"] = time.time()
+    conn.execute(update(backfills).where(backfills.c.backfill_id == backfill_id).values(row))
+
+
+def record_run(conn: Connection, backfill_id: str, run: BackfillRun) -> None:
+    """Insert or replace the state of one planned run, and recount the backfill's progress."""
+    conn.execute(
+        delete(backfill_runs).where(backfill_runs.c.backfill_id == backfill_id, backfill_runs.c.unit == run.unit)
+    )
+    conn.execute(
+        insert(backfill_runs).values(
+            backfill_id=backfill_id, unit=run.unit, run_id=run.run_id, partition=run.partition, status=run.status
+        )
+    )
+    counts: dict[str, int] = dict(
+        conn.execute(
+            select(backfill_runs.c.status, func.count())
+            .where(backfill_runs.c.backfill_id == backfill_id)
+            .group_by(backfill_runs.c.status)
+        ).all()
+    )
+    update_backfill(conn, backfill_id, {"succeeded": counts.get("succeeded", 0), "failed": counts.get("failed", 0)})
+
+
+def read_runs(conn: Connection, backfill_id: str) -> list[BackfillRun]:
+    """Every recorded run of a backfill, by unit."""
+    stmt = select(backfill_runs).where(backfill_runs.c.backfill_id == backfill_id).order_by(backfill_runs.c.unit)
+    return [
+        BackfillRun(unit=r.unit, partition=r.partition, run_id=r.run_id, status=r.status) for r in conn.execute(stmt)
+    ]
