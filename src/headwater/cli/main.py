@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from headwater import __version__
-from headwater.cli import assets, check, materialize, migrate, output, runs, web
+from headwater.cli import assets, check, materialize, migrate, output, runs, status, web
 from headwater.errors import HeadwaterError
 
 USAGE_ERROR = 2
@@ -48,6 +48,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(materialize.materialize_command)
 cli.add_command(assets.assets_group)
+for _command in (status.status_command, status.why_command, status.history_command):
+    assets.assets_group.add_command(_command)
 cli.add_command(runs.runs_group)
 cli.add_command(check.check_command)
 cli.add_command(migrate.migrate_command)

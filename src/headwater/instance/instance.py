@@ -23,13 +23,15 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
 from headwater.instance.config import InstanceConfig, load_config
+from headwater.instance.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
+from headwater.instance.lineage import Why, explain
 from headwater.instance.partitioned import prepare
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
 from headwater.instance.status import AssetStatus
 from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
-from headwater.keys import AssetKey
+from headwater.keys import AssetKey, CoercibleToKey, to_key
 from headwater.storage import Storage
 
 
@@ -206,6 +208,23 @@ class Instance:
     def failed_step_errors(self, run_id: str) -> list[str]:
         """Error messages of a run's failed steps."""
         return [str(r.event.data.get("error")) for r in self.storage.get_events(run_id, types=[EventType.STEP_FAILED])]
+
+    def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
+        """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
+        return AssetStatus(self.storage, AssetGraph.from_definitions(defs), partition)
+
+    def why(self, defs: Definitions, key: CoercibleToKey, depth: int = 3) -> Why:
+        """Why ``key`` has its current value: the run that made it and the inputs it consumed, ``depth`` levels up."""
+        graph = AssetGraph.from_definitions(defs)
+        return explain(self.storage, graph, graph.node(to_key(key)).key, depth)
+
+    def metadata_history(self, key: CoercibleToKey, name: str, *, limit: int = 100) -> list[MetadataPoint]:
+        """Numeric values of metadata ``name`` over ``key``'s last ``limit`` materializations, oldest first."""
+        return metadata_history(self.storage, to_key(key), name, limit=limit)
+
+    def check_history(self, key: CoercibleToKey, check: str | None = None, *, limit: int = 50) -> list[CheckEvaluation]:
+        """Evaluations of ``key``'s checks (or of the check named ``check``), newest first."""
+        return check_history(self.storage, to_key(key), check, limit=limit)
 
 
 def _io_for(defs: Definitions, graph: AssetGraph, key: AssetKey, default: IOManager) -> IOManager:

@@ -1,0 +1,177 @@
+"""``headwater assets status|why|history``: is each asset current, why has it its value, and how its metadata moved.
+
+Thin: the answers come from ``Instance.status``, ``Instance.why`` and ``Instance.metadata_history``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from headwater.cli import output
+from headwater.cli.loading import load, location_options
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from headwater.instance.lineage import Why
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+STATUS_STYLES = {"fresh": "green", "stale": "yellow", "missing": "dim", "overdue": "red", "on_time": "green"}
+
+
+@click.command("status")
+@location_options
+@click.option("--select", "selection", metavar="SEL", help="Only assets in this selection (e.g. 'status:stale').")
+@click.option("--partition", metavar="KEY", help="Status of one partition (default: unpartitioned).")
+@json_option
+def status_command(
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    selection: str | None,
+    partition: str | None,
+    as_json: bool,
+) -> None:
+    """Show whether each asset is fresh, stale or missing, and every reason it is not fresh."""
+    from headwater.graph import AssetGraph
+    from headwater.instance import Instance
+
+    defs = load(module, file, attribute)
+    graph = AssetGraph.from_definitions(defs)
+    with Instance.get() as instance:
+        keys = graph.sort(instance.select(defs, selection))
+        status = instance.status(defs, partition)
+        rows = [status.state(key).to_json() for key in keys]
+        counts = status.counts(keys)
+    if as_json:
+        output.print_json({"assets": rows, "counts": counts})
+        return
+    grid = output.table("key", "status", "data version", "materialized", "reasons")
+    for row in rows:
+        reasons = [r["text"] for r in row["reasons"]]
+        shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else "")
+        output.add_row(
+            grid,
+            row["key"],
+            row["status"],
+            row["data_version"] or "-",
+            output.when(row["timestamp"]) if row["timestamp"] else "never",
+            shown,
+            style=None,
+        )
+    out = output.console()
+    out.print(grid)
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    out.print(output.text(f"{len(rows)} assets: {summary}"))
+
+
+@click.command("why")
+@click.argument("key")
+@location_options
+@click.option("--depth", default=3, show_default=True, type=click.IntRange(min=0), help="Levels of inputs to follow.")
+@json_option
+def why_command(
+    key: str, module: str | None, file: str | None, attribute: str | None, depth: int, as_json: bool
+) -> None:
+    """Explain an asset's current value: its run, and the inputs it consumed (run, time, data version)."""
+    from headwater.instance import Instance
+
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        why = instance.why(defs, key, depth)
+        state = instance.status(defs).state(why.key).to_json()
+    if as_json:
+        output.print_json({**why.to_json(), "status": state["status"], "reasons": state["reasons"]})
+        return
+    from rich.tree import Tree
+
+    tree = Tree(output.text(_label(why), "bold"))
+    _branches(tree, why)
+    out = output.console()
+    out.print(tree)
+    out.print(output.text(f"status: {state['status']}", STATUS_STYLES.get(state["status"])))
+    for reason in state["reasons"]:
+        out.print(output.text(f"  - {reason['text']}"))
+
+
+def _label(why: Why) -> str:
+    record = why.record
+    if record is None:
+        if why.consumed is not None:
+            return f"{why.key}  consumed version {why.consumed}, no longer in the event log"
+        return f"{why.key}  never materialized"
+    event = record.event
+    parts = [why.key.to_string(), f"version {why.data_version or '-'}", f"run {output.short_id(event.run_id)}"]
+    parts.append(output.when(event.timestamp))
+    if event.data.get("code_version") is not None:
+        parts.append(f"code {event.data['code_version']}")
+    if event.partition is not None:
+        parts.append(f"partition {event.partition}")
+    if why.consumed is not None or why.latest_version is not None:
+        parts.append("current" if why.current else f"since replaced by version {why.latest_version}")
+    return "  ".join(parts)
+
+
+def _branches(tree: Tree, why: Why) -> None:
+    stack: list[tuple[Tree, Why]] = [(tree, why)]
+    while stack:
+        branch, node = stack.pop()
+        for child in node.inputs:
+            style = None if child.current else "yellow"
+            stack.append((branch.add(output.text(_label(child), style)), child))
+        if node.truncated:
+            branch.add(output.text("… (deeper inputs: raise --depth)", "dim"))
+
+
+@click.command("history")
+@click.argument("key")
+@location_options
+@click.option("--metadata", "name", metavar="NAME", help="The numeric metadata entry (default: list the names).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1), help="Materializations to read.")
+@json_option
+def history_command(
+    key: str, module: str | None, file: str | None, attribute: str | None, name: str | None, limit: int, as_json: bool
+) -> None:
+    """Numeric metadata of an asset over its materializations (oldest first), for plotting."""
+    from headwater.errors import SelectionError, did_you_mean
+    from headwater.graph import AssetGraph
+    from headwater.instance import Instance
+    from headwater.instance.history import metadata_names
+
+    graph = AssetGraph.from_definitions(load(module, file, attribute))
+    node = graph.node(key)
+    with Instance.get() as instance:
+        names = metadata_names(instance.storage, node.key, limit=limit)
+        if name is not None and name not in names:
+            known = ", ".join(names) or "(none recorded yet)"
+            raise SelectionError(
+                f"asset '{node.key}' has no numeric metadata '{name}' in its last {limit} materializations"
+                f"{did_you_mean(name, names)}; recorded: {known}"
+            )
+        points = instance.metadata_history(node.key, name, limit=limit) if name is not None else []
+    if as_json:
+        payload: dict[str, Any] = {"key": node.key.to_string(), "names": names}
+        if name is not None:
+            payload["metadata"] = name
+            payload["points"] = [p.to_json() for p in points]
+        output.print_json(payload)
+        return
+    out = output.console()
+    if name is None:
+        out.print(output.text(f"numeric metadata of {node.key}: {output.joined(names, '(none)')}"))
+        out.print(output.text("show one with --metadata NAME", "dim"))
+        return
+    grid = output.table("materialized", "run", "partition", name, "data version", title=f"{node.key}: {name}")
+    for point in points:
+        output.add_row(
+            grid,
+            output.when(point.timestamp),
+            output.short_id(point.run_id),
+            point.partition or "",
+            str(point.value),
+            point.data_version or "-",
+        )
+    out.print(grid)

@@ -1,0 +1,116 @@
+"""Lineage of one materialization: why an asset has its current value.
+
+Follows the ``inputs`` each materialization recorded (see ``provenance``) up the graph:
+for every input, the materialization or observation whose data version was consumed, with
+its run and time, recursively up to a depth. One query per asset shown, bounded by the
+depth asked for; never one per asset of the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from headwater.events import EventRecord, EventType
+from headwater.graph import AssetGraph
+from headwater.instance.provenance import short_version, version_of
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+_VALUE_EVENTS: Final = (EventType.ASSET_MATERIALIZED, EventType.ASSET_OBSERVED)
+_SEARCH: Final = 200
+"""Materializations of an input searched for the consumed version (newest first)."""
+
+
+@dataclass(kw_only=True)
+class Why:
+    """One asset's value in the lineage tree: the event that produced it and its inputs' values."""
+
+    key: AssetKey
+    record: EventRecord | None
+    consumed: str | None = None
+    """The short data version the child recorded for this input (None at the root)."""
+    current: bool = True
+    """Whether this is still the asset's latest value."""
+    latest_version: str | None = None
+    inputs: list[Why] = field(default_factory=list)
+    truncated: bool = False
+    """Inputs exist beyond the depth asked for."""
+
+    @property
+    def data_version(self) -> str | None:
+        """The data version of the value."""
+        return version_of(self.record)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (inputs nested)."""
+        event = self.record.event if self.record is not None else None
+        return {
+            "key": self.key.to_string(),
+            "found": event is not None,
+            "kind": "observation"
+            if event is not None and event.type is EventType.ASSET_OBSERVED
+            else "materialization",
+            "run_id": event.run_id if event is not None else None,
+            "timestamp": event.timestamp if event is not None else None,
+            "partition": event.partition if event is not None else None,
+            "data_version": self.data_version,
+            "code_version": event.data.get("code_version") if event is not None else None,
+            "consumed_version": self.consumed,
+            "current": self.current,
+            "latest_version": self.latest_version,
+            "inputs": [child.to_json() for child in self.inputs],
+            "truncated": self.truncated,
+        }
+
+
+def explain(storage: Storage, graph: AssetGraph, key: AssetKey, depth: int = 3) -> Why:
+    """Why ``key`` has its current value, following recorded inputs up to ``depth`` levels."""
+    latest = storage.asset_events(key, types=_VALUE_EVENTS, limit=1)
+    root = Why(key=key, record=latest[0] if latest else None)
+    root.latest_version = root.data_version
+    _fill(storage, graph, root, depth)
+    return root
+
+
+def _fill(storage: Storage, graph: AssetGraph, node: Why, depth: int) -> None:
+    record = node.record
+    parents = sorted(graph.nodes[node.key].parents) if node.key in graph.nodes else []
+    if record is None or not parents:
+        return
+    if depth <= 0:
+        node.truncated = True
+        return
+    inputs = record.event.data.get("inputs")
+    consumed = inputs if isinstance(inputs, dict) else {}
+    for parent in parents:
+        history = storage.asset_events(parent, types=_VALUE_EVENTS, limit=_SEARCH)
+        wanted = consumed.get(parent.to_string())
+        older = [r for r in history if r.id < record.id]
+        if wanted is not None:
+            match = next((r for r in history if _short(r) == wanted), None)
+        else:  # recorded before provenance existed: the value that was newest at the time
+            match = older[0] if older else None
+        latest = history[0] if history else None
+        child = Why(
+            key=parent,
+            record=match,
+            consumed=wanted,
+            current=match is not None and latest is not None and match.id == latest.id,
+            latest_version=version_of(latest),
+        )
+        if match is not None and latest is not None and _short(latest) == _short(match):
+            child.current = True
+        node.inputs.append(child)
+        _fill(storage, graph, child, depth - 1)
+
+
+def _short(record: EventRecord) -> str | None:
+    version = version_of(record)
+    return short_version(version) if version is not None else None
+
+
+def _kind(record: EventRecord | None) -> str | None:
+    if record is None:
+        return None
+    return "observation" if record.event.type is EventType.ASSET_OBSERVED else "materialization"

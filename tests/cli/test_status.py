@@ -1,0 +1,108 @@
+"""``headwater assets status|why|history``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import flat, invoke, run, write
+
+CHAIN = """
+import os
+
+import headwater as hw
+
+
+@hw.asset(code_version=os.environ.get("RAW_CODE", "1"))
+def raw() -> list[int]:
+    return list(range(int(os.environ.get("RAW_ROWS", "3"))))
+
+
+@hw.asset
+def clean(raw: list[int]) -> hw.Output[list[int]]:
+    return hw.Output(raw, metadata={"rows": len(raw), "note": "text is not plotted"})
+
+
+@hw.asset
+def report(clean: list[int]) -> int:
+    return len(clean)
+
+
+defs = hw.Definitions(assets=[raw, clean, report])
+"""
+
+
+def test_status_text_and_json(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    text = flat(run("assets", "status", "-f", str(chain), ok=True).stdout)
+    assert "raw │ missing │ - │ never │ never materialized" in text
+    assert "3 assets: 0 fresh, 0 stale, 3 missing" in text
+    run("materialize", "-f", str(chain), ok=True)
+    data = json.loads(run("assets", "status", "-f", str(chain), "--json", ok=True).stdout)
+    assert data["counts"] == {"fresh": 3, "stale": 0, "missing": 0}
+    assert all(row["reasons"] == [] for row in data["assets"])
+
+
+def test_status_names_the_upstream_change_and_selects_stale(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    run("materialize", "-f", str(chain), ok=True)
+    monkeypatch.setenv("RAW_ROWS", "5")
+    run("materialize", "-f", str(chain), "--select", "raw", ok=True)
+    bumped = write(tmp_path, "bumped.py", CHAIN.replace('os.environ.get("RAW_CODE", "1")', '"2"'))
+    text = flat(run("assets", "status", "-f", str(bumped), "--select", "status:stale", ok=True).stdout)
+    assert "raw │ stale" in text
+    assert "code version changed: materialized with '1', now '2'" in text
+    assert "upstream 'raw' (1 level up) has a newer data version (" in text
+    assert "upstream 'raw' (2 levels up) has a newer data version than the one used" in text
+    assert "3 assets: 0 fresh, 3 stale, 0 missing" in text
+
+
+def test_why_follows_consumed_versions(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    run("materialize", "-f", str(chain), ok=True)
+    data = json.loads(run("assets", "why", "report", "-f", str(chain), "--json", ok=True).stdout)
+    assert data["status"] == "fresh"
+    (clean,) = data["inputs"]
+    assert clean["key"] == "clean" and clean["current"] is True
+    assert clean["consumed_version"] == clean["data_version"]
+    (raw,) = clean["inputs"]
+    assert raw["key"] == "raw" and raw["run_id"] == data["run_id"] and raw["code_version"] == "1"
+    monkeypatch.setenv("RAW_ROWS", "4")
+    run("materialize", "-f", str(chain), "--select", "raw", ok=True)
+    shallow = json.loads(run("assets", "why", "report", "-f", str(chain), "--depth", "1", "--json", ok=True).stdout)
+    assert shallow["inputs"][0]["truncated"] is True
+    text = flat(run("assets", "why", "clean", "-f", str(chain), ok=True).stdout)
+    assert "since replaced by version" in text
+    assert "status: stale" in text
+    assert "upstream 'raw' (1 level up) has a newer data version" in text
+
+
+def test_why_unknown_key_suggests(tmp_path: Path, home: Path) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    result = invoke(["assets", "why", "reprot", "-f", str(chain)])
+    assert result.exit_code == 2
+    assert "no asset 'reprot' (did you mean 'report'?)" in flat(result.stderr)
+
+
+def test_history_of_numeric_metadata(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    for rows in ("2", "7"):
+        monkeypatch.setenv("RAW_ROWS", rows)
+        run("materialize", "-f", str(chain), ok=True)
+    assert "numeric metadata of clean: rows" in flat(
+        run("assets", "history", "clean", "-f", str(chain), ok=True).stdout
+    )
+    data = json.loads(
+        run("assets", "history", "clean", "-f", str(chain), "--metadata", "rows", "--json", ok=True).stdout
+    )
+    assert [p["value"] for p in data["points"]] == [2, 7]
+    result = invoke(["assets", "history", "clean", "-f", str(chain), "--metadata", "rowz"])
+    assert result.exit_code == 2
+    assert (
+        "error: asset 'clean' has no numeric metadata 'rowz' in its last 100 materializations "
+        "(did you mean 'rows'?); recorded: rows"
+    ) in flat(result.stderr)
