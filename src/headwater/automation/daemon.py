@@ -1,0 +1,232 @@
+"""The daemon: each tick takes the lease, marks dead runs failed, ticks schedules and sensors,
+evaluates asset conditions, and launches queued runs under the limits.
+
+Only the daemon holding the lease acts, so two daemons on one database never both launch. Ticks
+are idempotent (keyed by schedule tick time, sensor run keys and derived run ids), so a daemon
+restarted in the middle of a tick queues nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.automation import monitor
+from headwater.automation.conditions import Facts, StaleKeys, evaluate
+from headwater.automation.config import AutomationConfig
+from headwater.automation.launcher import Launcher
+from headwater.automation.requests import queue_request, run_id_for
+from headwater.automation.schedules import tick_schedule
+from headwater.automation.sensors import is_due, tick_sensor
+from headwater.definitions import Definitions
+from headwater.graph import AssetGraph
+from headwater.storage import Storage
+from headwater.storage.automation import AutomationStore, Evaluation, InstigatorState
+from headwater.storage.run_queue import RunQueueStore
+
+LEASE = "daemon"
+CONDITIONS = "asset_automation"
+log = logging.getLogger("headwater.daemon")
+
+
+@dataclass(kw_only=True)
+class TickSummary:
+    """What one daemon tick did."""
+
+    acted: bool
+    lease_owner: str | None = None
+    failed_runs: list[str] = field(default_factory=list)
+    ticks: int = 0
+    requested_assets: int = 0
+    evaluated_assets: int = 0
+    queued_runs: list[str] = field(default_factory=list)
+    launched_runs: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form (for ``headwater daemon --once --json``)."""
+        return dict(self.__dict__)
+
+
+class Daemon:
+    """Runs automation for one project's definitions against one event log."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        defs: Definitions,
+        *,
+        config: AutomationConfig | None = None,
+        stale_keys: Callable[[AssetGraph], StaleKeys] | None = None,
+        env: Mapping[str, str] | None = None,
+        log_dir: str | None = None,
+        owner: str | None = None,
+        launch: bool = True,
+    ) -> None:
+        self.storage = storage
+        self.defs = defs
+        self.graph = AssetGraph.from_definitions(defs)
+        self.config = config or AutomationConfig()
+        self.store = AutomationStore(storage)
+        self.queue = RunQueueStore(storage)
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.launcher = Launcher(self.queue, self.config.runs, env=env, log_dir=log_dir) if launch else None
+        self._stale = stale_keys
+        self._has_conditions = any(node.spec.automation is not None for node in self.graph.nodes.values())
+
+    # -- one tick ----------------------------------------------------------------------------------
+
+    def tick(self, now: float | None = None) -> TickSummary:
+        """Do one round of automation (if this daemon holds the lease)."""
+        now = time.time() if now is None else now
+        daemon = self.config.daemon
+        if not self.queue.acquire_lease(LEASE, self.owner, ttl=daemon.lease_ttl, now=now):
+            holder = self.queue.lease_owner(LEASE)
+            return TickSummary(acted=False, lease_owner=holder[0] if holder else None)
+        summary = TickSummary(acted=True, lease_owner=self.owner)
+        timer = _Timer(summary.seconds)
+        with timer("monitor"):
+            if self.launcher is not None:
+                summary.failed_runs += monitor.fail_exited(self.queue, self.launcher.reap())
+            summary.failed_runs += monitor.dead_runs(
+                self.queue,
+                now=now,
+                heartbeat_timeout=daemon.heartbeat_timeout,
+                start_timeout=self.config.runs.start_timeout,
+            )
+        states = self.store.instigator_states()
+        with timer("schedules"):
+            for schedule in self.defs.schedules:
+                if self._enabled(schedule.name, schedule.default_status, states):
+                    recorded = tick_schedule(
+                        self.store,
+                        schedule,
+                        states.get(schedule.name),
+                        now,
+                        self._queue_run(summary),
+                        grace=2 * daemon.interval,
+                    )
+                    summary.ticks += len(recorded)
+        with timer("sensors"):
+            for sensor in self.defs.sensors:
+                state = states.get(sensor.name)
+                if self._enabled(sensor.name, sensor.default_status, states) and is_due(sensor, state, now):
+                    tick_sensor(self.storage, sensor, state, now, self._queue_run(summary))
+                    summary.ticks += 1
+        with timer("conditions"):
+            if self._has_conditions and self._enabled(CONDITIONS, "running", states):
+                self._conditions(now, summary)
+        with timer("launch"):
+            if self.launcher is not None:
+                summary.launched_runs = self.launcher.launch_queued()
+        return summary
+
+    def _enabled(self, name: str, default_status: str, states: Mapping[str, InstigatorState]) -> bool:
+        state = states.get(name)
+        if state is None or state.enabled is None:
+            return default_status == "running"
+        return state.enabled
+
+    def _queue_run(self, summary: TickSummary) -> Callable[..., str]:
+        def queue_run(*, run_id_key: str, where: str, **request: Any) -> str:
+            run = queue_request(
+                self.queue,
+                self.graph,
+                self.defs.location,
+                run_id=run_id_for(run_id_key),
+                priority_tag=self.config.runs.priority_tag,
+                where=where,
+                **request,
+            )
+            summary.queued_runs.append(run.run_id)
+            return run.run_id
+
+        return queue_run
+
+    def _conditions(self, now: float, summary: TickSummary) -> None:
+        previous = self.store.asset_automation_states()
+        facts = Facts.load(self.storage, now, previous)
+        if self._stale is not None:
+            facts.stale_keys = self._stale(self.graph)
+        results = evaluate(self.graph, facts)
+        summary.evaluated_assets = len(results)
+        requested = [r.key for r in results if r.requested]
+        summary.requested_assets = len(requested)
+        tick_key = f"conditions:{int(now * 1000)}"
+        tick, _ = self.store.start_tick(CONDITIONS, CONDITIONS, tick_key, timestamp=now)
+        run_id = None
+        if requested:
+            run_id = self._queue_run(summary)(
+                run_id_key=tick_key,
+                keys=requested,
+                tags={"headwater.automation": "conditions"},
+                where="asset automation",
+            )
+        changed = []
+        for result in results:
+            before = previous.get(result.key)
+            if result.requested or before is None or before.detail != result.detail:
+                changed.append(
+                    Evaluation(
+                        asset_key=result.key,
+                        requested=result.requested,
+                        detail=result.detail,
+                        run_id=run_id if result.requested else None,
+                    )
+                )
+        self.store.record_evaluations(tick.id, now, changed)
+        data = {"evaluated": len(results), "requested": [k.to_string() for k in requested[:100]]}
+        self.store.finish_tick(
+            tick.id, status="requested" if run_id else "skipped", run_ids=[run_id] if run_id else [], data=data
+        )
+        self.store.save_instigator(CONDITIONS, CONDITIONS, cursor=None, last_tick_at=now)
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event | None = None, *, max_ticks: int | None = None) -> int:
+        """Tick every ``[daemon] interval`` seconds until ``stop`` is set; returns the ticks made."""
+        stop = stop or threading.Event()
+        count = 0
+        try:
+            while not stop.is_set() and (max_ticks is None or count < max_ticks):
+                started = time.monotonic()
+                try:
+                    summary = self.tick()
+                    if summary.acted and (summary.queued_runs or summary.launched_runs or summary.failed_runs):
+                        log.info(
+                            "tick: queued %d, launched %d, failed %d runs",
+                            len(summary.queued_runs),
+                            len(summary.launched_runs),
+                            len(summary.failed_runs),
+                        )
+                except Exception:  # one bad tick must not stop the daemon; the next one retries
+                    log.exception("daemon tick failed")
+                count += 1
+                if max_ticks is not None and count >= max_ticks:
+                    break
+                stop.wait(max(0.0, self.config.daemon.interval - (time.monotonic() - started)))
+        finally:
+            self.queue.release_lease(LEASE, self.owner)
+        return count
+
+
+class _Timer:
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+
+    def __call__(self, name: str) -> _Timer:
+        self.name = name
+        return self
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.into[self.name] = round(time.perf_counter() - self.started, 4)

@@ -1,0 +1,80 @@
+"""Turn run requests (from schedules, sensors and conditions) into QUEUED runs.
+
+Run ids are derived from the tick (or the sensor's run key), so evaluating the same tick twice,
+e.g. after the daemon restarted in the middle of it, queues no second run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from headwater.definitions import CodeLocation
+from headwater.errors import SelectionError
+from headwater.events import RunRecord
+from headwater.graph import AssetGraph
+from headwater.graph.plan import plan
+from headwater.graph.selection import select
+from headwater.keys import AssetKey
+from headwater.storage.run_queue import RunQueueStore
+
+_NAMESPACE = uuid.UUID("6c1c6f52-0d55-4d7a-9a44-8f1d3b7a0a11")
+
+TICK_TAG = "headwater.tick"
+INSTIGATOR_TAG = "headwater.instigator"
+
+
+def run_id_for(idempotency_key: str) -> str:
+    """The run id for a request: the same key always gives the same id."""
+    return uuid.uuid5(_NAMESPACE, idempotency_key).hex
+
+
+def location_json(location: CodeLocation | None) -> dict[str, Any] | None:
+    """A code location as stored with a queued run."""
+    return asdict(location) if location is not None else None
+
+
+def priority_of(tags: Mapping[str, str], priority_tag: str, where: str) -> int:
+    """The run's priority from its tag (0 without one)."""
+    value = tags.get(priority_tag)
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        raise SelectionError(
+            f"{where}: tag {priority_tag}={value!r} must be a whole number (higher runs first), e.g. 10"
+        ) from None
+
+
+def queue_request(
+    queue: RunQueueStore,
+    graph: AssetGraph,
+    location: CodeLocation | None,
+    *,
+    run_id: str,
+    selection: str | None = None,
+    keys: Collection[AssetKey] | None = None,
+    partition: str | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    tags: Mapping[str, str] | None = None,
+    priority_tag: str = "headwater.priority",
+    where: str = "run request",
+) -> RunRecord:
+    """Queue a run of ``keys`` (or of ``selection``); an already-queued ``run_id`` is left as it is."""
+    chosen = frozenset(keys) if keys is not None else select(graph, selection)
+    the_plan = plan(graph, chosen)
+    run_tags = dict(tags or {})
+    text = selection if selection is not None else " ".join(sorted(k.to_string() for k in chosen))
+    run = RunRecord(
+        run_id=run_id,
+        selection=text or "*",
+        asset_keys=the_plan.asset_keys,
+        partition=partition,
+        tags=run_tags,
+        config={k: dict(v) for k, v in (config or {}).items()},
+    )
+    queue.enqueue(run, location=location_json(location), priority=priority_of(run_tags, priority_tag, where))
+    return run

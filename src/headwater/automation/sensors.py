@@ -1,0 +1,166 @@
+"""Evaluate sensors: call user sensor functions, or run the built-in ones (new materializations of
+an asset, finished runs, files in a folder), and queue the runs they request.
+
+A sensor's cursor is stored only when its tick succeeds, so a failing sensor sees the same events
+again next time. Run ids come from the request's ``run_key`` (or the tick), so nothing runs twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headwater.automation.schedules import QueueRun
+from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec
+from headwater.errors import DefinitionError
+from headwater.events import RunStatus
+from headwater.storage import Storage
+from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
+from headwater.storage.run_queue import RunQueueStore
+
+ALERTS = logging.getLogger("headwater.alerts")
+
+
+@dataclass(kw_only=True)
+class SensorOutcome:
+    """Requests and the next cursor of one evaluation, with notes for the tick record."""
+
+    requests: list[RunRequest] = field(default_factory=list)
+    cursor: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def is_due(sensor: SensorSpec, state: InstigatorState | None, now: float) -> bool:
+    """Whether ``interval`` seconds passed since the sensor's last tick."""
+    return state is None or state.last_tick_at is None or now - state.last_tick_at >= sensor.interval
+
+
+def tick_sensor(
+    storage: Storage,
+    sensor: SensorSpec,
+    state: InstigatorState | None,
+    now: float,
+    queue_run: QueueRun,
+) -> TickRecord:
+    """Evaluate one sensor and queue its requests; returns the tick recorded."""
+    store = AutomationStore(storage)
+    cursor = state.cursor if state is not None else None
+    tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
+    tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
+    try:
+        outcome = _evaluate(storage, sensor, cursor, state, now)
+        run_ids = []
+        for index, request in enumerate(outcome.requests):
+            key = f"sensor:{sensor.name}:run_key:{request.run_key}" if request.run_key else f"{tick_key}:{index}"
+            run_ids.append(
+                queue_run(
+                    run_id_key=key,
+                    selection=request.select or sensor.select,
+                    partition=request.partition,
+                    config=request.config,
+                    tags={**sensor.tags, **request.tags, "headwater.sensor": sensor.name},
+                    where=f"sensor '{sensor.name}'",
+                )
+            )
+    except Exception as exc:
+        error = f"sensor '{sensor.name}' failed: {type(exc).__name__}: {exc}"
+        store.finish_tick(tick.id, status="failed", cursor=cursor, error=error, data={"traceback": _trace(exc)})
+        store.save_instigator(sensor.name, "sensor", cursor=cursor, last_tick_at=now)
+        return tick
+    status = "requested" if run_ids else "skipped"
+    store.finish_tick(tick.id, status=status, run_ids=run_ids, cursor=outcome.cursor, data=outcome.data)
+    store.save_instigator(sensor.name, "sensor", cursor=outcome.cursor, last_tick_at=now)
+    return tick
+
+
+def _trace(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(exc))
+
+
+def _evaluate(
+    storage: Storage, sensor: SensorSpec, cursor: str | None, state: InstigatorState | None, now: float
+) -> SensorOutcome:
+    if sensor.kind == "function":
+        context = SensorContext(
+            name=sensor.name, cursor=cursor, last_tick_at=state.last_tick_at if state else None, now=now
+        )
+        result = sensor.fn(context) if sensor.wants_context else sensor.fn()  # type: ignore[misc]
+        return _normalise(sensor, result, cursor)
+    if sensor.kind == "asset_materialized":
+        return _asset_materialized(storage, sensor, cursor)
+    if sensor.kind == "run_status":
+        return _run_status(storage, sensor, cursor, now)
+    return _files(sensor, cursor)
+
+
+def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOutcome:
+    if result is None:
+        return SensorOutcome(cursor=cursor)
+    if isinstance(result, RunRequest):
+        return SensorOutcome(requests=[result], cursor=cursor)
+    if isinstance(result, SensorResult):
+        data = {"skip_reason": result.skip_reason} if result.skip_reason else {}
+        next_cursor = result.cursor if result.cursor is not None else cursor
+        return SensorOutcome(requests=list(result.run_requests), cursor=next_cursor, data=data)
+    if isinstance(result, (list, tuple)) and all(isinstance(r, RunRequest) for r in result):
+        return SensorOutcome(requests=list(result), cursor=cursor)
+    raise DefinitionError(
+        f"sensor '{sensor.name}' ({sensor.site}) returned {type(result).__name__} {result!r}: return "
+        "hw.SensorResult(run_requests=[...], cursor=...), a list of hw.RunRequest, one hw.RunRequest or None"
+    )
+
+
+def _asset_materialized(storage: Storage, sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
+    assert sensor.asset is not None  # set by hw.asset_sensor
+    latest = storage.latest("materialization", [sensor.asset]).get(sensor.asset)
+    seen = int(cursor) if cursor else 0
+    if latest is None or latest.id <= seen:
+        return SensorOutcome(cursor=cursor)
+    request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={"headwater.trigger_run": latest.event.run_id})
+    return SensorOutcome(requests=[request], cursor=str(latest.id), data={"event_id": latest.id})
+
+
+def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: float) -> SensorOutcome:
+    if cursor is None:
+        return SensorOutcome(cursor=repr(now), data={"note": "watching runs that finish from now on"})
+    wanted = RunStatus.FAILED if sensor.run_status == "failure" else RunStatus.SUCCEEDED
+    finished = RunQueueStore(storage).finished_runs_since(float(cursor))
+    next_cursor = repr(finished[-1].finished_at) if finished else cursor
+    matching = [run for run in finished if run.status is wanted]
+    requests = []
+    alerts = []
+    for run in matching:
+        ALERTS.warning("run %s %s: %s", run.run_id, run.status.value, run.error or "")
+        alert = {"run_id": run.run_id, "status": run.status.value, "error": run.error, "selection": run.selection}
+        alerts.append(alert)
+        if sensor.webhook:
+            _post(sensor.webhook, alert)
+        if sensor.select:
+            requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={"headwater.trigger_run": run.run_id}))
+    return SensorOutcome(requests=requests, cursor=next_cursor, data={"runs": alerts})
+
+
+def _post(url: str, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        response.read()
+
+
+def _files(sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
+    folder = Path(sensor.folder or ".")
+    if not folder.is_dir():
+        raise DefinitionError(
+            f"file sensor '{sensor.name}': folder {folder} does not exist or is not a folder; create it or "
+            "fix folder= in hw.file_sensor(...)"
+        )
+    seen: dict[str, float] = json.loads(cursor) if cursor else {}
+    current = {str(p): p.stat().st_mtime for p in sorted(folder.glob(sensor.pattern)) if p.is_file()}
+    changed = [path for path, mtime in current.items() if seen.get(path) != mtime]
+    requests = [RunRequest(run_key=f"file:{path}:{current[path]}", tags={"headwater.file": path}) for path in changed]
+    return SensorOutcome(requests=requests, cursor=json.dumps(current, sort_keys=True), data={"files": changed})
