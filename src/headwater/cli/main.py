@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from headwater import __version__
-from headwater.cli import assets, check, materialize, migrate, output, runs, status, web
+from headwater.cli import assets, backfill, check, materialize, migrate, output, partitions, runs, status, web
 from headwater.errors import HeadwaterError
 
 USAGE_ERROR = 2
@@ -53,6 +53,8 @@ for _command in (status.status_command, status.why_command, status.history_comma
 cli.add_command(runs.runs_group)
 cli.add_command(check.check_command)
 cli.add_command(migrate.migrate_command)
+cli.add_command(backfill.backfill_group)
+cli.add_command(partitions.partitions_group)
 cli.add_command(web.web_command)
 
 

@@ -167,7 +167,8 @@ def record_run(conn: Connection, backfill_id: str, run: BackfillRun) -> None:
             .group_by(backfill_runs.c.status)
         ).all()
     )
-    update_backfill(conn, backfill_id, {"succeeded": counts.get("succeeded", 0), "failed": counts.get("failed", 0)})
+    failed = counts.get("failed", 0) + counts.get("skipped", 0)
+    update_backfill(conn, backfill_id, {"succeeded": counts.get("succeeded", 0), "failed": failed})
 
 
 def read_runs(conn: Connection, backfill_id: str) -> list[BackfillRun]:

@@ -169,6 +169,20 @@ class TimeWindowPartitions(PartitionsDefinition):
             last -= 1
         return range(first, max(last + 1, first))
 
+    def starting_between(self, first: str, last: str, ctx: KeyContext | None = None) -> Sequence[str]:
+        """Keys of the windows that start between the dates or times ``first`` and ``last`` (both included).
+
+        Lets a range written in another grain (``2026-01-01...2026-03-31``) select weekly or monthly keys.
+        """
+        owner = type(self).__name__
+        start = _instant(first, self._tz, owner, "range start")
+        end = _instant(last, self._tz, owner, "range end")
+        low = self._floor(start)
+        if self._boundary(low) < start:
+            low += 1
+        high = min(self._floor(end), self.count(ctx) - 1)
+        return self.keys(ctx)[max(low, 0) : max(high + 1, 0)]
+
     def describe(self) -> str:
         span = f"from {self.key_at(0)}"
         if self.end is not None:

@@ -1,0 +1,233 @@
+"""``headwater backfill``: run selected assets over many partitions with a live progress bar;
+``backfill list|show|cancel|resume`` manage stored backfills.
+
+Exit codes: 0 when every run succeeded, 1 when some failed or it was canceled, 2 for an error
+before it started.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from headwater.cli import output
+from headwater.cli.loading import load, location_options
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from headwater.instance import Instance
+    from headwater.instance.backfill import Progress as BackfillProgress
+    from headwater.storage.backfills import BackfillRecord
+
+BACKFILL_FAILED = 1
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+class RunProgress:
+    """A live bar of a backfill's runs done out of its total, naming the last partition (on stderr)."""
+
+    def __init__(self, total: int, done: int, *, enabled: bool) -> None:
+        self.total = total
+        self.done = done
+        self.failed = 0
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]backfill"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=output.console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> RunProgress:
+        if self._progress is not None:
+            self._progress.start()
+            self._task = self._progress.add_task("", total=self.total, completed=self.done)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def update(self, progress: BackfillProgress) -> None:
+        """The on_progress callback of ``run_backfill``."""
+        self.done = progress.done
+        self.failed = progress.failed
+        if self._progress is not None and self._task is not None:
+            failed = f" ({progress.failed} failed)" if progress.failed else ""
+            label = progress.unit.label or "unpartitioned"
+            self._progress.update(self._task, completed=progress.done, description=f"{label} {progress.status}{failed}")
+
+
+def _record_json(record: BackfillRecord) -> dict[str, Any]:
+    return {
+        "backfill_id": record.backfill_id,
+        "status": record.status.value,
+        "selection": record.selection,
+        "mode": record.request.get("mode"),
+        "partitions": record.request.get("partitions"),
+        "total": record.total,
+        "succeeded": record.succeeded,
+        "failed": record.failed,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "error": record.error,
+    }
+
+
+def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool) -> None:
+    from headwater.instance.backfill import run_backfill
+
+    live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
+    with RunProgress(record.total, record.done, enabled=live) as bar:
+        final = run_backfill(instance, defs, record.backfill_id, on_progress=bar.update)
+    if as_json:
+        output.print_json(_record_json(final))
+    else:
+        style = output.STATUS_STYLES.get(final.status.value, "")
+        line = (
+            f"backfill {final.backfill_id[:8]} {final.status.value}: {final.succeeded} of {final.total} runs succeeded"
+        )
+        output.console().print(
+            output.text(line + (f", {final.failed} failed or skipped" if final.failed else ""), style)
+        )
+        if final.error:
+            output.console(stderr=True).print(output.text(final.error, "red"))
+    if final.status.value != "succeeded":
+        raise click.exceptions.Exit(BACKFILL_FAILED)
+
+
+@click.group("backfill", invoke_without_command=True)
+@location_options
+@click.option("--select", "selection", metavar="SEL", help="Assets to backfill, in the selection language.")
+@click.option("--partitions", metavar="RANGE", help="Partitions: KEY, START...END, or a comma-separated list.")
+@click.option("--all", "all_partitions", is_flag=True, help="Every partition of the selected assets.")
+@click.option("--missing", is_flag=True, help="Partitions never materialized.")
+@click.option("--failed", is_flag=True, help="Partitions whose last attempt failed.")
+@json_option
+@click.pass_context
+def backfill_group(
+    ctx: click.Context,
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    selection: str | None,
+    partitions: str | None,
+    all_partitions: bool,
+    missing: bool,
+    failed: bool,
+    as_json: bool,
+) -> None:
+    """Backfill partitions: one run per partition in dependency order (one run over the range for
+    assets with backfill_policy="single_run"), stored with its progress.
+
+    Subcommands list, show, cancel and resume manage stored backfills.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    chosen = [
+        m
+        for m, on in (("partitions", partitions), ("all", all_partitions), ("missing", missing), ("failed", failed))
+        if on
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --partitions START...END, --all, --missing or --failed")
+    from headwater.instance import Instance
+    from headwater.instance.backfill import create_backfill
+
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        record, the_plan = create_backfill(instance, defs, selection, mode=chosen[0], partitions=partitions)
+        summary = f"backfill {record.backfill_id[:8]}: {record.total} runs, {the_plan.step_count} steps"
+        output.console(stderr=True).print(output.text(summary))
+        _run(instance, defs, record, as_json)
+
+
+@backfill_group.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many to show.")
+@json_option
+def list_command(limit: int, as_json: bool) -> None:
+    """List backfills, newest first, with their progress."""
+    from headwater.instance import Instance
+
+    with Instance.get() as instance:
+        records = instance.storage.list_backfills(limit=limit)
+    if as_json:
+        output.print_json([_record_json(r) for r in records])
+        return
+    grid = output.table("id", "status", "progress", "failed", "selection", "partitions", "created")
+    for r in records:
+        grid.add_row(
+            r.backfill_id[:8],
+            output.text(r.status.value, output.STATUS_STYLES.get(r.status.value, "")),
+            f"{r.done}/{r.total}",
+            str(r.failed),
+            r.selection,
+            str(r.request.get("partitions") or r.request.get("mode")),
+            output.when(r.created_at),
+        )
+    output.console().print(grid)
+
+
+@backfill_group.command("show")
+@click.argument("backfill_id")
+@json_option
+def show_command(backfill_id: str, as_json: bool) -> None:
+    """Show one backfill: status, progress and the partitions that failed."""
+    from headwater.instance import Instance
+    from headwater.instance.backfill import get_backfill
+
+    with Instance.get() as instance:
+        record = get_backfill(instance, backfill_id)
+        runs = instance.storage.backfill_runs(record.backfill_id)
+    not_ok = [
+        {"partition": r.partition, "status": r.status, "run_id": r.run_id} for r in runs if r.status != "succeeded"
+    ]
+    if as_json:
+        output.print_json({**_record_json(record), "unsuccessful_runs": not_ok})
+        return
+    out = output.console()
+    for name, value in _record_json(record).items():
+        out.print(output.text(f"{name:>12}: {value}"))
+    for run in not_ok[:20]:
+        out.print(
+            output.text(f"  {run['partition'] or 'unpartitioned'} {run['status']} {output.short_id(run['run_id'])}")
+        )
+
+
+@backfill_group.command("cancel")
+@click.argument("backfill_id")
+def cancel_command(backfill_id: str) -> None:
+    """Stop a backfill after the run in flight; resume it later with `headwater backfill resume`."""
+    from headwater.instance import Instance
+    from headwater.instance.backfill import cancel_backfill
+
+    with Instance.get() as instance:
+        record = cancel_backfill(instance, backfill_id)
+    output.console().print(output.text(f"backfill {record.backfill_id[:8]} {record.status.value}"))
+
+
+@backfill_group.command("resume")
+@click.argument("backfill_id")
+@location_options
+@json_option
+def resume_command(
+    backfill_id: str, module: str | None, file: str | None, attribute: str | None, as_json: bool
+) -> None:
+    """Run what is left of a backfill: failed, skipped and not yet started runs."""
+    from headwater.instance import Instance
+    from headwater.instance.backfill import get_backfill
+
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        _run(instance, defs, get_backfill(instance, backfill_id), as_json)

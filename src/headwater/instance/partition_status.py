@@ -1,0 +1,133 @@
+"""Partition status per asset: materialized, failed, missing or in progress, as a query over
+the event log's index, returned as ranges of consecutive partitions with the same status.
+
+One indexed query for the latest events and one for the running runs, whatever the number
+of partitions; 10,000 partitions come back as a handful of ranges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext, PartitionsDefinition
+from headwater.errors import SelectionError
+from headwater.events import RunStatus
+from headwater.graph import AssetGraph
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+STATUSES: Final = ("materialized", "failed", "missing", "in_progress")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartitionRange:
+    """Consecutive partitions sharing a status: ``start`` to ``end`` (both included)."""
+
+    status: str
+    start: str
+    end: str
+    count: int
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"status": self.status, "start": self.start, "end": self.end, "count": self.count}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PartitionStatus:
+    """The status of every partition of one asset, compactly."""
+
+    asset_key: AssetKey
+    partitions: str
+    total: int
+    counts: dict[str, int] = field(default_factory=dict)
+    ranges: tuple[PartitionRange, ...] = ()
+
+    def keys_with(self, status: str, definition: PartitionsDefinition, ctx: KeyContext) -> list[str]:
+        """Every key with ``status``, expanded from the ranges."""
+        out: list[str] = []
+        for span in self.ranges:
+            if span.status == status:
+                out.extend(definition.key_range(span.start, span.end, ctx))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict: counts per status and the ranges."""
+        return {
+            "asset_key": self.asset_key.to_string(),
+            "partitions": self.partitions,
+            "total": self.total,
+            "counts": self.counts,
+            "ranges": [r.to_json() for r in self.ranges],
+        }
+
+
+def in_progress(storage: Storage, key: AssetKey, definition: PartitionsDefinition, ctx: KeyContext) -> set[str]:
+    """Partitions of ``key`` that a queued or started run is materializing."""
+    out: set[str] = set()
+    for run in storage.list_runs(limit=1000, statuses=[RunStatus.STARTED, RunStatus.QUEUED]):
+        if run.partition is None or key not in run.asset_keys:
+            continue
+        start, sep, end = run.partition.partition(RANGE_SEPARATOR)
+        if not sep:
+            out.add(start)
+            continue
+        try:
+            out.update(definition.key_range(start, end, ctx))
+        except SelectionError:
+            continue  # the range no longer exists (e.g. dynamic keys removed): nothing to show
+    return out
+
+
+def partition_status(storage: Storage, graph: AssetGraph, key: AssetKey | str, ctx: KeyContext) -> PartitionStatus:
+    """The status ranges of every partition of ``key``; raises SelectionError if it is not partitioned."""
+    node = graph.node(key)
+    definition = node.spec.partitions
+    if definition is None:
+        raise SelectionError(
+            f"asset '{node.key}' is not partitioned, so it has no partition status; "
+            "`headwater assets show` gives its latest materialization"
+        )
+    ids = storage.partition_event_ids(node.key)
+    return summarise(node.key, definition, ctx, ids, in_progress(storage, node.key, definition, ctx))
+
+
+def summarise(
+    key: AssetKey,
+    definition: PartitionsDefinition,
+    ctx: KeyContext,
+    ids: dict[str, dict[str, int]],
+    running: set[str],
+) -> PartitionStatus:
+    """Ranges of statuses over ``definition``'s keys, from the latest event ids per partition."""
+    materialized = ids.get("materialization", {})
+    failed = ids.get("failure", {})
+    keys: Sequence[str] = definition.keys(ctx)
+    counts = dict.fromkeys(STATUSES, 0)
+    ranges: list[PartitionRange] = []
+    current: str | None = None
+    start = previous = ""
+    count = 0
+    for partition in keys:
+        if partition in running:
+            status = "in_progress"
+        elif failed.get(partition, 0) > materialized.get(partition, 0):
+            status = "failed"
+        elif partition in materialized:
+            status = "materialized"
+        else:
+            status = "missing"
+        counts[status] += 1
+        if status != current:
+            if current is not None:
+                ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
+            current, start, count = status, partition, 0
+        previous = partition
+        count += 1
+    if current is not None:
+        ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
+    return PartitionStatus(
+        asset_key=key, partitions=definition.describe(), total=len(keys), counts=counts, ranges=tuple(ranges)
+    )

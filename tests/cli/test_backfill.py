@@ -1,0 +1,121 @@
+"""``headwater backfill`` and ``headwater partitions``: run, list, show, cancel, resume, status, dynamic keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .helpers import flat, run, write
+
+PARTITIONED = """
+import headwater as hw
+
+DAILY = hw.DailyPartitions(start="2026-01-01", end="2026-04-01")
+
+
+@hw.asset(partitions=DAILY)
+def events(context: hw.Context) -> int:
+    if context.partition_key == "2026-02-02":
+        raise RuntimeError("export missing")
+    return 1
+
+
+@hw.asset(partitions=DAILY)
+def daily_total(events: int) -> int:
+    return events * 2
+
+
+@hw.asset(partitions=hw.DynamicPartitions("customers"))
+def profile(context: hw.Context) -> str:
+    return str(context.partition_key)
+
+
+defs = hw.Definitions(assets=[events, daily_total, profile])
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    return write(tmp_path, "partitioned.py", PARTITIONED)
+
+
+def test_backfill_a_range_then_list_show_and_status(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    done = run("backfill", "-f", project, "--select", "events daily_total", "--partitions", "2026-01-01...2026-01-31")
+    assert done.exit_code == 0, done.output
+    assert "31 of 31 runs succeeded" in flat(done.output)
+
+    listed = json.loads(run("backfill", "list", "--json", ok=True).stdout)
+    assert [(b["status"], b["total"], b["succeeded"]) for b in listed] == [("succeeded", 31, 31)]
+    shown = json.loads(run("backfill", "show", listed[0]["backfill_id"][:8], "--json", ok=True).stdout)
+    assert shown["unsuccessful_runs"] == []
+
+    status = json.loads(run("partitions", "status", "daily_total", "-f", project, "--json", ok=True).stdout)
+    assert status["total"] == 90
+    assert status["ranges"] == [
+        {"status": "materialized", "start": "2026-01-01", "end": "2026-01-31", "count": 31},
+        {"status": "missing", "start": "2026-02-01", "end": "2026-03-31", "count": 59},
+    ]
+    table = run("partitions", "status", "daily_total", "-f", project, ok=True)
+    assert "90 partitions" in flat(table.output) and "31 materialized, 59 missing" in flat(table.output)
+
+
+def test_failures_exit_1_and_resume_after_a_fix(tmp_path: Path, home: Path) -> None:
+    project = _project(tmp_path)
+    failed = run("backfill", "-f", str(project), "--select", "events daily_total", "--missing", "--json")
+    assert failed.exit_code == 1
+    data = json.loads(failed.stdout)
+    assert (data["status"], data["total"], data["failed"]) == ("failed", 90, 1)
+    shown = json.loads(run("backfill", "show", data["backfill_id"], "--json", ok=True).stdout)
+    assert shown["unsuccessful_runs"][0]["partition"] == "2026-02-02"
+
+    fixed = write(tmp_path, "fixed.py", PARTITIONED.replace('raise RuntimeError("export missing")', "return 5"))
+    resumed = run("backfill", "resume", data["backfill_id"][:8], "-f", str(fixed), "--json")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(resumed.stdout)["succeeded"] == 90
+    nothing = run("backfill", "-f", str(fixed), "--select", "events", "--failed")
+    assert nothing.exit_code == 2
+    assert "nothing to backfill: no failed partitions of the selected assets (events)" in flat(nothing.output)
+
+
+def test_usage_errors_and_cancel(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    both = run("backfill", "-f", project, "--all", "--missing")
+    assert both.exit_code == 2
+    assert "give exactly one of --partitions START...END, --all, --missing or --failed" in flat(both.output)
+    backwards = run("backfill", "-f", project, "--select", "events", "--partitions", "2026-03-01...2026-01-01")
+    assert backwards.exit_code == 2
+    assert "starts after it ends: write the earlier key first (2026-01-01...2026-03-01)" in flat(backwards.output)
+    unknown = run("backfill", "cancel", "nope")
+    assert unknown.exit_code == 2 and "no backfill 'nope'" in flat(unknown.output)
+
+
+def test_dynamic_partitions_from_the_cli(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    assert "added 2 key(s) to 'customers': acme, globex" in flat(
+        run("partitions", "add", "customers", "acme", "globex", ok=True).output
+    )
+    assert run("partitions", "list", "customers", ok=True).output.split() == ["acme", "globex"]
+    done = run("backfill", "-f", project, "--select", "profile", "--all", "--json")
+    assert json.loads(done.stdout)["succeeded"] == 2
+    assert "removed 1 key(s)" in run("partitions", "remove", "customers", "globex", ok=True).output
+    bad = run("partitions", "add", "customers", "a|b")
+    assert bad.exit_code == 2 and "contains '|'" in flat(bad.output)
+
+
+def test_live_progress_bar_counts_runs() -> None:
+    import io
+
+    from headwater.cli.backfill import RunProgress
+    from headwater.graph.backfill_plan import BackfillUnit
+    from headwater.instance.backfill import Progress
+
+    bar = RunProgress(3, 1, enabled=True)
+    unit = BackfillUnit(index=1, group=0, partitions=("2026-01-02",), upstream=())
+    with bar:
+        assert bar._progress is not None
+        bar._progress.console.file = io.StringIO()
+        bar.update(Progress(backfill_id="b", total=3, succeeded=1, failed=1, unit=unit, status="failed", run_id="r"))
+        task = bar._progress.tasks[0]
+        assert (task.completed, task.total) == (2, 3)
+        assert task.description == "2026-01-02 failed (1 failed)"
+    assert (bar.done, bar.failed) == (2, 1)
