@@ -3,6 +3,7 @@
 No I/O happens here; the graph, execution and storage layers read these objects.
 """
 
+from headwater.definitions import builtin_checks as checks
 from headwater.definitions.asset import (
     DEFAULT_GROUP,
     DEFAULT_IO_MANAGER,
@@ -68,6 +69,7 @@ __all__ = [
     "asset",
     "asset_sensor",
     "check",
+    "checks",
     "eager",
     "file_sensor",
     "multi_asset",

@@ -18,6 +18,7 @@ from typing import Any
 import pydantic
 
 from headwater.definitions import CheckResult, Context, Op, Output, Param, ParamKind, StepLogger
+from headwater.definitions.builtin_checks import MATERIALIZED_AT
 from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
 from headwater.events import Event, EventType
@@ -211,7 +212,13 @@ def _failure(step_key: str, keys: Sequence[AssetKey], spec: RunSpec, exc: BaseEx
 
 
 def _run_check(
-    chk: CheckSpec, step_key: str, env: StepEnv, spec: RunSpec, log: StepLogger, values: Mapping[AssetKey, Any]
+    chk: CheckSpec,
+    step_key: str,
+    env: StepEnv,
+    spec: RunSpec,
+    log: StepLogger,
+    values: Mapping[AssetKey, Any],
+    materialized_at: float | None = None,
 ) -> Event:
     context = Context(
         run_id=spec.run_id,
@@ -223,6 +230,8 @@ def _run_check(
     data: dict[str, Any] = {"check": chk.name, "severity": chk.severity, "blocking": chk.blocking}
     try:
         args = _arguments(chk.params, env.graph.check_bindings[chk.id], env, spec, context, None, values)
+        if any(p.name == MATERIALIZED_AT for p in chk.params):  # e.g. hw.checks.freshness
+            args[MATERIALIZED_AT] = materialized_at if materialized_at is not None else time.time()
         result = chk.fn(**args)
         if not isinstance(result, CheckResult):
             raise HeadwaterError(
@@ -245,6 +254,35 @@ def _run_check(
         partition=spec.partition,
         data=data,
     )
+
+
+def run_checks(
+    env: StepEnv,
+    key: AssetKey,
+    spec: RunSpec,
+    *,
+    names: Sequence[str] | None = None,
+    materialized_at: float | None = None,
+) -> StepOutcome:
+    """Evaluate ``key``'s checks (or those in ``names``) against its stored value, without materializing it.
+
+    A value that cannot be loaded is recorded as an error of each check; never raises for user errors.
+    """
+    checks = [chk for chk in env.graph.checks.get(key, ()) if names is None or chk.name in names]
+    step_key = key.to_string()
+    buffer = io.StringIO()
+    log = StepLogger(step_key, buffer.write)
+    events: list[Event] = []
+    with capture(buffer):
+        values: dict[AssetKey, Any] = {}
+        try:
+            values[key] = env.io_for(key).load(key, spec.partition)
+        except Exception as exc:
+            log.error("cannot load the value of %s: %s", step_key, exc)
+            values = {}
+        for chk in checks:
+            events.append(_run_check(chk, step_key, env, spec, log, values, materialized_at))
+    return StepOutcome(step_key=step_key, events=events, logs=buffer.getvalue())
 
 
 def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from headwater.events import EventRecord, EventType
+from headwater.events import Event, EventRecord, EventType
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -41,6 +41,7 @@ class MetadataPoint:
 class CheckEvaluation:
     """One evaluation of a check."""
 
+    asset: AssetKey | None
     check: str
     passed: bool
     severity: str
@@ -133,27 +134,30 @@ def check_history(
     """Evaluations of the checks of ``key`` (only ``check``, if given), newest first."""
     out: list[CheckEvaluation] = []
     for record in _events(storage, key, EventType.CHECK_EVALUATED, limit if check is None else limit * 10):
-        data = record.event.data
-        name = str(data.get("check", ""))
-        if check is not None and name != check:
+        if check is not None and str(record.event.data.get("check", "")) != check:
             continue
-        metadata = data.get("metadata")
-        error = data.get("error")
-        description = data.get("description")
-        out.append(
-            CheckEvaluation(
-                check=name,
-                passed=bool(data.get("passed")),
-                severity=str(data.get("severity", "error")),
-                blocking=bool(data.get("blocking")),
-                timestamp=record.event.timestamp,
-                run_id=record.event.run_id,
-                partition=record.event.partition,
-                description=str(description) if description is not None else None,
-                error=str(error) if error is not None else None,
-                metadata=dict(metadata) if isinstance(metadata, dict) else {},
-            )
-        )
+        out.append(evaluation(record.event))
         if len(out) >= limit:
             break
     return out
+
+
+def evaluation(event: Event) -> CheckEvaluation:
+    """A CHECK_EVALUATED event read as a CheckEvaluation."""
+    data = event.data
+    metadata = data.get("metadata")
+    error = data.get("error")
+    description = data.get("description")
+    return CheckEvaluation(
+        asset=event.asset_key,
+        check=str(data.get("check", "")),
+        passed=bool(data.get("passed")),
+        severity=str(data.get("severity", "error")),
+        blocking=bool(data.get("blocking")),
+        timestamp=event.timestamp,
+        run_id=event.run_id,
+        partition=event.partition,
+        description=str(description) if description is not None else None,
+        error=str(error) if error is not None else None,
+        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+    )

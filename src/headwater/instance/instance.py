@@ -22,6 +22,7 @@ from headwater.execution.step import RunSpec, validate_config
 from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
+from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.instance.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
 from headwater.instance.lineage import Why, explain
@@ -133,11 +134,12 @@ class Instance:
         executor: Any = None,
         on_batch: OnBatch | None = None,
         partition_keys: Sequence[str] | None = None,
+        run_id: str | None = None,
     ) -> RunResult:
         """Materialize the selected assets of ``defs`` in a new run and wait for it.
 
         ``partition`` runs one partition; ``partition_keys`` runs a range of them at once.
-        Unpartitioned assets in the selection run unpartitioned.
+        Unpartitioned assets in the selection run unpartitioned. ``run_id`` executes that queued run.
         """
         the_plan = self.plan(defs, select)
         run_config = _normalise_config(config)
@@ -157,7 +159,7 @@ class Instance:
         else:
             partition = partitioned.label
         run = RunRecord(
-            run_id=uuid.uuid4().hex,
+            run_id=run_id or uuid.uuid4().hex,
             selection=select or "*",
             asset_keys=the_plan.asset_keys,
             partition=partition,
@@ -165,7 +167,8 @@ class Instance:
             config=run_config,
         )
         pool, owned = self._pool(defs, executor)
-        self.storage.add_run(run)
+        if run_id is None or self.storage.get_run(run_id) is None:
+            self.storage.add_run(run)
         spec = RunSpec(run_id=run.run_id, partition=partition, config=run_config)
         if partitioned is not None:
             spec = replace(
@@ -183,6 +186,30 @@ class Instance:
         final = self.storage.get_run(run.run_id) or run
         io_by_key = {key: _io_for(defs, graph, key, self.io_manager) for key in the_plan.asset_keys}
         return RunResult(run=final, events=tuple(events), io_managers=io_by_key)
+
+    def submit_run(
+        self,
+        defs: Definitions,
+        select: str | None = None,
+        *,
+        partition: str | None = None,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> RunRecord:
+        """Queue a run for the daemon to launch (under the ``[runs]`` limits); returns it at once."""
+        from headwater.instance.queue import submit_run
+
+        return submit_run(self, defs, select, partition=partition, config=config, tags=tags)
+
+    def cancel_run(self, run_id: str) -> None:
+        """Ask a run to stop: its process sees the request within a second and skips what is left."""
+        from headwater.events import Event, RunStatus
+        from headwater.storage.run_queue import RunQueueStore
+
+        RunQueueStore(self.storage).request_cancel(run_id)
+        run = self.storage.get_run(run_id)
+        if run is not None and run.status is RunStatus.QUEUED:  # not started: nothing will poll the request
+            self.storage.store_events([Event(run_id=run_id, type=EventType.RUN_CANCELED, data={"error": "canceled"})])
 
     # queries ------------------------------------------------------------------------------------
 
@@ -208,6 +235,17 @@ class Instance:
     def failed_step_errors(self, run_id: str) -> list[str]:
         """Error messages of a run's failed steps."""
         return [str(r.event.data.get("error")) for r in self.storage.get_events(run_id, types=[EventType.STEP_FAILED])]
+
+    def run_checks(
+        self,
+        defs: Definitions,
+        select: str | None = None,
+        *,
+        partition: str | None = None,
+        names: Sequence[str] | None = None,
+    ) -> RunResult:
+        """Evaluate the checks of the selected assets against their stored values, in a run of their own."""
+        return check_run(self, defs, select, partition=partition, names=names)
 
     def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
         """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
