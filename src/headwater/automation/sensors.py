@@ -118,7 +118,9 @@ def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOut
 def _asset_materialized(storage: Storage, sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
     assert sensor.asset is not None  # set by hw.asset_sensor
     latest = storage.latest("materialization", [sensor.asset]).get(sensor.asset)
-    seen = int(cursor) if cursor else 0
+    if cursor is None:  # a new sensor reacts to materializations from now on
+        return SensorOutcome(cursor=str(latest.id if latest is not None else 0))
+    seen = int(cursor)
     if latest is None or latest.id <= seen:
         return SensorOutcome(cursor=cursor)
     request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={"headwater.trigger_run": latest.event.run_id})

@@ -13,6 +13,8 @@ import click
 
 from headwater import __version__
 from headwater.cli import assets, backfill, check, materialize, migrate, output, partitions, runs, status, web
+from headwater.cli.automation import automation_group
+from headwater.cli.daemon import daemon_command
 from headwater.errors import HeadwaterError
 
 USAGE_ERROR = 2
@@ -51,6 +53,8 @@ cli.add_command(assets.assets_group)
 for _command in (status.status_command, status.why_command, status.history_command):
     assets.assets_group.add_command(_command)
 cli.add_command(runs.runs_group)
+cli.add_command(daemon_command)
+cli.add_command(automation_group)
 cli.add_command(check.check_command)
 cli.add_command(migrate.migrate_command)
 cli.add_command(backfill.backfill_group)

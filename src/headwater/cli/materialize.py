@@ -121,6 +121,8 @@ def _executor(kind: str | None, workers: int | None) -> Any:
 )
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes for the multiprocess executor.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--queue", is_flag=True, help="Queue the run for `headwater daemon` instead of running it here.")
+@click.option("--run-id", metavar="ID", help="Execute this queued run (what the daemon's launcher does).")
 def materialize_command(
     module: str | None,
     file: str | None,
@@ -133,9 +135,11 @@ def materialize_command(
     executor: str | None,
     workers: int | None,
     as_json: bool,
+    queue: bool = False,
+    run_id: str | None = None,
 ) -> None:
     """Materialize assets: run the selected assets of your definitions and record the run."""
-    from headwater.cli import run_config
+    from headwater.cli import queued, run_config
     from headwater.instance import Instance
 
     tags = _tags(tag_values)
@@ -148,18 +152,27 @@ def materialize_command(
     config = run_config.merge(*configs)
     defs = load(module, file, attribute)
     with Instance.get() as instance:
-        total = len(instance.plan(defs, selection).steps)
-        live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
-        with StepProgress(total, enabled=live) as progress:
-            result = instance.materialize(
-                defs,
-                selection,
-                partition=partition,
-                config=config,
-                tags=tags,
-                executor=pool,
-                on_batch=progress.on_batch,
+        if queue:
+            queued.report(
+                instance.submit_run(defs, selection, partition=partition, config=config, tags=tags), as_json=as_json
             )
+            return
+        if run_id is not None:
+            selection, partition, config, tags = queued.claim(instance, run_id)
+        with queued.failing(instance, run_id):
+            total = len(instance.plan(defs, selection).steps)
+            live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
+            with StepProgress(total, enabled=live) as progress:
+                result = instance.materialize(
+                    defs,
+                    selection,
+                    partition=partition,
+                    config=config,
+                    tags=tags,
+                    executor=pool,
+                    on_batch=progress.on_batch,
+                    run_id=run_id,
+                )
     _report(result, as_json=as_json)
     if not result.success:
         raise click.exceptions.Exit(RUN_FAILED)

@@ -199,3 +199,21 @@ def logs_command(run_id: str, step: str | None) -> None:
         click.echo(trace.rstrip("\n"))
     if not by_step and not failed:
         out.print(output.text(f"run {run.run_id} captured no output", "dim"))
+
+
+@runs_group.command("cancel")
+@click.argument("run_id")
+def cancel_command(run_id: str) -> None:
+    """Cancel a run (RUN_ID or a unique prefix): a queued run ends at once; a running one stops
+    starting steps within a second and ends as canceled."""
+    from headwater.errors import HeadwaterError
+    from headwater.instance import Instance
+
+    with Instance.get() as instance:
+        run = find_run(instance.storage, run_id)
+        if run.status.finished:
+            raise HeadwaterError(
+                f"run {run.run_id} already {run.status.value}: only queued or running runs can be canceled"
+            )
+        instance.cancel_run(run.run_id)
+    output.console().print(output.text(f"cancel requested for run {run.run_id} ({run.status.value})"))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pydantic
 
+from headwater.automation.config import DaemonConfig, RunsConfig
 from headwater.errors import ConfigError
 
 CONFIG_FILE = "headwater.toml"
@@ -39,6 +40,8 @@ class InstanceConfig(pydantic.BaseModel):
     home: str
     storage: StorageConfig = StorageConfig()
     io: IOConfig = IOConfig()
+    runs: RunsConfig = RunsConfig()
+    daemon: DaemonConfig = DaemonConfig()
 
     @property
     def storage_url(self) -> str:
@@ -87,7 +90,8 @@ def load_config(project_dir: str | os.PathLike[str] | None = None) -> InstanceCo
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(
             f"invalid instance configuration in {source or 'the environment'}: {problems}; "
-            "valid sections are [storage] url = ..., [io] base_dir = ..."
+            "valid sections are [storage] url = ..., [io] base_dir = ..., [runs] max_concurrent = N, "
+            "[daemon] interval = seconds"
         ) from None
     base = source.parent if source else project
     if config.io.base_dir and not Path(config.io.base_dir).is_absolute():

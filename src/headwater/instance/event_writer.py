@@ -8,22 +8,40 @@ is one transaction, so a crash never leaves half a batch behind.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import time
 from collections.abc import Sequence
 
 from headwater.events import Event
 from headwater.storage import Storage
+from headwater.storage.run_queue import RunQueueStore
 
 FLUSH_INTERVAL = 0.01
+HEARTBEAT_INTERVAL = 0.5
+"""Seconds between heartbeats, which also fetch cancel requests (never one query per step)."""
 
 
 class EventWriter:
     """Buffers events and step logs, and appends them to storage in group commits."""
 
-    def __init__(self, storage: Storage, run_id: str, *, interval: float = FLUSH_INTERVAL) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        run_id: str,
+        *,
+        interval: float = FLUSH_INTERVAL,
+        heartbeat: float = HEARTBEAT_INTERVAL,
+    ) -> None:
         self.storage = storage
         self.run_id = run_id
         self.interval = interval
+        self.heartbeat = heartbeat
+        self.cancel_requested = False
+        self._queue = RunQueueStore(storage)
+        self._worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._next_beat = time.monotonic() + heartbeat
         self._events: list[Event] = []
         self._logs: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -60,9 +78,17 @@ class EventWriter:
         while not self._stop.wait(self.interval):
             try:
                 self.flush()
+                if time.monotonic() >= self._next_beat:
+                    self.beat()
             except BaseException as exc:  # reported to the run's thread on its next call
                 self._error = exc
                 return
+
+    def beat(self) -> None:
+        """Tell the daemon's monitor this run's process is alive, and learn whether it should stop."""
+        self._next_beat = time.monotonic() + self.heartbeat
+        if self._queue.heartbeat(self.run_id, self._worker):
+            self.cancel_requested = True
 
     def _raise_pending(self) -> None:
         if self._error is not None:

@@ -45,7 +45,7 @@ def execute_run(
         spec=spec,
         submit=lambda key: pool.submit(key, spec),
         max_concurrent=pool.max_workers,
-        is_canceled=is_canceled,
+        is_canceled=lambda: writer.cancel_requested or is_canceled(),
     )
     started: set[str] = set()
     try:

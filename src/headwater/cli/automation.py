@@ -1,0 +1,218 @@
+"""``headwater automation ticks|schedules|sensors|on|off|why``: what the daemon did and decided,
+and switching schedules and sensors on and off. Only ``schedules``, ``sensors``, ``on`` and ``off``
+load the project's definitions (to know the names)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from headwater.cli import output
+from headwater.cli.loading import load, location_options
+
+if TYPE_CHECKING:
+    from headwater.storage.automation import InstigatorState
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+CONDITIONS = "asset_automation"
+
+
+@click.group("automation")
+def automation_group() -> None:
+    """Schedules, sensors and asset conditions: ticks, states, switching on and off, and why."""
+
+
+def _store() -> Any:
+    from headwater.instance import Instance
+    from headwater.storage.automation import AutomationStore
+
+    return AutomationStore(Instance.get().storage)
+
+
+@automation_group.command("ticks")
+@click.option("--name", metavar="NAME", help="Only this schedule or sensor ('asset_automation' for conditions).")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most recent ticks.")
+@json_option
+def ticks_command(name: str | None, limit: int, as_json: bool) -> None:
+    """List recent ticks, newest first, with the runs they queued."""
+    store = _store()
+    try:
+        found = store.list_ticks(name, limit=limit)
+    finally:
+        store.storage.close()
+    rows = [
+        {
+            "id": t.id,
+            "instigator": t.instigator,
+            "kind": t.kind,
+            "timestamp": t.timestamp,
+            "status": t.status,
+            "run_ids": list(t.run_ids),
+            "error": t.error,
+            "data": t.data,
+        }
+        for t in found
+    ]
+    if as_json:
+        output.print_json(rows)
+        return
+    grid = output.table("tick", "instigator", "kind", "when", "status", "runs", "error")
+    for t in found:
+        grid.add_row(
+            output.text(str(t.id)),
+            output.text(t.instigator),
+            output.text(t.kind),
+            output.text(output.when(t.timestamp)),
+            output.text(t.status),
+            output.text(output.joined((output.short_id(r) for r in t.run_ids), "")),
+            output.text(t.error or ""),
+        )
+    output.console().print(grid)
+    if not found:
+        output.console().print(output.text("no ticks yet: start `headwater daemon`", "dim"))
+
+
+def _switch(state: InstigatorState | None, default_status: str) -> str:
+    if state is None or state.enabled is None:
+        return "on" if default_status == "running" else "off"
+    return "on" if state.enabled else "off"
+
+
+def _listing(kind: str, module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
+    from headwater.definitions.cron import ticks_between
+
+    defs = load(module, file, attribute)
+    store = _store()
+    try:
+        states = store.instigator_states()
+    finally:
+        store.storage.close()
+    rows = []
+    now = time.time()
+    for item in defs.schedules if kind == "schedule" else defs.sensors:
+        state = states.get(item.name)
+        row: dict[str, Any] = {
+            "name": item.name,
+            "status": _switch(state, item.default_status),
+            "select": item.select,
+            "last_tick_at": state.last_tick_at if state else None,
+        }
+        if kind == "schedule":
+            row["cron"] = f"{item.cron} ({item.timezone})"
+            row["next_tick_at"] = ticks_between(item.cron, item.timezone, now, now + 366 * 86400, limit=1)[:1]
+        else:
+            row["kind"] = item.kind
+            row["interval"] = item.interval
+            row["cursor"] = state.cursor if state else None
+        rows.append(row)
+    if as_json:
+        output.print_json(rows)
+        return
+    columns = (
+        ["name", "status", "cron", "select", "last tick", "next tick"]
+        if kind == "schedule"
+        else ["name", "status", "kind", "interval", "select", "last tick", "cursor"]
+    )
+    grid = output.table(*columns)
+    for row in rows:
+        last = output.when(row["last_tick_at"])
+        if kind == "schedule":
+            nxt = output.when(row["next_tick_at"][0]) if row["next_tick_at"] else "-"
+            cells = [row["name"], row["status"], row["cron"], row["select"], last, nxt]
+        else:
+            cells = [
+                row["name"],
+                row["status"],
+                row["kind"],
+                f"{row['interval']:g}s",
+                row["select"] or "",
+                last,
+                (row["cursor"] or "")[:40],
+            ]
+        grid.add_row(*(output.text(str(c)) for c in cells))
+    output.console().print(grid)
+    if not rows:
+        output.console().print(output.text(f"no {kind}s in these definitions", "dim"))
+
+
+@automation_group.command("schedules")
+@location_options
+@json_option
+def schedules_command(module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
+    """List schedules: on/off, cron, selection, last and next tick."""
+    _listing("schedule", module, file, attribute, as_json)
+
+
+@automation_group.command("sensors")
+@location_options
+@json_option
+def sensors_command(module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
+    """List sensors: on/off, kind, interval, last tick and cursor."""
+    _listing("sensor", module, file, attribute, as_json)
+
+
+def _set(name: str, enabled: bool, module: str | None, file: str | None, attribute: str | None) -> None:
+    from headwater.errors import HeadwaterError, did_you_mean
+
+    defs = load(module, file, attribute)
+    kinds = {s.name: "schedule" for s in defs.schedules} | {s.name: "sensor" for s in defs.sensors}
+    kinds[CONDITIONS] = CONDITIONS
+    if name not in kinds:
+        raise HeadwaterError(
+            f"no schedule or sensor named '{name}' in these definitions{did_you_mean(name, kinds)}; "
+            f"known: {', '.join(sorted(kinds))} (`headwater automation schedules` and `sensors` list them)"
+        )
+    store = _store()
+    try:
+        store.set_enabled(name, kinds[name], enabled)
+    finally:
+        store.storage.close()
+    output.console().print(output.text(f"{kinds[name]} '{name}' is {'on' if enabled else 'off'}"))
+
+
+@automation_group.command("on")
+@click.argument("name")
+@location_options
+def on_command(name: str, module: str | None, file: str | None, attribute: str | None) -> None:
+    """Switch a schedule or sensor on (NAME; 'asset_automation' for all asset conditions)."""
+    _set(name, True, module, file, attribute)
+
+
+@automation_group.command("off")
+@click.argument("name")
+@location_options
+def off_command(name: str, module: str | None, file: str | None, attribute: str | None) -> None:
+    """Switch a schedule or sensor off (NAME; 'asset_automation' for all asset conditions)."""
+    _set(name, False, module, file, attribute)
+
+
+@automation_group.command("why")
+@click.argument("key")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(min=1), help="Evaluations to show.")
+@json_option
+def why_command(key: str, limit: int, as_json: bool) -> None:
+    """Show an asset's recent condition evaluations: each sub-condition and whether it was true."""
+    from headwater.keys import AssetKey
+
+    store = _store()
+    try:
+        found = store.evaluations(AssetKey.parse(key), limit=limit)
+    finally:
+        store.storage.close()
+    if as_json:
+        output.print_json(found)
+        return
+    out = output.console()
+    if not found:
+        out.print(output.text(f"'{key}' has no condition evaluations yet (is `headwater daemon` running?)", "dim"))
+    for evaluation in found:
+        verdict = "requested" if evaluation["requested"] else "not requested"
+        out.print(output.text(f"{output.when(evaluation['timestamp'])}: {verdict}", "bold"))
+        stack = [(evaluation["detail"], 1)]
+        while stack:
+            node, depth = stack.pop()
+            mark = "✓" if node["true"] else "✗"
+            out.print(output.text(f"{'  ' * depth}{mark} {node['condition']}"))
+            stack.extend((child, depth + 1) for child in reversed(node.get("children", [])))

@@ -1,0 +1,51 @@
+"""``headwater materialize --queue`` and ``--run-id``: queue a run for the daemon, or execute a
+queued one in this process (as the daemon's launcher does)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from headwater.cli import output
+
+if TYPE_CHECKING:
+    from headwater.events import RunRecord
+    from headwater.instance import Instance
+
+
+def claim(instance: Instance, run_id: str) -> tuple[str, str | None, dict[str, Any], dict[str, str]]:
+    """The selection, partition, config and tags of the queued run ``run_id``."""
+    from headwater.instance.queue import queued_run
+
+    run = queued_run(instance, run_id)
+    return run.selection, run.partition, dict(run.config), dict(run.tags)
+
+
+@contextmanager
+def failing(instance: Instance, run_id: str | None) -> Iterator[None]:
+    """A queued run that cannot start (bad selection, missing input) ends failed with the error."""
+    from headwater.errors import HeadwaterError
+
+    try:
+        yield
+    except HeadwaterError as exc:
+        if run_id is not None:
+            from headwater.events import Event, EventType, RunStatus
+
+            run = instance.storage.get_run(run_id)
+            if run is not None and run.status is RunStatus.QUEUED:
+                instance.storage.store_events(
+                    [Event(run_id=run_id, type=EventType.RUN_FAILED, data={"error": str(exc)})]
+                )
+        raise
+
+
+def report(run: RunRecord, *, as_json: bool) -> None:
+    """Print the queued run."""
+    if as_json:
+        output.print_json({"run_id": run.run_id, "status": run.status.value, "selection": run.selection})
+        return
+    output.console().print(
+        output.text(f"run {run.run_id} queued ({len(run.asset_keys)} assets): `headwater daemon` launches it")
+    )
