@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from headwater import __version__
-from headwater.cli import assets, backfill, check, materialize, migrate, output, partitions, runs, status, web
+from headwater.cli import assets, backfill, check, materialize, migrate, observe, output, partitions, runs, status, web
 from headwater.cli.automation import automation_group
 from headwater.cli.daemon import daemon_command
 from headwater.errors import HeadwaterError
@@ -56,6 +56,8 @@ cli.add_command(runs.runs_group)
 cli.add_command(daemon_command)
 cli.add_command(automation_group)
 cli.add_command(check.check_command)
+cli.add_command(observe.observe_command)
+cli.add_command(observe.report_command)
 cli.add_command(migrate.migrate_command)
 cli.add_command(backfill.backfill_group)
 cli.add_command(partitions.partitions_group)

@@ -26,6 +26,7 @@ from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.instance.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
 from headwater.instance.lineage import Why, explain
+from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
@@ -246,6 +247,31 @@ class Instance:
     ) -> RunResult:
         """Evaluate the checks of the selected assets against their stored values, in a run of their own."""
         return check_run(self, defs, select, partition=partition, names=names)
+
+    def observe(self, defs: Definitions, select: str | None = None) -> RunResult:
+        """Call the ``observe=`` functions of the selected source assets and record their data versions."""
+        return observe(self, defs, select)
+
+    def report(
+        self,
+        key: CoercibleToKey,
+        *,
+        data_version: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        partition: str | None = None,
+        observation: bool = False,
+        defs: Definitions | None = None,
+    ) -> RunResult:
+        """Record a materialization (or observation) made outside Headwater, so lineage and staleness include it."""
+        return report(
+            self,
+            key,
+            data_version=data_version,
+            metadata=metadata,
+            partition=partition,
+            observation=observation,
+            defs=defs,
+        )
 
     def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
         """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
