@@ -11,7 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions.partitions import KeyContext, PartitionMapping, PartitionsDefinition, resolve_mapping
+from headwater.definitions.partitions import (
+    DynamicPartitions,
+    KeyContext,
+    MultiPartitions,
+    PartitionMapping,
+    PartitionsDefinition,
+    resolve_mapping,
+)
 from headwater.errors import SelectionError
 from headwater.graph.asset_graph import AssetGraph
 from headwater.graph.plan import Plan
@@ -35,6 +42,8 @@ class GraphPartitions:
 
     by_key: Mapping[AssetKey, PartitionsDefinition]
     edges: Mapping[str, tuple[Edge, ...]]
+    dynamic: bool = False
+    """Whether some partitions (or a dimension of them) are dynamic: keys then come from storage."""
 
     def of(self, key: AssetKey) -> PartitionsDefinition | None:
         """The partitions of ``key`` (None if unpartitioned)."""
@@ -72,9 +81,16 @@ def graph_partitions(graph: AssetGraph) -> GraphPartitions:
                     Edge(param=None, upstream=dep, mapping=resolve_mapping(down, by_key.get(dep), given, where))
                 )
             edges[name] = tuple(found)
-    result = GraphPartitions(by_key=by_key, edges=edges)
+    dynamic = any(_is_dynamic(d) for d in set(by_key.values()))
+    result = GraphPartitions(by_key=by_key, edges=edges, dynamic=dynamic)
     _CACHE[graph] = result
     return result
+
+
+def _is_dynamic(definition: PartitionsDefinition) -> bool:
+    if isinstance(definition, MultiPartitions):
+        return any(isinstance(d, DynamicPartitions) for _, d in definition.dimensions)
+    return isinstance(definition, DynamicPartitions)
 
 
 def check_run_partitions(

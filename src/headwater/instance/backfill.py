@@ -183,8 +183,7 @@ def run_backfill(
         if state.get(unit.index) == "succeeded":
             counts["succeeded"] += 1
             continue
-        current = storage.get_backfill(bid)
-        if current is not None and current.status in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
+        if storage.backfill_status(bid) in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
             storage.update_backfill(bid, status=BackfillStatus.CANCELED)
             return get_backfill(instance, bid)
         run_id: str | None = None

@@ -37,8 +37,8 @@ class PartitionedRun:
 
 
 def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:
-    """Dynamic partition keys from storage (read only when the graph has partitions)."""
-    if not graph_partitions(graph).by_key:
+    """Dynamic partition keys from storage (read only when the graph has dynamic partitions)."""
+    if not graph_partitions(graph).dynamic:
         return KeyContext()
     return KeyContext(dynamic=storage.dynamic_partitions())
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 
 from headwater.keys import AssetKey
 from headwater.storage.rows import dump_json
@@ -138,8 +138,11 @@ def partition_ids(conn: Connection, key: AssetKey) -> dict[str, dict[str, int]]:
         asset_latest.c.asset_key == key.to_string()
     )
     out: dict[str, dict[str, int]] = {}
-    for kind, partition, event_id in conn.execute(stmt):
-        out.setdefault(kind, {})[partition] = event_id
+    for kind, partition, event_id in conn.execute(stmt).all():
+        found = out.get(kind)
+        if found is None:
+            found = out[kind] = {}
+        found[partition] = event_id
     return out
 
 
@@ -150,25 +153,35 @@ def update_backfill(conn: Connection, backfill_id: str, values: Mapping[str, Any
     conn.execute(update(backfills).where(backfills.c.backfill_id == backfill_id).values(row))
 
 
+# Plain statements built once: a backfill records a run every few milliseconds, and building
+# SQLAlchemy expressions each time would cost more than executing them.
+_DELETE_RUN = text("DELETE FROM backfill_runs WHERE backfill_id = :backfill_id AND unit = :unit")
+_INSERT_RUN = text(
+    "INSERT INTO backfill_runs (backfill_id, unit, run_id, partition, status) "
+    "VALUES (:backfill_id, :unit, :run_id, :partition, :status)"
+)
+_COUNT_RUNS = text("SELECT status, count(*) FROM backfill_runs WHERE backfill_id = :backfill_id GROUP BY status")
+_SET_PROGRESS = text(
+    "UPDATE backfills SET succeeded = :succeeded, failed = :failed, updated_at = :now WHERE backfill_id = :backfill_id"
+)
+_STATUS = text("SELECT status FROM backfills WHERE backfill_id = :backfill_id")
+
+
 def record_run(conn: Connection, backfill_id: str, run: BackfillRun) -> None:
     """Insert or replace the state of one planned run, and recount the backfill's progress."""
-    conn.execute(
-        delete(backfill_runs).where(backfill_runs.c.backfill_id == backfill_id, backfill_runs.c.unit == run.unit)
-    )
-    conn.execute(
-        insert(backfill_runs).values(
-            backfill_id=backfill_id, unit=run.unit, run_id=run.run_id, partition=run.partition, status=run.status
-        )
-    )
-    counts: dict[str, int] = dict(
-        conn.execute(
-            select(backfill_runs.c.status, func.count())
-            .where(backfill_runs.c.backfill_id == backfill_id)
-            .group_by(backfill_runs.c.status)
-        ).all()
-    )
+    keys = {"backfill_id": backfill_id, "unit": run.unit}
+    conn.execute(_DELETE_RUN, keys)
+    conn.execute(_INSERT_RUN, {**keys, "run_id": run.run_id, "partition": run.partition, "status": run.status})
+    counts: dict[str, int] = {row[0]: row[1] for row in conn.execute(_COUNT_RUNS, {"backfill_id": backfill_id})}
     failed = counts.get("failed", 0) + counts.get("skipped", 0)
-    update_backfill(conn, backfill_id, {"succeeded": counts.get("succeeded", 0), "failed": failed})
+    progress = {"succeeded": counts.get("succeeded", 0), "failed": failed, "now": time.time()}
+    conn.execute(_SET_PROGRESS, {**progress, "backfill_id": backfill_id})
+
+
+def read_status(conn: Connection, backfill_id: str) -> BackfillStatus | None:
+    """Only the status of a backfill (a cheap check made before each of its runs)."""
+    value = conn.execute(_STATUS, {"backfill_id": backfill_id}).scalar()
+    return None if value is None else BackfillStatus(value)
 
 
 def read_runs(conn: Connection, backfill_id: str) -> list[BackfillRun]:

@@ -80,6 +80,11 @@ class PartitionStore:
         with self._write(f"record a run of backfill '{backfill_id}'") as conn:
             bf.record_run(conn, backfill_id, run)
 
+    def backfill_status(self, backfill_id: str) -> bf.BackfillStatus | None:
+        """The status of a backfill (exact id), or None."""
+        with self._read("read a backfill status") as conn:
+            return bf.read_status(conn, backfill_id)
+
     def backfill_runs(self, backfill_id: str) -> list[bf.BackfillRun]:
         """The recorded runs of a backfill, by position in its plan."""
         with self._read("read backfill runs") as conn:

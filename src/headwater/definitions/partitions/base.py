@@ -46,15 +46,21 @@ class TimeWindow:
 class IndexedKeys(Sequence[str]):
     """A lazy sequence of keys computed from their positions: no list is ever built."""
 
-    __slots__ = ("_index_of", "_key_at", "_length", "_offset")
+    __slots__ = ("_index_of", "_iterate", "_key_at", "_length", "_offset")
 
     def __init__(
-        self, key_at: Callable[[int], str], index_of: Callable[[str], int | None], length: int, offset: int = 0
+        self,
+        key_at: Callable[[int], str],
+        index_of: Callable[[str], int | None],
+        length: int,
+        offset: int = 0,
+        iterate: Callable[[int, int], Iterator[str]] | None = None,
     ) -> None:
         self._key_at = key_at
         self._index_of = index_of
         self._length = max(length, 0)
         self._offset = offset
+        self._iterate = iterate
 
     def __len__(self) -> int:
         return self._length
@@ -70,7 +76,7 @@ class IndexedKeys(Sequence[str]):
             start, stop, step = index.indices(self._length)
             if step != 1:
                 raise ValueError("partition key sequences only slice with step 1")
-            return IndexedKeys(self._key_at, self._index_of, stop - start, self._offset + start)
+            return IndexedKeys(self._key_at, self._index_of, stop - start, self._offset + start, self._iterate)
         if index < 0:
             index += self._length
         if not 0 <= index < self._length:
@@ -78,6 +84,9 @@ class IndexedKeys(Sequence[str]):
         return self._key_at(self._offset + index)
 
     def __iter__(self) -> Iterator[str]:
+        if self._iterate is not None:
+            yield from self._iterate(self._offset, self._offset + self._length)
+            return
         key_at, offset = self._key_at, self._offset
         for i in range(self._length):
             yield key_at(offset + i)

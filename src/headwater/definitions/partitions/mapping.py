@@ -65,6 +65,8 @@ class IdentityMapping(PartitionMapping):
     def for_key(
         self, down: PartitionsDefinition | None, key: str | None, up: PartitionsDefinition, ctx: KeyContext
     ) -> str | tuple[str, ...]:
+        if key is not None and (down is up or down == up):
+            return key  # same definition: the run checked the key already
         if key is None or up.position(key, ctx) is None:
             raise SelectionError(
                 f"partition {key!r} has no partition of the same key upstream ({up.describe()}); "

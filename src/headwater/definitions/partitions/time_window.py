@@ -9,7 +9,7 @@ timezone. Without ``end`` the last partition is the last window that has ended b
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -104,9 +104,17 @@ class TimeWindowPartitions(PartitionsDefinition):
         day = moment.date() if moment.time() == time() else moment.date() + timedelta(days=1)
         return datetime.combine(day, time(), tzinfo=zone)
 
+    def _date_at(self, index: int) -> date:
+        """The local date window ``index`` starts on (day, week and month grains)."""
+        return self._start_date + timedelta(days=index)
+
+    @cached_property
+    def _start_date(self) -> date:
+        return self.start.date()
+
     def _boundary(self, index: int) -> datetime:
         """The start of window ``index`` (aware, in the timezone)."""
-        return datetime.combine(self.start.date() + timedelta(days=index), time(), tzinfo=self._tz)
+        return datetime.combine(self._date_at(index), time(), tzinfo=self._tz)
 
     def _floor_local(self, local: datetime) -> int:
         return (local.date() - self.start.date()).days
@@ -134,7 +142,14 @@ class TimeWindowPartitions(PartitionsDefinition):
 
     def key_at(self, index: int) -> str:
         """The key of window ``index``."""
+        if self._iso:
+            return self._date_at(index).isoformat()
         return self._boundary(index).strftime(self.fmt)
+
+    @cached_property
+    def _iso(self) -> bool:
+        # isoformat() is many times faster than strftime, and keys are formatted by the thousand.
+        return self.fmt == "%Y-%m-%d" and self.grain != "hour"
 
     def _index_of(self, key: str) -> int | None:
         try:
@@ -145,7 +160,17 @@ class TimeWindowPartitions(PartitionsDefinition):
         return index if index >= 0 and self.key_at(index) == key else None
 
     def keys(self, ctx: KeyContext | None = None) -> Sequence[str]:
-        return IndexedKeys(self.key_at, self._index_of, self.count(ctx))
+        return IndexedKeys(self.key_at, self._index_of, self.count(ctx), iterate=self._iterate)
+
+    def _iterate(self, start: int, stop: int) -> Iterator[str]:
+        step = {"day": 1, "week": 7}.get(self.grain)
+        if not self._iso or step is None:
+            yield from (self.key_at(i) for i in range(start, stop))
+            return
+        base = self._start_date.toordinal()
+        fromordinal = date.fromordinal
+        for i in range(start, stop):
+            yield fromordinal(base + i * step).isoformat()
 
     def position(self, key: str, ctx: KeyContext | None = None) -> int | None:
         index = self._index_of(key)
@@ -245,8 +270,8 @@ class WeeklyPartitions(TimeWindowPartitions):
         day = TimeWindowPartitions._align_up(moment, zone).date()
         return datetime.combine(day + timedelta(days=(7 - day.weekday()) % 7), time(), tzinfo=zone)
 
-    def _boundary(self, index: int) -> datetime:
-        return datetime.combine(self.start.date() + timedelta(days=7 * index), time(), tzinfo=self._tz)
+    def _date_at(self, index: int) -> date:
+        return self._start_date + timedelta(days=7 * index)
 
     def _floor_local(self, local: datetime) -> int:
         return (local.date() - self.start.date()).days // 7
@@ -265,9 +290,9 @@ class MonthlyPartitions(TimeWindowPartitions):
             day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
         return datetime.combine(day, time(), tzinfo=zone)
 
-    def _boundary(self, index: int) -> datetime:
+    def _date_at(self, index: int) -> date:
         month = self.start.year * 12 + self.start.month - 1 + index
-        return datetime.combine(date(month // 12, month % 12 + 1, 1), time(), tzinfo=self._tz)
+        return date(month // 12, month % 12 + 1, 1)
 
     def _floor_local(self, local: datetime) -> int:
         return (local.year - self.start.year) * 12 + local.month - self.start.month

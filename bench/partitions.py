@@ -1,0 +1,170 @@
+"""Partition and backfill benchmarks; prints JSON figures.
+
+Usage: python bench/partitions.py [--quick]. P1 plans a backfill of three years of daily
+partitions over 20 assets (about 22,000 steps); P2 computes the partition status of one asset
+with 10,000 partitions; P3 runs a backfill of 1,000 one-partition runs and reports runs per
+second; P4 compares the per-step overhead of a backfill with an unpartitioned run of as many
+steps. Medians of several repetitions; timings never appear in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import headwater as hw
+from headwater.definitions.partitions import KeyContext
+from headwater.events import Event, EventType
+from headwater.graph.backfill_plan import plan_backfill
+from headwater.graph.partition_plan import run_inputs
+from headwater.instance.backfill import create_backfill, run_backfill
+from headwater.instance.partition_status import partition_status
+
+THREE_YEARS = hw.DailyPartitions(start="2023-01-01", end="2026-01-01")
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _root() -> int:
+    return 1
+
+
+def _link(up: int) -> int:
+    return up + 1
+
+
+def chain(n: int, partitions: hw.PartitionsDefinition | None) -> hw.Definitions:
+    """A chain of ``n`` assets, all with ``partitions``."""
+    specs = [hw.asset(name="p00", partitions=partitions)(_root)]
+    specs += [
+        hw.asset(name=f"p{i:02d}", partitions=partitions, ins={"up": f"p{i - 1:02d}"})(_link) for i in range(1, n)
+    ]
+    return hw.Definitions(assets=specs)
+
+
+def _instance(home: str) -> hw.Instance:
+    return hw.Instance.from_config(hw.InstanceConfig(home=home))
+
+
+def p1_plan(repeat: int) -> dict[str, Any]:
+    graph = hw.AssetGraph.from_definitions(chain(20, THREE_YEARS))
+    ctx = KeyContext()
+    found: dict[str, Any] = {}
+
+    def run() -> None:
+        the_plan = plan_backfill(graph, list(graph.keys), lambda keys, d: d.keys(ctx), ctx)
+        found["plan"] = the_plan
+
+    seconds = median_time(run, repeat)
+    the_plan = found["plan"]
+    group = the_plan.groups[0]
+
+    def inputs() -> None:  # what every run computes when it starts: its upstream partitions
+        for unit in the_plan.units:
+            run_inputs(graph, group.plan, unit.partitions, ctx)
+
+    return {
+        "runs": len(the_plan.units),
+        "steps": the_plan.step_count,
+        "plan_s": round(seconds, 4),
+        "all_runs_input_mapping_s": round(median_time(inputs, repeat), 4),
+    }
+
+
+def p2_status(repeat: int) -> dict[str, Any]:
+    partitions = hw.DailyPartitions(start="1990-01-01", end="2017-05-19")  # 10,000 days
+    defs = hw.Definitions(assets=[hw.asset(name="big", partitions=partitions)(_root)])
+    graph = hw.AssetGraph.from_definitions(defs)
+    key = hw.AssetKey("big")
+    keys = list(partitions.keys())
+    with tempfile.TemporaryDirectory() as tmp, _instance(tmp) as instance:
+        batch: list[Event] = []
+        for i, partition in enumerate(keys):
+            if i % 97 == 5:
+                batch.append(
+                    Event(run_id="r", type=EventType.STEP_FAILED, partition=partition, data={"asset_keys": ["big"]})
+                )
+            elif i % 10 != 3:
+                batch.append(Event(run_id="r", type=EventType.ASSET_MATERIALIZED, asset_key=key, partition=partition))
+        for start in range(0, len(batch), 2000):
+            instance.storage.store_events(batch[start : start + 2000])
+        found: dict[str, Any] = {}
+
+        def run() -> None:
+            found["status"] = partition_status(instance.storage, graph, key, KeyContext())
+
+        seconds = median_time(run, repeat)
+    status = found["status"]
+    return {
+        "partitions": status.total,
+        "ranges": len(status.ranges),
+        "counts": status.counts,
+        "status_ms": round(seconds * 1000, 2),
+    }
+
+
+def p3_submission(runs: int) -> dict[str, Any]:
+    partitions = hw.StaticPartitions([f"k{i:04d}" for i in range(runs)])
+    defs = hw.Definitions(assets=[hw.asset(name="one", partitions=partitions)(_root)])
+    with tempfile.TemporaryDirectory() as tmp, _instance(tmp) as instance:
+        record, _ = create_backfill(instance, defs, None, mode="all")
+        start = time.perf_counter()
+        final = run_backfill(instance, defs, record.backfill_id)
+        seconds = time.perf_counter() - start
+    assert final.succeeded == runs, final
+    return {"runs": runs, "wall_s": round(seconds, 3), "runs_per_s": round(runs / seconds, 1)}
+
+
+def p4_overhead(days: int, repeat: int) -> dict[str, Any]:
+    partitions = hw.DailyPartitions(start="2026-01-01", end=f"2026-{1 + days // 31:02d}-{1 + days % 31:02d}")
+    backfill_defs = chain(20, partitions)
+    plain = chain(20, None)
+    backfill_walls, run_walls, steps = [], [], 0
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp, _instance(tmp) as instance:
+            record, the_plan = create_backfill(instance, backfill_defs, None, mode="all")
+            steps = the_plan.step_count
+            start = time.perf_counter()
+            assert run_backfill(instance, backfill_defs, record.backfill_id).failed == 0
+            backfill_walls.append(time.perf_counter() - start)
+            runs = len(the_plan.units)
+            start = time.perf_counter()
+            for _ in range(runs):
+                assert instance.materialize(plain).success
+            run_walls.append(time.perf_counter() - start)
+    per_backfill = statistics.median(backfill_walls) / steps * 1000
+    per_plain = statistics.median(run_walls) / steps * 1000
+    return {
+        "steps": steps,
+        "backfill_ms_per_step": round(per_backfill, 4),
+        "unpartitioned_runs_ms_per_step": round(per_plain, 4),
+        "ratio": round(per_backfill / per_plain, 2),
+    }
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    repeat = 3 if quick else 5
+    figures = {
+        "P1_plan_3y_daily_20_assets": p1_plan(repeat),
+        "P2_status_10000_partitions": p2_status(repeat),
+        "P3_backfill_submission": p3_submission(200 if quick else 1_000),
+        "P4_backfill_step_overhead": p4_overhead(20 if quick else 50, 1 if quick else 3),
+    }
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
