@@ -37,11 +37,11 @@ defs = hw.Definitions(assets=[raw, clean, report])
 def test_status_text_and_json(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     chain = write(tmp_path, "chain.py", CHAIN)
     text = flat(run("assets", "status", "-f", str(chain), ok=True).stdout)
-    assert "raw │ missing │ - │ never │ never materialized" in text
+    assert "raw │ missing │ - │ - │ never │ never materialized" in text
     assert "3 assets: 0 fresh, 0 stale, 3 missing" in text
     run("materialize", "-f", str(chain), ok=True)
     data = json.loads(run("assets", "status", "-f", str(chain), "--json", ok=True).stdout)
-    assert data["counts"] == {"fresh": 3, "stale": 0, "missing": 0}
+    assert data["counts"] == {"fresh": 3, "stale": 0, "missing": 0, "overdue": 0}
     assert all(row["reasons"] == [] for row in data["assets"])
 
 
@@ -106,3 +106,30 @@ def test_history_of_numeric_metadata(tmp_path: Path, home: Path, monkeypatch: py
         "error: asset 'clean' has no numeric metadata 'rowz' in its last 100 materializations "
         "(did you mean 'rows'?); recorded: rows"
     ) in flat(result.stderr)
+
+
+FRESHNESS = """
+from datetime import timedelta
+
+import headwater as hw
+
+
+@hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=1)))
+def hourly() -> int:
+    return 1
+
+
+defs = hw.Definitions(assets=[hourly])
+"""
+
+
+def test_status_shows_freshness(tmp_path: Path, home: Path) -> None:
+    project = write(tmp_path, "fresh.py", FRESHNESS)
+    text = flat(run("assets", "status", "-f", str(project), ok=True).stdout)
+    assert "hourly │ missing │ overdue" in text and "1 overdue" in text
+    run("materialize", "-f", str(project), ok=True)
+    data = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)
+    (row,) = data["assets"]
+    assert row["freshness"]["status"] == "on_time"
+    assert row["freshness"]["policy"] == "at most 1:00:00 old"
+    assert data["counts"]["overdue"] == 0

@@ -117,3 +117,43 @@ def test_selection_uses_the_same_answers(instance: hw.Instance) -> None:
     assert instance.select(chain([2]), "status:fresh") == {hw.AssetKey("a")}
     status = AssetStatus(instance.storage, AssetGraph.from_definitions(chain([2])))
     assert status.counts() == {"fresh": 1, "stale": 2, "missing": 0}
+
+
+def test_freshness_policies(instance: hw.Instance) -> None:
+    import time
+    from datetime import timedelta
+
+    @hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=1)))
+    def lagging() -> int:
+        return 1
+
+    @hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=2), cron="0 9 * * *"))
+    def daily() -> int:
+        return 2
+
+    defs = hw.Definitions(assets=[lagging, daily])
+    graph = AssetGraph.from_definitions(defs)
+    assert AssetStatus(instance.storage, graph).overdue == {hw.AssetKey("lagging"), hw.AssetKey("daily")}
+    assert instance.materialize(defs).success
+    now = time.time()
+    found = AssetStatus(instance.storage, graph, now=now).freshness
+    assert found[hw.AssetKey("lagging")]["status"] == "on_time"
+    assert found[hw.AssetKey("daily")]["status"] == "on_time"
+    later = AssetStatus(instance.storage, graph, now=now + 2 * 3600).freshness[hw.AssetKey("lagging")]
+    assert later["status"] == "overdue"
+    assert later["text"].startswith("overdue: last materialized 2:00:")
+    assert later["text"].endswith("ago (policy: at most 1:00:00 old)")
+    next_day = AssetStatus(instance.storage, graph, now=now + 2 * 86400).freshness[hw.AssetKey("daily")]
+    assert next_day["status"] == "overdue"
+    assert next_day["policy"] == "at most 2:00:00 old at each '0 9 * * *' (UTC)"
+
+
+def test_freshness_definition_errors() -> None:
+    from datetime import timedelta
+
+    with pytest.raises(hw.DefinitionError, match=r"hw.Freshness: max_lag must be a positive timedelta such as"):
+        hw.Freshness(max_lag=timedelta(0))
+    with pytest.raises(hw.DefinitionError, match=r"hw.Freshness: cron='every day' is not a valid cron expression"):
+        hw.Freshness(max_lag=timedelta(hours=1), cron="every day")
+    with pytest.raises(hw.DefinitionError, match=r"asset 'x': freshness= takes hw.Freshness\(max_lag=timedelta"):
+        hw.asset(name="x", freshness=3600)(lambda: 1)  # type: ignore[call-overload]

@@ -44,12 +44,13 @@ def status_command(
     with Instance.get() as instance:
         keys = graph.sort(instance.select(defs, selection))
         status = instance.status(defs, partition)
-        rows = [status.state(key).to_json() for key in keys]
+        rows = [{**status.state(key).to_json(), "freshness": status.freshness.get(key)} for key in keys]
         counts = status.counts(keys)
+        overdue = len(status.overdue.intersection(keys))
     if as_json:
-        output.print_json({"assets": rows, "counts": counts})
+        output.print_json({"assets": rows, "counts": {**counts, "overdue": overdue}})
         return
-    grid = output.table("key", "status", "data version", "materialized", "reasons")
+    grid = output.table("key", "status", "freshness", "data version", "materialized", "reasons")
     for row in rows:
         reasons = [r["text"] for r in row["reasons"]]
         shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else "")
@@ -57,6 +58,7 @@ def status_command(
             grid,
             row["key"],
             row["status"],
+            row["freshness"]["status"].replace("_", " ") if row["freshness"] else "-",
             row["data_version"] or "-",
             output.when(row["timestamp"]) if row["timestamp"] else "never",
             shown,
@@ -65,7 +67,8 @@ def status_command(
     out = output.console()
     out.print(grid)
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
-    out.print(output.text(f"{len(rows)} assets: {summary}"))
+    late = f"; {overdue} overdue" if overdue else ""
+    out.print(output.text(f"{len(rows)} assets: {summary}{late}"))
 
 
 @click.command("why")

@@ -20,6 +20,7 @@ from headwater.definitions.conditions import AutomationCondition, eager, on_cron
 from headwater.definitions.context import Context, StepLogger
 from headwater.definitions.definitions import CodeLocation, Definitions
 from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
+from headwater.definitions.freshness import Freshness
 from headwater.definitions.output import CheckResult, Output
 from headwater.definitions.params import Param, ParamKind
 from headwater.definitions.resources import Config, EnvVar, Resource
@@ -50,6 +51,7 @@ __all__ = [
     "Definitions",
     "EnvVar",
     "ExecutorSpec",
+    "Freshness",
     "InProcessExecutor",
     "MultiAsset",
     "MultiprocessExecutor",

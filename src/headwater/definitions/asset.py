@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.conditions import AutomationCondition
+from headwater.definitions.freshness import Freshness, check_freshness
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
 from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
 from headwater.definitions.partitions.declare import check_partitioning
@@ -74,6 +75,7 @@ class AssetSpec(Generic[P, R]):
     partitions: PartitionsDefinition | None = None
     partition_mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
     backfill_policy: str | None = None
+    freshness: Freshness | None = None
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.op is None:
@@ -233,6 +235,7 @@ def asset(
     partitions: PartitionsDefinition | None = None,
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
+    freshness: Freshness | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -258,6 +261,7 @@ def asset(
     partitions: PartitionsDefinition | None = None,
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
+    freshness: Freshness | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -269,6 +273,7 @@ def asset(
     ``partition_mappings={"param": hw.TimeWindowMapping(...)}`` says which upstream
     partitions an input reads; ``backfill_policy="single_run"`` lets a backfill run a
     whole range at once (the function then returns ``{partition_key: value}``).
+    ``freshness=hw.Freshness(max_lag=...)`` says how current it must be (``assets status``).
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -316,6 +321,7 @@ def asset(
             partitions=parts,
             partition_mappings=mappings,
             backfill_policy=policy,
+            freshness=check_freshness(freshness, owner),
         )
 
     if fn is not None:

@@ -9,7 +9,9 @@ topological order so upstream changes propagate with their distance.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
@@ -121,10 +123,13 @@ class AssetState:
 class AssetStatus:
     """Status of every asset of ``graph``; build one per question (it caches its queries)."""
 
-    def __init__(self, storage: Storage, graph: AssetGraph, partition: str | None = None) -> None:
+    def __init__(
+        self, storage: Storage, graph: AssetGraph, partition: str | None = None, *, now: float | None = None
+    ) -> None:
         self.storage = storage
         self.graph = graph
         self.partition = partition
+        self.now = now if now is not None else time.time()
 
     @cached_property
     def _materialized(self) -> dict[AssetKey, EventRecord]:
@@ -242,6 +247,42 @@ class AssetStatus:
             causes[key] = found[:MAX_CAUSES]
         status = "stale" if reasons or passed_down else "fresh"
         return AssetState(key, status, tuple(reasons), record, failed, tuple(passed_down), self.graph.keys)
+
+    @cached_property
+    def freshness(self) -> dict[AssetKey, dict[str, Any]]:
+        """For assets with a ``hw.Freshness`` policy: ``{"status": "on_time" | "overdue", ...}``.
+
+        Judged from the latest materialization (or observation) against the policy at ``now``.
+        """
+        out: dict[AssetKey, dict[str, Any]] = {}
+        for key, node in self.graph.nodes.items():
+            policy = node.spec.freshness
+            if policy is None:
+                continue
+            record = self._latest.get(key)
+            deadline = policy.deadline(self.now)
+            made = record.event.timestamp if record is not None else None
+            on_time = made is not None and made >= deadline
+            if made is None:
+                text = f"overdue: never materialized (policy: {policy.describe()})"
+            else:
+                lag = timedelta(seconds=round(self.now - made))
+                text = (
+                    f"{'on time' if on_time else 'overdue'}: last materialized {lag} ago (policy: {policy.describe()})"
+                )
+            out[key] = {
+                "status": "on_time" if on_time else "overdue",
+                "policy": policy.describe(),
+                "deadline": deadline,
+                "last_materialized": made,
+                "text": text,
+            }
+        return out
+
+    @cached_property
+    def overdue(self) -> frozenset[AssetKey]:
+        """Assets whose freshness policy is not met now."""
+        return frozenset(k for k, f in self.freshness.items() if f["status"] == "overdue")
 
     def state(self, key: AssetKey) -> AssetState:
         """The state of one asset (computing every state once)."""
