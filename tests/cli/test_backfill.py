@@ -119,3 +119,15 @@ def test_live_progress_bar_counts_runs() -> None:
         assert (task.completed, task.total) == (2, 3)
         assert task.description == "2026-01-02 failed (1 failed)"
     assert (bar.done, bar.failed) == (2, 1)
+
+
+def test_backfill_runs_in_worker_processes(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    done = run(
+        "backfill", "-f", project, "--select", "events daily_total", "--partitions", "2026-01-01,2026-01-03",
+        "--workers", "2", "--json",
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["succeeded"] == 2
+    status = json.loads(run("partitions", "status", "daily_total", "-f", project, "--json", ok=True).stdout)
+    assert [r["status"] for r in status["ranges"]][:3] == ["materialized", "missing", "materialized"]

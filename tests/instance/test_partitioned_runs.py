@@ -94,8 +94,11 @@ def test_unpartitioned_downstream_reads_all_partitions(instance: Any) -> None:
         return sorted(sales.values())
 
     defs = hw.Definitions(assets=[sales, total])
-    for region in ("us", "eu"):
-        hw.materialize(defs, "sales", partition=region, instance=instance)
+    with pytest.raises(SelectionError, match=r"'sales' partition\(s\) eu \(needed by total\)"):
+        hw.materialize(defs, partition="us", instance=instance)  # the run makes 'us' only; 'eu' is missing
+    hw.materialize(defs, "sales", partition="eu", instance=instance)
+    mixed = hw.materialize(defs, partition="us", instance=instance)  # partitioned and unpartitioned together
+    assert mixed.value_of("total") == ["sales-eu", "sales-us"]
     assert hw.materialize(defs, "total", instance=instance).value_of("total") == ["sales-eu", "sales-us"]
 
 

@@ -25,6 +25,19 @@ if TYPE_CHECKING:
 
 BACKFILL_FAILED = 1
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Run each backfill run's steps in N worker processes (default: the executor in the definitions).",
+)
+
+
+def _executor(workers: int | None) -> Any:
+    if workers is None:
+        return None
+    from headwater.definitions import MultiprocessExecutor
+
+    return MultiprocessExecutor(max_workers=workers)
 
 
 class RunProgress:
@@ -85,12 +98,12 @@ def _record_json(record: BackfillRecord) -> dict[str, Any]:
     }
 
 
-def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool) -> None:
+def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool, workers: int | None) -> None:
     from headwater.instance.backfill import run_backfill
 
     live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
     with RunProgress(record.total, record.done, enabled=live) as bar:
-        final = run_backfill(instance, defs, record.backfill_id, on_progress=bar.update)
+        final = run_backfill(instance, defs, record.backfill_id, executor=_executor(workers), on_progress=bar.update)
     if as_json:
         output.print_json(_record_json(final))
     else:
@@ -114,6 +127,7 @@ def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool) -
 @click.option("--all", "all_partitions", is_flag=True, help="Every partition of the selected assets.")
 @click.option("--missing", is_flag=True, help="Partitions never materialized.")
 @click.option("--failed", is_flag=True, help="Partitions whose last attempt failed.")
+@workers_option
 @json_option
 @click.pass_context
 def backfill_group(
@@ -126,6 +140,7 @@ def backfill_group(
     all_partitions: bool,
     missing: bool,
     failed: bool,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Backfill partitions: one run per partition in dependency order (one run over the range for
@@ -150,7 +165,7 @@ def backfill_group(
         record, the_plan = create_backfill(instance, defs, selection, mode=chosen[0], partitions=partitions)
         summary = f"backfill {record.backfill_id[:8]}: {record.total} runs, {the_plan.step_count} steps"
         output.console(stderr=True).print(output.text(summary))
-        _run(instance, defs, record, as_json)
+        _run(instance, defs, record, as_json, workers)
 
 
 @backfill_group.command("list")
@@ -220,9 +235,10 @@ def cancel_command(backfill_id: str) -> None:
 @backfill_group.command("resume")
 @click.argument("backfill_id")
 @location_options
+@workers_option
 @json_option
 def resume_command(
-    backfill_id: str, module: str | None, file: str | None, attribute: str | None, as_json: bool
+    backfill_id: str, module: str | None, file: str | None, attribute: str | None, workers: int | None, as_json: bool
 ) -> None:
     """Run what is left of a backfill: failed, skipped and not yet started runs."""
     from headwater.instance import Instance
@@ -230,4 +246,4 @@ def resume_command(
 
     defs = load(module, file, attribute)
     with Instance.get() as instance:
-        _run(instance, defs, get_backfill(instance, backfill_id), as_json)
+        _run(instance, defs, get_backfill(instance, backfill_id), as_json, workers)

@@ -62,26 +62,38 @@ def prepare(
     keys: tuple[str, ...] = tuple(partition_keys) if partition_keys else ((partition,) if partition else ())
     check_run_partitions(graph, plan, keys, ctx)
     inputs = run_inputs(graph, plan, keys, ctx)
-    _check_stored(graph, plan, inputs, io_for)
+    _check_stored(graph, plan, inputs, io_for, set(keys))
     ranged = tuple(partition_keys) if partition_keys and len(partition_keys) > 1 else None
     single = keys[0] if keys and ranged is None else None
     return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs)
 
 
 def _check_stored(
-    graph: AssetGraph, plan: Plan, inputs: dict[str, dict[str, InputKeys]], io_for: Callable[[AssetKey], IOManager]
+    graph: AssetGraph,
+    plan: Plan,
+    inputs: dict[str, dict[str, InputKeys]],
+    io_for: Callable[[AssetKey], IOManager],
+    run_keys: set[str],
 ) -> None:
-    """Raise SelectionError naming every upstream partition read from outside the run and not stored."""
+    """Raise SelectionError naming every upstream partition the run reads but neither makes nor finds stored.
+
+    An upstream asset the run materializes makes only the run's partitions (or its one value when
+    unpartitioned); other partitions it is read for must be stored already.
+    """
     produced = set(plan.asset_keys)
     missing: dict[str, list[str]] = {}
     for name, mapped in inputs.items():
         binding = graph.bindings[name]
         for param, wanted in mapped.items():
             key = binding.inputs[param]
-            if key in produced or graph.nodes[key].spec.is_source:
+            if graph.nodes[key].spec.is_source:
                 continue
-            manager = io_for(key)
             partitions: tuple[Any, ...] = (wanted,) if wanted is None or isinstance(wanted, str) else wanted
+            if key in produced:
+                if graph.nodes[key].spec.partitions is None:
+                    continue
+                partitions = tuple(p for p in partitions if p not in run_keys)
+            manager = io_for(key)
             absent = [p for p in partitions if not manager.exists(key, p)]
             if absent:
                 shown = ", ".join("(unpartitioned)" if p is None else p for p in absent[:5])

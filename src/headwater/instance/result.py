@@ -48,7 +48,12 @@ class RunResult:
                 f"asset '{asset_key}' was not materialized by run {self.run_id}; "
                 f"materialized: {', '.join(str(k) for k in self.materialized) or '(none)'}"
             )
-        return manager.load(asset_key, partition if partition is not None else self.run.partition)
+        if partition is None:  # the partition it was stored under: None for an unpartitioned asset
+            stored = [
+                e.partition for e in self.events if e.type is EventType.ASSET_MATERIALIZED and e.asset_key == asset_key
+            ]
+            partition = stored[-1] if stored else self.run.partition
+        return manager.load(asset_key, partition)
 
     def metadata_of(self, key: CoercibleToKey) -> dict[str, Any]:
         """Metadata recorded with ``key``'s materialization."""
