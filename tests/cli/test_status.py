@@ -133,3 +133,18 @@ def test_status_shows_freshness(tmp_path: Path, home: Path) -> None:
     assert row["freshness"]["status"] == "on_time"
     assert row["freshness"]["policy"] == "at most 1:00:00 old"
     assert data["counts"]["overdue"] == 0
+
+
+def test_diff(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chain = write(tmp_path, "chain.py", CHAIN)
+    run("materialize", "-f", str(chain), "--select", "+clean", ok=True)
+    monkeypatch.setenv("RAW_ROWS", "6")
+    second = run("materialize", "-f", str(chain), "--select", "+clean", "--json", ok=True).stdout
+    text = flat(run("assets", "diff", "clean", "-f", str(chain), ok=True).stdout)
+    assert "data version" in text and "rows │ 3 │ 6 │ +3 (+100%)" in text
+    run_b = json.loads(second)["run_id"]
+    data = json.loads(run("assets", "diff", "clean", run_b[:8], "-f", str(chain), "--json", ok=True).stdout)
+    assert data["b"]["run_id"] == run_b
+    result = invoke(["assets", "diff", "clean", "a", "b", "c", "-f", str(chain)])
+    assert result.exit_code == 2
+    assert "assets diff takes at most two runs, got 3" in flat(result.stderr)

@@ -50,7 +50,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(materialize.materialize_command)
 cli.add_command(assets.assets_group)
-for _command in (status.status_command, status.why_command, status.history_command):
+for _command in (status.status_command, status.why_command, status.history_command, status.diff_command):
     assets.assets_group.add_command(_command)
 cli.add_command(runs.runs_group)
 cli.add_command(daemon_command)

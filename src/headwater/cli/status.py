@@ -178,3 +178,64 @@ def history_command(
             point.data_version or "-",
         )
     out.print(grid)
+
+
+@click.command("diff")
+@click.argument("key")
+@click.argument("runs", nargs=-1, metavar="[RUN_A [RUN_B]]")
+@location_options
+@json_option
+def diff_command(
+    key: str, runs: tuple[str, ...], module: str | None, file: str | None, attribute: str | None, as_json: bool
+) -> None:
+    """Compare two materializations (default: the latest two): data version, metadata, inputs, rows, schema."""
+    from headwater.cli.runs import find_run
+    from headwater.errors import SelectionError
+    from headwater.graph import AssetGraph
+    from headwater.instance import Instance
+    from headwater.instance.diff import diff
+
+    if len(runs) > 2:
+        raise SelectionError(f"assets diff takes at most two runs, got {len(runs)}: `assets diff KEY [RUN_A [RUN_B]]`")
+    node = AssetGraph.from_definitions(load(module, file, attribute)).node(key)
+    with Instance.get() as instance:
+        ids = [find_run(instance.storage, prefix).run_id for prefix in runs]
+        found = diff(instance.storage, node.key, *ids)
+    if as_json:
+        output.print_json(found)
+        return
+    out = output.console()
+    a, b = found["a"], found["b"]
+    out.print(
+        output.text(f"{found['key']}: run {output.short_id(a['run_id'])} -> run {output.short_id(b['run_id'])}", "bold")
+    )
+    lines = [
+        (
+            "data version",
+            f"{a['data_version']} -> {b['data_version']}" if found["data_version_changed"] else "unchanged",
+        ),
+        (
+            "code version",
+            f"{a['code_version']} -> {b['code_version']}" if found["code_version_changed"] else "unchanged",
+        ),
+    ]
+    if found["rows"] is not None:
+        rows = found["rows"]
+        lines.append(("rows", f"{rows['a']} -> {rows['b']} ({rows['delta']:+d})" if rows["delta"] is not None else "-"))
+        schema = found["schema"]
+        changes = [f"+{c} ({t})" for c, t in schema["added"].items()]
+        changes += [f"-{c} ({t})" for c, t in schema["removed"].items()]
+        changes += [f"{c}: {v['a']} -> {v['b']}" for c, v in schema["changed"].items()]
+        lines.append(("schema", output.joined(changes, "unchanged")))
+    lines.append(
+        ("inputs", output.joined((f"{k}: {v['a']} -> {v['b']}" for k, v in found["inputs"].items()), "unchanged"))
+    )
+    out.print(output.key_value_lines(lines))
+    if found["metadata"]:
+        grid = output.table("metadata", "a", "b", "change", title="metadata")
+        for row in found["metadata"]:
+            change = f"{row['delta']:+g}" if "delta" in row else ("changed" if row["changed"] else "")
+            if row.get("percent") is not None:
+                change += f" ({row['percent']:+g}%)"
+            output.add_row(grid, row["name"], str(row["a"]), str(row["b"]), change)
+        out.print(grid)

@@ -23,6 +23,7 @@ from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
 from headwater.events import Event, EventType
 from headwater.execution.capture import capture
+from headwater.execution.shape import describe_value
 from headwater.graph import AssetGraph, Binding
 from headwater.io import IOManager
 from headwater.keys import AssetKey
@@ -318,6 +319,9 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 values[key] = value
                 if "data_version" not in data:
                     data["data_version"] = _data_version(stored, spec.run_id, op_name)
+                shape = describe_value(value)
+                if shape is not None:
+                    data["shape"] = shape
                 extra = context.metadata_for(key)
                 if extra:
                     data["metadata"] = {**data.get("metadata", {}), **json_safe(extra)}

@@ -7,7 +7,7 @@ the answer so it can be plotted; nothing here writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from headwater.events import Event, EventRecord, EventType
 from headwater.keys import AssetKey
@@ -92,7 +92,7 @@ def _events(storage: Storage, key: AssetKey, kind: EventType, limit: int) -> lis
     return found
 
 
-def numeric(value: Any) -> bool:
+def numeric(value: Any) -> TypeGuard[int | float]:
     """Whether a metadata value can be plotted (a number, not a bool)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
