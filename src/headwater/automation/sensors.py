@@ -17,6 +17,7 @@ from typing import Any
 
 from headwater.automation.schedules import QueueRun
 from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec
+from headwater.definitions.partitions import DynamicPartitionsRequest
 from headwater.errors import DefinitionError
 from headwater.events import RunStatus
 from headwater.storage import Storage
@@ -33,6 +34,7 @@ class SensorOutcome:
     requests: list[RunRequest] = field(default_factory=list)
     cursor: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    partition_changes: list[DynamicPartitionsRequest] = field(default_factory=list)
 
 
 def is_due(sensor: SensorSpec, state: InstigatorState | None, now: float) -> bool:
@@ -54,6 +56,12 @@ def tick_sensor(
     tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
     try:
         outcome = _evaluate(storage, sensor, cursor, state, now)
+        for change in outcome.partition_changes:
+            added = storage.add_dynamic_partitions(change.name, change.add) if change.add else []
+            deleted = storage.delete_dynamic_partitions(change.name, change.delete) if change.delete else []
+            outcome.data.setdefault("dynamic_partitions", []).append(
+                {"name": change.name, "added": added, "deleted": deleted}
+            )
         run_ids = []
         for index, request in enumerate(outcome.requests):
             key = f"sensor:{sensor.name}:run_key:{request.run_key}" if request.run_key else f"{tick_key}:{index}"
@@ -106,7 +114,12 @@ def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOut
     if isinstance(result, SensorResult):
         data = {"skip_reason": result.skip_reason} if result.skip_reason else {}
         next_cursor = result.cursor if result.cursor is not None else cursor
-        return SensorOutcome(requests=list(result.run_requests), cursor=next_cursor, data=data)
+        return SensorOutcome(
+            requests=list(result.run_requests),
+            cursor=next_cursor,
+            data=data,
+            partition_changes=list(result.dynamic_partitions_requests),
+        )
     if isinstance(result, (list, tuple)) and all(isinstance(r, RunRequest) for r in result):
         return SensorOutcome(requests=list(result), cursor=cursor)
     raise DefinitionError(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from headwater.definitions.params import definition_site
+from headwater.definitions.partitions.static import DynamicPartitionsRequest
 from headwater.definitions.schedule import check_name, check_status, check_tags
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, to_key
@@ -47,6 +48,8 @@ class SensorResult:
     run_requests: Sequence[RunRequest] = ()
     cursor: str | None = None
     skip_reason: str | None = None
+    dynamic_partitions_requests: Sequence[DynamicPartitionsRequest] = ()
+    """Keys to add to or delete from ``hw.DynamicPartitions`` sets, applied before the run requests."""
 
     def __post_init__(self) -> None:
         requests = tuple(self.run_requests)
@@ -57,6 +60,14 @@ class SensorResult:
                     "not hw.RunRequest(select=..., partition=...)"
                 )
         object.__setattr__(self, "run_requests", requests)
+        changes = tuple(self.dynamic_partitions_requests)
+        for index, change in enumerate(changes):
+            if not isinstance(change, DynamicPartitionsRequest):
+                raise DefinitionError(
+                    f"hw.SensorResult: dynamic_partitions_requests item {index} is {type(change).__name__}, "
+                    "not hw.DynamicPartitionsRequest('name', add=[...], delete=[...])"
+                )
+        object.__setattr__(self, "dynamic_partitions_requests", changes)
         if self.cursor is not None and not isinstance(self.cursor, str):
             raise DefinitionError("hw.SensorResult: cursor= must be a string (e.g. json.dumps(state)) or None")
 

@@ -24,7 +24,12 @@ from headwater.definitions.partitions.mapping import (
     resolve_mapping,
 )
 from headwater.definitions.partitions.multi import MultiPartitions
-from headwater.definitions.partitions.static import DynamicPartitions, StaticPartitions, check_partition_key
+from headwater.definitions.partitions.static import (
+    DynamicPartitions,
+    DynamicPartitionsRequest,
+    StaticPartitions,
+    check_partition_key,
+)
 from headwater.definitions.partitions.time_window import (
     DailyPartitions,
     HourlyPartitions,
@@ -40,6 +45,7 @@ __all__ = [
     "DailyPartitions",
     "DimensionMapping",
     "DynamicPartitions",
+    "DynamicPartitionsRequest",
     "HourlyPartitions",
     "IdentityMapping",
     "IndexedKeys",

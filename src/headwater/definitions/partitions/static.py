@@ -92,3 +92,28 @@ class DynamicPartitions(PartitionsDefinition):
 
     def key_hint(self, key: str) -> str:
         return f"; add it with `headwater partitions add {self.name} {key}` or instance.add_dynamic_partitions"
+
+
+@dataclass(frozen=True, init=False)
+class DynamicPartitionsRequest:
+    """Keys a sensor adds to (and deletes from) a ``hw.DynamicPartitions`` set.
+
+    Return it in ``hw.SensorResult(dynamic_partitions_requests=[...])``; the daemon applies it
+    before queuing the sensor's run requests, so those may name the new keys.
+    """
+
+    name: str
+    add: tuple[str, ...]
+    delete: tuple[str, ...]
+
+    def __init__(
+        self, partitions: DynamicPartitions | str, *, add: Iterable[str] = (), delete: Iterable[str] = ()
+    ) -> None:
+        name = partitions.name if isinstance(partitions, DynamicPartitions) else DynamicPartitions(partitions).name
+        where = f"hw.DynamicPartitionsRequest('{name}')"
+        for what, keys in (("add", add), ("delete", delete)):
+            if isinstance(keys, str):
+                raise DefinitionError(f"{where}: {what}= must be a list of keys, e.g. {what}=['acme']")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "add", tuple(check_partition_key(k, where) for k in add))
+        object.__setattr__(self, "delete", tuple(check_partition_key(k, where) for k in delete))
