@@ -55,9 +55,19 @@ def test_end_at_now_and_end_offset() -> None:
 
 def test_hourly_in_a_timezone_skips_the_missing_dst_hour() -> None:
     hourly = hw.HourlyPartitions(start="2026-03-29", timezone="Europe/Paris")
-    keys = list(hourly.keys(KeyContext(now=datetime(2026, 3, 29, 4, tzinfo=UTC))))
-    assert keys == ["2026-03-29-00:00", "2026-03-29-01:00", "2026-03-29-03:00", "2026-03-29-04:00", "2026-03-29-05:00"]
-    assert hourly.validate_key("2026-03-29-03:00", KeyContext(now=datetime(2026, 3, 29, 4, tzinfo=UTC))) == 2
+    spring = KeyContext(now=datetime(2026, 3, 29, 4, tzinfo=UTC))
+    keys = [k[11:] for k in hourly.keys(spring)]
+    assert keys == ["00:00+0100", "01:00+0100", "03:00+0200", "04:00+0200", "05:00+0200"]
+    assert hourly.validate_key("2026-03-29-03:00+0200", spring) == 2
+    autumn = hw.HourlyPartitions(start="2026-10-25", timezone="Europe/Paris")
+    keys = [k[11:] for k in autumn.keys(KeyContext(now=datetime(2026, 10, 25, 3, tzinfo=UTC)))]
+    assert keys == ["00:00+0200", "01:00+0200", "02:00+0200", "02:00+0100", "03:00+0100"]  # the repeated hour
+    assert list(
+        hw.HourlyPartitions(start="2026-10-25").keys(KeyContext(now=datetime(2026, 10, 25, 2, tzinfo=UTC)))
+    ) == [
+        "2026-10-25-00:00",
+        "2026-10-25-01:00",
+    ]
 
 
 def test_time_window_errors_say_what_is_valid() -> None:

@@ -32,6 +32,16 @@ def _zone(name: str, owner: str) -> ZoneInfo:
         ) from None
 
 
+def _naive(moment: datetime, zone: ZoneInfo) -> datetime:
+    """Local wall-clock time of ``moment`` (already naive, or aware in any zone)."""
+    return moment if moment.tzinfo is None else moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _has_dst(zone: ZoneInfo) -> bool:
+    year = datetime.now(UTC).year
+    return len({datetime(year, month, 1, tzinfo=zone).utcoffset() for month in (1, 4, 7, 10)}) > 1
+
+
 def _instant(value: Any, zone: ZoneInfo, owner: str, what: str) -> datetime:
     if isinstance(value, datetime):
         moment = value
@@ -82,7 +92,7 @@ class TimeWindowPartitions(PartitionsDefinition):
             )
         if not isinstance(end_offset, int) or isinstance(end_offset, bool):
             raise DefinitionError(f"{owner}: end_offset must be a whole number of partitions, got {end_offset!r}")
-        pattern = fmt or self.default_fmt
+        pattern = fmt or self._default_fmt(zone)
         if not isinstance(pattern, str) or first.strftime(pattern) == pattern:
             raise DefinitionError(f"{owner}: fmt={pattern!r} has no date fields; use e.g. '%Y-%m-%d'")
         object.__setattr__(self, "start", first)
@@ -90,14 +100,16 @@ class TimeWindowPartitions(PartitionsDefinition):
         object.__setattr__(self, "timezone", timezone)
         object.__setattr__(self, "fmt", pattern)
         object.__setattr__(self, "end_offset", end_offset)
-        probe = first.replace(tzinfo=None)
-        if datetime.strptime(first.strftime(pattern), pattern) != probe:
+        if _naive(datetime.strptime(first.strftime(pattern), pattern), zone) != first.replace(tzinfo=None):
             raise DefinitionError(
                 f"{owner}: fmt={pattern!r} does not keep enough of the date to read a key back "
                 f"(it prints {first.strftime(pattern)!r}); add the missing fields"
             )
 
     # -- calendar arithmetic, overridden per grain ------------------------------------------------
+
+    def _default_fmt(self, zone: ZoneInfo) -> str:
+        return self.default_fmt
 
     @staticmethod
     def _align_up(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -156,7 +168,7 @@ class TimeWindowPartitions(PartitionsDefinition):
             local = datetime.strptime(key, self.fmt)
         except (ValueError, TypeError):
             return None
-        index = self._floor(local.replace(tzinfo=self._tz))
+        index = self._floor(local if local.tzinfo is not None else local.replace(tzinfo=self._tz))
         return index if index >= 0 and self.key_at(index) == key else None
 
     def keys(self, ctx: KeyContext | None = None) -> Sequence[str]:
@@ -226,7 +238,7 @@ class TimeWindowPartitions(PartitionsDefinition):
             local = datetime.strptime(key, self.fmt)
         except ValueError:
             return f"; keys are written like {self.key_at(0)!r} (format {self.fmt!r})"
-        if self._floor(local.replace(tzinfo=self._tz)) < 0:
+        if self._floor(local if local.tzinfo is not None else local.replace(tzinfo=self._tz)) < 0:
             return f"; it is before the first partition {self.key_at(0)!r}"
         return "; it is after the last partition (windows must have ended; end_offset=1 adds the current one)"
 
@@ -238,10 +250,18 @@ class DailyPartitions(TimeWindowPartitions):
 
 @dataclass(frozen=True, kw_only=True, init=False)
 class HourlyPartitions(TimeWindowPartitions):
-    """One partition per hour, keys like ``2026-01-31-13:00``; steps are real hours across DST changes."""
+    """One partition per hour, keys like ``2026-01-31-13:00``; steps are real hours across DST changes.
+
+    In a timezone with daylight saving time the default keys end with the UTC offset
+    (``2026-10-25-02:00+0200``, then ``2026-10-25-02:00+0100``), so the repeated hour keeps two keys.
+    """
 
     grain: ClassVar[str] = "hour"
     default_fmt: ClassVar[str] = "%Y-%m-%d-%H:%M"
+
+    def _default_fmt(self, zone: ZoneInfo) -> str:
+        # Where clocks go back, one local hour happens twice: the UTC offset keeps its keys apart.
+        return self.default_fmt + "%z" if _has_dst(zone) else self.default_fmt
 
     @staticmethod
     def _align_up(moment: datetime, zone: ZoneInfo) -> datetime:
