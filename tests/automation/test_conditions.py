@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import headwater as hw
 from headwater.automation import Daemon
+from headwater.automation.conditions import detail_tree
 from headwater.storage.automation import AutomationStore
 from headwater.storage.run_queue import RunQueueStore
 
@@ -37,15 +38,15 @@ def test_missing_assets_are_requested_in_one_run_then_not_again(instance: hw.Ins
     assert second.requested_assets == 0
     why = AutomationStore(instance.storage).evaluations(hw.AssetKey("clean"))
     assert [e["requested"] for e in why] == [False, True]
-    detail = why[0]["detail"]
+    detail = detail_tree(why[0]["detail"])
     assert detail["condition"] == "eager" and detail["true"] is False
-    leaves = _leaves(detail)
+    leaves = _leaves(why[0]["detail"])
     assert leaves["in_progress"] is True and leaves["missing"] is True
 
 
-def _leaves(detail: dict[str, object]) -> dict[str, bool]:
+def _leaves(stored: dict[str, object]) -> dict[str, bool]:
     found: dict[str, bool] = {}
-    stack = [detail]
+    stack = [detail_tree(stored)]
     while stack:
         node = stack.pop()
         children = node.get("children")

@@ -81,31 +81,41 @@ class _Program:
         position = {id(node): i for i, node in enumerate(self.nodes)}
         self.children = [[position[id(child)] for child in node.children] for node in self.nodes]
         self.labels = [node.describe() if node.label or not node.children else node.op for node in self.nodes]
+        self.steps = [(i, node.op, self.children[i], node) for i, node in reversed(list(enumerate(self.nodes)))]
 
-    def run(self, leaf: Callable[[AutomationCondition], bool]) -> tuple[bool, dict[str, Any]]:
+    def run(self, leaf: Callable[[AutomationCondition], bool]) -> list[bool]:
         values = [False] * len(self.nodes)
-        for i in range(len(self.nodes) - 1, -1, -1):
-            node = self.nodes[i]
-            kids = self.children[i]
-            if node.op == "and":
+        for i, op, kids, node in self.steps:
+            if op == "and":
                 values[i] = all(values[k] for k in kids)
-            elif node.op == "or":
+            elif op == "or":
                 values[i] = any(values[k] for k in kids)
-            elif node.op == "not":
+            elif op == "not":
                 values[i] = not values[kids[0]]
             else:
                 values[i] = leaf(node)
-        details: list[dict[str, Any]] = [{} for _ in self.nodes]
-        for i in range(len(self.nodes) - 1, -1, -1):
-            details[i] = {"condition": self.labels[i], "true": values[i]}
-            if self.children[i]:
-                details[i]["children"] = [details[k] for k in self.children[i]]
-        return values[0], details[0]
+        return values
+
+    def detail(self, values: list[bool]) -> dict[str, Any]:
+        """The stored record: node labels and children (shared per condition) and each node's value."""
+        return {"condition": self.labels[0], "nodes": self.labels, "children": self.children, "true": values}
+
+
+def detail_tree(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored evaluation as a nested tree ``{"condition", "true", "children": [...]}`` for display."""
+    labels, children, values = detail["nodes"], detail["children"], detail["true"]
+    trees: list[dict[str, Any]] = [{} for _ in labels]
+    for i in range(len(labels) - 1, -1, -1):
+        trees[i] = {"condition": labels[i], "true": values[i]}
+        if children[i]:
+            trees[i]["children"] = [trees[k] for k in children[i]]
+    return trees[0]
 
 
 def evaluate(graph: AssetGraph, facts: Facts) -> list[AssetEvaluation]:
     """Evaluate the condition of every asset that has one, parents before children."""
-    programs: dict[int, _Program] = {}
+    by_id: dict[int, _Program] = {}
+    by_value: dict[AutomationCondition, _Program] = {}
     requested: set[AssetKey] = set()
     results: list[AssetEvaluation] = []
     for key in graph.sort(graph.nodes):
@@ -113,16 +123,19 @@ def evaluate(graph: AssetGraph, facts: Facts) -> list[AssetEvaluation]:
         condition = node.spec.automation
         if condition is None or node.spec.is_source:
             continue
-        program = programs.get(id(condition))
+        program = by_id.get(id(condition))
         if program is None:
-            program = programs[id(condition)] = _Program(condition)
+            program = by_value.get(condition)
+            if program is None:
+                program = by_value[condition] = _Program(condition)
+            by_id[id(condition)] = program
         parents = node.parents
-        sources = {p for p in parents if graph.nodes[p].spec.is_source}
+        sources = {p for p in parents if graph.nodes[p].spec.is_source} if parents else set()
         leaf = partial(_leaf, key=key, parents=parents, sources=sources, facts=facts, requested=requested)
-        value, detail = program.run(leaf)
-        if value:
+        values = program.run(leaf)
+        if values[0]:
             requested.add(key)
-        results.append(AssetEvaluation(key=key, requested=value, detail=detail))
+        results.append(AssetEvaluation(key=key, requested=values[0], detail=program.detail(values)))
     return results
 
 

@@ -27,6 +27,7 @@ from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import is_due, tick_sensor
 from headwater.definitions import Definitions
 from headwater.graph import AssetGraph
+from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore, Evaluation, InstigatorState
 from headwater.storage.run_queue import RunQueueStore
@@ -80,6 +81,8 @@ class Daemon:
         self.launcher = Launcher(self.queue, self.config.runs, env=env, log_dir=log_dir) if launch else None
         self._stale = stale_keys
         self._has_conditions = any(node.spec.automation is not None for node in self.graph.nodes.values())
+        # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
+        self._previous: dict[AssetKey, tuple[Any, Any]] | None = None
 
     # -- one tick ----------------------------------------------------------------------------------
 
@@ -151,8 +154,11 @@ class Daemon:
         return queue_run
 
     def _conditions(self, now: float, summary: TickSummary) -> None:
-        previous = self.store.asset_automation_states()
-        facts = Facts.load(self.storage, now, previous)
+        first = self._previous is None
+        states = self.store.asset_automation_states(with_detail=first)
+        if self._previous is None:
+            self._previous = {k: (s.detail.get("nodes"), s.detail.get("true")) for k, s in states.items()}
+        facts = Facts.load(self.storage, now, states)
         if self._stale is not None:
             facts.stale_keys = self._stale(self.graph)
         results = evaluate(self.graph, facts)
@@ -170,9 +176,11 @@ class Daemon:
                 where="asset automation",
             )
         changed = []
+        previous = self._previous
         for result in results:
-            before = previous.get(result.key)
-            if result.requested or before is None or before.detail != result.detail:
+            now_seen = (result.detail["nodes"], result.detail["true"])
+            if result.requested or previous.get(result.key) != now_seen:
+                previous[result.key] = now_seen
                 changed.append(
                     Evaluation(
                         asset_key=result.key,

@@ -194,6 +194,7 @@ def off_command(name: str, module: str | None, file: str | None, attribute: str 
 @json_option
 def why_command(key: str, limit: int, as_json: bool) -> None:
     """Show an asset's recent condition evaluations: each sub-condition and whether it was true."""
+    from headwater.automation.conditions import detail_tree
     from headwater.keys import AssetKey
 
     store = _store()
@@ -210,7 +211,7 @@ def why_command(key: str, limit: int, as_json: bool) -> None:
     for evaluation in found:
         verdict = "requested" if evaluation["requested"] else "not requested"
         out.print(output.text(f"{output.when(evaluation['timestamp'])}: {verdict}", "bold"))
-        stack = [(evaluation["detail"], 1)]
+        stack = [(detail_tree(evaluation["detail"]), 1)]
         while stack:
             node, depth = stack.pop()
             mark = "✓" if node["true"] else "✗"

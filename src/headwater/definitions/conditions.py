@@ -8,6 +8,7 @@ at once from batched queries (``headwater.automation.conditions``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Final
 
 from headwater.definitions.cron import check_cron
@@ -137,6 +138,7 @@ def _checked(other: object, sign: str) -> AutomationCondition:
     return other
 
 
+@cache  # conditions are immutable: assets share one object, so the daemon compiles it once
 def eager() -> AutomationCondition:
     """Materialize when the asset is missing or an upstream asset updated, unless it (or an
     upstream asset) is already in progress or an upstream asset is missing."""
@@ -149,6 +151,7 @@ def eager() -> AutomationCondition:
     ).with_label("eager")
 
 
+@cache  # conditions are immutable: assets share one object, so the daemon compiles it once
 def on_cron(cron: str, timezone: str = "UTC") -> AutomationCondition:
     """Materialize once per tick of ``cron``, after every upstream asset has updated since that tick."""
     c = AutomationCondition
@@ -157,6 +160,7 @@ def on_cron(cron: str, timezone: str = "UTC") -> AutomationCondition:
     ).with_label(f"on_cron({cron!r})")
 
 
+@cache  # conditions are immutable: assets share one object, so the daemon compiles it once
 def on_missing() -> AutomationCondition:
     """Materialize the asset when it is missing and its upstream assets are not."""
     c = AutomationCondition

@@ -178,16 +178,18 @@ class AutomationStore:
 
     # -- condition evaluations ---------------------------------------------------------------------
 
-    def asset_automation_states(self) -> dict[AssetKey, AssetAutomationState]:
-        """The latest evaluation of every asset (one query)."""
+    def asset_automation_states(self, *, with_detail: bool = True) -> dict[AssetKey, AssetAutomationState]:
+        """The latest evaluation of every asset (one query); ``with_detail=False`` skips decoding the
+        evaluation trees when only the request times are needed."""
+        columns = list(asset_automation.c) if with_detail else [c for c in asset_automation.c if c.name != "detail"]
         with self.storage._read("read asset automation state") as conn:
-            rows = conn.execute(select(asset_automation)).all()
+            rows = conn.execute(select(*columns)).all()
         return {
             AssetKey.parse(r.asset_key): AssetAutomationState(
                 asset_key=AssetKey.parse(r.asset_key),
                 evaluated_at=r.evaluated_at,
                 requested=bool(r.requested),
-                detail=json.loads(r.detail),
+                detail=json.loads(r.detail) if with_detail else {},
                 last_requested_at=r.last_requested_at,
                 last_run_id=r.last_run_id,
             )
