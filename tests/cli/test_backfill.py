@@ -40,7 +40,10 @@ def _project(tmp_path: Path) -> Path:
 
 def test_backfill_a_range_then_list_show_and_status(tmp_path: Path, home: Path) -> None:
     project = str(_project(tmp_path))
-    done = run("backfill", "-f", project, "--select", "events daily_total", "--partitions", "2026-01-01...2026-01-31")
+    done = run(
+        "backfill", "-f", project, "--select", "events daily_total", "--partitions", "2026-01-01...2026-01-31",
+        "--max-concurrent", "4",
+    )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "31 of 31 runs succeeded" in flat(done.output)
 

@@ -145,3 +145,38 @@ def test_deleted_dynamic_partition_is_reported_and_state_kept(instance: Any) -> 
     assert get_backfill(instance, record.backfill_id).status is BackfillStatus.REQUESTED
     instance.add_dynamic_partitions("customers", ["globex"])
     assert run_backfill(instance, defs, record.backfill_id).status is BackfillStatus.SUCCEEDED
+
+
+def test_runs_go_concurrently_up_to_the_limit_in_dependency_order(instance: Any) -> None:
+    import threading
+    import time
+
+    lock = threading.Lock()
+    active = {"now": 0, "most": 0}
+    finished: list[str] = []
+
+    @hw.asset(partitions=DAILY)
+    def slow(context: hw.Context) -> str:
+        with lock:
+            active["now"] += 1
+            active["most"] = max(active["most"], active["now"])
+        time.sleep(0.05)
+        with lock:
+            active["now"] -= 1
+            finished.append(str(context.partition_key))
+        return str(context.partition_key)
+
+    @hw.asset(partitions=WEEKLY)
+    def summary(slow: dict[str, str]) -> int:
+        finished.append("summary")
+        return len(slow)
+
+    defs = hw.Definitions(assets=[slow, summary])
+    record, _ = create_backfill(instance, defs, None, mode="all")
+    final = run_backfill(instance, defs, record.backfill_id, max_concurrent=3)
+    assert (final.status, final.succeeded) == (BackfillStatus.SUCCEEDED, 15)
+    assert active["most"] == 3
+    week = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09", "2026-01-10", "2026-01-11"]
+    assert max(finished.index(day) for day in week) < finished.index("summary")
+    with pytest.raises(SelectionError, match="max_concurrent must be 1 or more, got 0"):
+        run_backfill(instance, defs, record.backfill_id, max_concurrent=0)

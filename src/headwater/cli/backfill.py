@@ -32,6 +32,15 @@ workers_option = click.option(
 )
 
 
+concurrency_option = click.option(
+    "--max-concurrent",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Runs going at once; each starts when the runs it depends on have succeeded.",
+)
+
+
 def _executor(workers: int | None) -> Any:
     if workers is None:
         return None
@@ -98,12 +107,21 @@ def _record_json(record: BackfillRecord) -> dict[str, Any]:
     }
 
 
-def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool, workers: int | None) -> None:
+def _run(
+    instance: Instance, defs: Any, record: BackfillRecord, as_json: bool, workers: int | None, max_concurrent: int
+) -> None:
     from headwater.instance.backfill import run_backfill
 
     live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
     with RunProgress(record.total, record.done, enabled=live) as bar:
-        final = run_backfill(instance, defs, record.backfill_id, executor=_executor(workers), on_progress=bar.update)
+        final = run_backfill(
+            instance,
+            defs,
+            record.backfill_id,
+            executor=_executor(workers),
+            on_progress=bar.update,
+            max_concurrent=max_concurrent,
+        )
     if as_json:
         output.print_json(_record_json(final))
     else:
@@ -128,6 +146,7 @@ def _run(instance: Instance, defs: Any, record: BackfillRecord, as_json: bool, w
 @click.option("--missing", is_flag=True, help="Partitions never materialized.")
 @click.option("--failed", is_flag=True, help="Partitions whose last attempt failed.")
 @workers_option
+@concurrency_option
 @json_option
 @click.pass_context
 def backfill_group(
@@ -141,6 +160,7 @@ def backfill_group(
     missing: bool,
     failed: bool,
     workers: int | None,
+    max_concurrent: int,
     as_json: bool,
 ) -> None:
     """Backfill partitions: one run per partition in dependency order (one run over the range for
@@ -165,7 +185,7 @@ def backfill_group(
         record, the_plan = create_backfill(instance, defs, selection, mode=chosen[0], partitions=partitions)
         summary = f"backfill {record.backfill_id[:8]}: {record.total} runs, {the_plan.step_count} steps"
         output.console(stderr=True).print(output.text(summary))
-        _run(instance, defs, record, as_json, workers)
+        _run(instance, defs, record, as_json, workers, max_concurrent)
 
 
 @backfill_group.command("list")
@@ -236,9 +256,16 @@ def cancel_command(backfill_id: str) -> None:
 @click.argument("backfill_id")
 @location_options
 @workers_option
+@concurrency_option
 @json_option
 def resume_command(
-    backfill_id: str, module: str | None, file: str | None, attribute: str | None, workers: int | None, as_json: bool
+    backfill_id: str,
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    workers: int | None,
+    max_concurrent: int,
+    as_json: bool,
 ) -> None:
     """Run what is left of a backfill: failed, skipped and not yet started runs."""
     from headwater.instance import Instance
@@ -246,4 +273,4 @@ def resume_command(
 
     defs = load(module, file, attribute)
     with Instance.get() as instance:
-        _run(instance, defs, get_backfill(instance, backfill_id), as_json, workers)
+        _run(instance, defs, get_backfill(instance, backfill_id), as_json, workers, max_concurrent)

@@ -9,7 +9,9 @@ succeed is skipped. Runs are tagged ``headwater/backfill=<id>``.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -22,6 +24,7 @@ from headwater.definitions.partitions import (
     parse_partition_selection,
 )
 from headwater.errors import DefinitionError, HeadwaterError, SelectionError
+from headwater.execution import capture
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
 from headwater.instance.partition_status import in_progress, summarise
@@ -168,8 +171,15 @@ def run_backfill(
     *,
     executor: Any = None,
     on_progress: OnProgress | None = None,
+    max_concurrent: int = 1,
 ) -> BackfillRecord:
-    """Run (or resume) a stored backfill until it ends or is canceled; returns its final record."""
+    """Run (or resume) a stored backfill until it ends or is canceled; returns its final record.
+
+    Up to ``max_concurrent`` runs go at once (in threads of this process), each as soon as the
+    runs it depends on have succeeded; a run whose upstream failed is skipped.
+    """
+    if max_concurrent < 1:
+        raise SelectionError(f"max_concurrent must be 1 or more, got {max_concurrent}")
     record = get_backfill(instance, backfill_id)
     if record.status is BackfillStatus.SUCCEEDED:
         return record
@@ -177,52 +187,80 @@ def run_backfill(
     storage = instance.storage
     bid = record.backfill_id
     storage.update_backfill(bid, status=BackfillStatus.RUNNING, error=None)
-    state = {r.unit: r.status for r in storage.backfill_runs(bid)}
-    counts = {"succeeded": 0, "failed": 0}
+    state = {r.unit: r.status for r in storage.backfill_runs(bid) if r.status == "succeeded"}
+    counts = {"succeeded": len(state), "failed": 0}
+    children: dict[int, list[int]] = {}
+    waiting: dict[int, int] = {}
     for unit in the_plan.units:
-        if state.get(unit.index) == "succeeded":
-            counts["succeeded"] += 1
+        if unit.index in state:
             continue
-        if storage.backfill_status(bid) in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
-            storage.update_backfill(bid, status=BackfillStatus.CANCELED)
-            return get_backfill(instance, bid)
-        run_id: str | None = None
-        if any(state.get(up) != "succeeded" for up in unit.upstream):
-            status = "skipped"
-        else:
-            group = the_plan.groups[unit.group]
-            try:
-                result = instance.materialize(
-                    defs,
-                    " ".join(k.to_string() for k in group.keys),
-                    partition=unit.partitions[0] if len(unit.partitions) == 1 else None,
-                    partition_keys=unit.partitions if len(unit.partitions) > 1 else None,
-                    tags={BACKFILL_TAG: bid},
-                    executor=executor,
-                )
-                run_id = result.run_id
-                status = "succeeded" if result.success else "failed"
-            except HeadwaterError as exc:
-                status = "failed"
-                storage.update_backfill(bid, error=f"{unit.label or 'unpartitioned'}: {exc}")
+        open_ups = [up for up in unit.upstream if up not in state]
+        waiting[unit.index] = len(open_ups)
+        for up in open_ups:
+            children.setdefault(up, []).append(unit.index)
+    ready = deque(u for u in the_plan.units if waiting.get(u.index) == 0)
+
+    def launch(unit: BackfillUnit) -> tuple[str, str | None]:
+        group = the_plan.groups[unit.group]
+        try:
+            result = instance.materialize(
+                defs,
+                " ".join(k.to_string() for k in group.keys),
+                partition=unit.partitions[0] if len(unit.partitions) == 1 else None,
+                partition_keys=unit.partitions if len(unit.partitions) > 1 else None,
+                tags={BACKFILL_TAG: bid},
+                executor=executor,
+            )
+        except HeadwaterError as exc:
+            storage.update_backfill(bid, error=f"{unit.label or 'unpartitioned'}: {exc}")
+            return "failed", None
+        return ("succeeded" if result.success else "failed"), result.run_id
+
+    def decide(unit: BackfillUnit, status: str, run_id: str | None) -> None:
         state[unit.index] = status
         counts["succeeded" if status == "succeeded" else "failed"] += 1
         storage.record_backfill_run(
             bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run_id, status=status)
         )
+        for child in children.get(unit.index, ()):
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(the_plan.units[child])
         if on_progress is not None:
-            on_progress(
-                Progress(
-                    backfill_id=bid,
-                    total=len(the_plan.units),
-                    succeeded=counts["succeeded"],
-                    failed=counts["failed"],
-                    unit=unit,
-                    status=status,
-                    run_id=run_id,
-                )
+            progress = Progress(
+                backfill_id=bid,
+                total=len(the_plan.units),
+                succeeded=counts["succeeded"],
+                failed=counts["failed"],
+                unit=unit,
+                status=status,
+                run_id=run_id,
             )
-    final = BackfillStatus.SUCCEEDED if counts["failed"] == 0 else BackfillStatus.FAILED
+            on_progress(progress)
+
+    canceled = False
+    running: dict[Future[tuple[str, str | None]], BackfillUnit] = {}
+    with ThreadPoolExecutor(max_workers=max_concurrent) as pool, capture.routed():
+        while ready or running:
+            while ready and len(running) < max_concurrent:
+                if storage.backfill_status(bid) in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
+                    canceled = True  # let the runs in flight finish; launch nothing more
+                    ready.clear()
+                    break
+                unit = ready.popleft()
+                if any(state.get(up) != "succeeded" for up in unit.upstream):
+                    decide(unit, "skipped", None)
+                elif max_concurrent == 1:
+                    decide(unit, *launch(unit))  # no thread hop for the common sequential case
+                else:
+                    running[pool.submit(launch, unit)] = unit
+            if running:
+                for future in wait(running, return_when=FIRST_COMPLETED).done:
+                    decide(running.pop(future), *future.result())
+    if canceled:
+        final = BackfillStatus.CANCELED
+    else:
+        final = BackfillStatus.SUCCEEDED if counts["failed"] == 0 else BackfillStatus.FAILED
     storage.update_backfill(bid, status=final)
     return get_backfill(instance, bid)
 
