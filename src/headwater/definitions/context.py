@@ -100,7 +100,9 @@ class Context:
         self.asset_keys = asset_keys
         self.asset_key = asset_keys[0]
         self.partition_key = partition_key
-        self.partition_keys = partition_keys if partition_keys is not None else _one(partition_key)
+        if partition_keys is None:
+            partition_keys = () if partition_key is None else (partition_key,)
+        self.partition_keys = partition_keys
         self._partitions = partitions
         self.resources = SimpleNamespace(**resources)
         self.log = log
@@ -126,7 +128,3 @@ class Context:
         if first is None or last is None:
             return None
         return TimeWindow(first.start, last.end)
-
-
-def _one(key: str | None) -> tuple[str, ...]:
-    return () if key is None else (key,)

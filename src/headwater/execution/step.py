@@ -155,22 +155,23 @@ def _for_op(env: StepEnv, op: Op, spec: RunSpec) -> RunSpec:
     return spec
 
 
+def _unranged(outputs: Mapping[AssetKey, Any], partition: str | None) -> list[tuple[AssetKey, str | None, Any]]:
+    return [(key, partition, result) for key, result in outputs.items()]
+
+
 def _per_partition(outputs: Mapping[AssetKey, Any], spec: RunSpec) -> Iterator[tuple[AssetKey, str | None, Any]]:
-    """(key, partition, result) to store: one per output, or one per partition of a ranged run."""
-    if not spec.partition_keys:
-        for key, result in outputs.items():
-            yield key, spec.partition, result
-        return
+    """(key, partition, result) to store for a run over a range: one per output and partition."""
+    keys = spec.partition_keys or ()
     for key, result in outputs.items():
         value = result.value if isinstance(result, Output) else result
-        if not isinstance(value, Mapping) or set(value) != set(spec.partition_keys):
+        if not isinstance(value, Mapping) or set(value) != set(keys):
             raise HeadwaterError(
-                f"asset '{key}' ran once over {len(spec.partition_keys)} partitions "
-                f"({spec.partition_keys[0]}...{spec.partition_keys[-1]}) and must return a dict "
+                f"asset '{key}' ran once over {len(keys)} partitions "
+                f"({keys[0]}...{keys[-1]}) and must return a dict "
                 "{partition_key: value} with exactly those keys (see context.partition_keys); "
                 f"it returned {type(value).__name__}"
             )
-        for partition in spec.partition_keys:
+        for partition in keys:
             part = value[partition]
             if isinstance(result, Output) and not isinstance(part, Output):
                 part = Output(part, metadata=result.metadata)
@@ -290,7 +291,8 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     """Run the op ``op_name`` for the run ``spec``, then its checks; never raises for user errors."""
     op = env.graph.ops[op_name]
     keys = op.keys
-    if spec.partition is not None or spec.partition_keys:
+    partitioned = spec.partition is not None or bool(spec.partition_keys)
+    if partitioned:
         spec = _for_op(env, op, spec)
     checks = [chk for key in keys for chk in env.graph.checks.get(key, ())]
     buffer = io.StringIO()
@@ -307,13 +309,14 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 log=log,
                 config=config,
                 partition_keys=spec.partition_keys,
-                partitions=env.graph.nodes[keys[0]].spec.partitions,
+                partitions=env.graph.nodes[keys[0]].spec.partitions if partitioned else None,
             )
-            mapped = spec.inputs.get(op_name) if spec.inputs else None
+            mapped = spec.inputs.get(op_name) if partitioned and spec.inputs else None
             args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {}, mapped)
             outputs = _split_outputs(op, op.fn(**args))
             values: dict[AssetKey, Any] = {}
-            for key, partition, result in _per_partition(outputs, spec):
+            stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
+            for key, partition, result in stores:
                 value, data = _unwrap(result)
                 stored = env.io_for(key).save(key, partition, value)
                 values[key] = value
