@@ -311,7 +311,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 partition_keys=spec.partition_keys,
                 partitions=env.graph.nodes[keys[0]].spec.partitions if partitioned else None,
             )
-            mapped = spec.inputs.get(op_name) if partitioned and spec.inputs else None
+            mapped = spec.inputs.get(op_name) if spec.inputs else None
             args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {}, mapped)
             outputs = _split_outputs(op, op.fn(**args))
             values: dict[AssetKey, Any] = {}
