@@ -59,6 +59,10 @@ class Plan:
         return seen
 
 
+_NONE: frozenset[str] = frozenset()
+_NO_KEYS: frozenset[AssetKey] = frozenset()
+
+
 def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
     """Plan the materialization of ``keys`` (a whole op runs when any of its assets is selected)."""
     selected = set(keys)
@@ -96,9 +100,9 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
             op=op,
             binding=binding,
             asset_keys=op.keys,
-            upstream_steps=frozenset(upstream),
-            external_inputs=frozenset(external),
+            upstream_steps=frozenset(upstream) if upstream else _NONE,
+            external_inputs=frozenset(external) if external else _NO_KEYS,
             checks=tuple(checks),
         )
-    produced = tuple(k for k in graph.sort(set(step_of)))
+    produced = tuple(step_of)  # ops are in topological order, and each op's outputs come together
     return Plan(steps=steps, asset_keys=produced, skipped_sources=tuple(sources))
