@@ -59,17 +59,7 @@ class RunProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                TextColumn("[bold]backfill"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}"),
-                console=output.console(stderr=True),
-                transient=True,
-            )
+            self._progress = output.progress_bar("backfill")
 
     def __enter__(self) -> RunProgress:
         if self._progress is not None:

@@ -33,19 +33,7 @@ class StepProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                TextColumn("[bold]materializing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TextColumn("{task.description}"),
-                console=output.console(stderr=True),
-                transient=True,
-                redirect_stdout=False,
-                redirect_stderr=False,
-            )
+            self._progress = output.progress_bar("materializing")
 
     def __enter__(self) -> StepProgress:
         if self._progress is not None:

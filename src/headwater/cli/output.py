@@ -134,3 +134,20 @@ STATUS_STYLES: Mapping[str, str] = {
     "not run": "dim",
 }
 """Colour of a run or step status."""
+
+
+def progress_bar(label: str) -> Any:
+    """A transient Rich progress bar on stderr: label, bar, done/total, elapsed, description."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console(stderr=True),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
