@@ -14,8 +14,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from typing import Any
+
+from timing import median_time
 
 import headwater as hw
 from headwater.definitions.partitions import KeyContext
@@ -26,15 +27,6 @@ from headwater.instance.backfill import create_backfill, run_backfill
 from headwater.instance.partition_status import partition_status
 
 THREE_YEARS = hw.DailyPartitions(start="2023-01-01", end="2026-01-01")
-
-
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _root() -> int:

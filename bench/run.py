@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import graphs  # noqa: E402
+from timing import median_time  # noqa: E402
 
 import headwater as hw  # noqa: E402
 from headwater.graph.plan import plan  # noqa: E402
 from headwater.graph.selection import select  # noqa: E402
-
-
-def median_time(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def load(n: int) -> hw.AssetGraph:

@@ -103,3 +103,29 @@ class RunRecord:
     config: Mapping[str, Any] = field(default_factory=dict)
     parent_run_id: str | None = None
     error: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to finish, or None while the run has not both started and finished."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as a JSON-ready dict (keys printed ``a/b``), shared by the CLI and the HTTP API."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status.value,
+            "finished": self.status.finished,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration": self.duration,
+            "selection": self.selection,
+            "asset_keys": [k.to_string() for k in self.asset_keys],
+            "partition": self.partition,
+            "tags": dict(self.tags),
+            "config": dict(self.config),
+            "parent_run_id": self.parent_run_id,
+            "error": self.error,
+        }

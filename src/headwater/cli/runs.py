@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -47,30 +47,6 @@ def find_run(storage: Storage, prefix: str) -> RunRecord:
     return matches[0]
 
 
-def _run_json(run: RunRecord) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "status": run.status.value,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "duration": _duration(run),
-        "selection": run.selection,
-        "asset_keys": [k.to_string() for k in run.asset_keys],
-        "partition": run.partition,
-        "tags": dict(run.tags),
-        "config": dict(run.config),
-        "parent_run_id": run.parent_run_id,
-        "error": run.error,
-    }
-
-
-def _duration(run: RunRecord) -> float | None:
-    if run.started_at is None or run.finished_at is None:
-        return None
-    return run.finished_at - run.started_at
-
-
 def _storage() -> Storage:
     from headwater.instance import Instance
 
@@ -89,7 +65,7 @@ def list_command(limit: int, status: str | None, as_json: bool) -> None:
     finally:
         storage.close()
     if as_json:
-        output.print_json([_run_json(run) for run in found])
+        output.print_json([run.to_json() for run in found])
         return
     grid = output.table("run", "status", "created", "duration", "selection", "assets", "partition", "tags")
     for run in found:
@@ -97,7 +73,7 @@ def list_command(limit: int, status: str | None, as_json: bool) -> None:
             output.text(run.run_id),
             output.text(run.status.value, output.STATUS_STYLES.get(run.status.value)),
             output.text(output.when(run.created_at)),
-            output.text(output.duration(_duration(run))),
+            output.text(output.duration(run.duration)),
             output.text(run.selection),
             output.text(str(len(run.asset_keys))),
             output.text(run.partition or ""),
@@ -126,7 +102,7 @@ def show_command(run_id: str, as_json: bool) -> None:
     if as_json:
         output.print_json(
             {
-                **_run_json(run),
+                **run.to_json(),
                 "assets": [row.to_json() for row in outcome.rows()],
                 "errors": [{"step": f.step, "error": f.error} for f in outcome.failures],
             }
@@ -141,7 +117,7 @@ def show_command(run_id: str, as_json: bool) -> None:
                 ("created", output.when(run.created_at)),
                 ("started", output.when(run.started_at)),
                 ("finished", output.when(run.finished_at)),
-                ("duration", output.duration(_duration(run))),
+                ("duration", output.duration(run.duration)),
                 ("selection", run.selection),
                 ("partition", run.partition or "-"),
                 ("tags", output.joined(f"{k}={v}" for k, v in run.tags.items())),

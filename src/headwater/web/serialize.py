@@ -21,25 +21,7 @@ _LEVELS = {
 
 def run_json(run: RunRecord) -> dict[str, Any]:
     """A run record as JSON, with its duration in seconds (None while it runs)."""
-    duration = None
-    if run.started_at is not None and run.finished_at is not None:
-        duration = run.finished_at - run.started_at
-    return {
-        "run_id": run.run_id,
-        "status": run.status.value,
-        "finished": run.status.finished,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "duration": duration,
-        "selection": run.selection,
-        "asset_keys": [k.to_string() for k in run.asset_keys],
-        "partition": run.partition,
-        "tags": dict(run.tags),
-        "config": dict(run.config),
-        "parent_run_id": run.parent_run_id,
-        "error": run.error,
-    }
+    return run.to_json()
 
 
 def event_json(record: EventRecord) -> dict[str, Any]:
