@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from headwater.events import EventType
 from headwater.keys import AssetKey
+from headwater.storage.extension import StorageExtension
 from headwater.storage.rows import dump_json
 from headwater.storage.schema import (
     asset_automation,
@@ -27,7 +28,6 @@ from headwater.storage.schema import (
     instigators,
     ticks,
 )
-from headwater.storage.sql import Storage
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -80,18 +80,8 @@ class Evaluation:
     run_id: str | None = None
 
 
-class AutomationStore:
+class AutomationStore(StorageExtension):
     """Automation queries on a :class:`Storage` (shares its engine, lock and error messages)."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self._postgres = storage._dialect == "postgresql"
-
-    def _upsert(self, table: Any, keys: Sequence[str], values: dict[str, Any], updates: Collection[str]) -> Insert:
-        stmt = (postgresql.insert if self._postgres else sqlite.insert)(table).values(values)
-        return stmt.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in updates}
-        )
 
     # -- instigators ---------------------------------------------------------------------------------
 

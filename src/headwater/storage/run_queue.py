@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from headwater.events import RunRecord, RunStatus
 from headwater.keys import AssetKey
+from headwater.storage.extension import StorageExtension
 from headwater.storage.rows import dump_json, row_to_run, run_to_row
 from headwater.storage.schema import daemon_leases, run_workers, runs
-from headwater.storage.sql import Storage
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -37,18 +35,8 @@ class QueuedRun:
     worker: str | None
 
 
-class RunQueueStore:
+class RunQueueStore(StorageExtension):
     """Run-queue queries on a :class:`Storage` (shares its engine, lock and error messages)."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self._postgres = storage._dialect == "postgresql"
-
-    def _upsert(self, table: Any, keys: Sequence[str], values: dict[str, Any], updates: Collection[str]) -> Insert:
-        stmt = (postgresql.insert if self._postgres else sqlite.insert)(table).values(values)
-        return stmt.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in updates}
-        )
 
     # -- lease -------------------------------------------------------------------------------------
 
