@@ -130,7 +130,7 @@ class AutomationStore(StorageExtension):
         }
         try:
             with self.storage._write(f"start a tick of '{instigator}'") as conn:
-                tick_id = conn.execute(insert(ticks).values(values).returning(ticks.c.id)).scalar_one()
+                tick_id: int = conn.execute(insert(ticks).values(values).returning(ticks.c.id)).scalar_one()
             return _tick(values | {"id": tick_id, "cursor": None, "error": None}), True
         except IntegrityError:
             with self.storage._read("read a tick") as conn:

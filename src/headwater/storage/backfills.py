@@ -102,7 +102,7 @@ def backfill_to_row(record: BackfillRecord) -> dict[str, Any]:
 def add_dynamic(conn: Connection, name: str, keys: Sequence[str]) -> list[str]:
     """Add the keys not yet present (in order); return those added."""
     table = dynamic_partitions
-    present = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
+    present: set[str] = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
     added = [k for k in dict.fromkeys(keys) if k not in present]
     if added:
         now = time.time()
@@ -113,7 +113,7 @@ def add_dynamic(conn: Connection, name: str, keys: Sequence[str]) -> list[str]:
 def delete_dynamic(conn: Connection, name: str, keys: Sequence[str]) -> list[str]:
     """Remove the keys present; return those removed."""
     table = dynamic_partitions
-    present = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
+    present: set[str] = set(conn.execute(select(table.c.partition_key).where(table.c.name == name)).scalars())
     removed = [k for k in dict.fromkeys(keys) if k in present]
     if removed:
         conn.execute(delete(table).where(table.c.name == name, table.c.partition_key.in_(removed)))
@@ -138,7 +138,7 @@ def partition_ids(conn: Connection, key: AssetKey) -> dict[str, dict[str, int]]:
         asset_latest.c.asset_key == key.to_string()
     )
     out: dict[str, dict[str, int]] = {}
-    for kind, partition, event_id in conn.execute(stmt).all():
+    for kind, partition, event_id in conn.execute(stmt).tuples():
         found = out.get(kind)
         if found is None:
             found = out[kind] = {}

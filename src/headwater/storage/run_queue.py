@@ -151,7 +151,7 @@ class RunQueueStore(StorageExtension):
         """Asset keys of every queued or started run (one query)."""
         stmt = select(runs.c.asset_keys).where(runs.c.status.in_([RunStatus.QUEUED.value, RunStatus.STARTED.value]))
         with self.storage._read("read runs in progress") as conn:
-            rows = conn.execute(stmt).scalars().all()
+            rows: list[str] = list(conn.execute(stmt).scalars().all())
         return frozenset(AssetKey.parse(k) for text in rows for k in json.loads(text))
 
     def finished_runs_since(self, after: float, *, limit: int = 1000) -> list[RunRecord]:

@@ -292,7 +292,7 @@ class Storage(PartitionStore):
             .where(asset_latest.c.kind == kind, asset_latest.c.partition == (partition or ""))
         )
         with self._read("read latest events") as conn:
-            rows = conn.execute(stmt).all()
+            rows = conn.execute(stmt).tuples().all()
         # Stored JSON is compact, so raw_decode (no whitespace scanning) reads it as json.loads would.
         parse, decode, types = AssetKey.parse, _JSON.raw_decode, _EVENT_TYPES
         out: dict[AssetKey, EventRecord] = {}

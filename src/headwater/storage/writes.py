@@ -78,7 +78,8 @@ class EventWriter:
             ids = self._driver_call(conn, self._sqlite_insert, batch.rows)
         else:
             params = batch.rows[0] if len(batch.rows) == 1 else batch.rows
-            ids = [int(i) for i in conn.execute(_INSERT_EVENTS, params).scalars()]
+            inserted: Sequence[Any] = conn.execute(_INSERT_EVENTS, params).scalars().all()
+            ids = [int(i) for i in inserted]
         latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         for event, event_id, keys in zip(batch.events, ids, batch.latest_keys, strict=True):
             partition = event.partition or ""
