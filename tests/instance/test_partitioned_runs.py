@@ -66,6 +66,9 @@ def test_one_partition_with_an_unpartitioned_upstream(instance: Any) -> None:
         hw.AssetKey("rates"): None,
         hw.AssetKey("revenue"): "2026-01-02",
     }
+    # Step events follow their asset: the unpartitioned step's start carries no partition.
+    starts = {e.step_key: e.partition for e in result.events if e.type is hw.EventType.STEP_STARTED}
+    assert starts == {"orders": "2026-01-02", "rates": None, "revenue": "2026-01-02"}
 
 
 def test_mappings_load_one_value_or_a_dict(instance: Any) -> None:

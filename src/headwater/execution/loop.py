@@ -172,7 +172,8 @@ class PlanExecution:
         """An event of step ``key``; failures and skips name the step's asset keys."""
         if kind in (EventType.STEP_FAILED, EventType.STEP_SKIPPED):
             data = {**(data or {}), "asset_keys": [k.to_string() for k in self.plan.steps[key].asset_keys]}
-        return Event(run_id=self.spec.run_id, type=kind, step_key=key, partition=self.spec.partition, data=data or {})
+        partition = self.spec.partition if self.plan.steps[key].partitioned else None
+        return Event(run_id=self.spec.run_id, type=kind, step_key=key, partition=partition, data=data or {})
 
     def _skip(self, batch: Batch, key: str, reason: str) -> None:
         self.skipped.append(key)

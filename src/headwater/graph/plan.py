@@ -25,6 +25,8 @@ class Step:
     upstream_steps: frozenset[str]
     external_inputs: frozenset[AssetKey]
     checks: tuple[CheckSpec, ...]
+    partitioned: bool = False
+    """Whether the step's assets are partitioned (its events then carry the run's partition)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,6 +105,7 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
             upstream_steps=frozenset(upstream) if upstream else _NONE,
             external_inputs=frozenset(external) if external else _NO_KEYS,
             checks=tuple(checks),
+            partitioned=graph.nodes[op.keys[0]].spec.partitions is not None,
         )
     produced = tuple(step_of)  # ops are in topological order, and each op's outputs come together
     return Plan(steps=steps, asset_keys=produced, skipped_sources=tuple(sources))
