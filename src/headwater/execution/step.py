@@ -325,6 +325,9 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 shape = describe_value(value)
                 if shape is not None:
                     data["shape"] = shape
+                recorded = stored.get("metadata") if isinstance(stored, Mapping) else None
+                if recorded:  # what the IO manager reports about the stored value (rows, schema, ...)
+                    data["metadata"] = {**json_safe(recorded), **data.get("metadata", {})}
                 extra = context.metadata_for(key)
                 if extra:
                     data["metadata"] = {**data.get("metadata", {}), **json_safe(extra)}

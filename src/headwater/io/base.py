@@ -23,6 +23,8 @@ class IOManager(ABC):
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         """Store ``value``; return small metadata about it (e.g. bytes written).
 
+        ``"hash"`` (a short content hash) becomes the default data version; a ``"metadata"``
+        mapping is recorded with the materialization (user metadata wins on a name clash).
         Must not leave a half-written value behind when it fails.
         """
 
