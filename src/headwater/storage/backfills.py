@@ -138,11 +138,11 @@ def partition_ids(conn: Connection, key: AssetKey) -> dict[str, dict[str, int]]:
         asset_latest.c.asset_key == key.to_string()
     )
     out: dict[str, dict[str, int]] = {}
-    for kind, partition, event_id in conn.execute(stmt).tuples():
-        found = out.get(kind)
+    for row in conn.execute(stmt):
+        found = out.get(row.kind)
         if found is None:
-            found = out[kind] = {}
-        found[partition] = event_id
+            found = out[row.kind] = {}
+        found[row.partition] = row.event_id
     return out
 
 

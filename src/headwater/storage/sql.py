@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import Connection, Engine, Select, and_, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -292,7 +292,7 @@ class Storage(PartitionStore):
             .where(asset_latest.c.kind == kind, asset_latest.c.partition == (partition or ""))
         )
         with self._read("read latest events") as conn:
-            rows = conn.execute(stmt).tuples().all()
+            rows = cast("list[tuple[int, str, str, float, str | None, str | None, str, str]]", conn.execute(stmt).all())
         # Stored JSON is compact, so raw_decode (no whitespace scanning) reads it as json.loads would.
         parse, decode, types = AssetKey.parse, _JSON.raw_decode, _EVENT_TYPES
         out: dict[AssetKey, EventRecord] = {}
