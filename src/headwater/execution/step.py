@@ -248,6 +248,8 @@ def _run_check(
         log.error("check %s raised %s: %s", chk.id, type(exc).__name__, exc)
         data["passed"] = False
         data["error"] = f"{type(exc).__name__}: {exc}"
+    if chk.severity == "warn" and not data["passed"]:
+        data["warned"] = True  # a failed warn-severity check never blocks: it says so instead
     return Event(
         run_id=spec.run_id,
         type=EventType.CHECK_EVALUATED,
@@ -357,7 +359,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
         for chk in checks:
             event = _run_check(chk, op_name, env, spec, log, values)
             events.append(event)
-            blocked = blocked or (chk.blocking and not event.data["passed"])
+            blocked = blocked or (chk.blocking and chk.severity == "error" and not event.data["passed"])
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
 
 
