@@ -10,29 +10,22 @@ import click
 from headwater.cli import checks, output
 from headwater.cli.loading import load, location_options
 
-INVALID = 1
-
 
 @click.group("check", invoke_without_command=True)
 @location_options
 @click.pass_context
 def check_command(ctx: click.Context, module: str | None, file: str | None, attribute: str | None) -> None:
-    """Validate definitions: load them and build the asset graph (cycles, unknown inputs, duplicates).
+    """Validate definitions: load them and build the asset graph (cycles, unknown inputs, duplicates,
+    partition mappings that cannot work); exit 2 with the error when they are invalid.
 
     With a subcommand: `check run` evaluates asset checks on stored values, `check history` lists results.
     """
     if ctx.invoked_subcommand is not None:
         return
-    from headwater.errors import HeadwaterError
     from headwater.graph import AssetGraph
 
-    try:
-        graph = AssetGraph.from_definitions(load(module, file, attribute))
-    except HeadwaterError as exc:
-        if click.get_current_context().find_root().params.get("debug"):
-            raise
-        output.error(str(exc))
-        raise click.exceptions.Exit(INVALID) from None
+    # An invalid definition raises HeadwaterError: the command group prints it and exits 2.
+    graph = AssetGraph.from_definitions(load(module, file, attribute))
     count = sum(len(found) for found in graph.checks.values())
     output.console().print(output.text(f"{len(graph)} assets, {count} checks, {len(graph.groups)} groups: OK", "green"))
 

@@ -125,11 +125,15 @@ class AssetGraph:
 
     @classmethod
     def from_definitions(cls, defs: Definitions) -> AssetGraph:
-        """Build and validate the graph of ``defs`` (cached on the Definitions)."""
+        """Build and validate the graph of ``defs``, partition mappings included (cached on the Definitions)."""
         cached = defs.cache.get("graph")
         if isinstance(cached, AssetGraph):
             return cached
         graph = _build(defs)
+        # Partition mappings are checked with the graph, so `headwater check` reports them too.
+        from headwater.graph.partition_plan import graph_partitions
+
+        graph_partitions(graph)
         defs.cache["graph"] = graph
         return graph
 

@@ -13,10 +13,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from headwater.definitions.partitions.base import EMPTY_CONTEXT, KeyContext, PartitionsDefinition, TimeWindow
+from headwater.definitions.partitions.base import (
+    EMPTY_CONTEXT,
+    KeyContext,
+    PartitionsDefinition,
+    TimeWindow,
+    describe_keys,
+)
 from headwater.definitions.partitions.multi import MultiPartitions
 from headwater.definitions.partitions.time_window import TimeWindowPartitions
-from headwater.errors import DefinitionError, SelectionError
+from headwater.errors import DefinitionError, SelectionError, did_you_mean
 
 UpstreamKeys = str | tuple[str, ...] | None
 """One upstream partition, several (loaded as a dict), or None for an unpartitioned upstream."""
@@ -61,6 +67,27 @@ class PartitionMapping(ABC):
 @dataclass(frozen=True)
 class IdentityMapping(PartitionMapping):
     """Partition ``k`` reads upstream partition ``k`` (the default between equal partitions)."""
+
+    def check(self, down: PartitionsDefinition | None, up: PartitionsDefinition, where: str) -> None:
+        super().check(down, up, where)
+        if down is None or down == up:
+            return
+        if isinstance(down, TimeWindowPartitions) or isinstance(up, TimeWindowPartitions):
+            raise DefinitionError(
+                f"{where}: IdentityMapping maps each partition to the same key, but the assets are partitioned "
+                f"differently ({down.describe()} downstream, {up.describe()} upstream); use "
+                "hw.TimeWindowMapping() for time windows, or give both assets the same partitions"
+            )
+        up_keys, down_keys = up.keys(), down.keys()
+        if not up_keys or not down_keys:
+            return  # dynamic keys are checked when a run reads them
+        absent = [k for k in down_keys if up.position(k) is None]
+        if absent:
+            raise DefinitionError(
+                f"{where}: IdentityMapping maps each partition to the same key, but downstream partitions "
+                f"{describe_keys(absent)} are not partitions upstream ({up.describe()}); "
+                "map them with hw.StaticMapping({upstream_key: downstream_key, ...})"
+            )
 
     def for_key(
         self, down: PartitionsDefinition | None, key: str | None, up: PartitionsDefinition, ctx: KeyContext
@@ -121,10 +148,14 @@ class TimeWindowMapping(PartitionMapping):
         if not isinstance(down, TimeWindowPartitions) or not isinstance(up, TimeWindowPartitions):
             raise DefinitionError(
                 f"{where}: TimeWindowMapping needs time-window partitions on both assets "
-                f"(downstream: {down.describe() if down else 'unpartitioned'}; upstream: {up.describe()})"
+                f"(downstream: {down.describe() if down else 'unpartitioned'}; upstream: {up.describe()}); "
+                "use hw.StaticMapping({...}), hw.AllPartitions() or hw.LastPartition() between other partitions"
             )
         if self.start_offset > self.end_offset:
-            raise DefinitionError(f"{where}: TimeWindowMapping start_offset is after end_offset")
+            raise DefinitionError(
+                f"{where}: TimeWindowMapping start_offset={self.start_offset} is after "
+                f"end_offset={self.end_offset}; give a start_offset lower than or equal to the end_offset"
+            )
 
     def for_key(
         self, down: PartitionsDefinition | None, key: str | None, up: PartitionsDefinition, ctx: KeyContext
@@ -179,9 +210,11 @@ class StaticMapping(PartitionMapping):
                 continue  # dynamic keys are checked when a run reads them
             for key in keys:
                 if definition.position(key) is None:
+                    valid = definition.keys()
                     raise DefinitionError(
-                        f"{where}: StaticMapping names {side} partition {key!r}, which is not one of "
-                        f"{definition.describe()}"
+                        f"{where}: StaticMapping names {side} partition {key!r}, which is not a partition of "
+                        f"{definition.describe()}{definition.suggest(key, valid)}; valid {side} keys: "
+                        f"{describe_keys(valid)}"
                     )
 
     def for_key(
@@ -210,9 +243,15 @@ class DimensionMapping(PartitionMapping):
             raise DefinitionError(f"{where}: DimensionMapping needs a multi-partitioned asset on one side")
         if self.dimension not in multi.names:
             raise DefinitionError(
-                f"{where}: DimensionMapping names dimension {self.dimension!r}; "
-                f"the multi-partitions have: {', '.join(multi.names)}"
+                f"{where}: DimensionMapping names dimension {self.dimension!r}, which "
+                f"{multi.describe()} does not have{did_you_mean(self.dimension, multi.names)}; "
+                f"valid dimensions: {', '.join(multi.names)}"
             )
+        inner = multi.dimension(self.dimension)
+        if multi is down and up is not down:
+            self.mapping.check(inner, up, f"{where} (dimension '{self.dimension}')")
+        elif down is not None and not isinstance(down, MultiPartitions):
+            self.mapping.check(down, inner, f"{where} (dimension '{self.dimension}')")
 
     def for_key(
         self, down: PartitionsDefinition | None, key: str | None, up: PartitionsDefinition, ctx: KeyContext
