@@ -97,3 +97,25 @@ def test_runs_commands_need_no_definitions(project: Path, tmp_path: Path) -> Non
     (run_id,) = _run_ids()
     assert run_id in run("runs", "list", ok=True).stdout
     assert "orders" in run("runs", "show", run_id, ok=True).stdout
+
+
+def test_reexecute_from_failure_after_a_fix(failing: Path) -> None:
+    invoke(["materialize", "-f", str(failing)])
+    (failed_id,) = _run_ids()
+    text = flat(invoke(["runs", "reexecute", failed_id[:8], "-f", str(failing)]).stderr)
+    assert "the warehouse is on fire" in text  # still broken: the new run fails the same step
+    fixed = failing.with_name("fixed.py")  # the fix, in a new file: this process already imported failing.py
+    fixed.write_text(failing.read_text().replace('raise ValueError("the warehouse is on fire")', "return source"))
+    data = json.loads(run("runs", "reexecute", failed_id, "-f", str(fixed), "--json", ok=True).stdout)
+    assert data["status"] == "succeeded"
+    assert sorted(a["asset"] for a in data["assets"]) == ["after", "broken"]  # 'source' is reused, not re-run
+    with Instance.get() as instance:
+        new = instance.storage.get_run(data["run_id"])
+    assert new is not None and new.parent_run_id == failed_id
+    again = invoke(["runs", "reexecute", data["run_id"], "-f", str(fixed)])
+    assert again.exit_code == 2
+    assert "succeeded, so there is no failure to re-execute from; re-execute it without --from-failure" in flat(
+        again.stderr
+    )
+    everything = json.loads(run("runs", "reexecute", data["run_id"], "--all", "-f", str(fixed), "--json").stdout)
+    assert everything["status"] == "succeeded"

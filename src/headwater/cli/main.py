@@ -53,6 +53,7 @@ cli.add_command(assets.assets_group)
 for _command in (status.status_command, status.why_command, status.history_command, status.diff_command):
     assets.assets_group.add_command(_command)
 cli.add_command(runs.runs_group)
+runs.runs_group.add_command(materialize.reexecute_command)
 cli.add_command(daemon_command)
 cli.add_command(automation_group)
 cli.add_command(check.check_command)

@@ -198,3 +198,49 @@ def _report(result: RunResult, *, as_json: bool) -> None:
     if not outcome.failures and result.run.error:
         err.print(output.text(result.run.error, "red"))
     err.print(output.text(f"see the logs and tracebacks with: headwater runs logs {output.short_id(result.run_id)}"))
+
+
+@click.command("reexecute")
+@location_options
+@click.argument("run_id")
+@click.option(
+    "--from-failure/--all",
+    "from_failure",
+    default=True,
+    show_default=True,
+    help="Run only what the run did not complete (default), or all of its assets again.",
+)
+@click.option("--tag", "tag_values", multiple=True, metavar="KEY=VALUE", help="Tag the new run (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def reexecute_command(
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    run_id: str,
+    from_failure: bool,
+    tag_values: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Re-execute a finished run as a new run, with the same partition and config.
+
+    From failure, the assets the run materialized are not run again; their stored values feed the rest.
+    """
+    from headwater.cli.runs import find_run
+    from headwater.instance import Instance
+    from headwater.instance.reexecute import prepare
+
+    tags = _tags(tag_values)
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        parent = find_run(instance.storage, run_id)
+        live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
+        total = len(
+            instance.plan(defs, prepare(instance, defs, parent.run_id, from_failure=from_failure).selection).steps
+        )
+        with StepProgress(total, enabled=live) as progress:
+            result = instance.reexecute(
+                defs, parent.run_id, from_failure=from_failure, tags=tags, on_batch=progress.on_batch
+            )
+    _report(result, as_json=as_json)
+    if not result.success:
+        raise click.exceptions.Exit(RUN_FAILED)

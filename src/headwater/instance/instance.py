@@ -136,6 +136,7 @@ class Instance:
         on_batch: OnBatch | None = None,
         partition_keys: Sequence[str] | None = None,
         run_id: str | None = None,
+        parent_run_id: str | None = None,
     ) -> RunResult:
         """Materialize the selected assets of ``defs`` in a new run and wait for it.
 
@@ -166,6 +167,7 @@ class Instance:
             partition=partition,
             tags=dict(tags or {}),
             config=run_config,
+            parent_run_id=parent_run_id,
         )
         pool, owned = self._pool(defs, executor)
         if run_id is None or self.storage.get_run(run_id) is None:
@@ -201,6 +203,23 @@ class Instance:
         from headwater.instance.queue import submit_run
 
         return submit_run(self, defs, select, partition=partition, config=config, tags=tags)
+
+    def reexecute(
+        self,
+        defs: Definitions,
+        run_id: str,
+        *,
+        from_failure: bool = True,
+        tags: Mapping[str, str] | None = None,
+        executor: Any = None,
+        on_batch: OnBatch | None = None,
+    ) -> RunResult:
+        """Run ``run_id`` again as a new run: from failure (what it did not complete) or all of it."""
+        from headwater.instance.reexecute import reexecute
+
+        return reexecute(
+            self, defs, run_id, from_failure=from_failure, tags=tags, executor=executor, on_batch=on_batch
+        )
 
     def cancel_run(self, run_id: str) -> None:
         """Ask a run to stop: its process sees the request within a second and skips what is left."""
