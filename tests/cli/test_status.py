@@ -148,3 +148,38 @@ def test_diff(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> No
     result = invoke(["assets", "diff", "clean", "a", "b", "c", "-f", str(chain)])
     assert result.exit_code == 2
     assert "assets diff takes at most two runs, got 3" in flat(result.stderr)
+
+
+def test_status_selects_overdue_and_gives_the_reason(tmp_path: Path, home: Path) -> None:
+    import time
+
+    import headwater as hw
+    from headwater.events import Event, EventType, RunRecord
+
+    project = write(tmp_path, "fresh.py", FRESHNESS)
+    with hw.Instance.get() as instance:
+        run_record = RunRecord(run_id="late-run", selection="hourly", asset_keys=(hw.AssetKey("hourly"),))
+        instance.storage.add_run(run_record)
+        made = time.time() - 5 * 3600
+        instance.storage.store_events(
+            [
+                Event(
+                    run_id="late-run",
+                    type=EventType.ASSET_MATERIALIZED,
+                    timestamp=made,
+                    step_key="hourly",
+                    asset_key=hw.AssetKey("hourly"),
+                    data={"data_version": "v1"},
+                ),
+                Event(run_id="late-run", type=EventType.RUN_SUCCEEDED, timestamp=made),
+            ]
+        )
+    text = flat(run("assets", "status", "-f", str(project), "--select", "status:overdue", ok=True).stdout)
+    assert "hourly │ fresh │ overdue" in text
+    assert "overdue: last materialized 5:00:0" in text and "(late by 4:00:0" in text
+    assert "1 assets: 1 fresh, 0 stale, 0 missing; 1 overdue" in text
+    on_time = run("assets", "status", "-f", str(project), "--json", "--select", "status:on_time", ok=True)
+    assert json.loads(on_time.stdout)["assets"] == []
+    (row,) = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)["assets"]
+    assert row["reasons"][-1]["kind"] == "overdue"
+    assert row["freshness"]["late_by"] > 4 * 3600 - 60

@@ -287,7 +287,7 @@ def test_unknown_status_value() -> None:
         "unknown status 'stael' (did you mean 'stale'?) at column 8 in selection:\n"
         "  status:stael\n"
         "         ^\n"
-        "status: is one of missing, stale, failed, fresh"
+        "status: is one of missing, stale, failed, fresh, overdue, on_time"
     )
     assert error("changed:data") == (
         "unknown changed 'data' at column 9 in selection:\n  changed:data\n          ^\nchanged: is one of code"

@@ -142,7 +142,7 @@ def test_freshness_policies(instance: hw.Instance) -> None:
     later = AssetStatus(instance.storage, graph, now=now + 2 * 3600).freshness[hw.AssetKey("lagging")]
     assert later["status"] == "overdue"
     assert later["text"].startswith("overdue: last materialized 2:00:")
-    assert later["text"].endswith("ago (policy: at most 1:00:00 old)")
+    assert later["text"].endswith("ago (late by 1:00:00) (policy: at most 1:00:00 old)")
     next_day = AssetStatus(instance.storage, graph, now=now + 2 * 86400).freshness[hw.AssetKey("daily")]
     assert next_day["status"] == "overdue"
     assert next_day["policy"] == "at most 2:00:00 old at each '0 9 * * *' (UTC)"
@@ -157,3 +157,93 @@ def test_freshness_definition_errors() -> None:
         hw.Freshness(max_lag=timedelta(hours=1), cron="every day")
     with pytest.raises(hw.DefinitionError, match=r"asset 'x': freshness= takes hw.Freshness\(max_lag=timedelta"):
         hw.asset(name="x", freshness=3600)(lambda: 1)  # type: ignore[call-overload]
+
+
+def _late_materialization(instance: hw.Instance, key: str, hours_ago: float) -> None:
+    """Record a materialization of ``key`` made ``hours_ago`` hours ago (as another system would report it)."""
+    import time
+
+    from headwater.events import Event, EventType, RunRecord
+
+    run = RunRecord(run_id=f"old-{key}", selection=key, asset_keys=(hw.AssetKey(key),))
+    instance.storage.add_run(run)
+    made = time.time() - hours_ago * 3600
+    instance.storage.store_events(
+        [
+            Event(run_id=run.run_id, type=EventType.RUN_STARTED, timestamp=made),
+            Event(
+                run_id=run.run_id,
+                type=EventType.ASSET_MATERIALIZED,
+                timestamp=made,
+                step_key=key,
+                asset_key=hw.AssetKey(key),
+                data={"data_version": "v1"},
+            ),
+            Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=made),
+        ]
+    )
+
+
+def freshness_defs() -> hw.Definitions:
+    from datetime import timedelta
+
+    @hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=1)))
+    def hourly() -> int:
+        return 1
+
+    @hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=6)))
+    def daily(hourly: int) -> int:
+        return hourly
+
+    @hw.asset
+    def unpoliced(daily: int) -> int:
+        return daily
+
+    return hw.Definitions(assets=[hourly, daily, unpoliced])
+
+
+def test_overdue_and_on_time_select_and_explain(instance: hw.Instance) -> None:
+    defs = freshness_defs()
+    _late_materialization(instance, "hourly", hours_ago=3)
+    _late_materialization(instance, "daily", hours_ago=2)
+    _late_materialization(instance, "unpoliced", hours_ago=1)
+    assert instance.select(defs, "status:overdue") == {hw.AssetKey("hourly")}
+    assert instance.select(defs, "status:on_time") == {hw.AssetKey("daily")}
+    assert instance.select(defs, "not status:overdue and not status:on_time") == {hw.AssetKey("unpoliced")}
+    status = AssetStatus(instance.storage, AssetGraph.from_definitions(defs))
+    state = status.state(hw.AssetKey("hourly"))
+    (reason,) = [r for r in state.reasons if r.kind == "overdue"]
+    assert reason.text.startswith("overdue: last materialized 3:00:0")
+    assert "ago (late by 2:00:0" in reason.text
+    assert reason.text.endswith("(policy: at most 1:00:00 old)")
+    assert state.to_json()["reasons"][-1]["kind"] == "overdue"
+    assert status.freshness[hw.AssetKey("hourly")]["late_by"] == pytest.approx(7200, abs=60)
+    assert status.freshness[hw.AssetKey("daily")]["late_by"] is None
+    assert not [r for r in status.state(hw.AssetKey("daily")).reasons if r.kind == "overdue"]
+
+
+def test_overdue_asset_never_materialized_says_so(instance: hw.Instance) -> None:
+    status = AssetStatus(instance.storage, AssetGraph.from_definitions(freshness_defs()))
+    reasons = [r.text for r in status.state(hw.AssetKey("hourly")).reasons]
+    assert reasons == ["never materialized", "overdue: never materialized (policy: at most 1:00:00 old)"]
+    assert status.state(hw.AssetKey("hourly")).status == "missing"
+
+
+def test_failed_warn_check_does_not_make_the_asset_stale(instance: hw.Instance) -> None:
+    @hw.asset
+    def rows() -> list[int]:
+        return [1]
+
+    @hw.check(asset=rows, blocking=True, severity="warn")
+    def plenty(rows: list[int]) -> hw.CheckResult:
+        return hw.CheckResult(passed=len(rows) > 5)
+
+    @hw.check(asset=rows, blocking=True)
+    def some(rows: list[int]) -> hw.CheckResult:
+        return hw.CheckResult(passed=len(rows) > 0)
+
+    defs = hw.Definitions(assets=[rows], checks=[plenty, some])
+    assert instance.materialize(defs).success
+    status = AssetStatus(instance.storage, AssetGraph.from_definitions(defs))
+    assert status.failed_checks == {}
+    assert status.state(hw.AssetKey("rows")).status == "fresh"

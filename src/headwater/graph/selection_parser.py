@@ -26,7 +26,8 @@ from headwater.keys import AssetKey
 ATTRIBUTES: Final = ("group", "tag", "owner", "kind", "status", "changed")
 """Selector names written ``name:value``."""
 
-STATUS_VALUES: Final = ("missing", "stale", "failed", "fresh")
+STATUS_VALUES: Final = ("missing", "stale", "failed", "fresh", "overdue", "on_time")
+"""``status:`` values: staleness from the event log, and ``overdue``/``on_time`` against freshness policies."""
 CHANGED_VALUES: Final = ("code",)
 MAX_NESTING: Final = 100
 """Deepest parenthesis nesting accepted (keeps the recursive-descent parser far from the stack limit)."""

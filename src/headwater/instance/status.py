@@ -36,7 +36,8 @@ class Reason(NamedTuple):
     """One reason an asset is not fresh.
 
     ``kind`` is ``never_materialized``, ``code_changed``, ``upstream_changed``,
-    ``upstream_code_changed``, ``check_failed`` or ``last_run_failed``; ``asset`` is the
+    ``upstream_code_changed``, ``check_failed``, ``last_run_failed`` or ``overdue`` (a
+    freshness policy is not met: listed, but it does not change fresh/stale/missing); ``asset`` is the
     asset that caused it, ``depth`` how many levels up it is (0: the asset itself) and
     ``detail`` the specifics (versions, check name, run) the text is made from.
     """
@@ -147,8 +148,14 @@ class AssetStatus:
 
     @cached_property
     def failed_checks(self) -> dict[AssetKey, list[str]]:
-        """Asset -> names of its blocking checks whose latest evaluation of the current value failed."""
-        blocking = {key: {c.name for c in checks if c.blocking} for key, checks in self.graph.checks.items()}
+        """Asset -> names of its blocking error-severity checks whose latest evaluation of the current value failed.
+
+        A failed ``severity="warn"`` check blocks nothing in a run, so it makes nothing stale either.
+        """
+        blocking = {
+            key: {c.name for c in checks if c.blocking and c.severity == "error"}
+            for key, checks in self.graph.checks.items()
+        }
         keys = [key for key, names in blocking.items() if names]
         if not keys:
             return {}
@@ -202,6 +209,9 @@ class AssetStatus:
         out: dict[AssetKey, AssetState] = {}
         for pos, key in enumerate(index.keys):
             out[key] = self._state(pos, index, latest, failures, code_changed, failed_checks, causes)
+        for key in self.overdue:
+            state = out[key]
+            state._own = (*state._own, Reason("overdue", key, 0, self.freshness[key]["text"]))
         return out
 
     def _state(
@@ -276,7 +286,8 @@ class AssetStatus:
     def freshness(self) -> dict[AssetKey, dict[str, Any]]:
         """For assets with a ``hw.Freshness`` policy: ``{"status": "on_time" | "overdue", ...}``.
 
-        Judged from the latest materialization (or observation) against the policy at ``now``.
+        Judged from the latest materialization (or observation) against the policy at ``now``;
+        ``late_by`` is how many seconds older than allowed the value is (None when never made).
         """
         out: dict[AssetKey, dict[str, Any]] = {}
         for key, node in self.graph.nodes.items():
@@ -287,26 +298,33 @@ class AssetStatus:
             deadline = policy.deadline(self.now)
             made = record.event.timestamp if record is not None else None
             on_time = made is not None and made >= deadline
+            late_by = None if made is None or on_time else deadline - made
             if made is None:
                 text = f"overdue: never materialized (policy: {policy.describe()})"
             else:
                 lag = timedelta(seconds=round(self.now - made))
-                text = (
-                    f"{'on time' if on_time else 'overdue'}: last materialized {lag} ago (policy: {policy.describe()})"
-                )
+                late = f" (late by {timedelta(seconds=round(late_by))})" if late_by is not None else ""
+                status = "on time" if on_time else "overdue"
+                text = f"{status}: last materialized {lag} ago{late} (policy: {policy.describe()})"
             out[key] = {
                 "status": "on_time" if on_time else "overdue",
                 "policy": policy.describe(),
                 "deadline": deadline,
                 "last_materialized": made,
+                "late_by": late_by,
                 "text": text,
             }
         return out
 
     @cached_property
     def overdue(self) -> frozenset[AssetKey]:
-        """Assets whose freshness policy is not met now."""
+        """Assets whose freshness policy is not met now (``status:overdue``)."""
         return frozenset(k for k, f in self.freshness.items() if f["status"] == "overdue")
+
+    @cached_property
+    def on_time(self) -> frozenset[AssetKey]:
+        """Assets whose freshness policy is met now (``status:on_time``); assets without a policy are neither."""
+        return frozenset(k for k, f in self.freshness.items() if f["status"] == "on_time")
 
     def state(self, key: AssetKey) -> AssetState:
         """The state of one asset (computing every state once)."""
