@@ -18,7 +18,7 @@ This module imports nothing from Headwater.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class HeadwaterError(Exception):
@@ -58,11 +58,17 @@ class IOManagerError(HeadwaterError):
 
 
 class StepFailed(HeadwaterError):
-    """A step's user code raised; the original exception is ``__cause__``."""
+    """A step's user code raised; the original exception is ``__cause__``.
 
-    def __init__(self, step_key: str, message: str) -> None:
+    A multi-asset that produced some outputs before failing (e.g. a dbt build where one
+    model failed) raises it with ``outputs={output_name: value}``: those are stored and
+    recorded, then the step fails for the rest.
+    """
+
+    def __init__(self, step_key: str, message: str, *, outputs: Mapping[str, object] | None = None) -> None:
         super().__init__(f"step '{step_key}' failed: {message}")
         self.step_key = step_key
+        self.outputs: dict[str, object] = dict(outputs or {})
 
 
 class RunFailed(HeadwaterError):

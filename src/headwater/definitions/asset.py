@@ -42,6 +42,8 @@ class Op:
     site: str
     multi: bool = False
     retry: Retry | None = None
+    subsettable: bool = False
+    """Whether a run may compute only the selected ``outs``: the function reads ``context.asset_keys``."""
 
     @cached_property
     def keys(self) -> tuple[AssetKey, ...]:

@@ -40,6 +40,8 @@ class RunSpec:
     """Every partition of a run over a range (``partition`` is then None)."""
     inputs: Mapping[str, Mapping[str, str | tuple[str, ...] | None]] = field(default_factory=dict)
     """Op name -> input name -> the upstream partition(s) it reads, in partitioned runs."""
+    subsets: Mapping[str, tuple[AssetKey, ...]] = field(default_factory=dict)
+    """Op name -> the assets it computes in this run, for subsettable ops run in part."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,20 +180,22 @@ def _per_partition(outputs: Mapping[AssetKey, Any], spec: RunSpec) -> Iterator[t
             yield key, partition, part
 
 
-def _split_outputs(op: Op, result: Any) -> dict[AssetKey, Any]:
+def _split_outputs(op: Op, result: Any, keys: tuple[AssetKey, ...], *, partial: bool = False) -> dict[AssetKey, Any]:
+    """Output values by key; ``keys`` are the ones this run computes, ``partial`` allows fewer (a failed step)."""
     if not op.multi:
         return {op.outs[0][1]: result}
-    names = [name for name, _ in op.outs]
+    outs = [(name, key) for name, key in op.outs if key in keys] if keys != op.keys else list(op.outs)
+    names = [name for name, _ in outs]
     if isinstance(result, Mapping):
         missing = [n for n in names if n not in result]
-        if missing:
+        if missing and not partial:
             raise HeadwaterError(
                 f"multi-asset '{op.name}' returned no value for output(s) {', '.join(missing)}; "
                 f"return a dict with keys {', '.join(names)}"
             )
-        return {key: result[name] for name, key in op.outs}
+        return {key: result[name] for name, key in outs if name in result}
     if isinstance(result, tuple) and len(result) == len(names):
-        return {key: value for (_, key), value in zip(op.outs, result, strict=True)}
+        return {key: value for (_, key), value in zip(outs, result, strict=True)}
     raise HeadwaterError(
         f"multi-asset '{op.name}' must return a dict keyed by output name ({', '.join(names)}) "
         f"or a tuple of {len(names)} values; it returned {type(result).__name__}"
@@ -292,7 +296,7 @@ def run_checks(
 def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     """Run the op ``op_name`` for the run ``spec``, then its checks; never raises for user errors."""
     op = env.graph.ops[op_name]
-    keys = op.keys
+    keys = spec.subsets.get(op_name, op.keys) if spec.subsets else op.keys
     partitioned = spec.partition is not None or bool(spec.partition_keys)
     if partitioned:
         spec = _for_op(env, op, spec)
@@ -315,7 +319,14 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             )
             mapped = spec.inputs.get(op_name) if spec.inputs else None
             args = _arguments(op.params, env.graph.bindings[op_name], env, spec, context, config, {}, mapped)
-            outputs = _split_outputs(op, op.fn(**args))
+            partial: StepFailed | None = None
+            try:
+                result = op.fn(**args)
+            except StepFailed as failed:
+                if not failed.outputs:
+                    raise
+                partial, result = failed, failed.outputs  # store what was made, then fail the step
+            outputs = _split_outputs(op, result, keys, partial=partial is not None)
             values: dict[AssetKey, Any] = {}
             stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
             for key, partition, result in stores:
@@ -357,9 +368,16 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             )
         blocked = False
         for chk in checks:
+            if partial is not None and chk.asset_key not in values:
+                continue
             event = _run_check(chk, op_name, env, spec, log, values)
             events.append(event)
             blocked = blocked or (chk.blocking and chk.severity == "error" and not event.data["passed"])
+        if partial is not None:
+            log.error("%s", partial)
+            unmade = tuple(key for key in keys if key not in values)
+            events.append(_failure(op_name, unmade, spec, partial))
+            return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), failed=True)
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
 
 

@@ -38,6 +38,11 @@ class Plan:
     skipped_sources: tuple[AssetKey, ...]
 
     @property
+    def subsets(self) -> dict[str, tuple[AssetKey, ...]]:
+        """Step key -> the assets it computes, for subsettable ops of which only some assets run."""
+        return {key: step.asset_keys for key, step in self.steps.items() if step.asset_keys != step.op.keys}
+
+    @property
     def external_inputs(self) -> frozenset[AssetKey]:
         """Upstream keys read from earlier materializations."""
         out: set[AssetKey] = set()
@@ -66,7 +71,11 @@ _NO_KEYS: frozenset[AssetKey] = frozenset()
 
 
 def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
-    """Plan the materialization of ``keys`` (a whole op runs when any of its assets is selected)."""
+    """Plan the materialization of ``keys``.
+
+    A whole op runs when any of its assets is selected, except a subsettable op, which
+    computes only its selected assets.
+    """
     selected = set(keys)
     ordered = graph.sort(selected)
     step_of: dict[AssetKey, str] = {}
@@ -78,8 +87,11 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
             sources.append(key)
             continue
         ops.setdefault(op.name, op)
-    for name, op in ops.items():
-        for out_key in op.keys:
+    keys_of = {
+        name: tuple(k for k in op.keys if k in selected) if op.subsettable else op.keys for name, op in ops.items()
+    }
+    for name, out_keys in keys_of.items():
+        for out_key in out_keys:
             step_of[out_key] = name
     steps: dict[str, Step] = {}
     for name, op in ops.items():
@@ -87,7 +99,7 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
         external: set[AssetKey] = set()
         binding = graph.bindings[name]
         loaded = set(binding.inputs.values())
-        for out_key in op.keys:
+        for out_key in keys_of[name]:
             for parent in graph.nodes[out_key].parents:
                 producer = step_of.get(parent)
                 if producer is not None and producer != name:
@@ -95,13 +107,13 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
                 elif producer is None and parent in loaded:
                     external.add(parent)
         checks: list[CheckSpec] = []
-        for out_key in op.keys:
+        for out_key in keys_of[name]:
             checks.extend(graph.checks.get(out_key, ()))
         steps[name] = Step(
             key=name,
             op=op,
             binding=binding,
-            asset_keys=op.keys,
+            asset_keys=keys_of[name],
             upstream_steps=frozenset(upstream) if upstream else _NONE,
             external_inputs=frozenset(external) if external else _NO_KEYS,
             checks=tuple(checks),

@@ -8,6 +8,7 @@ import contextlib
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 from headwater.events import Event, EventType, RunRecord
 from headwater.execution import capture
@@ -33,6 +34,9 @@ def execute_run(
 ) -> list[Event]:
     """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error."""
     events: list[Event] = []
+    subsets = plan.subsets
+    if subsets:
+        spec = replace(spec, subsets=subsets)
     writer = EventWriter(storage, run.run_id)
 
     def write(batch_events: list[Event], logs: list[tuple[str, str]] | None = None) -> None:
