@@ -2,12 +2,13 @@
 
 Follows the ``inputs`` each materialization recorded (see ``provenance``) up the graph:
 for every input, the materialization or observation whose data version was consumed, with
-its run and time, recursively up to a depth. One query per asset shown, bounded by the
-depth asked for; never one per asset of the graph.
+its run and time, recursively up to a depth. One batched query per level of the tree (the
+histories of all that level's inputs at once), so the query count is bounded by the depth.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -16,6 +17,7 @@ from headwater.graph import AssetGraph
 from headwater.instance.provenance import short_version, version_of
 from headwater.keys import AssetKey
 from headwater.storage import Storage
+from headwater.storage.value_history import ValueHistory
 
 _VALUE_EVENTS: Final = (EventType.ASSET_MATERIALIZED, EventType.ASSET_OBSERVED)
 _SEARCH: Final = 200
@@ -65,32 +67,49 @@ class Why:
 
 
 def explain(storage: Storage, graph: AssetGraph, key: AssetKey, depth: int = 3) -> Why:
-    """Why ``key`` has its current value, following recorded inputs up to ``depth`` levels."""
-    latest = storage.asset_events(key, types=_VALUE_EVENTS, limit=1)
+    """Why ``key`` has its current value, following recorded inputs up to ``depth`` levels.
+
+    The tree is filled level by level: the histories of every input of one level come from one
+    batched query, so the number of queries is bounded by ``depth`` + 1, whatever the fan-in.
+    """
+    history = ValueHistory(storage)
+    latest = history.recent([key], _VALUE_EVENTS, 1)[key]
     root = Why(key=key, record=latest[0] if latest else None)
     root.latest_version = root.data_version
-    _fill(storage, graph, root, depth)
+    level = [root]
+    for remaining in range(depth, -1, -1):
+        expanding = [(node, _parents(graph, node)) for node in level]
+        expanding = [(node, parents) for node, parents in expanding if node.record is not None and parents]
+        if remaining == 0:
+            for node, _ in expanding:
+                node.truncated = True
+            break
+        wanted = {parent for _, parents in expanding for parent in parents}
+        histories = history.recent(wanted, _VALUE_EVENTS, _SEARCH) if wanted else {}
+        level = [child for node, parents in expanding for child in _inputs(node, parents, histories)]
+        if not level:
+            break
     return root
 
 
-def _fill(storage: Storage, graph: AssetGraph, node: Why, depth: int) -> None:
+def _parents(graph: AssetGraph, node: Why) -> list[AssetKey]:
+    return sorted(graph.nodes[node.key].parents) if node.key in graph.nodes else []
+
+
+def _inputs(node: Why, parents: list[AssetKey], histories: Mapping[AssetKey, list[EventRecord]]) -> list[Why]:
+    """The children of ``node``: for each parent, the value it consumed, found in the parent's history."""
     record = node.record
-    parents = sorted(graph.nodes[node.key].parents) if node.key in graph.nodes else []
-    if record is None or not parents:
-        return
-    if depth <= 0:
-        node.truncated = True
-        return
+    if record is None:  # nothing was consumed by a value that does not exist
+        return []
     inputs = record.event.data.get("inputs")
     consumed = inputs if isinstance(inputs, dict) else {}
     for parent in parents:
-        history = storage.asset_events(parent, types=_VALUE_EVENTS, limit=_SEARCH)
+        history = histories.get(parent, [])
         wanted = consumed.get(parent.to_string())
-        older = [r for r in history if r.id < record.id]
         if wanted is not None:
             match = next((r for r in history if _short(r) == wanted), None)
         else:  # recorded before provenance existed: the value that was newest at the time
-            match = older[0] if older else None
+            match = next((r for r in history if r.id < record.id), None)
         latest = history[0] if history else None
         child = Why(
             key=parent,
@@ -102,7 +121,7 @@ def _fill(storage: Storage, graph: AssetGraph, node: Why, depth: int) -> None:
         if match is not None and latest is not None and _short(latest) == _short(match):
             child.current = True
         node.inputs.append(child)
-        _fill(storage, graph, child, depth - 1)
+    return node.inputs
 
 
 def _short(record: EventRecord) -> str | None:
