@@ -30,7 +30,12 @@ def profile(context: hw.Context) -> str:
     return str(context.partition_key)
 
 
-defs = hw.Definitions(assets=[events, daily_total, profile])
+@hw.asset(partitions=hw.MonthlyPartitions(start="2026-01-01", end="2026-04-01"))
+def month(events: dict[str, int]) -> int:
+    return len(events)
+
+
+defs = hw.Definitions(assets=[events, daily_total, profile, month])
 """
 
 
@@ -60,6 +65,22 @@ def test_backfill_a_range_then_list_show_and_status(tmp_path: Path, home: Path) 
     ]
     table = run("partitions", "status", "daily_total", "-f", project, ok=True)
     assert "90 partitions" in flat(table.output) and "31 materialized, 59 missing" in flat(table.output)
+
+
+def test_months_not_wholly_inside_the_range_are_left_out_and_said(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    done = run(
+        "backfill", "-f", project, "--select", "events month", "--partitions", "2026-01-01...2026-01-20", "--json"
+    )
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert (data["total"], data["succeeded"]) == (20, 20)
+    reason = (
+        "asset 'month': 2026-01-01 left out: it reads 'events' partitions 2026-01-01...2026-01-31, not all in the "
+        "backfilled range (2026-01-01...2026-01-20); widen --partitions to whole windows to include it"
+    )
+    assert data["left_out"] == [reason]
+    assert reason in flat(done.stderr)
 
 
 def test_failures_exit_1_and_resume_after_a_fix(tmp_path: Path, home: Path) -> None:

@@ -180,3 +180,32 @@ def test_runs_go_concurrently_up_to_the_limit_in_dependency_order(instance: Any)
     assert max(finished.index(day) for day in week) < finished.index("summary")
     with pytest.raises(SelectionError, match="max_concurrent must be 1 or more, got 0"):
         run_backfill(instance, defs, record.backfill_id, max_concurrent=0)
+
+
+def test_a_monthly_asset_runs_only_for_months_inside_the_daily_range(instance: Any) -> None:
+    daily = hw.DailyPartitions(start="2026-01-01", end="2026-06-01")
+
+    @hw.asset(partitions=daily)
+    def events(context: hw.Context) -> int:
+        return 1
+
+    @hw.asset(partitions=hw.MonthlyPartitions(start="2026-01-01", end="2026-06-01"))
+    def month(events: dict[str, int]) -> int:
+        return sum(events.values())
+
+    defs = hw.Definitions(assets=[events, month])
+    record, the_plan = create_backfill(instance, defs, None, mode="partitions", partitions="2026-01-10...2026-03-31")
+    assert [(g.partition_keys[0], len(g.partition_keys)) for g in the_plan.groups] == [
+        ("2026-01-10", 81),
+        ("2026-02-01", 2),  # January starts before the range: not selected; February and March are whole
+    ]
+    assert record.request["left_out"] == []
+    record, the_plan = create_backfill(instance, defs, None, mode="partitions", partitions="2026-01-01...2026-03-15")
+    assert list(the_plan.groups[1].partition_keys) == ["2026-01-01", "2026-02-01"]
+    assert record.request["left_out"] == [
+        "asset 'month': 2026-03-01 left out: it reads 'events' partitions 2026-03-01...2026-03-31, not all in the "
+        "backfilled range (2026-01-01...2026-03-15); widen --partitions to whole windows to include it"
+    ]
+    final = run_backfill(instance, defs, record.backfill_id)
+    assert (final.status, final.total, final.succeeded) == (BackfillStatus.SUCCEEDED, 74 + 2, 76)
+    assert hw.materialize(defs, "month", partition="2026-02-01", instance=instance).value_of("month") == 28

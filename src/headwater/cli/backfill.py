@@ -94,6 +94,7 @@ def _record_json(record: BackfillRecord) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "error": record.error,
+        "left_out": list(record.request.get("left_out", [])),
     }
 
 
@@ -174,7 +175,10 @@ def backfill_group(
     with Instance.get() as instance:
         record, the_plan = create_backfill(instance, defs, selection, mode=chosen[0], partitions=partitions)
         summary = f"backfill {record.backfill_id[:8]}: {record.total} runs, {the_plan.step_count} steps"
-        output.console(stderr=True).print(output.text(summary))
+        err = output.console(stderr=True)
+        err.print(output.text(summary))
+        for item in the_plan.left_out:
+            err.print(output.text(item.describe(), "yellow"))
         _run(instance, defs, record, as_json, workers, max_concurrent)
 
 

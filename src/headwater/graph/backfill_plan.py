@@ -5,14 +5,26 @@ Assets share a group when they have the same partitions and backfill policy and 
 between them maps a partition to itself; a run of a group for partition ``k`` then waits
 only for the runs, in earlier groups, that produce the upstream partitions ``k`` reads.
 Groups are ordered by stage, so the unit order is topological. Pure and without recursion.
+
+A coarser time window downstream of a finer one (monthly over daily) is planned only when all the
+upstream windows it reads are in the backfill; the others are left out with the reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from headwater.definitions.partitions import IdentityMapping, KeyContext, PartitionMapping, PartitionsDefinition
+from headwater.definitions.partitions import (
+    RANGE_SEPARATOR,
+    IdentityMapping,
+    KeyContext,
+    PartitionMapping,
+    PartitionsDefinition,
+    TimeWindowMapping,
+    TimeWindowPartitions,
+)
+from headwater.errors import SelectionError
 from headwater.graph.asset_graph import AssetGraph
 from headwater.graph.partition_plan import graph_partitions
 from headwater.graph.plan import Plan, plan
@@ -54,11 +66,27 @@ class BackfillUnit:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LeftOut:
+    """Partitions of a group that the backfill does not run, and why."""
+
+    assets: tuple[AssetKey, ...]
+    partitions: tuple[str, ...]
+    reason: str
+
+    def describe(self) -> str:
+        """``asset 'monthly': 2026-03-01 left out: ...`` (a range when there are many keys)."""
+        keys = self.partitions
+        shown = keys[0] if len(keys) == 1 else f"{keys[0]}{RANGE_SEPARATOR}{keys[-1]} ({len(keys)} partitions)"
+        return f"asset '{self.assets[0]}': {shown} left out: {self.reason}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class BackfillPlan:
     """Groups and units; units are in an order where every upstream unit comes first."""
 
     groups: tuple[BackfillGroup, ...]
     units: tuple[BackfillUnit, ...]
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def step_count(self) -> int:
@@ -66,8 +94,19 @@ class BackfillPlan:
         return sum(len(self.groups[u.group].plan.steps) for u in self.units)
 
 
-def plan_backfill(graph: AssetGraph, selected: Sequence[AssetKey], keys_for: KeysFor, ctx: KeyContext) -> BackfillPlan:
-    """Plan a backfill of ``selected`` over the partitions ``keys_for`` gives each group."""
+def plan_backfill(
+    graph: AssetGraph,
+    selected: Sequence[AssetKey],
+    keys_for: KeysFor,
+    ctx: KeyContext,
+    *,
+    whole_windows: bool = False,
+) -> BackfillPlan:
+    """Plan a backfill of ``selected`` over the partitions ``keys_for`` gives each group.
+
+    With ``whole_windows`` (a backfill of a requested range), a coarser time window reading a finer
+    upstream group keeps only the windows whose upstream windows are all in that group's keys.
+    """
     parts = graph_partitions(graph)
     wanted = set(selected)
     ordered = [k for k in graph.sort(wanted) if graph.nodes[k].spec.op is not None]
@@ -111,18 +150,95 @@ def plan_backfill(graph: AssetGraph, selected: Sequence[AssetKey], keys_for: Key
                 partition_keys=chosen,
             )
         )
-    return BackfillPlan(groups=tuple(groups), units=_units(graph, groups, op_of, ctx))
+    left_out: list[LeftOut] = []
+    if whole_windows:
+        groups, left_out = _whole_windows(graph, groups, op_of, ctx)
+    return BackfillPlan(groups=tuple(groups), units=_units(graph, groups, op_of, ctx), left_out=tuple(left_out))
 
 
 def _identity(mapping: object) -> bool:
     return mapping is None or isinstance(mapping, IdentityMapping)
 
 
+def _crossing(
+    graph: AssetGraph, groups: Sequence[BackfillGroup], group: BackfillGroup, op_of: dict[AssetKey, str]
+) -> list[tuple[int, AssetKey, PartitionMapping | None]]:
+    """Edges from ``group``'s assets to assets of other groups: (upstream group, upstream key, mapping)."""
+    parts = graph_partitions(graph)
+    group_by_key = {key: g.index for g in groups for key in g.keys}
+    found: list[tuple[int, AssetKey, PartitionMapping | None]] = []
+    for key in group.keys:
+        mappings = {e.upstream: e.mapping for e in parts.edges.get(op_of[key], ())}
+        for parent in graph.nodes[key].parents:
+            up_group = group_by_key.get(parent)
+            if up_group is not None and up_group != group.index:
+                found.append((up_group, parent, mappings.get(parent)))
+    return found
+
+
+_GRAIN_ORDER = {"hour": 0, "day": 1, "week": 2, "month": 3}
+
+
+def _coarser(down: PartitionsDefinition | None, up: PartitionsDefinition | None) -> bool:
+    return (
+        isinstance(down, TimeWindowPartitions)
+        and isinstance(up, TimeWindowPartitions)
+        and _GRAIN_ORDER[down.grain] > _GRAIN_ORDER[up.grain]
+    )
+
+
+def _whole_windows(
+    graph: AssetGraph, groups: list[BackfillGroup], op_of: dict[AssetKey, str], ctx: KeyContext
+) -> tuple[list[BackfillGroup], list[LeftOut]]:
+    """Groups whose coarser windows read only upstream windows in the backfill, and what was left out."""
+    out = list(groups)
+    left_out: list[LeftOut] = []
+    chosen_sets: dict[int, frozenset[str]] = {}
+    for group in groups:
+        down = group.partitions
+        edges: list[tuple[BackfillGroup, AssetKey, TimeWindowMapping, PartitionsDefinition]] = []
+        for up, parent, mapping in _crossing(graph, out, group, op_of):
+            up_def = out[up].partitions
+            if isinstance(mapping, TimeWindowMapping) and up_def is not None and _coarser(down, up_def):
+                edges.append((out[up], parent, mapping, up_def))
+        if not edges:
+            continue
+        kept: list[str] = []
+        dropped: dict[str, list[str]] = {}
+        for key in group.partition_keys:
+            reason = None
+            for upstream, parent, mapping, up_def in edges:
+                try:
+                    found = mapping.upstream(down, (key,), up_def, ctx)
+                except SelectionError as exc:
+                    reason = str(exc)
+                    break
+                wanted = (found,) if isinstance(found, str) else found
+                chosen = upstream.partition_keys
+                inside = chosen_sets.get(upstream.index)
+                if inside is None:
+                    inside = chosen_sets[upstream.index] = frozenset(chosen)
+                if not inside.issuperset(wanted):
+                    span = f"{chosen[0]}{RANGE_SEPARATOR}{chosen[-1]}" if chosen else "none"
+                    reason = (
+                        f"it reads '{parent}' partitions {wanted[0]}{RANGE_SEPARATOR}{wanted[-1]}, not all in the "
+                        f"backfilled range ({span}); widen --partitions to whole windows to include it"
+                    )
+                    break
+            if reason is None:
+                kept.append(key)
+            else:
+                dropped.setdefault(reason, []).append(key)
+        if dropped:
+            out[group.index] = replace(group, partition_keys=tuple(kept))
+            chosen_sets.pop(group.index, None)
+            left_out.extend(LeftOut(assets=group.keys, partitions=tuple(k), reason=r) for r, k in dropped.items())
+    return out, left_out
+
+
 def _units(
     graph: AssetGraph, groups: list[BackfillGroup], op_of: dict[AssetKey, str], ctx: KeyContext
 ) -> tuple[BackfillUnit, ...]:
-    parts = graph_partitions(graph)
-    group_by_key = {key: g.index for g in groups for key in g.keys}
     unit_ranges: list[range] = []
     by_partition: list[dict[str, int]] = []
     planned: list[tuple[int, tuple[str, ...]]] = []
@@ -144,14 +260,7 @@ def _units(
     units: list[BackfillUnit] = []
     for group in groups:
         # Edges from this group's ops to ops of earlier groups, with their mappings.
-        crossing: list[tuple[int, PartitionMapping | None]] = []
-        for key in group.keys:
-            name = op_of[key]
-            mappings = {e.upstream: e.mapping for e in parts.edges.get(name, ())}
-            for parent in graph.nodes[key].parents:
-                up_group = group_by_key.get(parent)
-                if up_group is not None and up_group != group.index:
-                    crossing.append((up_group, mappings.get(parent)))
+        crossing = [(up, mapping) for up, _, mapping in _crossing(graph, groups, group, op_of)]
         for position in unit_ranges[group.index]:
             partitions = planned[position][1]
             upstream: set[int] = set()

@@ -107,7 +107,8 @@ def create_backfill(
     graph = AssetGraph.from_definitions(defs)
     selected = sorted(instance.select(defs, select))
     ctx = key_context(instance.storage, graph)
-    the_plan = plan_backfill(graph, selected, _keys_for(instance, mode, partitions, ctx), ctx)
+    keys_for = _keys_for(instance, mode, partitions, ctx)
+    the_plan = plan_backfill(graph, selected, keys_for, ctx, whole_windows=mode == "partitions")
     if not the_plan.units:
         raise SelectionError(
             f"nothing to backfill: no {mode if mode in ('missing', 'failed') else 'selected'} partitions of the "
@@ -120,6 +121,7 @@ def create_backfill(
         "groups": [
             {"assets": [k.to_string() for k in g.keys], "keys": list(g.partition_keys)} for g in the_plan.groups
         ],
+        "left_out": [item.describe() for item in the_plan.left_out],
     }
     record = BackfillRecord(
         backfill_id=uuid.uuid4().hex, selection=select or "*", request=request, total=len(the_plan.units)
