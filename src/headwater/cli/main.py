@@ -12,7 +12,20 @@ from typing import Any
 import click
 
 from headwater import __version__
-from headwater.cli import assets, backfill, check, materialize, migrate, observe, output, partitions, runs, status, web
+from headwater.cli import (
+    assets,
+    backfill,
+    check,
+    dev,
+    materialize,
+    migrate,
+    observe,
+    output,
+    partitions,
+    runs,
+    status,
+    web,
+)
 from headwater.cli.automation import automation_group
 from headwater.cli.daemon import daemon_command
 from headwater.errors import HeadwaterError
@@ -63,6 +76,7 @@ cli.add_command(migrate.migrate_command)
 cli.add_command(backfill.backfill_group)
 cli.add_command(partitions.partitions_group)
 cli.add_command(web.web_command)
+cli.add_command(dev.dev_command)
 
 
 def main(argv: list[str] | None = None) -> None:
