@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 
 from headwater.cli import output
 from headwater.cli.loading import location_options
+
+if TYPE_CHECKING:
+    from headwater.web.boot import LazyApp
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
@@ -21,6 +27,44 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def web_app(
+    *,
+    module: str | None = None,
+    file: str | None = None,
+    attribute: str | None = None,
+    project_dir: str | None = None,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_loaded: Callable[[str], None] | None = None,
+) -> LazyApp:
+    """The ASGI app ``headwater web`` serves, answering ``/api/health`` before it is built.
+
+    The project is found (``module``/``file``/``attribute``, else ``[tool.headwater]`` of
+    ``project_dir``) and ``headwater.web.create_app`` builds the app in a worker thread once the
+    server runs; the definitions then load in the background. A non-loopback ``host`` without a
+    ``token`` serves read-only. ``on_error`` gets the message of a failed build, ``on_loaded`` the
+    description of the code location once found.
+    """
+    from headwater.web.boot import LazyApp
+
+    loopback = is_loopback(host)
+    hosts = LOOPBACK_NAMES if loopback else None
+
+    def build() -> object:
+        from headwater.loader import find_location
+        from headwater.web import create_app
+
+        location = find_location(module=module, file=file, attribute=attribute, project_dir=project_dir)
+        if on_loaded is not None:
+            on_loaded(location.describe())
+        return create_app(
+            project_dir, location=location, token=token, writes_need_token=not loopback, allowed_hosts=hosts
+        )
+
+    return LazyApp(build, answer_early=token is None, allowed_hosts=hosts, on_error=on_error)  # type: ignore[arg-type]
 
 
 @click.command("web")
@@ -47,26 +91,28 @@ def web_command(
     """Serve the web UI: asset graph, catalog, runs with live logs, and launching materializations."""
     import uvicorn
 
-    from headwater.loader import find_location
-    from headwater.web import create_app
-
     if new_token:
         token = secrets.token_urlsafe(24)
-    loopback = is_loopback(host)
-    location = find_location(module=module, file=file, attribute=attribute)
-    app = create_app(
-        location=location,
-        token=token,
-        writes_need_token=not loopback,
-        allowed_hosts=LOOPBACK_NAMES if loopback else None,
+    err = output.console(stderr=True)
+    server: uvicorn.Server | None = None
+
+    def failed(message: str) -> None:
+        output.error(message)
+        if server is not None:
+            server.should_exit = True
+
+    def loaded(where: str) -> None:
+        err.print(output.text(f"serving {where}", "dim"))
+
+    app = web_app(
+        module=module, file=file, attribute=attribute, host=host, token=token, on_error=failed, on_loaded=loaded
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + (f"?token={token}" if new_token else "")
-    output.console(stderr=True).print(
-        output.text(f"Headwater UI for {location.describe()} at {url} (Ctrl-C to stop)", "bold")
-    )
-    if not loopback and token is None:
-        output.console(stderr=True).print(
-            output.text("listening beyond this machine without --token: the UI is read-only", "yellow")
-        )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    err.print(output.text(f"Headwater UI at {url} (Ctrl-C to stop)", "bold"))
+    if not is_loopback(host) and token is None:
+        err.print(output.text("listening beyond this machine without --token: the UI is read-only", "yellow"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    server.run()
+    if app.error is not None:
+        sys.exit(2)

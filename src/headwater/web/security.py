@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
+from headwater.web.boot import host_allowed
+
 CSRF_COOKIE = "headwater_csrf"
 CSRF_HEADER = "x-headwater-csrf"
 TOKEN_COOKIE = "headwater_token"
@@ -54,10 +56,9 @@ class Security:
         return any(c and secrets.compare_digest(c, self.token) for c in candidates)
 
     def _refuse(self, request: Request) -> JSONResponse | None:
-        if self.allowed_hosts is not None:
+        if not host_allowed(request.headers.get("host", ""), self.allowed_hosts):
             host = request.headers.get("host", "").rsplit(":", 1)[0].strip("[]")
-            if host not in self.allowed_hosts:
-                return _error(400, f"unexpected Host header '{host}': open the UI at http://127.0.0.1 instead")
+            return _error(400, f"unexpected Host header '{host}': open the UI at http://127.0.0.1 instead")
         if self.token is not None and not self._has_token(request):
             return _error(
                 401,
