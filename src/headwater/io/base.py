@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any
 
+from headwater.errors import IOManagerError
 from headwater.keys import AssetKey
 
 
@@ -35,3 +36,11 @@ class IOManager(ABC):
     @abstractmethod
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         """Whether a value is stored."""
+
+
+def no_value(key: AssetKey, partition: str | None, found_at: str) -> IOManagerError:
+    """The error for a load of a value that was never stored: where it was looked for, how to make it."""
+    where = f" partition '{partition}'" if partition is not None else ""
+    return IOManagerError(
+        f"asset '{key}'{where} has no {found_at}: materialize it first (e.g. `headwater materialize --select {key}`)"
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from headwater.errors import ConfigError, IOManagerError
-from headwater.io.base import IOManager
+from headwater.io.base import IOManager, no_value
 from headwater.io.frames import FRAMES, check_frame, refuse_unstorable, require, table_metadata
 from headwater.keys import AssetKey
 
@@ -190,11 +190,7 @@ class DuckDBIOManager(IOManager):
     def load(self, key: AssetKey, partition: str | None) -> Any:
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
         if not self.exists(key, partition):
-            where = f" partition '{partition}'" if partition is not None else ""
-            raise IOManagerError(
-                f"asset '{key}'{where} has no table {self.table_name(key)} in {self.path}: materialize it first "
-                f"(e.g. `headwater materialize --select {key}`)"
-            )
+            raise no_value(key, partition, f"table {self.table_name(key)} in {self.path}")
         with self.connect() as con:
             try:
                 relation = con.execute(

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager
+from headwater.io.base import IOManager, no_value
 from headwater.keys import AssetKey
 
 _PARTS_SUFFIX = ".parts"
@@ -95,11 +95,7 @@ class FilesystemIOManager(IOManager):
             with open(path, "rb") as handle:
                 data = handle.read()
         except FileNotFoundError:
-            where = f" partition '{partition}'" if partition is not None else ""
-            raise IOManagerError(
-                f"asset '{key}'{where} has no stored value at {path}: materialize it first "
-                f"(e.g. `headwater materialize --select {key}`)"
-            ) from None
+            raise no_value(key, partition, f"stored value at {path}") from None
         try:
             return pickle.loads(data)
         except Exception as exc:

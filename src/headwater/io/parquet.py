@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager
+from headwater.io.base import IOManager, no_value
 from headwater.io.filesystem import _safe
 from headwater.io.frames import Frame, check_frame, frame_metadata, refuse_unstorable, require
 from headwater.keys import AssetKey
@@ -128,11 +128,7 @@ class ParquetIOManager(IOManager):
             else:
                 table = pq.read_table(path)
         except FileNotFoundError:
-            where = f" partition '{partition}'" if partition is not None else ""
-            raise IOManagerError(
-                f"asset '{key}'{where} has no Parquet file at {path}: materialize it first "
-                f"(e.g. `headwater materialize --select {key}`)"
-            ) from None
+            raise no_value(key, partition, f"Parquet file at {path}") from None
         except (OSError, pa.ArrowException) as exc:
             raise IOManagerError(f"asset '{key}': cannot read {path}: {exc}") from exc
         library = (table.schema.metadata or {}).get(FRAME_KEY, b"pandas").decode()
