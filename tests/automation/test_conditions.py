@@ -120,3 +120,34 @@ def test_composed_conditions_and_check_failed(instance: hw.Instance) -> None:
 def test_switching_conditions_off(instance: hw.Instance) -> None:
     AutomationStore(instance.storage).set_enabled("asset_automation", "asset_automation", False)
     assert Daemon(instance.storage, _defs(hw.on_missing()), launch=False).tick().evaluated_assets == 0
+
+
+def test_a_missing_parent_that_is_not_requested_holds_its_children_back(instance: hw.Instance) -> None:
+    @hw.asset
+    def manual() -> int:
+        return 1
+
+    @hw.asset(automation=hw.on_missing())
+    def auto_root() -> int:
+        return 1
+
+    @hw.asset(automation=hw.eager())
+    def mixed(manual: int, auto_root: int) -> int:
+        return manual + auto_root
+
+    @hw.asset(automation=hw.eager())
+    def chained(auto_root: int) -> int:
+        return auto_root
+
+    @hw.asset(automation=hw.eager())
+    def deeper(chained: int) -> int:
+        return chained
+
+    defs = hw.Definitions(assets=[manual, auto_root, mixed, chained, deeper])
+    summary = Daemon(instance.storage, defs, launch=False).tick(now=1000.0)
+    [queued] = RunQueueStore(instance.storage).queue(launched=False)
+    # auto_root is requested, so its children in the same tick are too; `manual` has no condition.
+    assert sorted(k.to_string() for k in queued.run.asset_keys) == ["auto_root", "chained", "deeper"]
+    assert summary.evaluated_assets == 4 and summary.requested_assets == 3
+    leaves = _leaves(AutomationStore(instance.storage).evaluations(hw.AssetKey("mixed"))[0]["detail"])
+    assert leaves["upstream_missing"] is True and leaves["missing"] is True

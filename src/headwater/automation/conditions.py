@@ -1,17 +1,20 @@
-"""Evaluate every asset's automation condition in one pass over facts loaded in a few batched queries.
+"""Evaluate every asset's automation condition over sets of assets, from facts loaded in a few
+batched queries.
 
-Each tick loads, for all assets at once: latest materializations and observations, runs in
-progress, failed checks and when each asset was last requested (plus staleness, only when a
-condition uses it). Assets are then evaluated in topological order, so "upstream missing" knows
-which parents are requested in the same tick. Every node's value is kept, so a user can see why an
-asset was or was not requested.
+Each tick loads, for all assets at once: when each asset was last updated (materialized or
+observed), the assets of queued and running runs, failed checks and when each asset was last
+requested (plus staleness, only when a condition uses it). Each building block is then a set of
+assets, and a condition is evaluated for all assets that share it with set operations (``&`` is an
+intersection, ``|`` a union, ``~`` a difference). Only "upstream missing" depends on what the same
+tick requests, so the assets with a missing parent are evaluated in generations, parents first.
+Every node's value is kept per asset, so a user can see why an asset was or was not requested.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 from headwater.definitions.conditions import AutomationCondition
@@ -19,10 +22,11 @@ from headwater.definitions.cron import latest_tick
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
-from headwater.storage.automation import AssetAutomationState, AutomationStore
+from headwater.storage.automation import AutomationStore
 from headwater.storage.run_queue import RunQueueStore
 
 StaleKeys = Callable[[], frozenset[AssetKey]]
+Keys = set[AssetKey]
 
 
 @dataclass(kw_only=True)
@@ -38,17 +42,15 @@ class Facts:
     _ticks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, storage: Storage, now: float, previous: Mapping[AssetKey, AssetAutomationState]) -> Facts:
-        """Facts for every asset from five batched queries."""
-        updated = {key: rec.event.timestamp for key, rec in storage.latest("observation").items()}
-        for key, rec in storage.latest("materialization").items():
-            updated[key] = max(updated.get(key, 0.0), rec.event.timestamp)
+    def load(cls, storage: Storage, now: float, keys: Mapping[str, AssetKey]) -> Facts:
+        """Facts for every asset from four batched queries; ``keys`` maps printed keys to the graph's."""
+        store = AutomationStore(storage)
         return cls(
             now=now,
-            updated=updated,
+            updated=_by_key(store.latest_update_times(), keys),
             in_progress=RunQueueStore(storage).in_progress_keys(),
-            failed_checks=AutomationStore(storage).failed_check_keys(),
-            last_requested={k: s.last_requested_at for k, s in previous.items() if s.last_requested_at is not None},
+            failed_checks=store.failed_check_keys(),
+            last_requested=_by_key(store.last_requested_times(), keys),
         )
 
     def cron_tick(self, cron: str, timezone: str) -> float:
@@ -64,12 +66,25 @@ class Facts:
         return self.stale_keys() if self.stale_keys is not None else frozenset()
 
 
+def _by_key(found: Mapping[str, float], keys: Mapping[str, AssetKey]) -> dict[AssetKey, float]:
+    out: dict[AssetKey, float] = {}
+    for name, value in found.items():
+        key = keys.get(name)
+        out[key if key is not None else AssetKey.parse(name)] = value
+    return out
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AssetEvaluation:
-    """One asset's result: whether it is requested, and the value of every node of its condition."""
+    """One asset's result: whether it is requested, and the value of every node of its condition.
+
+    Assets whose condition and node values are equal share one ``detail`` object, so it is encoded
+    once when the evaluations are recorded.
+    """
 
     key: AssetKey
     requested: bool
+    values: tuple[bool, ...]
     detail: dict[str, Any]
 
 
@@ -82,23 +97,36 @@ class _Program:
         self.children = [[position[id(child)] for child in node.children] for node in self.nodes]
         self.labels = [node.describe() if node.label or not node.children else node.op for node in self.nodes]
         self.steps = [(i, node.op, self.children[i], node) for i, node in reversed(list(enumerate(self.nodes)))]
+        self._details: dict[tuple[bool, ...], dict[str, Any]] = {}
 
-    def run(self, leaf: Callable[[AutomationCondition], bool]) -> list[bool]:
-        values = [False] * len(self.nodes)
+    def run(self, batch: Keys, leaf: Callable[[AutomationCondition, Keys], Keys]) -> list[Keys]:
+        """The set of assets of ``batch`` for which each node is true."""
+        values: list[Keys] = [batch] * len(self.nodes)
         for i, op, kids, node in self.steps:
             if op == "and":
-                values[i] = all(values[k] for k in kids)
+                found = values[kids[0]]
+                for k in kids[1:]:
+                    found = found & values[k]
+                values[i] = found
             elif op == "or":
-                values[i] = any(values[k] for k in kids)
+                values[i] = set().union(*(values[k] for k in kids))
             elif op == "not":
-                values[i] = not values[kids[0]]
+                values[i] = batch - values[kids[0]]
             else:
-                values[i] = leaf(node)
+                values[i] = leaf(node, batch)
         return values
 
-    def detail(self, values: list[bool]) -> dict[str, Any]:
+    def detail(self, values: tuple[bool, ...]) -> dict[str, Any]:
         """The stored record: node labels and children (shared per condition) and each node's value."""
-        return {"condition": self.labels[0], "nodes": self.labels, "children": self.children, "true": values}
+        found = self._details.get(values)
+        if found is None:
+            found = self._details[values] = {
+                "condition": self.labels[0],
+                "nodes": self.labels,
+                "children": self.children,
+                "true": list(values),
+            }
+        return found
 
 
 def detail_tree(detail: Mapping[str, Any]) -> dict[str, Any]:
@@ -112,64 +140,169 @@ def detail_tree(detail: Mapping[str, Any]) -> dict[str, Any]:
     return trees[0]
 
 
-def evaluate(graph: AssetGraph, facts: Facts) -> list[AssetEvaluation]:
-    """Evaluate the condition of every asset that has one, parents before children."""
-    by_id: dict[int, _Program] = {}
-    by_value: dict[AutomationCondition, _Program] = {}
-    requested: set[AssetKey] = set()
-    results: list[AssetEvaluation] = []
-    for key in graph.sort(graph.nodes):
-        node = graph.nodes[key]
-        condition = node.spec.automation
-        if condition is None or node.spec.is_source:
-            continue
-        program = by_id.get(id(condition))
-        if program is None:
-            program = by_value.get(condition)
+class Evaluator:
+    """The assets of one graph that carry a condition, grouped by condition (built once per graph)."""
+
+    def __init__(self, graph: AssetGraph) -> None:
+        self.graph = graph
+        programs: dict[AutomationCondition, _Program] = {}
+        by_id: dict[int, _Program] = {}
+        self.program_of: dict[AssetKey, _Program] = {}
+        for key in graph.keys:
+            node = graph.nodes[key]
+            condition = node.spec.automation
+            if condition is None or node.spec.is_source:
+                continue
+            program = by_id.get(id(condition))
             if program is None:
-                program = by_value[condition] = _Program(condition)
-            by_id[id(condition)] = program
-        parents = node.parents
-        sources = {p for p in parents if graph.nodes[p].spec.is_source} if parents else set()
-        leaf = partial(_leaf, key=key, parents=parents, sources=sources, facts=facts, requested=requested)
-        values = program.run(leaf)
-        if values[0]:
-            requested.add(key)
-        results.append(AssetEvaluation(key=key, requested=values[0], detail=program.detail(values)))
-    return results
+                program = programs.get(condition)
+                if program is None:
+                    program = programs[condition] = _Program(condition)
+                by_id[id(condition)] = program
+            self.program_of[key] = program
+        self.sources = frozenset(k for k, node in graph.nodes.items() if node.spec.is_source)
+        self.keys_by_name = {k.to_string(): k for k in graph.nodes}
+
+    def evaluate(self, facts: Facts) -> list[AssetEvaluation]:
+        """Every condition's value for every asset that has one, in topological order."""
+        leaves = _Leaves(self, facts)
+        missing = {k for k in self.graph.nodes if k not in facts.updated and k not in self.sources}
+        # Only an asset with a missing parent depends on what this tick requests (upstream_missing).
+        waiting = {k for k in self._children_of(missing) if k in self.program_of}
+        results: dict[AssetKey, tuple[_Program, tuple[bool, ...]]] = {}
+        leaves.unrequested = missing
+        first = [k for k in self.program_of if k not in waiting]
+        rounds = [(first, leaves.leaf), *((g, leaves.upstream_aware) for g in self._generations(waiting))]
+        for generation, leaf in rounds:
+            for batch in _batches(generation, self.program_of):
+                program = self.program_of[next(iter(batch))]
+                sets = program.run(batch, leaf)
+                for members, values in _signatures(batch, sets):
+                    results.update(dict.fromkeys(members, (program, values)))
+                missing -= sets[0]  # requested in this tick: no longer missing for its children
+        out = []
+        for key in self.graph.keys:
+            found = results.get(key)
+            if found is not None:
+                program, values = found
+                out.append(AssetEvaluation(key=key, requested=values[0], values=values, detail=program.detail(values)))
+        return out
+
+    def _children_of(self, keys: Iterable[AssetKey]) -> Keys:
+        nodes = self.graph.nodes
+        return {child for key in keys for child in nodes[key].children}
+
+    def _generations(self, waiting: Collection[AssetKey]) -> list[list[AssetKey]]:
+        """``waiting`` in generations: each asset comes after its waiting parents."""
+        if not waiting:
+            return []
+        depth: dict[AssetKey, int] = {}
+        out: list[list[AssetKey]] = []
+        nodes = self.graph.nodes
+        for key in self.graph.sort(waiting):
+            level = max((depth[p] + 1 for p in nodes[key].parents if p in depth), default=0)
+            depth[key] = level
+            if level == len(out):
+                out.append([])
+            out[level].append(key)
+        return out
 
 
-def _leaf(
-    cond: AutomationCondition,
-    *,
-    key: AssetKey,
-    parents: frozenset[AssetKey],
-    sources: set[AssetKey],
-    facts: Facts,
-    requested: set[AssetKey],
-) -> bool:
-    op = cond.op
-    own = facts.updated.get(key)
-    if op == "missing":
-        return own is None
-    if op == "in_progress":
-        return key in facts.in_progress
-    if op == "check_failed":
-        return key in facts.failed_checks
-    if op == "stale":
-        if facts.stale_keys is None:  # no status query given: a parent changed after the asset
-            return own is not None and any(facts.updated.get(p, 0.0) > own for p in parents)
-        return key in facts.stale
-    if op == "upstream_in_progress":
-        return any(p in facts.in_progress for p in parents)
-    if op == "upstream_missing":
-        return any(p not in facts.updated and p not in requested and p not in sources for p in parents)
-    since = max(own or 0.0, facts.last_requested.get(key, 0.0))
-    if op == "upstream_updated_since_last":
-        return any(facts.updated.get(p, 0.0) > since for p in parents)
-    if op == "cron_tick_passed":
-        return facts.cron_tick(cond.cron or "", cond.timezone) > since
-    if op == "upstream_updated_since_cron":
-        tick = facts.cron_tick(cond.cron or "", cond.timezone)
-        return all(facts.updated.get(p, 0.0) >= tick for p in parents)
-    raise ValueError(f"unknown automation condition {op!r}")
+def _signatures(batch: Keys, sets: list[Keys]) -> list[tuple[Keys, tuple[bool, ...]]]:
+    """``batch`` split into groups of assets with the same value at every node, by set operations."""
+    groups: list[tuple[Keys, tuple[bool, ...]]] = [(batch, ())]
+    for found in sets:
+        split = []
+        for members, values in groups:
+            inside = members & found
+            if inside:
+                split.append((inside, (*values, True)))
+            if len(inside) < len(members):
+                split.append((members - found, (*values, False)))
+        groups = split
+    return groups
+
+
+def _batches(keys: Iterable[AssetKey], program_of: Mapping[AssetKey, _Program]) -> list[Keys]:
+    groups: dict[int, Keys] = {}
+    for key in keys:
+        groups.setdefault(id(program_of[key]), set()).add(key)
+    return list(groups.values())
+
+
+class _Leaves:
+    """Each building block as the set of a batch's assets for which it is true."""
+
+    def __init__(self, evaluator: Evaluator, facts: Facts) -> None:
+        self.graph = evaluator.graph
+        self.sources = evaluator.sources
+        self.facts = facts
+        self.unrequested: Keys = set()
+
+    def leaf(self, cond: AutomationCondition, batch: Keys) -> Keys:
+        facts, op = self.facts, cond.op
+        if op == "missing":
+            return {k for k in batch if k not in facts.updated}
+        if op == "in_progress":
+            return batch & facts.in_progress
+        if op == "check_failed":
+            return batch & facts.failed_checks
+        if op == "stale":
+            if facts.stale_keys is None:  # no status query given: a parent changed after the asset
+                newest = self._newest_parent
+                return {k for k in batch if k in facts.updated and newest.get(k, 0.0) > facts.updated[k]}
+            return batch & facts.stale
+        if op == "upstream_in_progress":
+            return batch & self._in_progress_children
+        if op == "upstream_missing":
+            return set()  # batches without a missing parent; see upstream_aware
+        if op == "upstream_updated_since_last":
+            newest, since = self._newest_parent, self._since
+            return {k for k in batch if newest.get(k, 0.0) > since(k)}
+        if op == "cron_tick_passed":
+            tick = facts.cron_tick(cond.cron or "", cond.timezone)
+            return {k for k in batch if tick > self._since(k)}
+        if op == "upstream_updated_since_cron":
+            tick = facts.cron_tick(cond.cron or "", cond.timezone)
+            oldest = self._oldest_parent
+            return {k for k in batch if oldest.get(k, tick) >= tick}
+        raise ValueError(f"unknown automation condition {op!r}")
+
+    def upstream_aware(self, cond: AutomationCondition, batch: Keys) -> Keys:
+        """``leaf`` for assets with a missing parent: that parent counts unless this tick requested it."""
+        if cond.op != "upstream_missing":
+            return self.leaf(cond, batch)
+        nodes, unrequested = self.graph.nodes, self.unrequested
+        return {k for k in batch if not unrequested.isdisjoint(nodes[k].parents)}
+
+    def _since(self, key: AssetKey) -> float:
+        return max(self.facts.updated.get(key, 0.0), self.facts.last_requested.get(key, 0.0))
+
+    @cached_property
+    def _in_progress_children(self) -> frozenset[AssetKey]:
+        nodes = self.graph.nodes
+        return frozenset(c for k in self.facts.in_progress if k in nodes for c in nodes[k].children)
+
+    @cached_property
+    def _newest_parent(self) -> dict[AssetKey, float]:
+        """Per asset, the latest update of any parent (assets whose parents were never updated are left out)."""
+        out: dict[AssetKey, float] = {}
+        nodes = self.graph.nodes
+        for parent, when in self.facts.updated.items():
+            node = nodes.get(parent)
+            if node is None:
+                continue
+            for child in node.children:
+                if when > out.get(child, 0.0):
+                    out[child] = when
+        return out
+
+    @cached_property
+    def _oldest_parent(self) -> dict[AssetKey, float]:
+        """Per asset with parents, the earliest update among its parents (0.0 when one is missing)."""
+        updated = self.facts.updated
+        return {
+            key: min(updated.get(p, 0.0) for p in node.parents)
+            for key, node in self.graph.nodes.items()
+            if node.parents
+        }

@@ -14,12 +14,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.automation import monitor
-from headwater.automation.conditions import Facts, StaleKeys, evaluate
+from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, StaleKeys
 from headwater.automation.config import AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.requests import queue_request, run_id_for
@@ -80,7 +81,8 @@ class Daemon:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.launcher = Launcher(self.queue, self.config.runs, env=env, log_dir=log_dir) if launch else None
         self._stale = stale_keys
-        self._has_conditions = any(node.spec.automation is not None for node in self.graph.nodes.values())
+        self._evaluator = Evaluator(self.graph)
+        self._has_conditions = bool(self._evaluator.program_of)
         # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
         self._previous: dict[AssetKey, tuple[Any, Any]] | None = None
 
@@ -125,7 +127,7 @@ class Daemon:
                     summary.ticks += 1
         with timer("conditions"):
             if self._has_conditions and self._enabled(CONDITIONS, "running", states):
-                self._conditions(now, summary)
+                self._conditions(now, summary, timer)
         with timer("launch"):
             if self.launcher is not None:
                 summary.launched_runs = self.launcher.launch_queued()
@@ -153,15 +155,16 @@ class Daemon:
 
         return queue_run
 
-    def _conditions(self, now: float, summary: TickSummary) -> None:
-        first = self._previous is None
-        states = self.store.asset_automation_states(with_detail=first)
-        if self._previous is None:
-            self._previous = {k: (s.detail.get("nodes"), s.detail.get("true")) for k, s in states.items()}
-        facts = Facts.load(self.storage, now, states)
-        if self._stale is not None:
-            facts.stale_keys = self._stale(self.graph)
-        results = evaluate(self.graph, facts)
+    def _conditions(self, now: float, summary: TickSummary, timer: _Timer) -> None:
+        with timer("conditions.load"):
+            if self._previous is None:
+                states = self.store.asset_automation_states()
+                self._previous = {k: (s.detail.get("nodes"), s.detail.get("true")) for k, s in states.items()}
+            facts = Facts.load(self.storage, now, self._evaluator.keys_by_name)
+            if self._stale is not None:
+                facts.stale_keys = self._stale(self.graph)
+        with timer("conditions.evaluate"):
+            results = self._evaluator.evaluate(facts)
         summary.evaluated_assets = len(results)
         requested = [r.key for r in results if r.requested]
         summary.requested_assets = len(requested)
@@ -169,14 +172,25 @@ class Daemon:
         tick, _ = self.store.start_tick(CONDITIONS, CONDITIONS, tick_key, timestamp=now)
         run_id = None
         if requested:
-            run_id = self._queue_run(summary)(
-                run_id_key=tick_key,
-                keys=requested,
-                tags={"headwater.automation": "conditions"},
-                where="asset automation",
-            )
+            with timer("conditions.queue"):
+                run_id = self._queue_run(summary)(
+                    run_id_key=tick_key,
+                    keys=requested,
+                    tags={"headwater.automation": "conditions"},
+                    where="asset automation",
+                )
+        with timer("conditions.record"):
+            self._record(tick.id, now, results, run_id)
+        data = {"evaluated": len(results), "requested": [k.to_string() for k in requested[:100]]}
+        self.store.finish_tick(
+            tick.id, status="requested" if run_id else "skipped", run_ids=[run_id] if run_id else [], data=data
+        )
+        self.store.save_instigator(CONDITIONS, CONDITIONS, cursor=None, last_tick_at=now)
+
+    def _record(self, tick_id: int, now: float, results: list[AssetEvaluation], run_id: str | None) -> None:
+        """Store the evaluations that changed since each asset's previous one (and every request)."""
         changed = []
-        previous = self._previous
+        previous = self._previous if self._previous is not None else {}
         for result in results:
             now_seen = (result.detail["nodes"], result.detail["true"])
             if result.requested or previous.get(result.key) != now_seen:
@@ -189,12 +203,7 @@ class Daemon:
                         run_id=run_id if result.requested else None,
                     )
                 )
-        self.store.record_evaluations(tick.id, now, changed)
-        data = {"evaluated": len(results), "requested": [k.to_string() for k in requested[:100]]}
-        self.store.finish_tick(
-            tick.id, status="requested" if run_id else "skipped", run_ids=[run_id] if run_id else [], data=data
-        )
-        self.store.save_instigator(CONDITIONS, CONDITIONS, cursor=None, last_tick_at=now)
+        self.store.record_evaluations(tick_id, now, changed)
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -226,15 +235,15 @@ class Daemon:
 
 
 class _Timer:
+    """Records the seconds of named phases (nested phases are recorded on their own)."""
+
     def __init__(self, into: dict[str, float]) -> None:
         self.into = into
 
-    def __call__(self, name: str) -> _Timer:
-        self.name = name
-        return self
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.into[self.name] = round(time.perf_counter() - self.started, 4)
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.into[name] = round(time.perf_counter() - started, 4)

@@ -12,8 +12,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, and_, insert, select, update
+from sqlalchemy import Insert, and_, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from headwater.events import EventType
@@ -186,43 +187,51 @@ class AutomationStore(StorageExtension):
             for r in rows
         }
 
+    def last_requested_times(self) -> dict[str, float]:
+        """When each asset was last requested by its condition, by printed key (one query)."""
+        stmt = select(asset_automation.c.asset_key, asset_automation.c.last_requested_at).where(
+            asset_automation.c.last_requested_at.is_not(None)
+        )
+        with self.storage._read("read when assets were last requested") as conn:
+            return dict(conn.execute(stmt).all())
+
+    def latest_update_times(self) -> dict[str, float]:
+        """When each asset was last materialized or observed (any partition), by printed key (one query
+        over the ``asset_latest`` index)."""
+        stmt = (
+            select(asset_latest.c.asset_key, func.max(asset_latest.c.timestamp))
+            .where(asset_latest.c.kind.in_(["materialization", "observation"]))
+            .group_by(asset_latest.c.asset_key)
+        )
+        with self.storage._read("read when assets were last updated") as conn:
+            return dict(conn.execute(stmt).all())
+
     def record_evaluations(
         self, tick_id: int, timestamp: float, changed: Sequence[Evaluation], unchanged: Collection[AssetKey] = ()
     ) -> None:
         """Store evaluations that differ from each asset's previous one (history and latest), and
         touch the evaluation time of the others; one transaction, a fixed number of statements."""
-        history = [
-            {
-                "tick_id": tick_id,
-                "asset_key": e.asset_key.to_string(),
-                "timestamp": timestamp,
-                "requested": int(e.requested),
-                "run_id": e.run_id,
-                "detail": dump_json(e.detail),
-            }
-            for e in changed
-        ]
-        latest = [
-            {
-                "asset_key": h["asset_key"],
-                "evaluated_at": timestamp,
-                "requested": h["requested"],
-                "detail": h["detail"],
-                "last_requested_at": timestamp if e.requested else None,
-                "last_run_id": e.run_id,
-            }
-            for h, e in zip(history, changed, strict=True)
-        ]
+        encoded: dict[int, str] = {}  # evaluations with equal values share one detail object
+        history: list[tuple[Any, ...]] = []
+        requested: list[tuple[Any, ...]] = []
+        others: list[tuple[Any, ...]] = []
+        for e in changed:
+            detail = encoded.get(id(e.detail))
+            if detail is None:
+                detail = encoded[id(e.detail)] = dump_json(e.detail)
+            name = e.asset_key.to_string()
+            history.append((tick_id, name, timestamp, int(e.requested), e.run_id, detail))
+            if e.requested:
+                requested.append((name, timestamp, 1, detail, timestamp, e.run_id))
+            else:
+                others.append((name, timestamp, 0, detail))
         with self.storage._write("record condition evaluations") as conn:
             if history:
-                conn.execute(insert(automation_evaluations), history)
-                requested = [row for row in latest if row["requested"]]
-                others = [row for row in latest if not row["requested"]]
-                if requested:
-                    cols = ["evaluated_at", "requested", "detail", "last_requested_at", "last_run_id"]
-                    conn.execute(self._upsert_many(cols), requested)
-                if others:
-                    conn.execute(self._upsert_many(["evaluated_at", "requested", "detail"]), others)
+                _execute_many(conn, insert(automation_evaluations), _HISTORY_COLUMNS, history)
+            if requested:
+                _execute_many(conn, self._upsert_many(_LATEST_COLUMNS[1:]), _LATEST_COLUMNS, requested)
+            if others:
+                _execute_many(conn, self._upsert_many(_LATEST_COLUMNS[1:4]), _LATEST_COLUMNS[:4], others)
             names = [key.to_string() for key in unchanged]
             for start in range(0, len(names), 1000):
                 chunk = names[start : start + 1000]
@@ -273,6 +282,24 @@ class AutomationStore(StorageExtension):
         with self.storage._read("read check evaluations") as conn:
             rows = conn.execute(stmt).all()
         return frozenset(AssetKey.parse(r.asset_key) for r in rows if not json.loads(r.data).get("passed", True))
+
+
+_HISTORY_COLUMNS = ("tick_id", "asset_key", "timestamp", "requested", "run_id", "detail")
+_LATEST_COLUMNS = ("asset_key", "evaluated_at", "requested", "detail", "last_requested_at", "last_run_id")
+
+
+def _execute_many(conn: Connection, stmt: Insert, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Run ``stmt`` once per row of ``columns`` values, compiled once and handed to the driver as it
+    is: SQLAlchemy's per-row parameter processing would cost more than the database for many rows."""
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    order = compiled.positiontup
+    if order is None:  # a named paramstyle (psycopg)
+        conn.exec_driver_sql(str(compiled), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    if tuple(order) != tuple(columns):
+        position = {name: i for i, name in enumerate(columns)}
+        rows = [tuple(row[position[name]] for name in order) for row in rows]
+    conn.exec_driver_sql(str(compiled), rows)
 
 
 def _tick(values: dict[str, Any]) -> TickRecord:
