@@ -111,15 +111,17 @@ def test_a_killed_run_process_is_marked_failed(tmp_path: Path, home: Path) -> No
             assert set(instance.latest_materializations()) == {hw.AssetKey("first")}
             failed = instance.storage.latest("failure")
             assert hw.AssetKey("slow") in failed
-        # Re-executing what failed completes it.
+        # Re-executing from failure runs only the killed step, and completes the run.
         env["HW_TEST_SLEEP"] = "0"
         done = subprocess.run(
-            [sys.executable, "-m", "headwater.cli.main", "materialize", "-f", str(project), "--select", "slow"],
+            [sys.executable, "-m", "headwater.cli.main", "runs", "reexecute", run_id, "-f", str(project), "--json"],
             env=env,
             capture_output=True,
             check=False,
         )
         assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["status"] == "succeeded" and [a["asset"] for a in result["assets"]] == ["slow"]
     finally:
         if worker.poll() is None:
             worker.kill()

@@ -8,78 +8,25 @@ counts as not completed, so it runs again with the downstream its check held bac
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions import Definitions
 from headwater.definitions.partitions import RANGE_SEPARATOR, parse_partition_selection
-from headwater.errors import HeadwaterError, SelectionError
-from headwater.events import Event, EventType, RunRecord, RunStatus
+from headwater.errors import SelectionError
+from headwater.events import EventType, RunRecord
 from headwater.graph import AssetGraph
+from headwater.graph.reexecution import PARENT_TAG, ROOT_TAG, ReexecutionError, keys_to_rerun, reexecution_tags
 from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
+
+__all__ = ["PARENT_TAG", "ROOT_TAG", "Reexecution", "ReexecutionError", "prepare", "reexecute"]
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
     from headwater.instance.result import RunResult
     from headwater.instance.run import OnBatch
-
-PARENT_TAG = "headwater.parent_run"
-ROOT_TAG = "headwater.root_run"
-"""Tags a re-execution carries: the run it repeats and the first run of the chain."""
-
-
-class ReexecutionError(HeadwaterError):
-    """A run cannot be re-executed as asked."""
-
-
-def completed_keys(events: Iterable[Event]) -> frozenset[AssetKey]:
-    """Assets a run materialized, less those whose blocking error-severity check failed."""
-    done: set[AssetKey] = set()
-    held: set[AssetKey] = set()
-    for event in events:
-        if event.asset_key is None:
-            continue
-        if event.type is EventType.ASSET_MATERIALIZED:
-            done.add(event.asset_key)
-        elif event.type is EventType.CHECK_EVALUATED and _held_back(event.data):
-            held.add(event.asset_key)
-    return frozenset(done - held)
-
-
-def _held_back(data: Mapping[str, Any]) -> bool:
-    return bool(data.get("blocking")) and not data.get("passed") and data.get("severity", "error") != "warn"
-
-
-def keys_to_rerun(run: RunRecord, events: Iterable[Event], graph: AssetGraph, *, from_failure: bool) -> list[AssetKey]:
-    """The parent's assets to run again, in the parent's order; raises ReexecutionError when none or unknown."""
-    if not run.status.finished:
-        raise ReexecutionError(
-            f"run '{run.run_id}' is {run.status.value}: only a finished run can be re-executed; "
-            f"wait for it, or cancel it with `headwater runs cancel {run.run_id}`"
-        )
-    wanted = list(run.asset_keys)
-    if from_failure:
-        if run.status is RunStatus.SUCCEEDED:
-            raise ReexecutionError(
-                f"run '{run.run_id}' succeeded, so there is no failure to re-execute from; "
-                "re-execute it without --from-failure to run all of it again"
-            )
-        done = completed_keys(events)
-        wanted = [key for key in wanted if key not in done]
-        if not wanted:
-            raise ReexecutionError(
-                f"run '{run.run_id}' materialized every asset it selected; "
-                "re-execute it without --from-failure to run all of it again"
-            )
-    gone = [key.to_string() for key in wanted if key not in graph.nodes]
-    if gone:
-        raise ReexecutionError(
-            f"run '{run.run_id}' selected asset(s) that are no longer defined: {', '.join(gone)}; "
-            "re-execute a run of the current definitions, or materialize what is left with --select"
-        )
-    return wanted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,9 +40,7 @@ class Reexecution:
 
     def tags(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The parent's tags (less launch ids) with the parent and root run ids, then ``extra``."""
-        inherited = {k: v for k, v in self.parent.tags.items() if not k.startswith("headwater.launch")}
-        root = self.parent.tags.get(ROOT_TAG, self.parent.run_id)
-        return {**inherited, PARENT_TAG: self.parent.run_id, ROOT_TAG: root, **(extra or {})}
+        return reexecution_tags(self.parent, extra)
 
 
 def prepare(instance: Instance, defs: Definitions, run_id: str, *, from_failure: bool = True) -> Reexecution:

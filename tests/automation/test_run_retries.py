@@ -1,0 +1,85 @@
+"""Run retries: a failed run with retries left is queued again from failure, once per failure."""
+
+from __future__ import annotations
+
+import pytest
+
+import headwater as hw
+from headwater.automation.retries import (
+    MAX_RETRIES_TAG,
+    RETRY_NUMBER_TAG,
+    max_retries_of,
+    retry_failed_runs,
+    retry_run_id,
+)
+from headwater.definitions import CodeLocation
+from headwater.errors import SelectionError
+from headwater.graph import AssetGraph
+from headwater.instance.reexecute import PARENT_TAG, ROOT_TAG
+
+STATE = {"broken": True}
+
+
+@hw.asset
+def raw() -> int:
+    return 1
+
+
+@hw.asset
+def clean(raw: int) -> int:
+    if STATE["broken"]:
+        raise RuntimeError("the source is down")
+    return raw + 1
+
+
+@hw.asset
+def report(clean: int) -> int:
+    return clean * 2
+
+
+DEFS = hw.Definitions(assets=[raw, clean, report])
+LOCATION = CodeLocation(module=__name__, attribute="DEFS")
+
+
+def test_failed_run_is_queued_again_from_failure_until_the_budget_is_spent(instance: hw.Instance) -> None:
+    STATE["broken"] = True
+    graph = AssetGraph.from_definitions(DEFS)
+    first = instance.materialize(DEFS, tags={MAX_RETRIES_TAG: "2", "team": "data"})
+    assert not first.success
+    (retry,) = retry_failed_runs(instance.storage, graph, LOCATION)
+    assert retry.run_id == retry_run_id(first.run_id) and retry.parent_run_id == first.run_id
+    assert [k.to_string() for k in retry.asset_keys] == ["clean", "report"]  # 'raw' succeeded: not run again
+    assert retry.tags[RETRY_NUMBER_TAG] == "1" and retry.tags[PARENT_TAG] == first.run_id
+    assert retry.tags["team"] == "data"
+    stored = instance.storage.get_run(retry.run_id)
+    assert stored is not None and stored.status is hw.RunStatus.QUEUED and stored.parent_run_id == first.run_id
+    assert retry_failed_runs(instance.storage, graph, LOCATION) == []  # the same failure queues one retry
+
+    second = instance.materialize(DEFS, retry.selection, tags=retry.tags, run_id=retry.run_id)  # fails again
+    assert not second.success and second.run_id == retry.run_id
+    (third,) = retry_failed_runs(instance.storage, graph, LOCATION)
+    assert third.tags[RETRY_NUMBER_TAG] == "2" and third.tags[ROOT_TAG] == first.run_id
+    STATE["broken"] = False
+    done = instance.materialize(DEFS, third.selection, tags=third.tags, run_id=third.run_id)
+    assert done.success and done.value_of("report") == 4
+    assert retry_failed_runs(instance.storage, graph, LOCATION) == []
+
+
+def test_budget_from_config_and_no_retry_for_canceled_or_exhausted_runs(instance: hw.Instance) -> None:
+    STATE["broken"] = True
+    graph = AssetGraph.from_definitions(DEFS)
+    failed = instance.materialize(DEFS)
+    assert retry_failed_runs(instance.storage, graph, LOCATION) == []  # default budget: no retries
+    (retry,) = retry_failed_runs(instance.storage, graph, LOCATION, default_max_retries=1)
+    assert retry.parent_run_id == failed.run_id
+    again = instance.materialize(DEFS, retry.selection, tags=retry.tags, run_id=retry.run_id)
+    assert not again.success
+    assert retry_failed_runs(instance.storage, graph, LOCATION, default_max_retries=1) == []  # budget spent
+    STATE["broken"] = False
+
+
+def test_bad_retry_tag_says_what_to_write() -> None:
+    run = hw.RunRecord(run_id="r1", tags={MAX_RETRIES_TAG: "many"})
+    with pytest.raises(SelectionError, match=r"run 'r1': tag headwater.max_retries='many' must be a whole number"):
+        max_retries_of(run, 0)
+    assert max_retries_of(hw.RunRecord(run_id="r2"), 3) == 3
