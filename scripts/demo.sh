@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install Headwater into .venv and materialize the example shop project into the
-# embedded default storage (SQLite under examples/shop/.headwater), then serve the web UI.
+# embedded default storage (SQLite under examples/shop/.headwater), then serve the web UI
+# with the automation daemon beside it (`headwater dev`).
 set -euo pipefail
 source "$(dirname "$0")/venv.sh"
 cd examples/shop
@@ -9,4 +10,4 @@ cd examples/shop
 ../../.venv/bin/headwater assets list
 ../../.venv/bin/headwater runs list --limit 5
 echo "web UI: http://127.0.0.1:${HEADWATER_WEB_PORT:-3000}/ (Ctrl-C to stop)"
-exec ../../.venv/bin/headwater web --host 127.0.0.1 --port "${HEADWATER_WEB_PORT:-3000}"
+exec ../../.venv/bin/headwater dev --host 127.0.0.1 --port "${HEADWATER_WEB_PORT:-3000}"
