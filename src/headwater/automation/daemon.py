@@ -99,12 +99,13 @@ class Daemon:
         timer = _Timer(summary.seconds)
         with timer("monitor"):
             if self.launcher is not None:
-                summary.failed_runs += monitor.fail_exited(self.queue, self.launcher.reap())
+                summary.failed_runs += monitor.fail_exited(self.queue, self.launcher.reap(), self.graph)
             summary.failed_runs += monitor.dead_runs(
                 self.queue,
                 now=now,
                 heartbeat_timeout=daemon.heartbeat_timeout,
                 start_timeout=self.config.runs.start_timeout,
+                graph=self.graph,
             )
         states = self.store.instigator_states()
         with timer("schedules"):

@@ -8,14 +8,24 @@ from __future__ import annotations
 import time
 
 from headwater.events import STEP_END_TYPES, Event, EventType
+from headwater.graph import AssetGraph
+from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.run_queue import QueuedRun, RunQueueStore
 
 _STEP_EVENTS = (EventType.STEP_STARTED, EventType.ASSET_MATERIALIZED, *STEP_END_TYPES)
 
 
-def dead_runs(queue: RunQueueStore, *, now: float, heartbeat_timeout: float, start_timeout: float) -> list[str]:
-    """Mark runs whose worker is gone as failed; returns their ids."""
+def dead_runs(
+    queue: RunQueueStore,
+    *,
+    now: float,
+    heartbeat_timeout: float,
+    start_timeout: float,
+    graph: AssetGraph | None = None,
+) -> list[str]:
+    """Mark runs whose worker is gone as failed; returns their ids (``graph`` names each open step's
+    assets, e.g. every output of a multi-asset step)."""
     failed = []
     for run in queue.running():
         last = max(run.heartbeat_at or 0.0, run.run.started_at or 0.0)
@@ -25,7 +35,7 @@ def dead_runs(queue: RunQueueStore, *, now: float, heartbeat_timeout: float, sta
                 f"{heartbeat_timeout:.0f}s{_worker(run)}): it was killed or its machine was lost; re-run the "
                 "failed assets with `headwater materialize --select ...`"
             )
-            _fail(queue.storage, run, reason)
+            _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
     for run in queue.queue(launched=True):
         if run.launched_at is not None and now - run.launched_at > start_timeout:
@@ -33,12 +43,12 @@ def dead_runs(queue: RunQueueStore, *, now: float, heartbeat_timeout: float, sta
                 f"the run's process{_worker(run)} did not start the run within {start_timeout:.0f}s of its "
                 "launch; check the daemon's run logs for an import error, then queue the run again"
             )
-            _fail(queue.storage, run, reason)
+            _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
     return failed
 
 
-def fail_exited(queue: RunQueueStore, exited: dict[str, int]) -> list[str]:
+def fail_exited(queue: RunQueueStore, exited: dict[str, int], graph: AssetGraph | None = None) -> list[str]:
     """Runs whose launched process exited without ending the run are marked failed at once."""
     failed: list[str] = []
     if not exited:
@@ -47,7 +57,7 @@ def fail_exited(queue: RunQueueStore, exited: dict[str, int]) -> list[str]:
         code = exited.get(run.run.run_id)
         if code is not None:
             reason = f"the run's process{_worker(run)} exited with code {code} before the run ended"
-            _fail(queue.storage, run, reason)
+            _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
     return failed
 
@@ -56,27 +66,45 @@ def _worker(run: QueuedRun) -> str:
     return f" {run.worker}" if run.worker else ""
 
 
-def _fail(storage: Storage, run: QueuedRun, reason: str) -> None:
+def _fail(storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | None) -> None:
     run_id = run.run.run_id
-    open_steps: dict[str, list[str]] = {}
+    open_steps: set[str] = set()
+    materialized: set[str] = set()
     for record in storage.get_events(run_id, types=_STEP_EVENTS):
         event = record.event
+        if event.type is EventType.ASSET_MATERIALIZED and event.asset_key is not None:
+            materialized.add(event.asset_key.to_string())
         if event.step_key is None:
             continue
         if event.type is EventType.STEP_STARTED:
-            open_steps[event.step_key] = []
-        elif event.type in STEP_END_TYPES or event.type is EventType.ASSET_MATERIALIZED:
-            open_steps.pop(event.step_key, None)
+            open_steps.add(event.step_key)
+        elif event.type in STEP_END_TYPES:
+            open_steps.discard(event.step_key)
     now = time.time()
-    tail = [
-        Event(
-            run_id=run_id,
-            type=EventType.STEP_FAILED,
-            step_key=step,
-            timestamp=now,
-            data={"error": reason, "asset_keys": [k.to_string() for k in run.run.asset_keys if k.to_string() == step]},
+    tail = []
+    for step in sorted(open_steps):
+        keys = [k for k in _step_keys(step, run, graph) if k.to_string() not in materialized]
+        if not keys:
+            continue  # every output was stored before the process died
+        partitioned = graph is not None and keys[0] in graph.nodes and graph.spec(keys[0]).partitions is not None
+        tail.append(
+            Event(
+                run_id=run_id,
+                type=EventType.STEP_FAILED,
+                step_key=step,
+                partition=run.run.partition if partitioned else None,
+                timestamp=now,
+                data={"error": reason, "asset_keys": [k.to_string() for k in keys]},
+            )
         )
-        for step in sorted(open_steps)
-    ]
     tail.append(Event(run_id=run_id, type=EventType.RUN_FAILED, timestamp=now, data={"error": reason}))
     storage.store_events(tail)
+
+
+def _step_keys(step: str, run: QueuedRun, graph: AssetGraph | None) -> list[AssetKey]:
+    """The assets the run computes in ``step``: every output of its op (a step is named by its op)."""
+    op = graph.ops.get(step) if graph is not None else None
+    in_run = set(run.run.asset_keys)
+    if op is not None:
+        return [k for k in op.keys if k in in_run or not in_run]
+    return [k for k in run.run.asset_keys if k.to_string() == step]

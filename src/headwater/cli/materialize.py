@@ -80,10 +80,14 @@ def _executor(kind: str | None, workers: int | None) -> Any:
 
     if kind == "in_process":
         if workers is not None:
-            raise click.UsageError("--workers needs --executor multiprocess")
+            raise click.UsageError("--workers needs --executor multiprocess or dask")
         from headwater.definitions import InProcessExecutor
 
         return InProcessExecutor()
+    if kind == "dask":
+        from headwater.definitions import DaskExecutor
+
+        return DaskExecutor(n_workers=workers)
     if kind == "multiprocess" or workers is not None:
         return MultiprocessExecutor(max_workers=workers)
     return None
@@ -104,10 +108,14 @@ def _executor(kind: str | None, workers: int | None) -> Any:
 @click.option("--tag", "tag_values", multiple=True, metavar="KEY=VALUE", help="Tag the run (repeatable).")
 @click.option(
     "--executor",
-    type=click.Choice(["in_process", "multiprocess"]),
-    help="Where steps run (default: the executor in the definitions).",
+    type=click.Choice(["in_process", "multiprocess", "dask"]),
+    help="Where steps run (default: [executor] in headwater.toml, else the executor in the definitions).",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes for the multiprocess executor.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes for the multiprocess executor or the local dask cluster.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--queue", is_flag=True, help="Queue the run for `headwater daemon` instead of running it here.")
 @click.option("--run-id", metavar="ID", help="Execute this queued run (what the daemon's launcher does).")

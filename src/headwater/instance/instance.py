@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from headwater.definitions import Definitions, MultiprocessExecutor
+from headwater.definitions import DaskExecutor, Definitions, MultiprocessExecutor
 from headwater.errors import ConfigError, SelectionError
 from headwater.events import EventType, RunRecord
 from headwater.execution.env import build_env, teardown_resources
@@ -111,7 +111,14 @@ class Instance:
             )
 
     def _pool(self, defs: Definitions, executor: Any) -> tuple[StepPool, bool]:
-        spec = executor if executor is not None else defs.executor
+        configured = self.config.executor if self.config is not None else None
+        spec = executor if executor is not None else (configured and configured.spec()) or defs.executor
+        if isinstance(spec, DaskExecutor):
+            from headwater.execution.dask_pool import dask_pool
+
+            if spec.address is None and configured is not None and configured.dask_address:
+                spec = replace(spec, address=configured.dask_address)
+            return dask_pool(defs, spec, self.io_manager), True  # a local cluster lives for one run
         if isinstance(spec, MultiprocessExecutor):
             location = defs.location
             key = (location, spec.max_workers)
@@ -186,6 +193,8 @@ class Instance:
         finally:
             if owned and isinstance(pool, InProcessPool):
                 teardown_resources(pool.env.resources)
+            elif owned:
+                pool.close()
         final = self.storage.get_run(run.run_id) or run
         io_by_key = {key: _io_for(defs, graph, key, self.io_manager) for key in the_plan.asset_keys}
         return RunResult(run=final, events=tuple(events), io_managers=io_by_key)
