@@ -193,9 +193,8 @@ class DuckDBIOManager(IOManager):
             raise no_value(key, partition, f"table {self.table_name(key)} in {self.path}")
         with self.connect() as con:
             try:
-                relation = con.execute(
-                    f"SELECT * FROM {self._rows(self.table_name(key), partition)}", self._args(partition)
-                )
+                query = f"SELECT * FROM {self._rows(self.table_name(key), partition)}"
+                relation = con.sql(query, params=self._args(partition))
                 if self.frame == "polars":
                     require("polars", extra="polars", needed_by="DuckDBIOManager(frame='polars')")
                     return relation.pl()
