@@ -19,7 +19,7 @@ from headwater.definitions.check import CheckSpec, check
 from headwater.definitions.conditions import AutomationCondition, eager, on_cron, on_missing
 from headwater.definitions.context import Context, StepLogger
 from headwater.definitions.definitions import CodeLocation, Definitions
-from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
+from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.freshness import Freshness
 from headwater.definitions.output import CheckResult, Output
 from headwater.definitions.params import Param, ParamKind
@@ -48,6 +48,7 @@ __all__ = [
     "CodeLocation",
     "Config",
     "Context",
+    "DaskExecutor",
     "Definitions",
     "EnvVar",
     "ExecutorSpec",

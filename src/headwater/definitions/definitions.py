@@ -12,7 +12,7 @@ from typing import Any
 
 from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
-from headwater.definitions.executors import ExecutorSpec, InProcessExecutor, MultiprocessExecutor
+from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.sensor import check_instigators
 from headwater.errors import DefinitionError
 
@@ -88,10 +88,10 @@ class Definitions:
                 raise DefinitionError(
                     f"resource name {name!r} must be a Python identifier: it is matched to parameter names"
                 )
-        if not isinstance(self.executor, (InProcessExecutor, MultiprocessExecutor)):
+        if not isinstance(self.executor, (InProcessExecutor, MultiprocessExecutor, DaskExecutor)):
             raise DefinitionError(
                 f"Definitions(executor=...) got {self.executor!r}: "
-                "use hw.InProcessExecutor() or hw.MultiprocessExecutor(max_workers=N)"
+                "use hw.InProcessExecutor(), hw.MultiprocessExecutor(max_workers=N) or hw.DaskExecutor(address=...)"
             )
         object.__setattr__(self, "resources", dict(self.resources))
         object.__setattr__(self, "io_managers", dict(self.io_managers))

@@ -99,17 +99,20 @@ class MultiprocessPool(StepPool):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def multiprocess_pool(defs: Definitions, spec: MultiprocessExecutor, default_io: IOManager) -> MultiprocessPool:
-    """A multiprocess pool for ``defs``, with clear errors for what cannot cross processes."""
+def check_shareable(defs: Definitions, default_io: IOManager, executor: str) -> tuple[CodeLocation, str]:
+    """Where workers load ``defs`` from and the folder of the shared default IO manager.
+
+    Raises clear errors for what cannot cross processes.
+    """
     if defs.location is None:
         raise ConfigError(
-            "the multiprocess executor needs definitions loaded from a module or file, so each worker "
+            f"the {executor} executor needs definitions loaded from a module or file, so each worker "
             "can import them: load them with headwater.load_definitions(...) or run "
             "`headwater materialize -m package.module` / `-f defs.py`"
         )
     if not isinstance(default_io, FilesystemIOManager):
         raise ConfigError(
-            "the multiprocess executor needs an IO manager that processes share; this instance keeps "
+            f"the {executor} executor needs an IO manager that processes share; this instance keeps "
             "values in memory: use an instance with a storage folder (hw.Instance.from_config / "
             "$HEADWATER_HOME) instead of an ephemeral one"
         )
@@ -117,7 +120,13 @@ def multiprocess_pool(defs: Definitions, spec: MultiprocessExecutor, default_io:
         if isinstance(manager, IOManager) and not manager.shared_between_processes:
             raise ConfigError(
                 f"io_managers['{name}'] keeps values in one process and cannot be used with the "
-                "multiprocess executor: use a filesystem or database IO manager"
+                f"{executor} executor: use a filesystem or database IO manager"
             )
+    return defs.location, str(default_io.base_dir)
+
+
+def multiprocess_pool(defs: Definitions, spec: MultiprocessExecutor, default_io: IOManager) -> MultiprocessPool:
+    """A multiprocess pool for ``defs``, with clear errors for what cannot cross processes."""
+    location, io_base_dir = check_shareable(defs, default_io, "multiprocess")
     workers = spec.max_workers or min(os.cpu_count() or 1, 8)
-    return MultiprocessPool(defs.location, str(default_io.base_dir), workers)
+    return MultiprocessPool(location, io_base_dir, workers)

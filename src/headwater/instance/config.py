@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pydantic
 
 from headwater.automation.config import DaemonConfig, RunsConfig
+from headwater.definitions import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.errors import ConfigError
 
 CONFIG_FILE = "headwater.toml"
@@ -33,6 +34,33 @@ class IOConfig(pydantic.BaseModel):
     base_dir: str | None = None
 
 
+class ExecutorConfig(pydantic.BaseModel):
+    """``[executor]``: where steps run, overriding ``Definitions(executor=...)``.
+
+    ``kind`` is ``in_process``, ``multiprocess`` or ``dask``; ``workers`` sizes the process pool or
+    the local dask cluster; ``dask_address`` (or ``$HEADWATER_DASK_ADDRESS``) names a running
+    scheduler, also for a ``hw.DaskExecutor()`` declared without one.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    kind: Literal["in_process", "multiprocess", "dask"] | None = None
+    workers: int | None = pydantic.Field(default=None, ge=1)
+    threads_per_worker: int = pydantic.Field(default=1, ge=1)
+    dask_address: str | None = None
+
+    def spec(self) -> ExecutorSpec | None:
+        """The executor this section chooses, or None to keep the definitions' own."""
+        if self.kind == "in_process":
+            return InProcessExecutor()
+        if self.kind == "multiprocess":
+            return MultiprocessExecutor(max_workers=self.workers)
+        if self.kind == "dask":
+            return DaskExecutor(
+                address=self.dask_address, n_workers=self.workers, threads_per_worker=self.threads_per_worker
+            )
+        return None
+
+
 class InstanceConfig(pydantic.BaseModel):
     """The whole ``headwater.toml``."""
 
@@ -42,6 +70,7 @@ class InstanceConfig(pydantic.BaseModel):
     io: IOConfig = IOConfig()
     runs: RunsConfig = RunsConfig()
     daemon: DaemonConfig = DaemonConfig()
+    executor: ExecutorConfig = ExecutorConfig()
 
     @property
     def storage_url(self) -> str:
@@ -67,7 +96,8 @@ def load_config(project_dir: str | os.PathLike[str] | None = None) -> InstanceCo
     """Read configuration for a project folder (default: the current directory).
 
     Order: ``$HEADWATER_HOME`` (else ``<project>/.headwater``) is home; ``headwater.toml``
-    in the project, else in home, is read; ``HEADWATER_STORAGE_URL`` overrides the URL.
+    in the project, else in home, is read; ``HEADWATER_STORAGE_URL`` overrides the URL and
+    ``HEADWATER_DASK_ADDRESS`` the dask scheduler address.
     """
     project = Path(project_dir or os.getcwd()).resolve()
     env_home = os.environ.get("HEADWATER_HOME")
@@ -84,6 +114,9 @@ def load_config(project_dir: str | os.PathLike[str] | None = None) -> InstanceCo
     url = os.environ.get("HEADWATER_STORAGE_URL")
     if url:
         data["storage"] = {**data.get("storage", {}), "url": url}
+    dask_address = os.environ.get("HEADWATER_DASK_ADDRESS")
+    if dask_address:
+        data["executor"] = {**data.get("executor", {}), "dask_address": dask_address}
     try:
         config = InstanceConfig.model_validate(data)
     except pydantic.ValidationError as exc:
@@ -91,7 +124,7 @@ def load_config(project_dir: str | os.PathLike[str] | None = None) -> InstanceCo
         raise ConfigError(
             f"invalid instance configuration in {source or 'the environment'}: {problems}; "
             "valid sections are [storage] url = ..., [io] base_dir = ..., [runs] max_concurrent = N, "
-            "[daemon] interval = seconds"
+            '[daemon] interval = seconds, [executor] kind = "dask" and dask_address = "tcp://host:8786"'
         ) from None
     base = source.parent if source else project
     if config.io.base_dir and not Path(config.io.base_dir).is_absolute():
