@@ -61,7 +61,8 @@ def test_partitions_replace_their_own_rows(tmp_path: Path) -> None:
     assert list(io.load(key, "2026-01-01").columns) == ["n"]
     assert io.exists(key, "2026-01-02")
     assert not io.exists(key, "2026-01-03")
-    with pytest.raises(hw.IOManagerError, match=r"asset 'events' partition '2026-01-03' has no table \"raw\".\"events\""):
+    missing = r"asset 'events' partition '2026-01-03' has no table \"raw\".\"events\""
+    with pytest.raises(hw.IOManagerError, match=missing):
         io.load(key, "2026-01-03")
 
 
@@ -71,7 +72,8 @@ def test_failed_save_rolls_back(tmp_path: Path) -> None:
     key = hw.AssetKey("events")
     io.save(key, "p1", pd.DataFrame({"n": [1]}))
     # a new column type that cannot be inserted into the partition table: DuckDB fails mid-transaction
-    with pytest.raises(hw.IOManagerError, match="asset 'events': DuckDB cannot store the DataFrame in .*warehouse.duckdb"):
+    refused = "asset 'events': DuckDB cannot store the DataFrame in .*warehouse.duckdb"
+    with pytest.raises(hw.IOManagerError, match=refused):
         io.save(key, "p1", pd.DataFrame({"n": ["not a number"]}))
     assert table_rows(db, "SELECT _partition, n FROM main.events") == [("p1", 1)]
     with pytest.raises(hw.IOManagerError, match="column 'payload' holds Opaque values, which DuckDB cannot store"):
@@ -118,4 +120,5 @@ def test_bad_settings_and_missing_library(tmp_path: Path) -> None:
         "    print(exc)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "DuckDBIOManager needs duckdb, which is not installed: pip install 'headwater[duckdb]'"
+    hint = "DuckDBIOManager needs duckdb, which is not installed: pip install 'headwater[duckdb]'"
+    assert done.stdout.strip() == hint

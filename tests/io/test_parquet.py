@@ -84,7 +84,8 @@ def test_fsspec_urls(tmp_path: Path, scheme: str) -> None:
     names = sorted(p.rsplit("/", 1)[-1] for p in fs.find(root))
     assert names == ["2026-01-01.parquet", "orders.parquet"]  # no temporary file left
     assert io.exists(key, "2026-01-01")
-    with pytest.raises(hw.IOManagerError, match=r"asset 'raw/orders' partition 'x' has no Parquet file at .*x\.parquet"):
+    missing = r"asset 'raw/orders' partition 'x' has no Parquet file at .*x\.parquet"
+    with pytest.raises(hw.IOManagerError, match=missing):
         io.load(key, "x")
 
 
@@ -166,9 +167,8 @@ def test_values_parquet_cannot_hold(tmp_path: Path) -> None:
         io.save(key, None, pl.DataFrame({"a": [1], "o": [Opaque()]}))
     with pytest.raises(hw.IOManagerError, match=r"asset 'mixed': column 'v' cannot be stored in Parquet \(Arrow"):
         io.save(key, None, pd.DataFrame({"v": [1, "x"]}))
-    with pytest.raises(
-        hw.IOManagerError, match="ParquetIOManager stores pandas or polars DataFrames, and the asset returned builtins.list"
-    ):
+    not_a_frame = "ParquetIOManager stores pandas or polars DataFrames, and the asset returned builtins.list"
+    with pytest.raises(hw.IOManagerError, match=not_a_frame):
         io.save(key, None, [{"a": 1}])
     assert list(tmp_path.iterdir()) == []
 
@@ -184,4 +184,5 @@ def test_missing_pyarrow_names_the_extra(tmp_path: Path) -> None:
         "    print(exc)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "ParquetIOManager needs pyarrow, which is not installed: pip install 'headwater[pandas]'"
+    hint = "ParquetIOManager needs pyarrow, which is not installed: pip install 'headwater[pandas]'"
+    assert done.stdout.strip() == hint
