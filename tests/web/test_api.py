@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -163,3 +164,61 @@ def test_broken_project_still_shows_runs(project: Project) -> None:
         assert graph.status_code == 503
         assert "RuntimeError: definitions are broken" in graph.json()["error"]
         assert len(client.get("/api/runs").json()["runs"]) == 2
+
+
+def _sse(client: TestClient, url: str, **headers: str) -> list[dict[str, Any]]:
+    """The messages of an event stream until it ends: ``{"id", "event", "data"}`` each."""
+    messages: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    with client.stream("GET", url, headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if not line:
+                if "data" in current:
+                    messages.append(current)
+                current = {}
+            elif line.startswith(("id: ", "event: ", "data: ")):
+                name, _, value = line.partition(": ")
+                current[name] = json.loads(value) if name == "data" else value
+    return messages
+
+
+def test_event_stream_of_a_finished_run_resumes_after_last_event_id(client: TestClient) -> None:
+    ok = client.get("/api/runs", params={"status": "succeeded"}).json()["runs"][0]
+    messages = _sse(client, f"/api/runs/{ok['run_id']}/events/stream")
+    assert messages[-1]["event"] == "end" and messages[-1]["data"]["status"] == "succeeded"
+    events = [m["data"] for m in messages[:-1]]
+    assert events[0]["type"] == "run_started" and events[-1]["type"] == "run_succeeded"
+    assert [int(m["id"]) for m in messages[:-1]] == [e["id"] for e in events]
+    resumed = _sse(client, f"/api/runs/{ok['run_id']}/events/stream", **{"Last-Event-ID": str(events[2]["id"])})
+    assert [m["data"]["id"] for m in resumed[:-1]] == [e["id"] for e in events[3:]]
+    missing = client.get("/api/runs/nope/events/stream")
+    assert missing.status_code == 404 and missing.json()["error"].startswith("no run with id 'nope'")
+
+
+def test_event_stream_follows_a_running_run(client: TestClient) -> None:
+    launched = client.post("/api/launch", json={"select": "+report"}, headers=csrf(client)).json()
+    status = _wait_launch(client, launched["launch_id"])
+    messages = _sse(client, f"/api/runs/{status['run_id']}/events/stream")
+    types = [m["data"].get("type") for m in messages[:-1]]
+    assert types.count("asset_materialized") == 3 and types[-1] == "run_succeeded"
+    assert messages[-1]["event"] == "end" and messages[-1]["data"]["status"] == "succeeded"
+
+
+def test_changes_marker_and_runs_cursor(project: Project, client: TestClient) -> None:
+    first = client.get("/api/changes").json()
+    assert first["changed"] is True
+    assert client.get("/api/changes", params={"since": first["marker"]}).json()["changed"] is False
+    with project.instance() as instance:
+        from headwater.loader import load_definitions
+
+        assert instance.materialize(load_definitions(project.location), "orders").success
+    assert client.get("/api/changes", params={"since": first["marker"]}).json()["changed"] is True
+    page = client.get("/api/runs", params={"limit": 2}).json()
+    rest = client.get("/api/runs", params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert [r["status"] for r in page["runs"] + rest["runs"]] == ["succeeded", "failed", "succeeded"]
+    assert rest["next_cursor"] is None
+    bad = client.get("/api/runs", params={"cursor": "yesterday"})
+    assert bad.status_code == 400
+    assert bad.json()["error"].startswith("the runs cursor 'yesterday' is not one this server handed out")

@@ -46,7 +46,14 @@ def server(project: Project) -> Iterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(make_app(project), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        make_app(project),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
     uvi = uvicorn.Server(config)
     thread = threading.Thread(target=uvi.run, daemon=True)
     thread.start()
@@ -88,7 +95,9 @@ def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -
             expect(page.locator('.node[data-key="orders"]')).to_have_count(1)  # two hops up
             page.click("#materialize")
             page.wait_for_url("**/runs/*")
+            page.evaluate("window.stillTheSamePage = true")
             expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+            assert page.evaluate("window.stillTheSamePage === true")  # live over server-sent events, no reload
             expect(page.locator("#events")).to_contain_text("asset_materialized")
             expect(page.locator("#gantt svg rect.bar")).to_have_count(1)
             page.goto(server + "/assets")

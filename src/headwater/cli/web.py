@@ -112,7 +112,10 @@ def web_command(
     err.print(output.text(f"Headwater UI at {url} (Ctrl-C to stop)", "bold"))
     if not is_loopback(host) and token is None:
         err.print(output.text("listening beyond this machine without --token: the UI is read-only", "yellow"))
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=3
+    )
+    server = uvicorn.Server(config)
     server.run()
     if app.error is not None:
         sys.exit(2)

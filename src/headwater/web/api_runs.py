@@ -13,6 +13,7 @@ from headwater.errors import ConfigError, HeadwaterError
 from headwater.events import RunRecord, RunStatus
 from headwater.graph.selection import select
 from headwater.web.pages import __version__
+from headwater.web.queries import make_cursor
 from headwater.web.security import new_csrf_token, set_csrf_cookie
 from headwater.web.serialize import event_json, run_json, steps_json
 from headwater.web.state import NotFound, WebState, web_state
@@ -56,16 +57,22 @@ def csrf() -> JSONResponse:
 def runs(
     state: State,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, description="skip this many (prefer cursor on big logs)")] = 0,
+    cursor: Annotated[str | None, Query(description="the next_cursor of the previous page")] = None,
     status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
 ) -> dict[str, Any]:
-    """A page of runs; ``next_offset`` is null on the last page."""
-    found = state.storage.list_runs(limit=limit + 1, offset=offset, statuses=[status] if status else None)
+    """A page of runs; ``next_cursor`` (keyset paging) and ``next_offset`` are null on the last page."""
+    statuses = [status] if status else None
+    if offset:
+        found = state.storage.list_runs(limit=limit + 1, offset=offset, statuses=statuses)
+    else:
+        found = state.queries.runs_page(limit=limit + 1, cursor=cursor, statuses=statuses)
     more = len(found) > limit
     return {
         "runs": [run_json(run) for run in found[:limit]],
         "offset": offset,
-        "next_offset": offset + limit if more else None,
+        "next_offset": offset + limit if more and cursor is None else None,
+        "next_cursor": make_cursor(found[limit - 1]) if more else None,
     }
 
 

@@ -19,7 +19,7 @@ from headwater.errors import HeadwaterError, SelectionError, StorageError
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.loader import find_location
 from headwater.storage import Storage
-from headwater.web import api_assets, api_runs, pages
+from headwater.web import api_assets, api_live, api_runs, pages
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import Security
@@ -84,6 +84,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
+    app.include_router(api_live.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

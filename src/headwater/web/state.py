@@ -15,6 +15,7 @@ from headwater.storage import Storage
 from headwater.web.launch import Launcher
 from headwater.web.layout import Layout, compute_layout
 from headwater.web.project import Loaded, Project
+from headwater.web.queries import WebQueries
 from headwater.web.states import AssetStates
 
 
@@ -29,6 +30,7 @@ class WebState:
         self.project = Project(location)
         self.config = config
         self.storage = storage
+        self.queries = WebQueries(storage)
         self.launcher = Launcher(location, config, storage)
         self._layout: tuple[int, Layout] | None = None
         self._lock = threading.Lock()

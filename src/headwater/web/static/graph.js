@@ -332,14 +332,20 @@
     for (const c of states) counts[c] = (counts[c] || 0) + 1;
     HW.fill(legend, ...Object.entries(HW.CODES).map(([c, s]) => el("span", { class: `chip st-${s}` }, `${HW.STATES[s]} ${counts[c] || 0}`)));
   }
+  // Live states: a cheap "changed since" poll each second; states are fetched only on a change.
+  let marker = null;
   async function poll() {
     try {
-      const s = await api("/api/graph/states");
-      if (s.version !== g.version) { await load(); }
-      else if (s.states !== states) { states = s.states; drawLegend(); schedule(); }
+      const c = await api("/api/changes" + (marker ? "?since=" + encodeURIComponent(marker) : ""));
+      if (c.changed) {
+        const s = await api("/api/graph/states");
+        marker = c.marker;
+        if (s.version !== g.version) { await load(); }
+        else if (s.states !== states) { states = s.states; drawLegend(); schedule(); }
+      }
     } catch (e) { /* the next poll retries */ }
-    setTimeout(poll, 2000);
+    setTimeout(poll, 1000);
   }
 
-  load().then(() => setTimeout(poll, 2000)).catch((e) => HW.fill(root, HW.errorBox(e.message)));
+  load().then(() => setTimeout(poll, 1000)).catch((e) => HW.fill(root, HW.errorBox(e.message)));
 })();

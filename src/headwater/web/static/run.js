@@ -1,5 +1,5 @@
 // One run: status, step timeline (Gantt), errors with tracebacks, and the live event log
-// (polled after the last event id until the run ends), with level filter and search.
+// (streamed as server-sent events until the run ends), with level filter and search.
 "use strict";
 
 (() => {
@@ -84,21 +84,28 @@
     HW.fill(logs, ...(byStep.size ? [...byStep].map(([s, t]) => el("div", {}, el("strong", {}, s), el("pre", {}, t))) : [el("p", { class: "muted" }, "No output captured.")]));
   }
 
-  async function tick() {
-    try {
-      for (;;) {
-        const page = await api(`/api/runs/${encodeURIComponent(runId)}/events?after=${after}`);
-        events.push(...page.events);
-        after = page.next_after;
-        if (page.events.length < 1000) { if (page.events.length) drawEvents(); break; }
-      }
-      const run = await refreshRun();
-      if (run.finished) { await refreshLogs(); drawEvents(); return; }
-    } catch (e) {
-      HW.fill(head, HW.errorBox(e.message));
-      return;
-    }
-    setTimeout(tick, 700);
+  // Live: server-sent events from /events/stream (EventSource resumes after its last event id
+  // when the connection drops); the log, header, timeline and errors are redrawn at most every 0.5 s.
+  let pending = null;
+  function redraw() {
+    if (pending) return;
+    pending = setTimeout(() => { pending = null; drawEvents(); refreshRun().catch((e) => HW.fill(head, HW.errorBox(e.message))); }, 500);
   }
-  tick();
+  function follow() {
+    const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events/stream?after=${after}`);
+    source.onmessage = (message) => {
+      const e = JSON.parse(message.data);
+      if (e.id <= after) return;
+      events.push(e);
+      after = e.id;
+      redraw();
+    };
+    source.addEventListener("end", async () => {
+      source.close();
+      clearTimeout(pending);
+      pending = null;
+      try { await refreshRun(); await refreshLogs(); drawEvents(); } catch (e) { HW.fill(head, HW.errorBox(e.message)); }
+    });
+  }
+  refreshRun().then(follow).catch((e) => HW.fill(head, HW.errorBox(e.message)));
 })();
