@@ -83,7 +83,9 @@ if TYPE_CHECKING:
     from headwater.events import Event, EventRecord, EventType, RunRecord, RunStatus
     from headwater.graph import AssetGraph
     from headwater.instance import Instance, InstanceConfig, RunResult, materialize
-    from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
+    from headwater.instance.columns import column_lineage
+    from headwater.integrations.duckdb import DuckDBResource, sql_asset
+    from headwater.io import DuckDBIOManager, FilesystemIOManager, InMemoryIOManager, IOManager, ParquetIOManager
     from headwater.keys import AssetKey
     from headwater.loader import find_location, load_definitions
 
@@ -105,6 +107,8 @@ _EXPORTS: dict[str, str] = {
     "DefinitionError": "headwater.errors",
     "Definitions": "headwater.definitions",
     "DimensionMapping": "headwater.definitions.partitions",
+    "DuckDBIOManager": "headwater.io",
+    "DuckDBResource": "headwater.integrations.duckdb",
     "DynamicPartitions": "headwater.definitions.partitions",
     "DynamicPartitionsRequest": "headwater.definitions.partitions",
     "EnvVar": "headwater.definitions",
@@ -128,6 +132,7 @@ _EXPORTS: dict[str, str] = {
     "MultiPartitions": "headwater.definitions.partitions",
     "MultiprocessExecutor": "headwater.definitions",
     "Output": "headwater.definitions",
+    "ParquetIOManager": "headwater.io",
     "PartitionMapping": "headwater.definitions.partitions",
     "PartitionsDefinition": "headwater.definitions.partitions",
     "Resource": "headwater.definitions",
@@ -156,6 +161,7 @@ _EXPORTS: dict[str, str] = {
     "asset_sensor": "headwater.definitions",
     "check": "headwater.definitions",
     "checks": "headwater.definitions",
+    "column_lineage": "headwater.instance.columns",
     "eager": "headwater.definitions",
     "file_sensor": "headwater.definitions",
     "find_location": "headwater.loader",
@@ -166,6 +172,7 @@ _EXPORTS: dict[str, str] = {
     "on_missing": "headwater.definitions",
     "run_status_sensor": "headwater.definitions",
     "sensor": "headwater.definitions",
+    "sql_asset": "headwater.integrations.duckdb",
 }
 
 __version__ = "0.1.0"
@@ -188,6 +195,8 @@ __all__ = [
     "DefinitionError",
     "Definitions",
     "DimensionMapping",
+    "DuckDBIOManager",
+    "DuckDBResource",
     "DynamicPartitions",
     "DynamicPartitionsRequest",
     "EnvVar",
@@ -211,6 +220,7 @@ __all__ = [
     "MultiPartitions",
     "MultiprocessExecutor",
     "Output",
+    "ParquetIOManager",
     "PartitionMapping",
     "PartitionsDefinition",
     "Resource",
@@ -239,6 +249,7 @@ __all__ = [
     "asset_sensor",
     "check",
     "checks",
+    "column_lineage",
     "eager",
     "file_sensor",
     "find_location",
@@ -249,6 +260,7 @@ __all__ = [
     "on_missing",
     "run_status_sensor",
     "sensor",
+    "sql_asset",
 ]
 
 

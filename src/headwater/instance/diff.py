@@ -1,7 +1,7 @@
 """Data diff between two materializations of an asset: versions, metadata, inputs, rows and schema.
 
-Reads the two events only (their ``shape`` records row counts and column types), so it works
-after the values themselves were overwritten.
+Reads the two events only (their ``shape``, or an IO manager's ``rows`` and ``schema`` metadata,
+give row counts and column types), so it works after the values themselves were overwritten.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 
 from headwater.errors import SelectionError
 from headwater.events import EventRecord, EventType
+from headwater.instance.columns import recorded_shape
 from headwater.instance.history import numeric
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -68,7 +69,7 @@ def diff(storage: Storage, key: AssetKey, run_a: str | None = None, run_b: str |
         "metadata": _metadata(data_a.get("metadata"), data_b.get("metadata")),
         "inputs": _inputs(data_a.get("inputs"), data_b.get("inputs")),
     }
-    out.update(_shape(data_a.get("shape"), data_b.get("shape")))
+    out.update(_shape(recorded_shape(data_a), recorded_shape(data_b)))
     return out
 
 
