@@ -1,8 +1,11 @@
-"""Automation settings from ``headwater.toml``: ``[runs]`` (queue limits, priority tag) and ``[daemon]``
-(tick interval, heartbeat timeout, retention). Validated once by pydantic when the file is read.
+"""Automation settings from ``headwater.toml``: ``[runs]`` (queue limits, priority tag, pools),
+``[daemon]`` (tick interval, heartbeat timeout), ``[retention]`` and ``[alerts]``. Validated once by
+pydantic when the file is read.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import pydantic
 
@@ -31,12 +34,68 @@ class DaemonConfig(pydantic.BaseModel):
     interval: float = pydantic.Field(default=30.0, gt=0)
     heartbeat_timeout: float = pydantic.Field(default=120.0, gt=0)
     lease_ttl: float = pydantic.Field(default=120.0, gt=0)
-    retention_days: float | None = pydantic.Field(default=None, gt=0)
+    retention_days: float | None = pydantic.Field(default=None, gt=0)  # older spelling of [retention] *_days
+    keep_ticks: int | None = pydantic.Field(default=None, ge=1)  # older spelling of [retention] keep_ticks
+
+
+class RetentionConfig(pydantic.BaseModel):
+    """``[retention]``: how long finished runs (with their events and logs) and ticks are kept.
+
+    Each of ``runs_days``/``ticks_days`` (age) and ``keep_runs``/``keep_ticks`` (the most recent
+    count) deletes what is older or beyond; unset keeps everything. The events of each asset's latest
+    materialization and observation are always kept, so status and lineage stay whole.
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    runs_days: float | None = pydantic.Field(default=None, gt=0)
+    keep_runs: int | None = pydantic.Field(default=None, ge=1)
+    ticks_days: float | None = pydantic.Field(default=None, gt=0)
     keep_ticks: int | None = pydantic.Field(default=None, ge=1)
+    interval: float = pydantic.Field(default=3600.0, gt=0)
+    """Seconds between the daemon's retention passes."""
+    batch_size: int = pydantic.Field(default=1000, ge=1)
+    """Rows deleted per transaction, so a large prune never holds the database for long."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any limit is set."""
+        return any(v is not None for v in (self.runs_days, self.keep_runs, self.ticks_days, self.keep_ticks))
+
+
+class AlertsConfig(pydantic.BaseModel):
+    """``[alerts]``: without code, tell someone when runs fail (or succeed).
+
+    ``webhook`` receives each run as JSON (``run_id``, ``status``, ``error``, ``selection``); every
+    alert is also written to the daemon's log (logger ``headwater.alerts``).
+    """
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    webhook: str | None = pydantic.Field(default=None, pattern=r"^https?://")
+    log: bool = False
+    on: Literal["failure", "success"] = "failure"
+    interval: float = pydantic.Field(default=30.0, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether alerts go anywhere."""
+        return self.webhook is not None or self.log
 
 
 class AutomationConfig(pydantic.BaseModel):
-    """Both sections, as the daemon receives them."""
+    """Every automation section, as the daemon receives them."""
 
     runs: RunsConfig = RunsConfig()
     daemon: DaemonConfig = DaemonConfig()
+    retention: RetentionConfig = RetentionConfig()
+    alerts: AlertsConfig = AlertsConfig()
+
+    def retention_limits(self) -> RetentionConfig:
+        """``[retention]``, falling back to the older ``[daemon] retention_days`` and ``keep_ticks``."""
+        old = self.daemon
+        fallback = {
+            "runs_days": old.retention_days,
+            "ticks_days": old.retention_days,
+            "keep_ticks": old.keep_ticks,
+        }
+        missing = {k: v for k, v in fallback.items() if v is not None and getattr(self.retention, k) is None}
+        return self.retention.model_copy(update=missing) if missing else self.retention

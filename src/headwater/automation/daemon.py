@@ -25,7 +25,7 @@ from headwater.automation.config import AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.requests import queue_request, run_id_for
 from headwater.automation.schedules import tick_schedule
-from headwater.automation.sensors import is_due, tick_sensor
+from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
 from headwater.definitions import Definitions
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
@@ -81,6 +81,7 @@ class Daemon:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.launcher = Launcher(self.queue, self.config.runs, env=env, log_dir=log_dir) if launch else None
         self._stale = stale_keys
+        self.sensors = [*defs.sensors, *alert_sensors(self.config.alerts)]
         self._evaluator = Evaluator(self.graph)
         self._has_conditions = bool(self._evaluator.program_of)
         # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
@@ -121,7 +122,7 @@ class Daemon:
                     )
                     summary.ticks += len(recorded)
         with timer("sensors"):
-            for sensor in self.defs.sensors:
+            for sensor in self.sensors:
                 state = states.get(sensor.name)
                 if self._enabled(sensor.name, sensor.default_status, states) and is_due(sensor, state, now):
                     tick_sensor(self.storage, sensor, state, now, self._queue_run(summary))

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from headwater.automation.config import AlertsConfig
 from headwater.automation.schedules import QueueRun
-from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec
+from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec, run_status_sensor
 from headwater.definitions.partitions import DynamicPartitionsRequest
 from headwater.errors import DefinitionError
 from headwater.events import RunStatus
@@ -35,6 +36,17 @@ class SensorOutcome:
     cursor: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     partition_changes: list[DynamicPartitionsRequest] = field(default_factory=list)
+
+
+ALERTS_SENSOR = "headwater.alerts"
+"""The name of the run-status sensor that ``[alerts]`` in headwater.toml adds."""
+
+
+def alert_sensors(alerts: AlertsConfig) -> list[SensorSpec]:
+    """The run-status sensor configured by ``[alerts]`` (none when alerts go nowhere)."""
+    if not alerts.enabled:
+        return []
+    return [run_status_sensor(ALERTS_SENSOR, status=alerts.on, webhook=alerts.webhook, interval=alerts.interval)]
 
 
 def is_due(sensor: SensorSpec, state: InstigatorState | None, now: float) -> bool:

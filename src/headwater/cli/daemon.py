@@ -15,11 +15,11 @@ from headwater.cli.loading import load, location_options
 
 def build_daemon(instance: Any, defs: Any) -> Any:
     """A Daemon on the instance's storage and configuration, with its status query for ``stale``."""
-    from headwater.automation import AutomationConfig, Daemon
+    from headwater.automation import Daemon
     from headwater.instance.status import AssetStatus
 
     config = instance.config
-    automation = AutomationConfig(runs=config.runs, daemon=config.daemon) if config is not None else None
+    automation = config.automation if config is not None else None
     env = {"HEADWATER_HOME": config.home, "HEADWATER_STORAGE_URL": config.storage_url} if config is not None else {}
     log_dir = f"{config.home}/run-logs" if config is not None else None
 

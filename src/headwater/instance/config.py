@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import pydantic
 
-from headwater.automation.config import DaemonConfig, RunsConfig
+from headwater.automation.config import AlertsConfig, AutomationConfig, DaemonConfig, RetentionConfig, RunsConfig
 from headwater.definitions import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.errors import ConfigError
 
@@ -70,7 +70,14 @@ class InstanceConfig(pydantic.BaseModel):
     io: IOConfig = IOConfig()
     runs: RunsConfig = RunsConfig()
     daemon: DaemonConfig = DaemonConfig()
+    retention: RetentionConfig = RetentionConfig()
+    alerts: AlertsConfig = AlertsConfig()
     executor: ExecutorConfig = ExecutorConfig()
+
+    @property
+    def automation(self) -> AutomationConfig:
+        """The sections the automation daemon reads."""
+        return AutomationConfig(runs=self.runs, daemon=self.daemon, retention=self.retention, alerts=self.alerts)
 
     @property
     def storage_url(self) -> str:
@@ -124,7 +131,8 @@ def load_config(project_dir: str | os.PathLike[str] | None = None) -> InstanceCo
         raise ConfigError(
             f"invalid instance configuration in {source or 'the environment'}: {problems}; "
             "valid sections are [storage] url = ..., [io] base_dir = ..., [runs] max_concurrent = N, "
-            '[daemon] interval = seconds, [executor] kind = "dask" and dask_address = "tcp://host:8786"'
+            "[daemon] interval = seconds, [retention] keep_runs = N, [alerts] webhook = URL, "
+            '[executor] kind = "dask" and dask_address = "tcp://host:8786"'
         ) from None
     base = source.parent if source else project
     if config.io.base_dir and not Path(config.io.base_dir).is_absolute():
