@@ -183,3 +183,59 @@ def test_status_selects_overdue_and_gives_the_reason(tmp_path: Path, home: Path)
     (row,) = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)["assets"]
     assert row["reasons"][-1]["kind"] == "overdue"
     assert row["freshness"]["late_by"] > 4 * 3600 - 60
+
+
+PARTITIONED = """
+import os
+
+import headwater as hw
+
+daily = hw.StaticPartitions(["eu", "us"])
+
+
+@hw.asset(partitions=daily)
+def sales(context: hw.Context) -> int:
+    return int(os.environ.get("SALES_" + context.partition_key.upper(), "1"))
+
+
+@hw.asset(partitions=daily)
+def margin(sales: int) -> int:
+    return sales * 2
+
+
+defs = hw.Definitions(assets=[sales, margin])
+"""
+
+
+def test_status_of_one_partition_follows_the_mapping(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = write(tmp_path, "parts.py", PARTITIONED)
+    for region in ("eu", "us"):
+        run("materialize", "-f", str(project), "--partition", region, ok=True)
+    monkeypatch.setenv("SALES_EU", "7")
+    run("materialize", "-f", str(project), "--select", "sales", "--partition", "eu", ok=True)
+    eu = flat(run("assets", "status", "-f", str(project), "--partition", "eu", ok=True).stdout)
+    assert "margin │ stale" in eu
+    assert "upstream 'sales' (1 level up) partition eu has a newer data version (" in eu
+    us = json.loads(run("assets", "status", "-f", str(project), "--partition", "us", "--json", ok=True).stdout)
+    assert us["counts"] == {"fresh": 2, "stale": 0, "missing": 0, "overdue": 0}
+
+
+def test_status_summarises_partitions(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = PARTITIONED.replace('["eu", "us"]', '["eu", "us", "apac"]').replace(
+        "    return sales * 2", '    if sales < 0:\n        raise ValueError("negative sales")\n    return sales * 2'
+    )
+    project = write(tmp_path, "parts.py", source)
+    run("materialize", "-f", str(project), "--partition", "eu", ok=True)
+    monkeypatch.setenv("SALES_US", "-1")
+    assert run("materialize", "-f", str(project), "--partition", "us").exit_code != 0
+    text = flat(run("assets", "status", "-f", str(project), ok=True).stdout)
+    assert "sales │ missing │ 2/3 materialized │" in text
+    assert "margin │ missing │ 1/3 materialized, 1 failed │" in text
+    data = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)
+    margin = next(row for row in data["assets"] if row["key"] == "margin")
+    assert margin["partitions"]["counts"] == {"materialized": 1, "failed": 1, "missing": 1, "in_progress": 0}
+    assert margin["partitions"]["text"] == "1/3 materialized, 1 failed"
+    plain = json.loads(run("assets", "status", "-f", str(write(tmp_path, "c.py", CHAIN)), "--json", ok=True).stdout)
+    assert all(row["partitions"] is None for row in plain["assets"])

@@ -38,6 +38,7 @@ def status_command(
     """Show whether each asset is fresh, stale or missing, and every reason it is not fresh."""
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
+    from headwater.instance.status import partition_summary
 
     defs = load(module, file, attribute)
     graph = AssetGraph.from_definitions(defs)
@@ -45,19 +46,26 @@ def status_command(
         keys = graph.sort(instance.select(defs, selection))
         status = instance.status(defs, partition)
         rows = [{**status.state(key).to_json(), "freshness": status.freshness.get(key)} for key in keys]
+        for row, key in zip(rows, keys, strict=True):
+            found = status.partitions(key) if partition is None else None
+            row["partitions"] = {**found.to_json(), "text": partition_summary(found)} if found is not None else None
         counts = status.counts(keys)
         overdue = len(status.overdue.intersection(keys))
     if as_json:
         output.print_json({"assets": rows, "counts": {**counts, "overdue": overdue}})
         return
-    grid = output.table("key", "status", "freshness", "data version", "materialized", "reasons")
+    with_partitions = any(row["partitions"] for row in rows)
+    columns = ["key", "status", "freshness", "data version", "materialized", "reasons"]
+    grid = output.table(*columns[:2], *(["partitions"] if with_partitions else []), *columns[2:])
     for row in rows:
         reasons = [r["text"] for r in row["reasons"]]
         shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else "")
+        parts = [row["partitions"]["text"] if row["partitions"] else "-"] if with_partitions else []
         output.add_row(
             grid,
             row["key"],
             row["status"],
+            *parts,
             row["freshness"]["status"].replace("_", " ") if row["freshness"] else "-",
             row["data_version"] or "-",
             output.when(row["timestamp"]) if row["timestamp"] else "never",

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from typing import Any, Final
 
+from headwater.definitions.partitions import RANGE_SEPARATOR
 from headwater.events import Event, EventRecord, EventType
 from headwater.execution.pools import StepPool
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph import AssetGraph
+from headwater.graph.partition_plan import graph_partitions
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -98,7 +100,13 @@ class ProvenancePool(StepPool):
         """A pool for a run materializing ``keys``, knowing the stored versions of their parents."""
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
-        records = latest_versions(storage, parents, partition)
+        partitioned = graph_partitions(graph).by_key
+        if partition is None or not partitioned:
+            records = latest_versions(storage, parents, partition)
+        else:  # unpartitioned parents have one value; partitioned ones are read at the run's partition
+            records = latest_versions(storage, [p for p in parents if p not in partitioned], None)
+            if RANGE_SEPARATOR not in partition:
+                records.update(latest_versions(storage, [p for p in parents if p in partitioned], partition))
         versions = {key: v for key, rec in records.items() if (v := version_of(rec)) is not None}
         return cls(inner, graph, versions)
 

@@ -19,6 +19,8 @@ from typing import Any, Final, NamedTuple
 
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
+from headwater.instance.mapped_status import MappedInputs
+from headwater.instance.partition_status import PartitionStatus, partition_status
 from headwater.instance.provenance import short_version, version_of
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -36,7 +38,8 @@ class Reason(NamedTuple):
     """One reason an asset is not fresh.
 
     ``kind`` is ``never_materialized``, ``code_changed``, ``upstream_changed``,
-    ``upstream_code_changed``, ``check_failed``, ``last_run_failed`` or ``overdue`` (a
+    ``upstream_code_changed``, ``upstream_missing`` (a partition it reads has no value),
+    ``check_failed``, ``last_run_failed`` or ``overdue`` (a
     freshness policy is not met: listed, but it does not change fresh/stale/missing); ``asset`` is the
     asset that caused it, ``depth`` how many levels up it is (0: the asset itself) and
     ``detail`` the specifics (versions, check name, run) the text is made from.
@@ -58,6 +61,8 @@ class Reason(NamedTuple):
             return f"upstream '{asset}' ({where}) has a newer data version than the one used"
         if kind == "upstream_code_changed":
             return f"code of upstream '{asset}' ({where}) changed"
+        if kind == "upstream_missing":
+            return f"upstream '{asset}' ({where}) {detail or 'has no value for some partitions it reads'}"
         return detail
 
     def to_json(self) -> dict[str, Any]:
@@ -135,16 +140,30 @@ class AssetStatus:
         self.now = now if now is not None else time.time()
 
     @cached_property
+    def mapped(self) -> MappedInputs:
+        """Comparisons with the upstream partitions each input maps to (unused without partitions)."""
+        return MappedInputs(self.storage, self.graph, self.partition)
+
+    def _records(self, kind: str) -> dict[AssetKey, EventRecord]:
+        """Latest events of ``kind``: for a partition, partitioned assets' at it and the others' unpartitioned."""
+        if self.partition is None:
+            return self.storage.latest_records(kind, None)
+        partitioned = self.mapped.partitioned
+        out = {k: r for k, r in self.storage.latest_records(kind, None).items() if k not in partitioned}
+        out.update((k, r) for k, r in self.storage.latest_records(kind, self.partition).items() if k in partitioned)
+        return out
+
+    @cached_property
     def _materialized(self) -> dict[AssetKey, EventRecord]:
-        return self.storage.latest_records("materialization", self.partition)
+        return self._records("materialization")
 
     @cached_property
     def _observed(self) -> dict[AssetKey, EventRecord]:
-        return self.storage.latest_records("observation", self.partition)
+        return self._records("observation")
 
     @cached_property
     def _failed(self) -> dict[AssetKey, EventRecord]:
-        return self.storage.latest_records("failure", self.partition)
+        return self._records("failure")
 
     @cached_property
     def failed_checks(self) -> dict[AssetKey, list[str]]:
@@ -160,7 +179,11 @@ class AssetStatus:
         if not keys:
             return {}
         latest: dict[tuple[AssetKey, str], bool] = {}
-        for record in self.storage.checks_since_latest(keys, self.partition):
+        partitioned = self.mapped.partitioned if self.partition is not None else frozenset()
+        records = self.storage.checks_since_latest([k for k in keys if k not in partitioned], None)
+        if partitioned:
+            records += self.storage.checks_since_latest([k for k in keys if k in partitioned], self.partition)
+        for record in records:
             key = record.event.asset_key
             name = str(record.event.data.get("check", ""))
             if key is not None and name in blocking.get(key, ()):
@@ -206,9 +229,13 @@ class AssetStatus:
         code_changed = {index.position[k.to_string()] for k in self.code_changed}
         failed_checks = {index.position[k.to_string()]: names for k, names in self.failed_checks.items()}
         causes: list[list[_Cause] | None] = [None] * len(index.keys)
+        mapped: dict[int, frozenset[int]] = {}
+        for down, up in self.mapped.mappings if index.has_partitions else ():
+            position = index.position[down.to_string()]
+            mapped[position] = mapped.get(position, frozenset()) | {index.position[up.to_string()]}
         out: dict[AssetKey, AssetState] = {}
         for pos, key in enumerate(index.keys):
-            out[key] = self._state(pos, index, latest, failures, code_changed, failed_checks, causes)
+            out[key] = self._state(pos, index, latest, failures, code_changed, failed_checks, causes, mapped)
         for key in self.overdue:
             state = out[key]
             state._own = (*state._own, Reason("overdue", key, 0, self.freshness[key]["text"]))
@@ -223,14 +250,21 @@ class AssetStatus:
         code_changed: set[int],
         failed_checks: dict[int, list[str]],
         causes: list[list[_Cause] | None],
+        mapped: dict[int, frozenset[int]],
     ) -> AssetState:
-        """The state of the asset at ``pos``; ``causes`` holds earlier assets' upstream changes."""
+        """The state of the asset at ``pos``; ``causes`` holds earlier assets' upstream changes.
+
+        ``mapped`` lists, per asset, the partitioned parents whose input has a partition mapping:
+        those are compared partition by partition, the others as whole assets.
+        """
         key = index.keys[pos]
         record = latest[pos]
         failure = failures[pos]
         failed = failure is not None and failure.id > (record.id if record is not None else 0)
         if record is None:
             made = "observed or reported" if index.sources[pos] else "materialized"
+            if index.partitioned[pos] and self.partition is None:
+                made += " unpartitioned: its status is per partition (`assets status --partition KEY`)"
             missing = [Reason("never_materialized", key, 0, f"never {made}")]
             if failed:
                 missing.append(Reason("last_run_failed", key, 0, f"the last run failed ({_run(failure)})"))
@@ -246,22 +280,30 @@ class AssetStatus:
         inputs = data.get("inputs")
         consumed = inputs if isinstance(inputs, dict) else {}
         parents = index.parents[pos]
+        through = mapped.get(pos, ())
         for parent in parents:
-            upstream = latest[parent]
-            if upstream is None:
-                continue
             was = consumed.get(index.names[parent])
-            now = upstream.event.data.get("data_version")
-            if was is not None and now is not None:
-                if short_version(str(now)) == was:
+            if parent in through:
+                change = self.mapped.change(key, index.keys[parent], record, was)
+                if change is None:
                     continue
-                detail = f"has a newer data version ({short_version(str(now))}) than the one consumed ({was})"
-            elif upstream.id > record.id:
-                detail = f"was updated after it ({_run(upstream)})"
+                kind, detail = change
             else:
-                continue
-            reasons.append(Reason("upstream_changed", index.keys[parent], 1, detail))
-            found.append((1, parent, "upstream_changed"))
+                upstream = latest[parent]
+                if upstream is None:
+                    continue
+                now = upstream.event.data.get("data_version")
+                if was is not None and now is not None:
+                    if short_version(str(now)) == was:
+                        continue
+                    detail = f"has a newer data version ({short_version(str(now))}) than the one consumed ({was})"
+                elif upstream.id > record.id:
+                    detail = f"was updated after it ({_run(upstream)})"
+                else:
+                    continue
+                kind = "upstream_changed"
+            reasons.append(Reason(kind, index.keys[parent], 1, detail))
+            found.append((1, parent, kind))
         inherited = [c for parent in parents for c in causes[parent] or ()]
         passed_down: list[_Cause] = []
         if inherited:
@@ -330,6 +372,12 @@ class AssetStatus:
         """The state of one asset (computing every state once)."""
         return self.states[key]
 
+    def partitions(self, key: AssetKey) -> PartitionStatus | None:
+        """How many partitions of ``key`` are materialized, failed, missing or in progress (None if unpartitioned)."""
+        if key not in self.mapped.partitioned:
+            return None
+        return partition_status(self.storage, self.graph, key, self.mapped.context)
+
     def select(self, status: str) -> frozenset[AssetKey]:
         """Keys whose status is ``status`` (``fresh``, ``stale`` or ``missing``)."""
         return frozenset(k for k, s in self.states.items() if s.status == status)
@@ -393,6 +441,8 @@ class _GraphIndex:
     position: dict[str, int]
     parents: tuple[tuple[int, ...], ...]
     sources: tuple[bool, ...]
+    partitioned: tuple[bool, ...]
+    has_partitions: bool
 
 
 _INDEXES: weakref.WeakKeyDictionary[AssetGraph, _GraphIndex] = weakref.WeakKeyDictionary()
@@ -406,8 +456,17 @@ def _index(graph: AssetGraph) -> _GraphIndex:
         position = {name: pos for pos, name in enumerate(names)}
         parents = tuple(tuple(sorted(position[p.to_string()] for p in graph.nodes[k].parents)) for k in keys)
         sources = tuple(graph.nodes[k].spec.is_source for k in keys)
-        found = _INDEXES[graph] = _GraphIndex(keys, names, position, parents, sources)
+        partitioned = tuple(graph.nodes[k].spec.partitions is not None for k in keys)
+        found = _INDEXES[graph] = _GraphIndex(keys, names, position, parents, sources, partitioned, any(partitioned))
     return found
+
+
+def partition_summary(found: PartitionStatus) -> str:
+    """``730/1095 materialized, 2 failed, 1 in progress``: the counts that are not zero, materialized first."""
+    counts = found.counts
+    parts = [f"{counts.get('materialized', 0)}/{found.total} materialized"]
+    parts += [f"{counts[name]} {name.replace('_', ' ')}" for name in ("failed", "in_progress") if counts.get(name)]
+    return ", ".join(parts)
 
 
 def _run(record: EventRecord | None) -> str:
