@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from headwater.cli import output
+from headwater.cli.columns import columns_command
 from headwater.cli.loading import load, location_options
 
 if TYPE_CHECKING:
@@ -212,3 +213,6 @@ def lineage_command(
         for number, level in enumerate(found, start=1):
             branch.add(output.text(f"{label} level {number}: {output.joined(level)}"))
     output.console().print(tree)
+
+
+assets_group.add_command(columns_command)
