@@ -155,3 +155,39 @@ def test_backfill_runs_in_worker_processes(tmp_path: Path, home: Path) -> None:
     assert json.loads(done.stdout)["succeeded"] == 2
     status = json.loads(run("partitions", "status", "daily_total", "-f", project, "--json", ok=True).stdout)
     assert [r["status"] for r in status["ranges"]][:3] == ["materialized", "missing", "materialized"]
+
+
+def test_queued_backfill_follows_runs_launched_by_the_daemon(tmp_path: Path, home: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    project = str(_project(tmp_path))
+    (tmp_path / "headwater.toml").write_text("[runs]\nmax_concurrent = 1\n")
+    command = [str(Path(sys.executable).parent / "headwater"), "backfill", "-f", project, "--select", "events"]
+    follower = subprocess.Popen(
+        [*command, "--partitions", "2026-01-01...2026-01-02", "--queue", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        launched = []
+        for _ in range(40):
+            if follower.poll() is not None:
+                break
+            tick = json.loads(run("daemon", "-f", project, "--once", "--wait", "60", "--json", ok=True).stdout)
+            launched.append(len(tick["launched_runs"]))
+            time.sleep(0.2)
+        out, err = follower.communicate(timeout=60)
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+    assert follower.returncode == 0, err
+    assert "runs go to the run queue: `headwater daemon` launches them under the [runs] limits" in flat(err)
+    data = json.loads(out)
+    assert (data["status"], data["total"], data["succeeded"]) == ("succeeded", 2, 2)
+    assert max(launched) == 1
+    refused = run("backfill", "-f", project, "--select", "events", "--all", "--queue", "--workers", "2")
+    assert refused.exit_code == 2 and "drop --workers or --queue" in flat(refused.output)

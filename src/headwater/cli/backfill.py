@@ -37,8 +37,25 @@ concurrency_option = click.option(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Runs going at once; each starts when the runs it depends on have succeeded.",
+    help="Runs going at once (at most [runs] max_concurrent); each starts when the runs it depends on "
+    "have succeeded. With --queue the daemon's limits apply instead.",
 )
+
+
+queue_option = click.option(
+    "--queue",
+    is_flag=True,
+    help="Queue the runs for `headwater daemon`, which launches them under the [runs] limits; "
+    "this command follows them until the backfill ends.",
+)
+
+
+def _check_queue(queue: bool, workers: int | None) -> None:
+    if queue and workers is not None:
+        raise click.UsageError(
+            "--workers sizes this process's pool; queued runs are launched by the daemon with the executor "
+            "of your definitions: drop --workers or --queue"
+        )
 
 
 def _executor(workers: int | None) -> Any:
@@ -81,40 +98,39 @@ class RunProgress:
             self._progress.update(self._task, completed=progress.done, description=f"{label} {progress.status}{failed}")
 
 
-def _record_json(record: BackfillRecord) -> dict[str, Any]:
-    return {
-        "backfill_id": record.backfill_id,
-        "status": record.status.value,
-        "selection": record.selection,
-        "mode": record.request.get("mode"),
-        "partitions": record.request.get("partitions"),
-        "total": record.total,
-        "succeeded": record.succeeded,
-        "failed": record.failed,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "error": record.error,
-        "left_out": list(record.request.get("left_out", [])),
-    }
-
-
 def _run(
-    instance: Instance, defs: Any, record: BackfillRecord, as_json: bool, workers: int | None, max_concurrent: int
+    instance: Instance,
+    defs: Any,
+    record: BackfillRecord,
+    as_json: bool,
+    workers: int | None,
+    max_concurrent: int,
+    queue: bool = False,
 ) -> None:
-    from headwater.instance.backfill import run_backfill
+    from headwater.instance.backfill import concurrency_limit, run_backfill
+    from headwater.instance.backfill_queue import QueuedBackfill
 
+    err = output.console(stderr=True)
+    limit = concurrency_limit(instance, max_concurrent)
+    if queue:
+        err.print(output.text("runs go to the run queue: `headwater daemon` launches them under the [runs] limits"))
+    elif limit < max_concurrent:
+        err.print(output.text(f"--max-concurrent {max_concurrent} is capped at [runs] max_concurrent = {limit}"))
     live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
     with RunProgress(record.total, record.done, enabled=live) as bar:
-        final = run_backfill(
-            instance,
-            defs,
-            record.backfill_id,
-            executor=_executor(workers),
-            on_progress=bar.update,
-            max_concurrent=max_concurrent,
-        )
+        if queue:
+            final = QueuedBackfill(instance, defs, record.backfill_id, on_progress=bar.update).run()
+        else:
+            final = run_backfill(
+                instance,
+                defs,
+                record.backfill_id,
+                executor=_executor(workers),
+                on_progress=bar.update,
+                max_concurrent=limit,
+            )
     if as_json:
-        output.print_json(_record_json(final))
+        output.print_json(final.to_json())
     else:
         style = output.STATUS_STYLES.get(final.status.value, "")
         line = (
@@ -138,6 +154,7 @@ def _run(
 @click.option("--failed", is_flag=True, help="Partitions whose last attempt failed.")
 @workers_option
 @concurrency_option
+@queue_option
 @json_option
 @click.pass_context
 def backfill_group(
@@ -152,6 +169,7 @@ def backfill_group(
     failed: bool,
     workers: int | None,
     max_concurrent: int,
+    queue: bool,
     as_json: bool,
 ) -> None:
     """Backfill partitions: one run per partition in dependency order (one run over the range for
@@ -168,6 +186,7 @@ def backfill_group(
     ]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --partitions START...END, --all, --missing or --failed")
+    _check_queue(queue, workers)
     from headwater.instance import Instance
     from headwater.instance.backfill import create_backfill
 
@@ -179,7 +198,7 @@ def backfill_group(
         err.print(output.text(summary))
         for item in the_plan.left_out:
             err.print(output.text(item.describe(), "yellow"))
-        _run(instance, defs, record, as_json, workers, max_concurrent)
+        _run(instance, defs, record, as_json, workers, max_concurrent, queue)
 
 
 @backfill_group.command("list")
@@ -192,7 +211,7 @@ def list_command(limit: int, as_json: bool) -> None:
     with Instance.get() as instance:
         records = instance.storage.list_backfills(limit=limit)
     if as_json:
-        output.print_json([_record_json(r) for r in records])
+        output.print_json([r.to_json() for r in records])
         return
     grid = output.table("id", "status", "progress", "failed", "selection", "partitions", "created")
     for r in records:
@@ -223,10 +242,10 @@ def show_command(backfill_id: str, as_json: bool) -> None:
         {"partition": r.partition, "status": r.status, "run_id": r.run_id} for r in runs if r.status != "succeeded"
     ]
     if as_json:
-        output.print_json({**_record_json(record), "unsuccessful_runs": not_ok})
+        output.print_json({**record.to_json(), "unsuccessful_runs": not_ok})
         return
     out = output.console()
-    for name, value in _record_json(record).items():
+    for name, value in record.to_json().items():
         out.print(output.text(f"{name:>12}: {value}"))
     for run in not_ok[:20]:
         out.print(
@@ -251,6 +270,7 @@ def cancel_command(backfill_id: str) -> None:
 @location_options
 @workers_option
 @concurrency_option
+@queue_option
 @json_option
 def resume_command(
     backfill_id: str,
@@ -259,12 +279,14 @@ def resume_command(
     attribute: str | None,
     workers: int | None,
     max_concurrent: int,
+    queue: bool,
     as_json: bool,
 ) -> None:
     """Run what is left of a backfill: failed, skipped and not yet started runs."""
     from headwater.instance import Instance
     from headwater.instance.backfill import get_backfill
 
+    _check_queue(queue, workers)
     defs = load(module, file, attribute)
     with Instance.get() as instance:
-        _run(instance, defs, get_backfill(instance, backfill_id), as_json, workers, max_concurrent)
+        _run(instance, defs, get_backfill(instance, backfill_id), as_json, workers, max_concurrent, queue)

@@ -24,18 +24,22 @@ from headwater.definitions.partitions import (
     parse_partition_selection,
 )
 from headwater.errors import DefinitionError, HeadwaterError, SelectionError
+from headwater.events import RunStatus
 from headwater.execution import capture
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
 from headwater.instance.partition_status import in_progress, summarise
 from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
+from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
 
 BACKFILL_TAG: Final = "headwater/backfill"
+QUEUED: Final = "queued"
+"""Status of a backfill run that is in the run queue or running (not yet ended)."""
 MODES: Final = ("partitions", "all", "missing", "failed")
 
 
@@ -166,6 +170,113 @@ def replan(instance: Instance, defs: Definitions, record: BackfillRecord) -> Bac
     return plan_backfill(graph, assets, keys_for, ctx)
 
 
+class Tracker:
+    """The runs of one pass over a backfill: which are done, which wait for upstream runs, which are
+    ready, and the progress recorded as each one ends. Shared by in-process and queued backfills.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        record: BackfillRecord,
+        the_plan: BackfillPlan,
+        on_progress: OnProgress | None,
+        *,
+        in_flight: frozenset[int] = frozenset(),
+    ) -> None:
+        self.storage = storage
+        self.bid = record.backfill_id
+        self.plan = the_plan
+        self.on_progress = on_progress
+        self.state = {r.unit: r.status for r in storage.backfill_runs(self.bid) if r.status == "succeeded"}
+        self.counts = {"succeeded": len(self.state), "failed": 0}
+        self.children: dict[int, list[int]] = {}
+        waiting: dict[int, int] = {}
+        for unit in the_plan.units:
+            if unit.index in self.state:
+                continue
+            open_ups = [up for up in unit.upstream if up not in self.state]
+            waiting[unit.index] = len(open_ups)
+            for up in open_ups:
+                self.children.setdefault(up, []).append(unit.index)
+        self.waiting = waiting
+        self.ready = deque(u for u in the_plan.units if waiting.get(u.index) == 0 and u.index not in in_flight)
+        self.canceled = False
+
+    def check_canceled(self) -> bool:
+        """Whether the backfill was canceled; then nothing more starts and the runs in flight finish."""
+        if not self.canceled and self.storage.backfill_status(self.bid) in (
+            BackfillStatus.CANCELING,
+            BackfillStatus.CANCELED,
+        ):
+            self.canceled = True
+            self.ready.clear()
+        return self.canceled
+
+    def next_ready(self) -> BackfillUnit | None:
+        """The next unit to start, or None; units whose upstream did not succeed are recorded skipped."""
+        while self.ready:
+            if self.check_canceled():
+                return None
+            unit = self.ready.popleft()
+            if all(self.state.get(up) == "succeeded" for up in unit.upstream):
+                return unit
+            self.decide(unit, "skipped", None)
+        return None
+
+    def decide(self, unit: BackfillUnit, status: str, run_id: str | None) -> None:
+        """Record how ``unit`` ended and make its children ready once all their upstream runs ended."""
+        self.state[unit.index] = status
+        self.counts["succeeded" if status == "succeeded" else "failed"] += 1
+        self.storage.record_backfill_run(
+            self.bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run_id, status=status)
+        )
+        for child in self.children.get(unit.index, ()):
+            self.waiting[child] -= 1
+            if self.waiting[child] == 0:
+                self.ready.append(self.plan.units[child])
+        if self.on_progress is not None:
+            progress = Progress(
+                backfill_id=self.bid,
+                total=len(self.plan.units),
+                succeeded=self.counts["succeeded"],
+                failed=self.counts["failed"],
+                unit=unit,
+                status=status,
+                run_id=run_id,
+            )
+            self.on_progress(progress)
+
+    def finish(self) -> None:
+        """Store the final status: canceled, succeeded, or failed when a run failed or was skipped."""
+        if self.canceled:
+            final = BackfillStatus.CANCELED
+        else:
+            final = BackfillStatus.SUCCEEDED if self.counts["failed"] == 0 else BackfillStatus.FAILED
+        self.storage.update_backfill(self.bid, status=final)
+
+
+def settle_queued(storage: Storage, backfill_id: str) -> dict[str, int]:
+    """Record the outcome of the backfill's queued runs that ended; returns run id -> unit of the others."""
+    in_flight: dict[str, int] = {}
+    for run_id, (unit, partition, status) in storage.backfill_run_statuses(backfill_id, QUEUED).items():
+        if status in (RunStatus.QUEUED.value, RunStatus.STARTED.value):
+            in_flight[run_id] = unit
+            continue
+        outcome = "succeeded" if status == RunStatus.SUCCEEDED.value else "failed"
+        row = BackfillRun(unit=unit, partition=partition, run_id=run_id, status=outcome)
+        storage.record_backfill_run(backfill_id, row)
+    return in_flight
+
+
+def concurrency_limit(instance: Instance, requested: int) -> int:
+    """Runs a backfill may have going at once: ``requested``, capped by ``[runs] max_concurrent``."""
+    if requested < 1:
+        raise SelectionError(f"max_concurrent must be 1 or more, got {requested}")
+    config = instance.config
+    return min(requested, config.runs.max_concurrent) if config is not None else requested
+
+
 def run_backfill(
     instance: Instance,
     defs: Definitions,
@@ -177,30 +288,25 @@ def run_backfill(
 ) -> BackfillRecord:
     """Run (or resume) a stored backfill until it ends or is canceled; returns its final record.
 
-    Up to ``max_concurrent`` runs go at once (in threads of this process), each as soon as the
-    runs it depends on have succeeded; a run whose upstream failed is skipped.
+    Up to ``max_concurrent`` runs (capped by ``[runs] max_concurrent``) go at once, in threads of
+    this process, each as soon as the runs it depends on have succeeded; a run whose upstream
+    failed is skipped.
     """
-    if max_concurrent < 1:
-        raise SelectionError(f"max_concurrent must be 1 or more, got {max_concurrent}")
+    limit = concurrency_limit(instance, max_concurrent)
     record = get_backfill(instance, backfill_id)
     if record.status is BackfillStatus.SUCCEEDED:
         return record
     the_plan = replan(instance, defs, record)
     storage = instance.storage
     bid = record.backfill_id
+    queued = settle_queued(storage, bid)
+    if queued:
+        raise SelectionError(
+            f"backfill {bid[:8]} has {len(queued)} run(s) still in the run queue; follow them with "
+            f"`headwater backfill resume {bid[:8]} --queue`, or cancel the backfill first"
+        )
     storage.update_backfill(bid, status=BackfillStatus.RUNNING, error=None)
-    state = {r.unit: r.status for r in storage.backfill_runs(bid) if r.status == "succeeded"}
-    counts = {"succeeded": len(state), "failed": 0}
-    children: dict[int, list[int]] = {}
-    waiting: dict[int, int] = {}
-    for unit in the_plan.units:
-        if unit.index in state:
-            continue
-        open_ups = [up for up in unit.upstream if up not in state]
-        waiting[unit.index] = len(open_ups)
-        for up in open_ups:
-            children.setdefault(up, []).append(unit.index)
-    ready = deque(u for u in the_plan.units if waiting.get(u.index) == 0)
+    tracker = Tracker(storage, record, the_plan, on_progress)
 
     def launch(unit: BackfillUnit) -> tuple[str, str | None]:
         group = the_plan.groups[unit.group]
@@ -218,52 +324,18 @@ def run_backfill(
             return "failed", None
         return ("succeeded" if result.success else "failed"), result.run_id
 
-    def decide(unit: BackfillUnit, status: str, run_id: str | None) -> None:
-        state[unit.index] = status
-        counts["succeeded" if status == "succeeded" else "failed"] += 1
-        storage.record_backfill_run(
-            bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run_id, status=status)
-        )
-        for child in children.get(unit.index, ()):
-            waiting[child] -= 1
-            if waiting[child] == 0:
-                ready.append(the_plan.units[child])
-        if on_progress is not None:
-            progress = Progress(
-                backfill_id=bid,
-                total=len(the_plan.units),
-                succeeded=counts["succeeded"],
-                failed=counts["failed"],
-                unit=unit,
-                status=status,
-                run_id=run_id,
-            )
-            on_progress(progress)
-
-    canceled = False
     running: dict[Future[tuple[str, str | None]], BackfillUnit] = {}
-    with ThreadPoolExecutor(max_workers=max_concurrent) as pool, capture.routed():
-        while ready or running:
-            while ready and len(running) < max_concurrent:
-                if storage.backfill_status(bid) in (BackfillStatus.CANCELING, BackfillStatus.CANCELED):
-                    canceled = True  # let the runs in flight finish; launch nothing more
-                    ready.clear()
-                    break
-                unit = ready.popleft()
-                if any(state.get(up) != "succeeded" for up in unit.upstream):
-                    decide(unit, "skipped", None)
-                elif max_concurrent == 1:
-                    decide(unit, *launch(unit))  # no thread hop for the common sequential case
+    with ThreadPoolExecutor(max_workers=limit) as pool, capture.routed():
+        while tracker.ready or running:
+            while len(running) < limit and (unit := tracker.next_ready()) is not None:
+                if limit == 1:
+                    tracker.decide(unit, *launch(unit))  # no thread hop for the common sequential case
                 else:
                     running[pool.submit(launch, unit)] = unit
             if running:
                 for future in wait(running, return_when=FIRST_COMPLETED).done:
-                    decide(running.pop(future), *future.result())
-    if canceled:
-        final = BackfillStatus.CANCELED
-    else:
-        final = BackfillStatus.SUCCEEDED if counts["failed"] == 0 else BackfillStatus.FAILED
-    storage.update_backfill(bid, status=final)
+                    tracker.decide(running.pop(future), *future.result())
+    tracker.finish()
     return get_backfill(instance, bid)
 
 
@@ -279,7 +351,8 @@ def get_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
 
 
 def cancel_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
-    """Ask a backfill to stop after its current run (a backfill not running stops at once)."""
+    """Ask a backfill to stop after its runs in flight (one not running stops at once); its runs
+    still waiting in the run queue are canceled."""
     record = get_backfill(instance, backfill_id)
     if record.status.finished:
         raise SelectionError(
@@ -288,4 +361,17 @@ def cancel_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
         )
     status = BackfillStatus.CANCELING if record.status is BackfillStatus.RUNNING else BackfillStatus.CANCELED
     instance.storage.update_backfill(record.backfill_id, status=status)
+    cancel_queued_runs(instance, record.backfill_id)
     return get_backfill(instance, record.backfill_id)
+
+
+def cancel_queued_runs(instance: Instance, backfill_id: str) -> list[str]:
+    """Cancel the backfill's runs that are still waiting in the queue; returns their ids."""
+    waiting = [
+        run_id
+        for run_id, (_, _, status) in instance.storage.backfill_run_statuses(backfill_id, QUEUED).items()
+        if status == RunStatus.QUEUED.value
+    ]
+    for run_id in waiting:
+        instance.cancel_run(run_id)
+    return waiting

@@ -59,6 +59,8 @@ def prepare(
     if partition is not None and partition_keys:
         raise SelectionError("give either a partition or a range of partition keys, not both")
     ctx = ctx if ctx is not None else key_context(storage, graph)
+    if partition is not None and RANGE_SEPARATOR in partition:
+        partition_keys, partition = _expand(graph, plan, partition, ctx), None
     keys: tuple[str, ...] = tuple(partition_keys) if partition_keys else ((partition,) if partition else ())
     check_run_partitions(graph, plan, keys, ctx)
     inputs = run_inputs(graph, plan, keys, ctx)
@@ -66,6 +68,22 @@ def prepare(
     ranged = tuple(partition_keys) if partition_keys and len(partition_keys) > 1 else None
     single = keys[0] if keys and ranged is None else None
     return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs)
+
+
+def _expand(graph: AssetGraph, plan: Plan, label: str, ctx: KeyContext) -> Sequence[str]:
+    """The keys of a range label ``START...END`` (as a queued backfill run records its range)."""
+    parts = graph_partitions(graph)
+    found = {key: parts.by_key[key] for key in plan.asset_keys if key in parts.by_key}
+    definitions = set(found.values())
+    start, _, end = label.partition(RANGE_SEPARATOR)
+    if len(definitions) != 1:
+        raise SelectionError(
+            f"partition range {label!r} needs the selected partitioned assets to share one partitions "
+            f"definition; they have {len(definitions)}: run them one partition at a time, or select fewer"
+        )
+    definition = definitions.pop()
+    first = next(key for key, d in found.items() if d is definition)
+    return definition.key_range(start.strip(), end.strip(), ctx, owner=f"asset '{first}'")
 
 
 def _check_stored(

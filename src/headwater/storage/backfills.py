@@ -56,6 +56,25 @@ class BackfillRecord:
         """Runs finished, successful or not."""
         return self.succeeded + self.failed
 
+    def to_json(self) -> dict[str, Any]:
+        """The backfill as JSON for the CLI and the HTTP API, with ``progress`` (runs ended / total, 0 to 1)."""
+        return {
+            "backfill_id": self.backfill_id,
+            "status": self.status.value,
+            "finished": self.status.finished,
+            "selection": self.selection,
+            "mode": self.request.get("mode"),
+            "partitions": self.request.get("partitions"),
+            "total": self.total,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "progress": self.done / self.total if self.total else 1.0,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "error": self.error,
+            "left_out": list(self.request.get("left_out", [])),
+        }
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class BackfillRun:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from headwater.errors import StorageError
 from headwater.keys import AssetKey
 from headwater.storage import backfills as bf
-from headwater.storage.schema import backfills
+from headwater.storage.schema import backfill_runs, backfills, runs
 
 
 class PartitionStore:
@@ -89,3 +89,14 @@ class PartitionStore:
         """The recorded runs of a backfill, by position in its plan."""
         with self._read("read backfill runs") as conn:
             return bf.read_runs(conn, backfill_id)
+
+    def backfill_run_statuses(self, backfill_id: str, status: str) -> dict[str, tuple[int, str | None, str]]:
+        """Run id -> (unit, partition, run status) of the backfill's runs recorded with ``status`` (one query)."""
+        bf_runs = backfill_runs.c
+        stmt = (
+            select(bf_runs.run_id, bf_runs.unit, bf_runs.partition, runs.c.status)
+            .select_from(backfill_runs.join(runs, runs.c.run_id == bf_runs.run_id))
+            .where(bf_runs.backfill_id == backfill_id, bf_runs.status == status)
+        )
+        with self._read("read the runs of a backfill") as conn:
+            return {row.run_id: (row.unit, row.partition, row.status) for row in conn.execute(stmt)}

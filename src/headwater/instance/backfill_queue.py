@@ -1,0 +1,94 @@
+"""Backfills through the run queue: each run is queued for the daemon, which launches it under the
+``[runs]`` limits (``max_concurrent``, tag limits such as ``headwater/backfill``), once the runs it
+depends on have succeeded.
+
+The submitting process follows the queued runs into the backfill's progress and status; a canceled
+backfill cancels its runs that have not started. Runs still queued when that process stops are
+followed again by ``headwater backfill resume --queue``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Final
+
+from headwater.definitions import Definitions
+from headwater.events import RunStatus
+from headwater.instance.backfill import (
+    BACKFILL_TAG,
+    QUEUED,
+    OnProgress,
+    Tracker,
+    cancel_queued_runs,
+    get_backfill,
+    replan,
+    settle_queued,
+)
+from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
+
+if TYPE_CHECKING:
+    from headwater.instance.instance import Instance
+
+_ENDED: Final = {
+    RunStatus.SUCCEEDED.value: "succeeded",
+    RunStatus.FAILED.value: "failed",
+    RunStatus.CANCELED.value: "failed",
+}
+
+
+class QueuedBackfill:
+    """One pass over a stored backfill whose runs go through the run queue; ``step()`` advances it."""
+
+    def __init__(
+        self, instance: Instance, defs: Definitions, backfill_id: str, *, on_progress: OnProgress | None = None
+    ) -> None:
+        record = get_backfill(instance, backfill_id)
+        self.instance = instance
+        self.defs = defs
+        self.record = record
+        self.finished = record.status is BackfillStatus.SUCCEEDED
+        if self.finished:
+            return
+        self.plan = replan(instance, defs, record)
+        storage = instance.storage
+        storage.update_backfill(record.backfill_id, status=BackfillStatus.RUNNING, error=None)
+        self.in_flight = settle_queued(storage, record.backfill_id)
+        self.tracker = Tracker(storage, record, self.plan, on_progress, in_flight=frozenset(self.in_flight.values()))
+
+    def step(self) -> bool:
+        """Queue the runs that became ready and record those that ended; True once the backfill ended."""
+        if self.finished:
+            return True
+        tracker, storage, bid = self.tracker, self.instance.storage, self.record.backfill_id
+        ended = 0
+        for run_id, (position, _, status) in storage.backfill_run_statuses(bid, QUEUED).items():
+            outcome = _ENDED.get(status)
+            if outcome is not None:
+                self.in_flight.pop(run_id, None)
+                tracker.decide(self.plan.units[position], outcome, run_id)
+                ended += 1
+        while (unit := tracker.next_ready()) is not None:
+            group = self.plan.groups[unit.group]
+            run = self.instance.submit_run(
+                self.defs,
+                " ".join(k.to_string() for k in group.keys),
+                partition=unit.label,
+                tags={BACKFILL_TAG: bid},
+            )
+            storage.record_backfill_run(
+                bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run.run_id, status=QUEUED)
+            )
+            self.in_flight[run.run_id] = unit.index
+        if tracker.check_canceled():
+            cancel_queued_runs(self.instance, bid)
+        if self.in_flight:
+            return False
+        tracker.finish()
+        self.finished = True
+        return True
+
+    def run(self, *, poll: float = 0.5) -> BackfillRecord:
+        """Step every ``poll`` seconds until the backfill ends; returns its final record."""
+        while not self.step():
+            time.sleep(poll)
+        return get_backfill(self.instance, self.record.backfill_id)
