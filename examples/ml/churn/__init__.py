@@ -1,0 +1,1 @@
+"""A small machine-learning project: customers -> features -> churn model -> predictions."""
