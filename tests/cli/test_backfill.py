@@ -111,6 +111,11 @@ def test_usage_errors_and_cancel(tmp_path: Path, home: Path) -> None:
     assert "starts after it ends: write the earlier key first (2026-01-01...2026-03-01)" in flat(backwards.output)
     unknown = run("backfill", "cancel", "nope")
     assert unknown.exit_code == 2 and "no backfill 'nope'" in flat(unknown.output)
+    bad_key = run("backfill", "-f", project, "--select", "events", "--partitions", "2026-04-31")
+    assert bad_key.exit_code == 2
+    assert "error: partition '2026-04-31' is not a partition of asset 'events'" in flat(bad_key.output)
+    assert "valid keys: '2026-01-01' ... '2026-03-31' (90 keys)" in flat(bad_key.output)
+    assert json.loads(run("backfill", "list", "--json", ok=True).stdout) == []  # nothing stored
 
 
 def test_dynamic_partitions_from_the_cli(tmp_path: Path, home: Path) -> None:
@@ -124,6 +129,32 @@ def test_dynamic_partitions_from_the_cli(tmp_path: Path, home: Path) -> None:
     assert "removed 1 key(s)" in run("partitions", "remove", "customers", "globex", ok=True).output
     bad = run("partitions", "add", "customers", "a|b")
     assert bad.exit_code == 2 and "contains '|'" in flat(bad.output)
+    unknown = run("backfill", "-f", project, "--select", "profile", "--partitions", "initech")
+    assert unknown.exit_code == 2
+    assert "add it with `headwater partitions add customers initech`" in flat(unknown.output)
+
+    run("partitions", "add", "customers", "globex", "initech", ok=True)
+    record, _ = _stored_backfill(project)
+    run("partitions", "remove", "customers", "initech", ok=True)
+    resumed = run("backfill", "resume", record[:8], "-f", project)
+    assert resumed.exit_code == 2
+    assert "that no longer exist: initech (DynamicPartitions 'customers' now has 'acme', 'globex')" in flat(
+        resumed.output
+    )
+    shown = json.loads(run("backfill", "show", record[:8], "--json", ok=True).stdout)
+    assert (shown["status"], shown["total"], shown["succeeded"]) == ("requested", 3, 0)
+
+
+def _stored_backfill(project: str) -> tuple[str, int]:
+    """A backfill of every customer, stored but not run (as if its process stopped at once)."""
+    from headwater.instance import Instance
+    from headwater.instance.backfill import create_backfill
+    from headwater.loader import find_location, load_definitions
+
+    defs = load_definitions(find_location(file=project))
+    with Instance.get() as instance:
+        record, _ = create_backfill(instance, defs, "profile", mode="all")
+    return record.backfill_id, record.total
 
 
 def test_live_progress_bar_counts_runs() -> None:

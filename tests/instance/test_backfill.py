@@ -209,3 +209,67 @@ def test_a_monthly_asset_runs_only_for_months_inside_the_daily_range(instance: A
     final = run_backfill(instance, defs, record.backfill_id)
     assert (final.status, final.total, final.succeeded) == (BackfillStatus.SUCCEEDED, 74 + 2, 76)
     assert hw.materialize(defs, "month", partition="2026-02-01", instance=instance).value_of("month") == 28
+
+
+def test_resume_after_a_dynamic_partition_was_deleted_names_the_keys_and_keeps_progress(instance: Any) -> None:
+    from headwater.instance.backfill_queue import QueuedBackfill
+
+    broken = {"initech"}
+
+    @hw.asset(partitions=hw.DynamicPartitions("customers"))
+    def profile(context: hw.Context) -> str:
+        if context.partition_key in broken:
+            raise RuntimeError("no export")
+        return str(context.partition_key)
+
+    defs = hw.Definitions(assets=[profile])
+    instance.add_dynamic_partitions("customers", ["acme", "globex", "initech"])
+    record, _ = create_backfill(instance, defs, None, mode="all")
+    failed = run_backfill(instance, defs, record.backfill_id)
+    assert (failed.status, failed.succeeded, failed.failed) == (BackfillStatus.FAILED, 2, 1)
+    runs_before = instance.storage.backfill_runs(record.backfill_id)
+    instance.delete_dynamic_partitions("customers", ["initech"])
+    message = (
+        rf"backfill {record.backfill_id[:8]} covers partitions of asset 'profile' that no longer exist: initech "
+        r"\(DynamicPartitions 'customers' now has 'acme', 'globex'\); add them back \(e.g. `headwater partitions add "
+        r"NAME KEY`\) and resume, or cancel it and start a new one; the backfill is left as it was"
+    )
+    with pytest.raises(SelectionError, match=message):
+        run_backfill(instance, defs, record.backfill_id)
+    with pytest.raises(SelectionError, match=message):
+        QueuedBackfill(instance, defs, record.backfill_id)
+    kept = get_backfill(instance, record.backfill_id)
+    assert (kept.status, kept.succeeded, kept.failed, kept.total) == (BackfillStatus.FAILED, 2, 1, 3)
+    assert instance.storage.backfill_runs(record.backfill_id) == runs_before
+    instance.add_dynamic_partitions("customers", ["initech"])
+    broken.clear()
+    resumed = run_backfill(instance, defs, record.backfill_id)
+    assert (resumed.status, resumed.succeeded, resumed.failed) == (BackfillStatus.SUCCEEDED, 3, 0)
+
+
+def test_bad_ranges_name_the_keys_and_what_is_valid(instance: Any) -> None:
+    @hw.asset(partitions=hw.MonthlyPartitions(start="2026-01-01", end="2026-06-01"))
+    def month() -> int:
+        return 1
+
+    defs = hw.Definitions(assets=[month, raw])
+    with pytest.raises(
+        SelectionError,
+        match=r"partition range 2026-03-15\.\.\.2026-01-10 starts after it ends: write the earlier date first "
+        r"\(2026-01-10\.\.\.2026-03-15\)",
+    ):
+        create_backfill(instance, defs, "month", mode="partitions", partitions="2026-03-15...2026-01-10")
+    with pytest.raises(
+        SelectionError,
+        match=r"partition '2026-13-01' is not a partition of asset 'raw' \(DailyPartitions from 2026-01-01 to before "
+        r"2026-01-15 00:00 \(UTC\)\) \(did you mean '2026-01-01' .*\?\); keys are written like '2026-01-01' "
+        r"\(format '%Y-%m-%d'\); valid keys: "
+        r"'2026-01-01' \.\.\. '2026-01-14' \(14 keys\)",
+    ):
+        create_backfill(instance, defs, "raw", mode="partitions", partitions="2026-13-01")
+    with pytest.raises(
+        SelectionError,
+        match=r"partition range '2026-01-01\.\.\.2026-01-02' needs the selected partitioned assets to share one "
+        r"partitions definition; they have 2",
+    ):
+        instance.materialize(defs, "month raw", partition="2026-01-01...2026-01-02")

@@ -23,6 +23,7 @@ from headwater.definitions.partitions import (
     TimeWindowPartitions,
     parse_partition_selection,
 )
+from headwater.definitions.partitions.base import describe_keys
 from headwater.errors import DefinitionError, HeadwaterError, SelectionError
 from headwater.events import RunStatus
 from headwater.execution import capture
@@ -86,17 +87,22 @@ def _selected(text: str, definition: PartitionsDefinition, ctx: KeyContext, asse
     try:
         return parse_partition_selection(text, definition, ctx, owner=f"asset '{asset}'")
     except SelectionError:
-        start, sep, end = text.partition(RANGE_SEPARATOR)
+        start, sep, end = (part.strip() for part in text.partition(RANGE_SEPARATOR))
         if not sep or "," in text or not isinstance(definition, TimeWindowPartitions):
             raise
+        if definition.position(start, ctx) is not None and definition.position(end, ctx) is not None:
+            raise  # two keys in the wrong order: the error says so
         try:
-            keys = definition.starting_between(start.strip(), end.strip(), ctx)
+            keys = definition.starting_between(start, end, ctx)
         except DefinitionError:
             raise SelectionError(
                 f"partition range {text!r} is not keys of asset '{asset}' ({definition.describe()}) nor two dates"
             ) from None
-        if start.strip() > end.strip():
-            raise
+        if start > end:
+            raise SelectionError(
+                f"partition range {start}{RANGE_SEPARATOR}{end} starts after it ends: "
+                f"write the earlier date first ({end}{RANGE_SEPARATOR}{start})"
+            ) from None
         return keys
 
 
@@ -161,8 +167,9 @@ def replan(instance: Instance, defs: Definitions, record: BackfillRecord) -> Bac
         if gone:
             raise SelectionError(
                 f"backfill {record.backfill_id[:8]} covers partitions of asset '{assets[0]}' that no longer exist: "
-                f"{', '.join(gone[:5])}{' ...' if len(gone) > 5 else ''} ({definition.describe()}); add them back "
-                "(e.g. `headwater partitions add NAME KEY`) and resume, or cancel it and start a new one"
+                f"{', '.join(gone[:5])}{' ...' if len(gone) > 5 else ''} ({definition.describe()} now has "
+                f"{describe_keys(definition.keys(ctx))}); add them back (e.g. `headwater partitions add NAME KEY`) "
+                "and resume, or cancel it and start a new one; the backfill is left as it was"
             )
         return keys
 
