@@ -23,6 +23,7 @@ from headwater.automation import monitor
 from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, StaleKeys
 from headwater.automation.config import AutomationConfig
 from headwater.automation.launcher import Launcher
+from headwater.automation.observation import observe_due
 from headwater.automation.requests import queue_request, run_id_for
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
@@ -50,6 +51,7 @@ class TickSummary:
     evaluated_assets: int = 0
     queued_runs: list[str] = field(default_factory=list)
     launched_runs: list[str] = field(default_factory=list)
+    observed: dict[str, Any] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +129,9 @@ class Daemon:
                 if self._enabled(sensor.name, sensor.default_status, states) and is_due(sensor, state, now):
                     tick_sensor(self.storage, sensor, state, now, self._queue_run(summary))
                     summary.ticks += 1
+        with timer("observe"):  # source assets with observe_interval= that are due (failures: every tick)
+            observed = observe_due(self.storage, self.graph, now)
+            summary.observed = observed.to_json() if observed is not None else None
         with timer("conditions"):
             if self._has_conditions and self._enabled(CONDITIONS, "running", states):
                 self._conditions(now, summary, timer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
@@ -73,6 +74,8 @@ class AssetSpec(Generic[P, R]):
     automation: AutomationCondition | None = None
     is_source: bool = False
     observe: Callable[..., Any] | None = None
+    observe_interval: timedelta | None = None
+    """How often the daemon calls ``observe`` (source assets only; None: only ``headwater observe``)."""
     site: str = ""
     partitions: PartitionsDefinition | None = None
     partition_mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
@@ -414,6 +417,7 @@ def SourceAsset(
     key: CoercibleToKey,
     *,
     observe: Callable[..., Any] | None = None,
+    observe_interval: timedelta | None = None,
     description: str | None = None,
     group: str | None = None,
     tags: Mapping[str, str] | None = None,
@@ -422,11 +426,25 @@ def SourceAsset(
     metadata: Mapping[str, Any] | None = None,
     io_manager: str | None = None,
 ) -> AssetSpec[..., Any]:
-    """Declare data made outside Headwater; ``observe`` may report its data version."""
+    """Declare data made outside Headwater; ``observe`` may report its data version.
+
+    With ``observe_interval``, the daemon calls ``observe`` that often (and retries a failed
+    observation at its next tick).
+    """
     asset_key = _as_key(key, "key", "SourceAsset")
     owner = f"source asset '{asset_key}'"
     if observe is not None:
         _check_callable(observe, "SourceAsset(observe=...)")
+    if observe_interval is not None:
+        if not isinstance(observe_interval, timedelta) or observe_interval <= timedelta(0):
+            raise DefinitionError(
+                f"{owner}: observe_interval= takes a positive timedelta such as timedelta(minutes=5), "
+                f"got {observe_interval!r}"
+            )
+        if observe is None:
+            raise DefinitionError(
+                f"{owner}: observe_interval= needs observe=fn, the function the daemon calls for the data version"
+            )
     return AssetSpec(
         key=asset_key,
         op=None,
@@ -439,5 +457,6 @@ def SourceAsset(
         io_manager=io_manager or DEFAULT_IO_MANAGER,
         is_source=True,
         observe=observe,
+        observe_interval=observe_interval,
         site=definition_site(observe) if observe is not None else "",
     )

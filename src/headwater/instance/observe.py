@@ -7,67 +7,25 @@ another system made. Both are runs of their own, so lineage and staleness includ
 
 from __future__ import annotations
 
-import time
-import traceback
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from headwater.definitions import Definitions, Output
-from headwater.errors import HeadwaterError, SelectionError
+from headwater.automation.observation import finish_run, observe_keys, start_run
+from headwater.definitions import Definitions
+from headwater.errors import SelectionError
 from headwater.events import Event, EventType, RunRecord
 from headwater.execution.step import json_safe
 from headwater.graph import AssetGraph
 from headwater.instance.provenance import inputs_map, latest_versions, version_of
 from headwater.instance.result import RunResult
-from headwater.keys import AssetKey, CoercibleToKey, to_key
+from headwater.keys import CoercibleToKey, to_key
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
 
-KIND_TAG = "headwater/kind"
 
-
-def _start(instance: Instance, kind: str, keys: tuple[AssetKey, ...], select: str, partition: str | None) -> RunRecord:
-    run = RunRecord(
-        run_id=uuid.uuid4().hex, selection=select, asset_keys=keys, partition=partition, tags={KIND_TAG: kind}
-    )
-    instance.storage.add_run(run)
-    instance.storage.store_events([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(keys)})])
-    return run
-
-
-def _finish(instance: Instance, run: RunRecord, events: list[Event], errors: list[str]) -> RunResult:
-    if errors:
-        end = Event(
-            run_id=run.run_id, type=EventType.RUN_FAILED, timestamp=time.time(), data={"error": "; ".join(errors)}
-        )
-    else:
-        end = Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=time.time())
-    instance.storage.store_events([end])
-    events.append(end)
+def _result(instance: Instance, run: RunRecord, events: list[Event]) -> RunResult:
     return RunResult(run=instance.storage.get_run(run.run_id) or run, events=tuple(events), io_managers={})
-
-
-def _observation(key: AssetKey, result: Any) -> dict[str, Any]:
-    """The event data of what an ``observe=`` function returned."""
-    if isinstance(result, Output):
-        if result.data_version is None:
-            raise HeadwaterError(
-                f"the observe function of '{key}' returned hw.Output without data_version=; "
-                "return the data version as a string, or hw.Output(None, data_version=..., metadata=...)"
-            )
-        data: dict[str, Any] = {"data_version": str(result.data_version)}
-        if result.metadata:
-            data["metadata"] = json_safe(result.metadata)
-        return data
-    if isinstance(result, (str, int)) and not isinstance(result, bool):
-        return {"data_version": str(result)}
-    raise HeadwaterError(
-        f"the observe function of '{key}' returned {type(result).__name__}; return its data version as a "
-        "string (e.g. a file's modification time or a table's row count), or "
-        "hw.Output(None, data_version=..., metadata=...)"
-    )
 
 
 def observe(instance: Instance, defs: Definitions, select: str | None = None) -> RunResult:
@@ -86,34 +44,8 @@ def observe(instance: Instance, defs: Definitions, select: str | None = None) ->
             "hw.SourceAsset(key, observe=fn) for data made outside Headwater"
             + (f"; observable assets: {', '.join(observable)}" if observable else "")
         )
-    run = _start(instance, "observe", keys, select or "*", None)
-    events: list[Event] = []
-    errors: list[str] = []
-    for key in keys:
-        fn: Callable[..., Any] = graph.nodes[key].spec.observe or _unreachable
-        try:
-            data = _observation(key, fn())
-            event = Event(
-                run_id=run.run_id, type=EventType.ASSET_OBSERVED, step_key=key.to_string(), asset_key=key, data=data
-            )
-        except Exception as exc:
-            message = (
-                str(exc) if isinstance(exc, HeadwaterError) else f"observing '{key}' raised {type(exc).__name__}: {exc}"
-            )
-            errors.append(message)
-            event = Event(
-                run_id=run.run_id,
-                type=EventType.STEP_FAILED,
-                step_key=key.to_string(),
-                data={
-                    "error": message,
-                    "traceback": "".join(traceback.format_exception(exc)),
-                    "asset_keys": [key.to_string()],
-                },
-            )
-        instance.storage.store_events([event])
-        events.append(event)
-    return _finish(instance, run, events, errors)
+    found = observe_keys(instance.storage, graph, keys, select or "*")
+    return _result(instance, found.run, found.events)
 
 
 def report(
@@ -142,7 +74,7 @@ def report(
             records = latest_versions(instance.storage, node.parents, partition)
             versions = {k: v for k, r in records.items() if (v := version_of(r)) is not None}
             data.update(inputs_map(node.parents, versions))
-    run = _start(instance, "report", (asset_key,), asset_key.to_string(), partition)
+    run = start_run(instance.storage, "report", (asset_key,), asset_key.to_string(), partition)
     data["data_version"] = str(data_version) if data_version is not None else f"{run.run_id}:report"
     if metadata:
         data["metadata"] = json_safe(metadata)
@@ -156,8 +88,6 @@ def report(
         data=data,
     )
     instance.storage.store_events([event])
-    return _finish(instance, run, [event], [])
-
-
-def _unreachable() -> Any:
-    raise HeadwaterError("internal error: a source asset without observe= was selected for observation")
+    events = [event]
+    finish_run(instance.storage, run, events, [])
+    return _result(instance, run, events)

@@ -1,0 +1,184 @@
+"""Observing source assets: call their ``observe=`` functions and record what they return.
+
+One run per round of observations (``ASSET_OBSERVED`` per success, ``STEP_FAILED`` with the
+error per failure), used by ``headwater observe`` and by the daemon, which observes each source
+asset with an ``observe_interval`` when it is due. A failed observation is due again at the next
+tick: whether an asset is due is read from the event log, so a restarted daemon agrees.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from headwater.definitions import Output
+from headwater.errors import HeadwaterError
+from headwater.events import Event, EventType, RunRecord
+from headwater.execution.step import json_safe
+from headwater.graph import AssetGraph
+from headwater.keys import AssetKey
+from headwater.storage import Storage
+
+KIND_TAG = "headwater/kind"
+"""Run tag telling runs that record outside work (``observe``, ``report``) from materializations."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Observed:
+    """A round of observations: its run, the events written and the errors of failed observations."""
+
+    run: RunRecord
+    events: list[Event]
+    errors: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The run id, the keys observed and the error of each failed observation, by key."""
+        return {
+            "run_id": self.run.run_id,
+            "observed": [e.step_key for e in self.events if e.type is EventType.ASSET_OBSERVED],
+            "failed": {e.step_key: e.data["error"] for e in self.events if e.type is EventType.STEP_FAILED},
+        }
+
+
+def start_run(
+    storage: Storage,
+    kind: str,
+    keys: tuple[AssetKey, ...],
+    select: str,
+    partition: str | None,
+    tags: Mapping[str, str] | None = None,
+) -> RunRecord:
+    """Record a run of ``kind`` (observe, report) over ``keys`` and its RUN_STARTED event."""
+    run = RunRecord(
+        run_id=uuid.uuid4().hex,
+        selection=select,
+        asset_keys=keys,
+        partition=partition,
+        tags={KIND_TAG: kind, **(tags or {})},
+    )
+    storage.add_run(run)
+    storage.store_events([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(keys)})])
+    return run
+
+
+def finish_run(storage: Storage, run: RunRecord, events: list[Event], errors: Sequence[str]) -> Event:
+    """Record the run's end (failed if any error), append it to ``events`` and return it."""
+    if errors:
+        end = Event(
+            run_id=run.run_id, type=EventType.RUN_FAILED, timestamp=time.time(), data={"error": "; ".join(errors)}
+        )
+    else:
+        end = Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=time.time())
+    storage.store_events([end])
+    events.append(end)
+    return end
+
+
+def observation_data(key: AssetKey, result: Any) -> dict[str, Any]:
+    """The event data of what an ``observe=`` function returned; HeadwaterError for anything else."""
+    if isinstance(result, Output):
+        if result.data_version is None:
+            raise HeadwaterError(
+                f"the observe function of '{key}' returned hw.Output without data_version=; "
+                "return the data version as a string, or hw.Output(None, data_version=..., metadata=...)"
+            )
+        data: dict[str, Any] = {"data_version": str(result.data_version)}
+        if result.metadata:
+            data["metadata"] = json_safe(result.metadata)
+        return data
+    if isinstance(result, (str, int)) and not isinstance(result, bool):
+        return {"data_version": str(result)}
+    raise HeadwaterError(
+        f"the observe function of '{key}' returned {type(result).__name__}; return its data version as a "
+        "string (e.g. a file's modification time or a table's row count), or "
+        "hw.Output(None, data_version=..., metadata=...)"
+    )
+
+
+def observe_keys(
+    storage: Storage,
+    graph: AssetGraph,
+    keys: tuple[AssetKey, ...],
+    select: str,
+    *,
+    now: float | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> Observed:
+    """Call the ``observe=`` function of each of ``keys`` (in order) in one run, recording each outcome.
+
+    A function that raises or returns something unusable is recorded as ``STEP_FAILED`` with the
+    error (the run fails); the other observations are still recorded.
+    """
+    run = start_run(storage, "observe", keys, select, None, tags)
+    events: list[Event] = []
+    errors: list[str] = []
+    for key in keys:
+        fn: Callable[..., Any] | None = graph.nodes[key].spec.observe
+        try:
+            if fn is None:
+                raise HeadwaterError(f"source asset '{key}' has no observe= function; declare one to observe it")
+            data = observation_data(key, fn())
+            event = Event(
+                run_id=run.run_id,
+                type=EventType.ASSET_OBSERVED,
+                timestamp=now if now is not None else time.time(),
+                step_key=key.to_string(),
+                asset_key=key,
+                data=data,
+            )
+        except Exception as exc:
+            message = (
+                str(exc) if isinstance(exc, HeadwaterError) else f"observing '{key}' raised {type(exc).__name__}: {exc}"
+            )
+            errors.append(message)
+            event = Event(
+                run_id=run.run_id,
+                type=EventType.STEP_FAILED,
+                timestamp=now if now is not None else time.time(),
+                step_key=key.to_string(),
+                data={
+                    "error": message,
+                    "traceback": "".join(traceback.format_exception(exc)),
+                    "asset_keys": [key.to_string()],
+                },
+            )
+        storage.store_events([event])
+        events.append(event)
+    finish_run(storage, run, events, errors)
+    return Observed(run=run, events=events, errors=errors)
+
+
+def due_observations(storage: Storage, graph: AssetGraph, now: float) -> tuple[AssetKey, ...]:
+    """Source assets with an ``observe_interval`` to observe at ``now``, in graph order.
+
+    Due: never observed, observed ``observe_interval`` or longer ago, or the last attempt failed
+    (a failure is retried at the next tick instead of waiting a whole interval).
+    """
+    scheduled = [k for k in graph.keys if graph.nodes[k].spec.observe_interval is not None]
+    if not scheduled:
+        return ()
+    observed = storage.latest("observation", scheduled)
+    failed = storage.latest("failure", scheduled)
+    due: list[AssetKey] = []
+    for key in scheduled:
+        interval = graph.nodes[key].spec.observe_interval or timedelta(0)
+        last, failure = observed.get(key), failed.get(key)
+        if last is None or (failure is not None and failure.id > last.id):
+            due.append(key)  # never observed, or the last attempt failed: retry now
+        elif now - last.event.timestamp >= interval.total_seconds():
+            due.append(key)
+    return tuple(due)
+
+
+def observe_due(storage: Storage, graph: AssetGraph, now: float) -> Observed | None:
+    """Observe the source assets that are due (one run for all of them), or return None if none is."""
+    keys = due_observations(storage, graph, now)
+    if not keys:
+        return None
+    selection = " ".join(k.to_string() for k in keys)
+    return observe_keys(storage, graph, keys, selection, now=now, tags={"headwater.automation": "observe"})
