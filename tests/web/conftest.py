@@ -79,6 +79,38 @@ def project(tmp_path: Path) -> Project:
     return Project(path=path, config=config, location=location)
 
 
+PARTITIONED = """
+import headwater as hw
+
+
+class Scale(hw.Config):
+    factor: int = 2
+    label: str
+
+
+@hw.asset(partitions=hw.StaticPartitions(["p1", "p2", "p3", "p4"]))
+def daily(context: hw.Context) -> str:
+    return f"value {context.partition_key}"
+
+
+@hw.asset
+def scaled(config: Scale) -> int:
+    return 21 * config.factor
+
+
+defs = hw.Definitions(assets=[daily, scaled])
+"""
+
+
+@pytest.fixture
+def partitioned(tmp_path: Path) -> Project:
+    """A project with a partitioned asset and one that takes run config; no runs yet."""
+    path = tmp_path / "defs.py"
+    path.write_text(textwrap.dedent(PARTITIONED).lstrip())
+    config = InstanceConfig(home=str(tmp_path / "home"))
+    return Project(path=path, config=config, location=find_location(file=path, project_dir=tmp_path))
+
+
 def make_app(project: Project, **options: object) -> FastAPI:
     """The app for ``project`` (keyword options go to ``create_app``)."""
     return create_app(location=project.location, config=project.config, warm=False, **options)  # type: ignore[arg-type]

@@ -11,12 +11,17 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
 
 from .conftest import Project, make_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -40,8 +45,8 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture
-def server(project: Project) -> Iterator[str]:
+@contextmanager
+def serving(project: Project) -> Iterator[str]:
     """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -69,8 +74,10 @@ def server(project: Project) -> Iterator[str]:
         thread.join(20)
 
 
-def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+@contextmanager
+def browser_page(chromium: str) -> Iterator[tuple[Page, list[str]]]:
+    """A page of a fresh headless Chromium and the list its uncaught script errors go to."""
+    from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
     with sync_playwright() as pw:
@@ -78,42 +85,89 @@ def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(server + "/")
-            node = page.locator('.node[data-key="report"]')
-            expect(node).to_be_visible()
-            expect(page.locator('.node[data-key="broken"]')).to_have_class("node st-failed")
-            page.fill("#select", "+report")
-            page.click("text=Select")
-            expect(page.locator('.node.dim[data-key="broken"]')).to_be_visible()
-            page.fill("#select", "nope")
-            page.click("text=Select")
-            expect(page.locator("#banner")).to_contain_text("no asset 'nope'")
-            node.click()
-            expect(page.locator("#panel h2")).to_have_text("report")
-            page.click("#focus")
-            expect(page.locator('.node[data-key="broken"]')).to_have_count(0)  # a sibling, not up- or downstream
-            expect(page.locator('.node[data-key="orders"]')).to_have_count(1)  # two hops up
-            page.click("#materialize")
-            page.wait_for_url("**/runs/*")
-            page.evaluate("window.stillTheSamePage = true")
-            expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
-            assert page.evaluate("window.stillTheSamePage === true")  # live over server-sent events, no reload
-            expect(page.locator("#events")).to_contain_text("asset_materialized")
-            expect(page.locator("#gantt svg rect.bar")).to_have_count(1)
-            page.goto(server + "/assets")
-            expect(page.locator("#catalog tr")).to_have_count(4)
-            page.fill("#filter", "team:data")
-            expect(page.locator("#catalog tr")).to_have_count(1)
-            expect(page.locator("#catalog")).to_contain_text("Orders <b>exported</b> from the shop.")
-            page.goto(server + "/assets/revenue")
-            expect(page.locator('#plots svg[data-metric="rows"]')).to_be_visible()
-            expect(page.locator("#checks")).to_contain_text("revenue_positive")
-            page.goto(server + "/runs")
-            expect(page.locator("#runs tr")).to_have_count(3)
-            page.select_option("#status-filter", "failed")
-            expect(page.locator("#runs tr")).to_have_count(1)
-            page.locator("#runs a").click()
-            expect(page.locator("#errors")).to_contain_text("the warehouse is on fire")
+            yield page, errors
         finally:
             browser.close()
+
+
+@pytest.fixture
+def server(project: Project) -> Iterator[str]:
+    """The example project with two runs, served."""
+    with serving(project) as url:
+        yield url
+
+
+@pytest.fixture
+def pserver(partitioned: Project) -> Iterator[str]:
+    """The partitioned project without runs, served."""
+    with serving(partitioned) as url:
+        yield url
+
+
+def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(chromium) as (page, errors):
+        page.goto(server + "/")
+        node = page.locator('.node[data-key="report"]')
+        expect(node).to_be_visible()
+        expect(page.locator('.node[data-key="broken"]')).to_have_class("node st-failed")
+        page.fill("#select", "+report")
+        page.click("text=Select")
+        expect(page.locator('.node.dim[data-key="broken"]')).to_be_visible()
+        page.fill("#select", "nope")
+        page.click("text=Select")
+        expect(page.locator("#banner")).to_contain_text("no asset 'nope'")
+        node.click()
+        expect(page.locator("#panel h2")).to_have_text("report")
+        page.click("#focus")
+        expect(page.locator('.node[data-key="broken"]')).to_have_count(0)  # a sibling, not up- or downstream
+        expect(page.locator('.node[data-key="orders"]')).to_have_count(1)  # two hops up
+        page.click("#materialize")
+        page.wait_for_url("**/runs/*")
+        page.evaluate("window.stillTheSamePage = true")
+        expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+        assert page.evaluate("window.stillTheSamePage === true")  # live over server-sent events, no reload
+        expect(page.locator("#events")).to_contain_text("asset_materialized")
+        expect(page.locator("#gantt svg rect.bar")).to_have_count(1)
+        page.goto(server + "/assets")
+        expect(page.locator("#catalog tr")).to_have_count(4)
+        page.fill("#filter", "team:data")
+        expect(page.locator("#catalog tr")).to_have_count(1)
+        expect(page.locator("#catalog")).to_contain_text("Orders <b>exported</b> from the shop.")
+        page.goto(server + "/assets/revenue")
+        expect(page.locator('#plots svg[data-metric="rows"]')).to_be_visible()
+        expect(page.locator("#checks")).to_contain_text("revenue_positive")
+        page.goto(server + "/runs")
+        expect(page.locator("#runs tr")).to_have_count(3)
+        page.select_option("#status-filter", "failed")
+        expect(page.locator("#runs tr")).to_have_count(1)
+        page.locator("#runs a").click()
+        expect(page.locator("#errors")).to_contain_text("the warehouse is on fire")
+    assert errors == []
+
+
+def test_launch_page_checks_then_backfills(chromium: str, pserver: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(chromium) as (page, errors):
+        page.goto(pserver + "/launch?select=scaled")
+        expect(page.locator("#launch-count")).to_contain_text("1 asset match")
+        expect(page.locator("#launch-problems")).to_contain_text("label: Field required")
+        expect(page.locator("#launch-go")).to_be_disabled()
+        page.fill("#launch-config", '{"scaled": {"label": ')
+        expect(page.locator("#launch-problems")).to_contain_text("run config is not valid JSON")
+        page.fill("#launch-select", "daily")
+        page.fill("#launch-config", "")
+        page.fill("#launch-partition", "p2...p4")
+        expect(page.locator("#launch-partitions")).to_contain_text("3 selected")
+        expect(page.locator("#launch-partitions")).to_contain_text("launches a backfill")
+        expect(page.locator("#launch-go")).to_be_enabled()
+        page.click("#launch-go")
+        page.wait_for_url("**/backfills/*")
+        expect(page.locator("#backfill-status")).to_have_text("succeeded", timeout=60_000)
+        expect(page.locator("#backfill-runs tr")).to_have_count(3)
+        page.goto(pserver + "/backfills")
+        expect(page.locator("#backfills tr")).to_have_count(1)
+        expect(page.locator("#backfills")).to_contain_text("p2...p4")
     assert errors == []

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
-import pydantic
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from headwater.errors import ConfigError, HeadwaterError
 from headwater.events import RunRecord, RunStatus
-from headwater.graph.selection import select
 from headwater.web.pages import __version__
 from headwater.web.queries import make_cursor
 from headwater.web.security import new_csrf_token, set_csrf_cookie
@@ -20,15 +16,6 @@ from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["runs"])
 State = Annotated[WebState, Depends(web_state)]
-
-
-class LaunchRequest(pydantic.BaseModel):
-    """What to materialize."""
-
-    model_config = pydantic.ConfigDict(extra="forbid")
-    select: str = pydantic.Field("*", description="A selection expression (default: every asset).")
-    partition: str | None = pydantic.Field(None, description="A partition key.")
-    config: dict[str, dict[str, Any]] | None = pydantic.Field(None, description="Run config: asset key -> fields.")
 
 
 def _run(state: WebState, run_id: str) -> RunRecord:
@@ -119,31 +106,3 @@ def logs(state: State, run_id: str, step: str | None = None) -> dict[str, Any]:
         "run_id": record.run_id,
         "logs": [{"step": c.step_key, "timestamp": c.timestamp, "text": c.text} for c in chunks],
     }
-
-
-@router.post("/launch", status_code=202, summary="Launch a materialization (POST with a CSRF token)")
-def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
-    """Validate the selection, then start ``headwater materialize`` in a subprocess.
-
-    Poll ``GET /api/launches/{launch_id}`` for the run id (or the command's error).
-    """
-    loaded = state.loaded()
-    keys = select(loaded.graph, body.select, predicates=state.states(loaded).status.predicates())
-    if not keys:
-        raise HeadwaterError(f"the selection '{body.select}' selects no assets: nothing to materialize")
-    config_json = None
-    if body.config:
-        unknown = sorted(k for k in body.config if k not in loaded.graph.ops)
-        if unknown:
-            raise ConfigError(
-                f"run config names {', '.join(unknown)}, which is not an asset computed in these definitions"
-            )
-        config_json = json.dumps(body.config)
-    started = state.launcher.launch(body.select, body.partition, config_json)
-    return {"launch_id": started.launch_id, "status": "pending", "assets": len(keys)}
-
-
-@router.get("/launches/{launch_id}", summary="Follow a launch until its run is recorded")
-def launch_status(state: State, launch_id: str) -> dict[str, Any]:
-    """``pending``, ``started`` (with ``run_id``) or ``failed`` (with ``error``)."""
-    return state.launcher.status(launch_id)

@@ -19,13 +19,15 @@ from headwater.errors import HeadwaterError, SelectionError, StorageError
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.loader import find_location
 from headwater.storage import Storage
-from headwater.web import api_assets, api_live, api_runs, pages
+from headwater.web import api_assets, api_backfills, api_launch, api_live, api_runs, pages
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import Security
 from headwater.web.state import NotFound, WebState
 
 STATIC = Path(__file__).parent / "static"
+_KEYED = ("/api/assets/", "/api/lineage/", "/api/backfills/")
+"""Paths naming a thing by key or id: an unknown one is a 404."""
 
 
 def create_app(
@@ -85,6 +87,8 @@ def create_app(
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
     app.include_router(api_live.router)
+    app.include_router(api_launch.router)
+    app.include_router(api_backfills.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -97,7 +101,7 @@ async def _headwater_error(request: Request, exc: Exception) -> JSONResponse:
         status = 404
     elif isinstance(exc, StorageError):
         status = 500
-    elif isinstance(exc, SelectionError) and request.url.path.startswith(("/api/assets/", "/api/lineage/")):
+    elif isinstance(exc, SelectionError) and request.method == "GET" and request.url.path.startswith(_KEYED):
         status = 404
     else:
         status = 400

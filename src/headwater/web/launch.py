@@ -1,14 +1,16 @@
-"""Launching materializations from the UI as ``headwater materialize`` subprocesses.
+"""Launching from the UI as CLI subprocesses: ``headwater materialize``, ``headwater backfill``
+and ``headwater runs reexecute``.
 
 User code never runs in the web process: the subprocess loads the definitions, records the run
-in storage (tagged with the launch id, so the UI can find it) and exits. A launch that fails
-before the run starts (a bad selection, config or missing upstream value) reports the
-command's error message.
+in storage (tagged with the launch id, so the UI can find it) or the backfill (found by the id it
+prints) and exits. A launch that fails before the run starts (a bad selection, config or missing
+upstream value) reports the command's error message.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,17 +30,22 @@ from headwater.storage import Storage
 LAUNCH_TAG = "headwater.launch"
 """The run tag carrying the launch id."""
 
+_BACKFILL_LINE = re.compile(r"^backfill ([0-9a-f]{8}): ", re.MULTILINE)
+
 
 @dataclass(kw_only=True)
 class Launch:
     """One launched ``headwater materialize`` process."""
 
     launch_id: str
+    kind: str
+    """``materialize``, ``backfill`` or ``reexecute``."""
     selection: str
     process: subprocess.Popen[bytes]
     output: Path
     started_at: float = field(default_factory=time.time)
     run_id: str | None = None
+    backfill_id: str | None = None
     error: str | None = None
 
 
@@ -57,11 +64,13 @@ class Launcher:
         self._lock = threading.Lock()
         self._folder = Path(tempfile.mkdtemp(prefix="headwater-web-"))
 
+    def _base(self, *args: str) -> list[str]:
+        where = ["-m", self.location.module] if self.location.module else ["-f", str(self.location.file)]
+        return [sys.executable, "-m", "headwater.cli.main", *args, *where, "-a", self.location.attribute]
+
     def command(self, selection: str, partition: str | None, config_json: str | None, launch_id: str) -> list[str]:
         """The ``headwater materialize`` command line for a launch."""
-        where = ["-m", self.location.module] if self.location.module else ["-f", str(self.location.file)]
-        cmd = [sys.executable, "-m", "headwater.cli.main", "materialize", *where, "-a", self.location.attribute]
-        cmd += ["--select", selection, "--json", "--tag", f"{LAUNCH_TAG}={launch_id}"]
+        cmd = [*self._base("materialize"), "--select", selection, "--json", "--tag", f"{LAUNCH_TAG}={launch_id}"]
         if partition:
             cmd += ["--partition", partition]
         if config_json:
@@ -71,6 +80,30 @@ class Launcher:
     def launch(self, selection: str, partition: str | None = None, config_json: str | None = None) -> Launch:
         """Start materializing ``selection`` in a new process; returns at once."""
         launch_id = uuid.uuid4().hex
+        return self._start(
+            launch_id, "materialize", selection, self.command(selection, partition, config_json, launch_id)
+        )
+
+    def launch_backfill(self, selection: str, partitions: str) -> Launch:
+        """Start ``headwater backfill --select SELECTION --partitions PARTITIONS``; returns at once."""
+        launch_id = uuid.uuid4().hex
+        cmd = [*self._base("backfill"), "--select", selection, "--partitions", partitions, "--json"]
+        return self._start(launch_id, "backfill", selection, cmd)
+
+    def launch_reexecute(self, run_id: str) -> Launch:
+        """Start ``headwater runs reexecute RUN_ID --from-failure``; returns at once."""
+        launch_id = uuid.uuid4().hex
+        cmd = [
+            *self._base("runs", "reexecute"),
+            run_id,
+            "--from-failure",
+            "--json",
+            "--tag",
+            f"{LAUNCH_TAG}={launch_id}",
+        ]
+        return self._start(launch_id, "reexecute", run_id, cmd)
+
+    def _start(self, launch_id: str, kind: str, selection: str, command: list[str]) -> Launch:
         env = {
             **os.environ,
             "HEADWATER_HOME": self.config.home,
@@ -80,7 +113,7 @@ class Launcher:
         output = self._folder / f"{launch_id}.log"
         with output.open("wb") as sink:
             process = subprocess.Popen(
-                self.command(selection, partition, config_json, launch_id),
+                command,
                 cwd=self.location.working_dir or os.getcwd(),
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -88,7 +121,7 @@ class Launcher:
                 stderr=sink,
                 start_new_session=True,
             )
-        found = Launch(launch_id=launch_id, selection=selection, process=process, output=output)
+        found = Launch(launch_id=launch_id, kind=kind, selection=selection, process=process, output=output)
         with self._lock:
             self._launches[launch_id] = found
         return found
@@ -100,19 +133,37 @@ class Launcher:
         if found is None:
             raise LaunchNotFound(f"no launch '{launch_id}' in this web server: launches are kept until it stops")
         code = found.process.poll()
-        if found.run_id is None:
+        if found.kind == "backfill":
+            if found.backfill_id is None:
+                found.backfill_id = self._find_backfill(found.output)
+        elif found.run_id is None:
             found.run_id = self._find_run(launch_id)
-        if found.run_id is None and code is not None and found.error is None:
-            found.error = _error_text(found.output) or f"headwater materialize exited with code {code}"
-        state = "started" if found.run_id else ("failed" if found.error else "pending")
+        started = found.run_id or found.backfill_id
+        if started is None and code is not None and found.error is None:
+            found.error = _error_text(found.output) or f"headwater {found.kind} exited with code {code}"
+        state = "started" if started else ("failed" if found.error else "pending")
         return {
             "launch_id": launch_id,
+            "kind": found.kind,
             "status": state,
             "selection": found.selection,
             "run_id": found.run_id,
+            "backfill_id": found.backfill_id,
             "error": found.error,
             "exit_code": code,
         }
+
+    def _find_backfill(self, output: Path) -> str | None:
+        try:
+            match = _BACKFILL_LINE.search(output.read_text(errors="replace"))
+        except OSError:
+            return None
+        if match is None:
+            return None
+        for record in self.storage.list_backfills(limit=200):
+            if record.backfill_id.startswith(match.group(1)):
+                return record.backfill_id
+        return None
 
     def _find_run(self, launch_id: str) -> str | None:
         for run in self.storage.list_runs(limit=200):

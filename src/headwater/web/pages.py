@@ -7,6 +7,10 @@
 | ``/assets/{key}``   | ``/api/assets/{key}``    |
 | ``/runs``           | ``/api/runs``            |
 | ``/runs/{run_id}``  | ``/api/runs/{run_id}``   |
+| ``/launch``         | ``/api/launch/check``    |
+| ``/backfills``      | ``/api/backfills``       |
+| ``/backfills/{id}`` | ``/api/backfills/{id}``  |
+| ``/automation``     | ``/api/automation``      |
 """
 
 from __future__ import annotations
@@ -24,14 +28,23 @@ except PackageNotFoundError:  # running from a source tree without installing
 
 router = APIRouter(include_in_schema=False)
 
-_NAV = (("graph", "/", "Asset graph"), ("assets", "/assets", "Catalog"), ("runs", "/runs", "Runs"))
+_NAV = (
+    ("graph", "/", "Asset graph"),
+    ("assets", "/assets", "Catalog"),
+    ("runs", "/runs", "Runs"),
+    ("backfills", "/backfills", "Backfills"),
+    ("automation", "/automation", "Automation"),
+    ("launch", "/launch", "Launch"),
+)
+_SECTIONS = {"asset": "assets", "run": "runs", "backfill": "backfills"}
 
 
 def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
     """The HTML of one page: navigation, a ``<main>`` carrying escaped data attributes, its script."""
     attrs = "".join(f' data-{escape(name)}="{escape(value, quote=True)}"' for name, value in data.items())
     nav = "".join(
-        f'<a href="{href}"{" class=active" if name == page else ""}>{label}</a>' for name, href, label in _NAV
+        f'<a href="{href}"{" class=active" if name == _SECTIONS.get(page, page) else ""}>{label}</a>'
+        for name, href, label in _NAV
     )
     html = f"""<!doctype html>
 <html lang="en">
@@ -54,16 +67,26 @@ def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/", response_class=HTMLResponse)
-def graph_page() -> HTMLResponse:
-    """The asset graph."""
-    return shell("graph", "Asset graph", "/api/graph")
+_LISTS = (
+    ("/", "graph", "Asset graph", "/api/graph"),
+    ("/assets", "assets", "Catalog", "/api/assets"),
+    ("/runs", "runs", "Runs", "/api/runs"),
+    ("/backfills", "backfills", "Backfills", "/api/backfills"),
+    ("/automation", "automation", "Automation", "/api/automation"),
+    ("/launch", "launch", "Launch", "/api/openapi.json"),
+)
+"""Pages without a parameter: path, script, title, JSON twin."""
 
 
-@router.get("/assets", response_class=HTMLResponse)
-def catalog_page() -> HTMLResponse:
-    """The asset catalog table."""
-    return shell("assets", "Catalog", "/api/assets")
+def _list_page(path: str, page: str, title: str, api: str) -> None:
+    def handler() -> HTMLResponse:
+        return shell(page, title, api)
+
+    router.add_api_route(path, handler, response_class=HTMLResponse, name=page)
+
+
+for _path, _page, _title, _api in _LISTS:
+    _list_page(_path, _page, _title, _api)
 
 
 @router.get("/assets/{key:path}", response_class=HTMLResponse)
@@ -72,13 +95,13 @@ def asset_page(key: str) -> HTMLResponse:
     return shell("asset", key, f"/api/assets/{key}", key=key)
 
 
-@router.get("/runs", response_class=HTMLResponse)
-def runs_page() -> HTMLResponse:
-    """The runs list."""
-    return shell("runs", "Runs", "/api/runs")
-
-
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(run_id: str) -> HTMLResponse:
     """One run with its live event log."""
     return shell("run", f"Run {run_id[:8]}", f"/api/runs/{run_id}", run=run_id)
+
+
+@router.get("/backfills/{backfill_id}", response_class=HTMLResponse)
+def backfill_page(backfill_id: str) -> HTMLResponse:
+    """One backfill with per-partition progress."""
+    return shell("backfill", f"Backfill {backfill_id[:8]}", f"/api/backfills/{backfill_id}", backfill=backfill_id)

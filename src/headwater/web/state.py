@@ -11,6 +11,8 @@ from fastapi import Request
 from headwater.definitions import CodeLocation
 from headwater.errors import HeadwaterError
 from headwater.instance.config import InstanceConfig
+from headwater.instance.instance import Instance
+from headwater.io.filesystem import FilesystemIOManager
 from headwater.storage import Storage
 from headwater.web.launch import Launcher
 from headwater.web.layout import Layout, compute_layout
@@ -33,6 +35,7 @@ class WebState:
         self.queries = WebQueries(storage)
         self.launcher = Launcher(location, config, storage)
         self._layout: tuple[int, Layout] | None = None
+        self._instance: Instance | None = None
         self._lock = threading.Lock()
 
     def loaded(self) -> Loaded:
@@ -46,6 +49,14 @@ class WebState:
             if self._layout is None or self._layout[0] != loaded.version:
                 self._layout = (loaded.version, compute_layout(loaded.graph, loaded.version))
             return loaded, self._layout[1]
+
+    def instance(self) -> Instance:
+        """An Instance over this app's storage, for the instance-level operations the UI offers
+        (cancelling a backfill); it never runs assets here."""
+        with self._lock:
+            if self._instance is None:
+                self._instance = Instance(self.storage, FilesystemIOManager(self.config.io_dir), config=self.config)
+            return self._instance
 
     def states(self, loaded: Loaded) -> AssetStates:
         """A fresh view of the assets' states for one request."""

@@ -88,22 +88,41 @@ const HW = (() => {
 
   function app() { return document.getElementById("app"); }
 
-  // Launch a materialization and follow it until its run exists; then open the run page.
-  async function materialize(select, status) {
+  // Launch (a selection string, or a full /api/launch body) and follow it until its run or backfill
+  // exists; then open that page. Errors show in ``status``.
+  async function materialize(request, status) {
+    const body = typeof request === "string" ? { select: request } : request;
     const say = (text, cls) => { if (status) { status.className = cls || "muted"; status.textContent = text; } };
-    say(`launching ${select}…`);
+    say(`launching ${body.select}…`);
     try {
-      const launch = await api("/api/launch", { select });
-      for (;;) {
-        const s = await api("/api/launches/" + launch.launch_id);
-        if (s.status === "started") { window.location.href = "/runs/" + s.run_id; return; }
-        if (s.status === "failed") { say(s.error, "error"); return; }
-        await new Promise((r) => setTimeout(r, 250));
-      }
+      await follow(await api("/api/launch", body), say);
     } catch (e) {
       say(e.message, "error");
     }
   }
 
-  return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, cookie };
+  async function follow(launch, say) {
+    for (;;) {
+      const s = await api("/api/launches/" + launch.launch_id);
+      if (s.status === "started") {
+        window.location.href = s.backfill_id ? "/backfills/" + s.backfill_id : "/runs/" + s.run_id;
+        return;
+      }
+      if (s.status === "failed") { say(s.error, "error"); return; }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  // A progress bar: ``fraction`` of 0..1 with a label.
+  function progress(fraction, label) {
+    return el("span", { class: "progress" }, el("progress", { max: 1, value: fraction, title: label }), " ", label);
+  }
+
+  // Run ``fn`` ``ms`` after the last call.
+  function debounce(fn, ms) {
+    let timer = null;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, follow, progress, debounce, cookie };
 })();
