@@ -1,6 +1,6 @@
-"""Run the core benchmarks of BENCHMARKS.md (W1-W5) and print JSON figures.
+"""Run the core benchmarks of BENCHMARKS.md (W1-W5) and the dask executor's (bench/dask.py); print JSON figures.
 
-Usage: python bench/run.py [--quick]. Medians of several repetitions; timings
+Usage: python bench/run.py [--quick] [--no-dask]. Medians of several repetitions; timings
 never appear in tests.
 """
 
@@ -140,6 +140,13 @@ def w5_cli_check(n: int, repeat: int) -> dict[str, float]:
     return {"n": n, "check_process_s": round(median_time(run, repeat), 4)}
 
 
+def dask_figures(quick: bool) -> Any:
+    """The dask executor's figures (bench/dask.py), run apart: its file name would shadow the dask package here."""
+    cmd = [sys.executable, str(HERE / "dask.py"), *(["--quick"] if quick else [])]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     repeat = 3 if quick else 5
@@ -152,6 +159,8 @@ def main() -> None:
     }
     if Path(sys.executable).with_name("headwater").exists():
         figures["W5_cli_check"] = w5_cli_check(1_000, repeat)
+    if "--no-dask" not in sys.argv:
+        figures.update(dask_figures(quick))
     print(json.dumps(figures, indent=2))
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sys
 import textwrap
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,7 @@ import distributed
 import headwater as hw
 
 MARKS = Path({marks!r})
+LOADED = os.urandom(8).hex()  # new each time a process imports this file
 
 @hw.asset
 def source() -> list[int]:
@@ -76,7 +79,11 @@ def flaky(source: list[int]) -> int:
 def scheduler() -> str:
     return distributed.get_worker().scheduler.address
 
-defs = hw.Definitions(assets=[source, left, right, joined, broken, after_broken, crash, flaky, scheduler])
+@hw.asset
+def loaded() -> tuple[int, str]:
+    return os.getpid(), LOADED
+
+defs = hw.Definitions(assets=[source, left, right, joined, broken, after_broken, crash, flaky, scheduler, loaded])
 """
 
 
@@ -139,6 +146,17 @@ def test_a_graph_materializes_on_the_cluster_with_events_and_logs(
     assert "INFO left on" in logs["left"]
     assert "right to stderr" in logs["right"]
     assert "left on" not in logs.get("right", "")
+
+
+def test_each_worker_imports_the_code_once(project: tuple[hw.Definitions, hw.Instance], cluster: str) -> None:
+    defs, instance = project
+    seen: dict[int, set[str]] = {}
+    for _ in range(4):
+        result = instance.materialize(defs, "loaded", executor=hw.DaskExecutor(address=cluster))
+        pid, token = result.value_of("loaded")
+        seen.setdefault(pid, set()).add(token)
+    assert os.getpid() not in seen
+    assert all(len(tokens) == 1 for tokens in seen.values()), seen
 
 
 def test_a_failing_step_fails_the_run_with_its_traceback_and_skips_downstream(
@@ -291,3 +309,24 @@ def test_without_the_dask_extra_the_error_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "distributed", None)  # what an environment without the extra sees
     with pytest.raises(hw.ConfigError, match=r'pip install "headwater\[dask\]"'):
         instance.materialize(defs, "source", executor=hw.DaskExecutor())
+
+
+def test_the_readme_dask_example_runs_on_the_configured_scheduler(
+    cluster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Running on a dask cluster") :]
+    code = next(b for b in re.findall(r"```python\n(.*?)```", section, re.S) if "hw.DaskExecutor(" in b)
+    toml = next(b for b in re.findall(r"```toml\n(.*?)```", section, re.S) if "[executor]" in b)
+    (tmp_path / "defs.py").write_text(code)
+    (tmp_path / "headwater.toml").write_text(toml.replace("tcp://10.0.0.5:8786", cluster))
+    assert tomllib.loads(toml)["executor"]["kind"] == "dask"
+    monkeypatch.delenv("HEADWATER_DASK_ADDRESS", raising=False)
+    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
+    defs = hw.load_definitions(hw.find_location(file=tmp_path / "defs.py"))
+    with hw.Instance.get(tmp_path) as instance:
+        result = instance.materialize(defs)
+        assert result.success, result.events
+        assert result.value_of("total") == 6
+        logs = {r.step_key: r.text for r in instance.storage.get_logs(result.run_id)}
+    assert "summing on a dask worker" in logs["total"]

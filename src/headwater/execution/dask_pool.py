@@ -130,6 +130,11 @@ class DaskPool(StepPool):
         return max(1, sum(threads.values()))
 
     @property
+    def error(self) -> HeadwaterError | None:
+        """Why the pool cannot run steps (scheduler unreachable, cluster not started), if it cannot."""
+        return self._error
+
+    @property
     def scheduler_address(self) -> str | None:
         """The address of the scheduler the pool submits to, once connected."""
         return None if self._client is None else str(self._client.scheduler.address)
