@@ -25,6 +25,7 @@ from headwater.automation.config import AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
 from headwater.automation.requests import queue_request, run_id_for
+from headwater.automation.retention import prune
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
 from headwater.definitions import Definitions
@@ -32,6 +33,7 @@ from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore, Evaluation, InstigatorState
+from headwater.storage.retention import PruneResult
 from headwater.storage.run_queue import RunQueueStore
 
 LEASE = "daemon"
@@ -52,6 +54,7 @@ class TickSummary:
     queued_runs: list[str] = field(default_factory=list)
     launched_runs: list[str] = field(default_factory=list)
     observed: dict[str, Any] | None = None
+    pruned: dict[str, int] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -88,6 +91,7 @@ class Daemon:
         self._has_conditions = bool(self._evaluator.program_of)
         # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
         self._previous: dict[AssetKey, tuple[Any, Any]] | None = None
+        self._pruned_at = float("-inf")
 
     # -- one tick ----------------------------------------------------------------------------------
 
@@ -138,7 +142,23 @@ class Daemon:
         with timer("launch"):
             if self.launcher is not None:
                 summary.launched_runs = self.launcher.launch_queued()
+        retention = self.config.retention_limits()
+        if retention.enabled and now - self._pruned_at >= retention.interval:
+            with timer("retention"):
+                summary.pruned = self.prune(now).to_json()
+            self._pruned_at = now
         return summary
+
+    def prune(self, now: float | None = None) -> PruneResult:
+        """Apply ``[retention]``: delete old runs (with their run logs) and ticks, in batches."""
+        now = time.time() if now is None else now
+        limits = self.config.retention_limits()
+        result = prune(self.storage, limits, now)
+        log_dir = self.launcher.log_dir if self.launcher is not None else None
+        if log_dir is not None:
+            for run_id in result.runs:
+                (log_dir / f"{run_id}.log").unlink(missing_ok=True)
+        return result
 
     def _enabled(self, name: str, default_status: str, states: Mapping[str, InstigatorState]) -> bool:
         state = states.get(name)

@@ -217,3 +217,49 @@ def why_command(key: str, limit: int, as_json: bool) -> None:
             mark = "✓" if node["true"] else "✗"
             out.print(output.text(f"{'  ' * depth}{mark} {node['condition']}"))
             stack.extend((child, depth + 1) for child in reversed(node.get("children", [])))
+
+
+@automation_group.command("prune")
+@click.option("--runs-days", type=click.FloatRange(min=0, min_open=True), help="Delete runs older than this.")
+@click.option("--keep-runs", type=click.IntRange(min=1), help="Keep only this many most recent runs.")
+@click.option("--ticks-days", type=click.FloatRange(min=0, min_open=True), help="Delete ticks older than this.")
+@click.option("--keep-ticks", type=click.IntRange(min=1), help="Keep this many most recent ticks per instigator.")
+@json_option
+def prune_command(
+    runs_days: float | None, keep_runs: int | None, ticks_days: float | None, keep_ticks: int | None, as_json: bool
+) -> None:
+    """Delete old runs (events, logs) and ticks now, by [retention] in headwater.toml or these options.
+
+    Each asset's latest materialization, observation and failure are always kept.
+    """
+    from headwater.automation.config import RetentionConfig
+    from headwater.automation.retention import prune
+    from headwater.cli.daemon import run_log_dir
+    from headwater.errors import ConfigError
+    from headwater.instance import Instance
+
+    options = {"runs_days": runs_days, "keep_runs": keep_runs, "ticks_days": ticks_days, "keep_ticks": keep_ticks}
+    given = {k: v for k, v in options.items() if v is not None}
+    with Instance.get() as instance:
+        config = instance.config
+        limits = config.automation.retention_limits() if config is not None else RetentionConfig()
+        limits = limits.model_copy(update=given) if given else limits
+        if not limits.enabled:
+            raise ConfigError(
+                "nothing to prune: no retention limits are set; add [retention] keep_runs = N (or runs_days, "
+                "ticks_days, keep_ticks) to headwater.toml, or pass --keep-runs N / --runs-days D"
+            )
+        result = prune(instance.storage, limits, time.time())
+        if config is not None:
+            for run_id in result.runs:
+                (run_log_dir(config.home) / f"{run_id}.log").unlink(missing_ok=True)
+    if as_json:
+        output.print_json(result.to_json())
+        return
+    counts = result.to_json()
+    output.console().print(
+        output.text(
+            f"deleted {counts['runs']} runs ({counts['events']} events, {counts['step_logs']} log lines) and "
+            f"{counts['ticks']} ticks ({counts['evaluations']} condition evaluations)"
+        )
+    )

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
 
 from headwater.cli import output
 from headwater.cli.loading import load, location_options
+
+
+def run_log_dir(home: str) -> Path:
+    """Where the daemon writes the output of the run processes it launches."""
+    return Path(home) / "run-logs"
 
 
 def build_daemon(instance: Any, defs: Any) -> Any:
@@ -21,7 +27,7 @@ def build_daemon(instance: Any, defs: Any) -> Any:
     config = instance.config
     automation = config.automation if config is not None else None
     env = {"HEADWATER_HOME": config.home, "HEADWATER_STORAGE_URL": config.storage_url} if config is not None else {}
-    log_dir = f"{config.home}/run-logs" if config is not None else None
+    log_dir = str(run_log_dir(config.home)) if config is not None else None
 
     def stale_keys(graph: Any) -> Any:
         return lambda: AssetStatus(instance.storage, graph).stale
