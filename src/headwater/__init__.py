@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from headwater.graph import AssetGraph
     from headwater.instance import Instance, InstanceConfig, RunResult, materialize
     from headwater.instance.columns import column_lineage
+    from headwater.integrations.dbt import DbtAssets, dbt_assets
     from headwater.integrations.duckdb import DuckDBResource, sql_asset
     from headwater.io import DuckDBIOManager, FilesystemIOManager, InMemoryIOManager, IOManager, ParquetIOManager
     from headwater.keys import AssetKey
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, str] = {
     "CycleError": "headwater.errors",
     "DailyPartitions": "headwater.definitions.partitions",
     "DaskExecutor": "headwater.definitions",
+    "DbtAssets": "headwater.integrations.dbt",
     "DefinitionError": "headwater.errors",
     "Definitions": "headwater.definitions",
     "DimensionMapping": "headwater.definitions.partitions",
@@ -162,6 +164,7 @@ _EXPORTS: dict[str, str] = {
     "check": "headwater.definitions",
     "checks": "headwater.definitions",
     "column_lineage": "headwater.instance.columns",
+    "dbt_assets": "headwater.integrations.dbt",
     "eager": "headwater.definitions",
     "file_sensor": "headwater.definitions",
     "find_location": "headwater.loader",
@@ -192,6 +195,7 @@ __all__ = [
     "CycleError",
     "DailyPartitions",
     "DaskExecutor",
+    "DbtAssets",
     "DefinitionError",
     "Definitions",
     "DimensionMapping",
@@ -250,6 +254,7 @@ __all__ = [
     "check",
     "checks",
     "column_lineage",
+    "dbt_assets",
     "eager",
     "file_sensor",
     "find_location",

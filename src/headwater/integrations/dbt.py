@@ -1,0 +1,300 @@
+"""A dbt project as Headwater assets: ``hw.dbt_assets("path/to/project")``.
+
+Models, seeds and snapshots become assets with their dbt lineage, groups, tags, descriptions
+and columns; dbt sources become source assets (or, with ``meta: {headwater: {key: ...}}``, the
+Headwater asset that writes them); dbt tests become checks. All the project's assets are one
+subsettable step that runs ``dbt build`` once for exactly the selected nodes (``dbt_results.py``).
+Never imports dbt: dbt runs as a subprocess (``dbt_cli.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from headwater.definitions import AssetSpec, CheckResult, CheckSpec, Context, MultiAsset, Op, SourceAsset, check
+from headwater.definitions.asset import DEFAULT_GROUP
+from headwater.definitions.check import Severity
+from headwater.definitions.params import classify_params
+from headwater.errors import DefinitionError
+from headwater.integrations.dbt_cli import DbtProject
+from headwater.integrations.dbt_results import dbt_test_result, run_build
+from headwater.keys import AssetKey, check_key_part
+
+ASSET_TYPES = frozenset({"model", "seed", "snapshot"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class DbtAssets:
+    """What ``hw.dbt_assets`` returns: give ``assets`` and ``checks`` to ``hw.Definitions``.
+
+    Attributes:
+        project: where the dbt project is and how dbt is called.
+        assets: the project's step (a multi-asset of its models, seeds and snapshots) and its source assets.
+        checks: one check per dbt test, on the model it tests.
+        keys: dbt unique id -> asset key, for models, seeds, snapshots and sources.
+    """
+
+    project: DbtProject
+    assets: tuple[Any, ...]
+    checks: tuple[CheckSpec, ...]
+    keys: Mapping[str, AssetKey]
+
+    def key_of(self, name: str) -> AssetKey:
+        """The asset key of the model, seed or snapshot called ``name`` (its dbt name)."""
+        for unique_id, key in self.keys.items():
+            if unique_id.split(".")[0] in ASSET_TYPES and unique_id.split(".")[-1] == name:
+                return key
+        raise DefinitionError(f"dbt project {self.project.project_dir} has no model, seed or snapshot named {name!r}")
+
+
+def dbt_assets(
+    project_dir: str | os.PathLike[str],
+    *,
+    profiles_dir: str | os.PathLike[str] | None = None,
+    target: str | None = None,
+    key_prefix: str | Sequence[str] | None = None,
+    name: str | None = None,
+    group: str | None = None,
+) -> DbtAssets:
+    """Load a dbt project's manifest as Headwater assets and checks.
+
+    Runs ``dbt parse`` first when ``target/manifest.json`` is missing or older than a project file.
+    Keys are the dbt names (a source is ``source_name/table``) after ``key_prefix``. A dbt source
+    with ``meta: {headwater: {key: "raw/customers"}}`` is the Headwater asset of that key, so
+    models built on it run after it; any asset can depend on a model by its key. ``profiles_dir``
+    defaults to the project folder when it has a ``profiles.yml``. The step is named ``name``
+    (default ``dbt_<project name>``). Models without a dbt group go to ``group`` (default
+    "default"). Each asset records ``schema`` ({column: type or ""}) and ``column_lineage``
+    ({column: [{"asset": key, "column": name}]}, upstream columns of the same name) as metadata.
+    """
+    project = DbtProject(
+        project_dir=Path(project_dir).resolve(),
+        profiles_dir=Path(profiles_dir).resolve() if profiles_dir is not None else None,
+        target=target,
+    )
+    manifest = project.load_manifest()
+    return _Builder(project, manifest, project.load_catalog(), key_prefix, name, group).build()
+
+
+class _Builder:
+    """Turns one manifest into specs; holds the lookups the steps share."""
+
+    def __init__(
+        self,
+        project: DbtProject,
+        manifest: Mapping[str, Any],
+        catalog: Mapping[str, Any],
+        key_prefix: str | Sequence[str] | None,
+        name: str | None,
+        group: str | None,
+    ) -> None:
+        self.project = project
+        self.nodes: Mapping[str, Any] = manifest.get("nodes", {})
+        self.sources: Mapping[str, Any] = manifest.get("sources", {})
+        self.groups = {g["name"]: g for g in manifest.get("groups", {}).values()}
+        self.catalog: Mapping[str, Any] = {**catalog.get("sources", {}), **catalog.get("nodes", {})}
+        project_name = str(manifest.get("metadata", {}).get("project_name") or project.project_dir.name)
+        self.where = f"dbt project '{project_name}' ({project.project_dir})"
+        self.op_name = check_key_part(name or f"dbt_{project_name}", where=f"{self.where} step name")
+        self.group = check_key_part(group, where=f"{self.where} group") if group else DEFAULT_GROUP
+        parts = key_prefix.strip("/").split("/") if isinstance(key_prefix, str) else list(key_prefix or ())
+        self.prefix = tuple(check_key_part(p, where=f"{self.where} key_prefix") for p in parts if p)
+        self.keys: dict[str, AssetKey] = {}
+        self.external: set[str] = set()  # sources written by Headwater assets
+
+    def build(self) -> DbtAssets:
+        for uid, source in self.sources.items():
+            declared = ((source.get("meta") or {}).get("headwater") or {}).get("key")
+            if declared:
+                self.keys[uid] = self._parse_key(declared, f"source '{source['source_name']}.{source['name']}'")
+                self.external.add(uid)
+            else:
+                self.keys[uid] = self._key(source["source_name"], source["name"])
+        built = [uid for uid, node in self.nodes.items() if self._is_asset(node)]
+        seen: dict[AssetKey, str] = {}
+        for uid in built:
+            node = self.nodes[uid]
+            declared = ((node.get("config", {}).get("meta") or {}).get("headwater") or {}).get("key")
+            key = self._parse_key(declared, uid) if declared else self._key(node["name"])
+            if key in seen:
+                raise DefinitionError(
+                    f"{self.where}: {seen[key]} and {uid} would both be asset '{key}'; give one "
+                    "config: {meta: {headwater: {key: ...}}} in dbt, or load the project with another key_prefix="
+                )
+            seen[key] = uid
+            self.keys[uid] = key
+        sources = [self._source_asset(uid) for uid in self.sources if uid not in self.external]
+        multi = self._multi_asset(built) if built else None
+        checks = [c for uid, node in self.nodes.items() if node["resource_type"] == "test" for c in self._check(uid)]
+        assets: list[Any] = [*sources, *([multi] if multi is not None else [])]
+        return DbtAssets(project=self.project, assets=tuple(assets), checks=tuple(checks), keys=dict(self.keys))
+
+    # keys and lineage -----------------------------------------------------------------------------
+
+    def _key(self, *parts: str) -> AssetKey:
+        try:
+            return AssetKey(*self.prefix, *parts)
+        except DefinitionError as exc:
+            raise DefinitionError(f"{self.where}: {exc}") from None
+
+    def _parse_key(self, text: Any, what: str) -> AssetKey:
+        try:
+            return AssetKey.parse(str(text))
+        except DefinitionError as exc:
+            raise DefinitionError(f"{self.where}: {what} meta headwater.key: {exc}") from None
+
+    @staticmethod
+    def _is_asset(node: Mapping[str, Any]) -> bool:
+        materialized = node.get("config", {}).get("materialized")
+        return node.get("resource_type") in ASSET_TYPES and materialized != "ephemeral"
+
+    def _parents(self, uid: str) -> list[str]:
+        """Upstream models, seeds, snapshots and sources of ``uid``, seen through ephemeral models."""
+        out: list[str] = []
+        stack = list(reversed(self.nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])))
+        seen: set[str] = set()
+        while stack:
+            parent = stack.pop()
+            if parent in seen:
+                continue
+            seen.add(parent)
+            if parent in self.keys:
+                out.append(parent)
+            elif parent in self.nodes:  # an ephemeral model: look through it
+                stack.extend(reversed(self.nodes[parent].get("depends_on", {}).get("nodes", [])))
+        return out
+
+    def _columns(self, uid: str, node: Mapping[str, Any]) -> dict[str, str]:
+        """Column -> type: the manifest's documented columns, typed from the catalog when it has them."""
+        built = {str(k).lower(): v for k, v in (self.catalog.get(uid, {}).get("columns") or {}).items()}
+        columns: dict[str, str] = {}
+        for name, column in (node.get("columns") or {}).items():
+            columns[str(name)] = str(column.get("data_type") or built.get(str(name).lower(), {}).get("type") or "")
+        for name, column in built.items():
+            if not any(c.lower() == name for c in columns):
+                columns[str(column.get("name", name))] = str(column.get("type") or "")
+        return columns
+
+    def _column_lineage(self, uid: str, columns: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
+        """Column -> the upstream columns of the same name (case-insensitive)."""
+        lineage: dict[str, list[dict[str, str]]] = {}
+        for parent in self._parents(uid):
+            upstream = self.nodes.get(parent) or self.sources.get(parent) or {}
+            names = {c.lower(): c for c in self._columns(parent, upstream)}
+            for column in columns:
+                match = names.get(column.lower())
+                if match is not None:
+                    lineage.setdefault(column, []).append({"asset": self.keys[parent].to_string(), "column": match})
+        return lineage
+
+    # specs ----------------------------------------------------------------------------------------
+
+    def _common(self, uid: str, node: Mapping[str, Any]) -> dict[str, Any]:
+        columns = self._columns(uid, node)
+        metadata: dict[str, Any] = {"dbt_unique_id": uid, "dbt_resource_type": node["resource_type"]}
+        if node.get("relation_name"):
+            metadata["relation"] = node["relation_name"]
+        if columns:
+            metadata["schema"] = columns
+        lineage = self._column_lineage(uid, columns)
+        if lineage:
+            metadata["column_lineage"] = lineage
+        return {
+            "description": node.get("description") or None,
+            "tags": {str(t): "" for t in node.get("tags") or ()},
+            "metadata": metadata,
+        }
+
+    def _source_asset(self, uid: str) -> AssetSpec[..., Any]:
+        source = self.sources[uid]
+        common = self._common(uid, source)
+        return SourceAsset(
+            self.keys[uid],
+            description=common["description"] or source.get("source_description") or None,
+            group=self.group,
+            tags=common["tags"],
+            kinds=["dbt", "source"],
+            metadata=common["metadata"],
+        )
+
+    def _group_of(self, node: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        name = node.get("group") or node.get("config", {}).get("group")
+        if not name:
+            return self.group, ()
+        owner = self.groups.get(name, {}).get("owner") or {}
+        contact = owner.get("email") or owner.get("name")
+        return check_key_part(str(name), where=f"{self.where} group"), ((str(contact),) if contact else ())
+
+    def _multi_asset(self, built: Sequence[str]) -> MultiAsset[..., Any]:
+        outs = tuple((uid, self.keys[uid]) for uid in built)
+        project, op_name, nodes = self.project, self.op_name, {uid: self.nodes[uid] for uid in built}
+        tests = {uid: node for uid, node in self.nodes.items() if node["resource_type"] == "test"}
+        schemas = {uid: self._columns(uid, node) for uid, node in nodes.items()}
+
+        def dbt_build(context: Context) -> dict[str, Any]:
+            return run_build(project, op_name, context, outs, nodes, tests, schemas)
+
+        dbt_build.__doc__ = f"dbt build of {self.where}."
+        site = str(self.project.project_dir / "dbt_project.yml")
+        op = Op(
+            name=op_name,
+            fn=dbt_build,
+            params=classify_params(dbt_build, ins={}, owner=self.where),
+            outs=outs,
+            site=site,
+            multi=True,
+            subsettable=True,
+        )
+        specs = []
+        for uid in built:
+            node = self.nodes[uid]
+            group, owners = self._group_of(node)
+            checksum = (node.get("checksum") or {}).get("checksum")
+            specs.append(
+                AssetSpec[..., Any](
+                    key=self.keys[uid],
+                    op=op,
+                    group=group,
+                    owners=owners,
+                    kinds=frozenset({"dbt", node["resource_type"]}),
+                    code_version=str(checksum)[:16] if checksum else None,
+                    deps=tuple(self.keys[p] for p in self._parents(uid)),
+                    site=str(self.project.project_dir / node.get("original_file_path", "")),
+                    **self._common(uid, node),
+                )
+            )
+        return MultiAsset(op=op, specs=tuple(specs))
+
+    def _check(self, uid: str) -> Iterable[CheckSpec]:
+        """The check for dbt test ``uid``, on the model it is attached to (else its first upstream asset)."""
+        node = self.nodes[uid]
+        attached = node.get("attached_node")
+        targets = [attached] if attached in self.keys else []
+        targets += [p for p in node.get("depends_on", {}).get("nodes", []) if p in self.keys and p in self.nodes]
+        if not targets:
+            return ()
+        target = self.keys[targets[0]]
+        severity: Severity = "warn" if str(node.get("config", {}).get("severity", "")).lower() == "warn" else "error"
+        evaluate = _evaluator(uid)
+        spec = check(
+            asset=target,
+            name=check_key_part(node["name"][:120], where=f"{self.where} test"),
+            blocking=severity == "error",
+            severity=severity,
+            description=node.get("description") or f"dbt test {node['name']}",
+            ins={"model": target},
+        )(evaluate)
+        return (spec,)
+
+
+def _evaluator(test_id: str) -> Callable[[Any], CheckResult]:
+    """A check function reading the outcome of dbt test ``test_id`` from its model's stored build result."""
+
+    def evaluate(model: Any) -> CheckResult:
+        return dbt_test_result(model, test_id)
+
+    return evaluate
