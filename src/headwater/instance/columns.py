@@ -8,11 +8,12 @@ log only and works in processes that never import user code's libraries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from headwater.errors import SelectionError, did_you_mean
+from headwater.events import EventRecord
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 from headwater.storage import Storage
@@ -104,21 +105,30 @@ class AssetColumns:
 
 
 class _Schemas:
-    """Latest recorded schema per asset, read once each."""
+    """Latest recorded schema per asset: unpartitioned assets read in one batch, partitioned ones one by one."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, graph: AssetGraph, keys: Collection[AssetKey]) -> None:
         self.storage = storage
-        self.found: dict[AssetKey, tuple[dict[str, str] | None, Any]] = {}
+        self.graph = graph
+        self.batched = frozenset(keys)
+        latest = storage.latest("materialization", keys)
+        self.found: dict[AssetKey, tuple[dict[str, str] | None, EventRecord | None]] = {
+            key: (recorded_schema(record.event.data), record) for key, record in latest.items()
+        }
 
     def get(self, key: AssetKey) -> dict[str, str] | None:
         return self.record(key)[0]
 
-    def record(self, key: AssetKey) -> tuple[dict[str, str] | None, Any]:
-        if key not in self.found:
-            latest = self.storage.asset_events(key, limit=1)
-            record = latest[0] if latest else None
-            self.found[key] = (recorded_schema(record.event.data) if record else None, record)
-        return self.found[key]
+    def record(self, key: AssetKey) -> tuple[dict[str, str] | None, EventRecord | None]:
+        found = self.found.get(key)
+        if found is None:
+            record: EventRecord | None = None
+            if key not in self.batched or self.graph.nodes[key].spec.partitions is not None:  # any partition
+                latest = self.storage.asset_events(key, limit=1)
+                record = latest[0] if latest else None
+            found = (recorded_schema(record.event.data) if record else None, record)
+            self.found[key] = found
+        return found
 
 
 def _walk(
@@ -138,7 +148,7 @@ def _walk(
         distance += 1
         nxt: list[AssetKey] = []
         for key in frontier:
-            for other in sorted(step(key) - seen):
+            for other in step(key) - seen:
                 seen.add(other)
                 schema = schemas.get(other)
                 if schema is None:
@@ -149,7 +159,7 @@ def _walk(
                     )
                     nxt.append(other)
         frontier = nxt
-    return tuple(out)
+    return tuple(sorted(out, key=lambda ref: (ref.distance, ref.asset)))
 
 
 def column_lineage(
@@ -169,7 +179,8 @@ def column_lineage(
     storage: Storage = instance if isinstance(instance, Storage) else instance.storage
     graph = defs if isinstance(defs, AssetGraph) else AssetGraph.from_definitions(defs)
     node = graph.node(key if isinstance(key, str) else to_key(key))
-    schemas = _Schemas(storage)
+    reach = {node.key} | graph.upstream([node.key], depth) | graph.downstream([node.key], depth)
+    schemas = _Schemas(storage, graph, reach)
     schema, record = schemas.record(node.key)
     names = list(schema or {})
     if column is not None:
