@@ -3,7 +3,7 @@
 Usage: python bench/partitions.py [--quick]. P1 plans a backfill of three years of daily
 partitions over 20 assets (about 22,000 steps); P2 computes the partition status of one asset
 with 10,000 partitions; P3 runs a backfill of 1,000 one-partition runs and reports runs per
-second; P4 compares the per-step overhead of a backfill with an unpartitioned run of as many
+second, and how fast the same backfill queues its runs for the daemon (``--queue``); P4 compares the per-step overhead of a backfill with an unpartitioned run of as many
 steps. Medians of several repetitions; timings never appear in tests.
 """
 
@@ -119,6 +119,37 @@ def p3_submission(runs: int) -> dict[str, Any]:
     return {"runs": runs, "wall_s": round(seconds, 3), "runs_per_s": round(runs / seconds, 1)}
 
 
+QUEUED_PROJECT = """
+import headwater as hw
+
+@hw.asset(partitions=hw.StaticPartitions([f"k{i:04d}" for i in range(RUNS)]))
+def one() -> int:
+    return 1
+
+defs = hw.Definitions(assets=[one])
+"""
+
+
+def p3_queued_submission(runs: int) -> dict[str, Any]:
+    """Queue every run of a 1,000-run backfill for the daemon (what ``backfill --queue`` does first)."""
+    from pathlib import Path
+
+    from headwater.instance.backfill_queue import QueuedBackfill
+    from headwater.storage.run_queue import RunQueueStore
+
+    with tempfile.TemporaryDirectory() as tmp, _instance(tmp) as instance:
+        path = Path(tmp) / "queued_project.py"
+        path.write_text(QUEUED_PROJECT.replace("RUNS", str(runs)))
+        defs = hw.load_definitions(hw.find_location(file=path))
+        record, _ = create_backfill(instance, defs, None, mode="all")
+        start = time.perf_counter()
+        QueuedBackfill(instance, defs, record.backfill_id).step()
+        seconds = time.perf_counter() - start
+        queued = len(RunQueueStore(instance.storage).queue(launched=False))
+    assert queued == runs, queued
+    return {"runs": runs, "queue_s": round(seconds, 3), "runs_per_s": round(runs / seconds, 1)}
+
+
 def p4_overhead(days: int, repeat: int) -> dict[str, Any]:
     partitions = hw.DailyPartitions(start="2026-01-01", end=f"2026-{1 + days // 31:02d}-{1 + days % 31:02d}")
     backfill_defs = chain(20, partitions)
@@ -153,6 +184,7 @@ def main() -> None:
         "P1_plan_3y_daily_20_assets": p1_plan(repeat),
         "P2_status_10000_partitions": p2_status(repeat),
         "P3_backfill_submission": p3_submission(200 if quick else 1_000),
+        "P3b_queued_backfill_submission": p3_queued_submission(200 if quick else 1_000),
         "P4_backfill_step_overhead": p4_overhead(20 if quick else 50, 1 if quick else 3),
     }
     print(json.dumps(figures, indent=2))

@@ -110,24 +110,27 @@ def summarise(
     current: str | None = None
     start = previous = ""
     count = 0
+    # Only the few partitions whose latest event is a failure, or that are running, are looked up twice.
+    failed_last = {p for p, event_id in failed.items() if event_id > materialized.get(p, 0)}
     for partition in keys:
-        if partition in running:
-            status = "in_progress"
-        elif failed.get(partition, 0) > materialized.get(partition, 0):
-            status = "failed"
-        elif partition in materialized:
+        if partition in materialized:
             status = "materialized"
         else:
             status = "missing"
-        counts[status] += 1
+        if partition in failed_last:
+            status = "failed"
+        if running and partition in running:
+            status = "in_progress"
         if status != current:
             if current is not None:
                 ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
+                counts[current] += count
             current, start, count = status, partition, 0
         previous = partition
         count += 1
     if current is not None:
         ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
+        counts[current] += count
     return PartitionStatus(
         asset_key=key, partitions=definition.describe(), total=len(keys), counts=counts, ranges=tuple(ranges)
     )
