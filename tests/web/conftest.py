@@ -4,6 +4,7 @@ runs, and the app built on both."""
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from headwater.automation.daemon import Daemon
 from headwater.definitions import CodeLocation
 from headwater.instance import Instance, InstanceConfig
 from headwater.loader import find_location, load_definitions
@@ -109,6 +111,45 @@ def partitioned(tmp_path: Path) -> Project:
     path.write_text(textwrap.dedent(PARTITIONED).lstrip())
     config = InstanceConfig(home=str(tmp_path / "home"))
     return Project(path=path, config=config, location=find_location(file=path, project_dir=tmp_path))
+
+
+AUTOMATED = """
+import headwater as hw
+
+
+@hw.asset(automation=hw.on_missing())
+def seed() -> int:
+    return 1
+
+
+@hw.asset(automation=hw.eager())
+def grown(seed: int) -> int:
+    return seed + 1
+
+
+@hw.sensor(interval=60)
+def watcher(context):
+    return hw.SensorResult(skip_reason="nothing new")
+
+
+defs = hw.Definitions(
+    assets=[seed, grown],
+    schedules=[hw.Schedule("nightly", cron="0 2 * * *", select="seed", default_status="stopped")],
+    sensors=[watcher],
+)
+"""
+
+
+@pytest.fixture
+def automated(tmp_path: Path) -> Project:
+    """A project with a schedule (off by default), a sensor and two assets with conditions, ticked once."""
+    path = tmp_path / "defs.py"
+    path.write_text(textwrap.dedent(AUTOMATED).lstrip())
+    config = InstanceConfig(home=str(tmp_path / "home"))
+    location = find_location(file=path, project_dir=tmp_path)
+    with Instance.from_config(config) as instance:
+        Daemon(instance.storage, load_definitions(location), launch=False).tick(now=time.time())
+    return Project(path=path, config=config, location=location)
 
 
 def make_app(project: Project, **options: object) -> FastAPI:

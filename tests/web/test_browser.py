@@ -104,6 +104,13 @@ def pserver(partitioned: Project) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def aserver(automated: Project) -> Iterator[str]:
+    """The project with schedules, sensors and conditions, ticked once, served."""
+    with serving(automated) as url:
+        yield url
+
+
 def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -> None:
     from playwright.sync_api import expect
 
@@ -170,4 +177,21 @@ def test_launch_page_checks_then_backfills(chromium: str, pserver: str) -> None:
         page.goto(pserver + "/backfills")
         expect(page.locator("#backfills tr")).to_have_count(1)
         expect(page.locator("#backfills")).to_contain_text("p2...p4")
+    assert errors == []
+
+
+def test_automation_page_switches_and_explains(chromium: str, aserver: str) -> None:
+    from playwright.sync_api import expect
+
+    with browser_page(chromium) as (page, errors):
+        page.goto(aserver + "/automation")
+        row = page.locator('#schedules tr[data-name="nightly"]')
+        expect(row).to_contain_text("off")
+        row.locator("button").click()
+        expect(row.locator(".badge")).to_have_text("on")
+        expect(page.locator('#sensors tr[data-name="watcher"]')).to_contain_text("on")
+        page.click('button[data-why="seed"]')
+        expect(page.locator("#why")).to_contain_text("requested")
+        expect(page.locator("#why ul.tree li").first).to_have_class("true")
+        expect(page.locator("#ticks")).to_contain_text("asset_automation")
     assert errors == []

@@ -49,7 +49,9 @@ def test_csrf_cookie_must_match_header(client: TestClient) -> None:
 
 
 def test_pages_are_escaped_shells_with_security_headers(client: TestClient) -> None:
-    for path, script in [("/", "graph"), ("/assets", "assets"), ("/assets/mart/revenue", "asset"), ("/runs", "runs")]:
+    shells = [("/", "graph"), ("/assets", "assets"), ("/assets/mart/revenue", "asset"), ("/runs", "runs")]
+    shells += [("/launch", "launch"), ("/backfills", "backfills"), ("/backfills/b1", "backfill")]
+    for path, script in [*shells, ("/automation", "automation")]:
         page = client.get(path)
         assert page.status_code == 200 and f"/static/{script}.js" in page.text
         assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -57,7 +59,7 @@ def test_pages_are_escaped_shells_with_security_headers(client: TestClient) -> N
     hostile = client.get('/runs/"><img src=x onerror=alert(1)>')
     assert "<img" not in hostile.text
     assert 'data-run="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in hostile.text
-    for name in ("common.js", "graph.js", "app.css"):
+    for name in ("common.js", "graph.js", "launch.js", "backfills.js", "backfill.js", "automation.js", "app.css"):
         assert client.get(f"/static/{name}").status_code == 200
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/graph", "/api/assets", "/api/runs/{run_id}/events", "/api/launch"} <= set(paths)

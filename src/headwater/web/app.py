@@ -19,14 +19,14 @@ from headwater.errors import HeadwaterError, SelectionError, StorageError
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.loader import find_location
 from headwater.storage import Storage
-from headwater.web import api_assets, api_backfills, api_launch, api_live, api_runs, pages
+from headwater.web import api_assets, api_automation, api_backfills, api_launch, api_live, api_runs, pages
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import Security
 from headwater.web.state import NotFound, WebState
 
 STATIC = Path(__file__).parent / "static"
-_KEYED = ("/api/assets/", "/api/lineage/", "/api/backfills/")
+_KEYED = ("/api/assets/", "/api/lineage/", "/api/backfills/", "/api/automation/why/")
 """Paths naming a thing by key or id: an unknown one is a 404."""
 
 
@@ -89,6 +89,7 @@ def create_app(
     app.include_router(api_live.router)
     app.include_router(api_launch.router)
     app.include_router(api_backfills.router)
+    app.include_router(api_automation.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

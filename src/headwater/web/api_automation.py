@@ -1,0 +1,161 @@
+"""JSON API of the automation page: schedules and sensors with their on/off switch (POST with
+CSRF), recent ticks, and each asset's condition evaluations ("why was / wasn't it requested").
+
+Reads and switches through ``AutomationStore``; names are checked against the loaded definitions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import pydantic
+from fastapi import APIRouter, Depends, Query
+
+from headwater.automation.conditions import detail_tree
+from headwater.automation.daemon import CONDITIONS
+from headwater.definitions.cron import ticks_between
+from headwater.errors import did_you_mean
+from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
+from headwater.web.state import NotFound, WebState, web_state
+
+router = APIRouter(prefix="/api/automation", tags=["automation"])
+State = Annotated[WebState, Depends(web_state)]
+
+
+class Switch(pydantic.BaseModel):
+    """Switch a schedule, a sensor or every asset condition (``asset_automation``) on or off."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    enabled: bool
+
+
+def _on(state: InstigatorState | None, default_status: str) -> bool:
+    if state is None or state.enabled is None:
+        return default_status == "running"
+    return state.enabled
+
+
+def tick_json(tick: TickRecord) -> dict[str, Any]:
+    """A tick as JSON."""
+    return {
+        "id": tick.id,
+        "instigator": tick.instigator,
+        "kind": tick.kind,
+        "timestamp": tick.timestamp,
+        "status": tick.status,
+        "run_ids": list(tick.run_ids),
+        "error": tick.error,
+        "data": tick.data,
+    }
+
+
+@router.get("", summary="Schedules, sensors, asset conditions and recent ticks")
+def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
+    """Everything the automation page shows; conditions list each asset's latest evaluation."""
+    loaded = state.loaded()
+    defs, graph = loaded.defs, loaded.graph
+    store = AutomationStore(state.storage)
+    states = store.instigator_states()
+    now = time.time()
+    schedules = []
+    for schedule in defs.schedules:
+        found = states.get(schedule.name)
+        upcoming = ticks_between(schedule.cron, schedule.timezone, now, now + 366 * 86400, limit=1)
+        schedules.append(
+            {
+                "name": schedule.name,
+                "on": _on(found, schedule.default_status),
+                "cron": schedule.cron,
+                "timezone": schedule.timezone,
+                "select": schedule.select,
+                "description": schedule.description,
+                "last_tick_at": found.last_tick_at if found else None,
+                "next_tick_at": upcoming[0] if upcoming else None,
+            }
+        )
+    sensors = []
+    for sensor in defs.sensors:
+        found = states.get(sensor.name)
+        sensors.append(
+            {
+                "name": sensor.name,
+                "on": _on(found, sensor.default_status),
+                "kind": sensor.kind,
+                "interval": sensor.interval,
+                "select": sensor.select,
+                "description": sensor.description,
+                "last_tick_at": found.last_tick_at if found else None,
+                "cursor": found.cursor if found else None,
+            }
+        )
+    latest = store.asset_automation_states(with_detail=False)
+    assets = []
+    for key in graph.keys:
+        condition = graph.nodes[key].spec.automation
+        if condition is None:
+            continue
+        evaluated = latest.get(key)
+        assets.append(
+            {
+                "key": key.to_string(),
+                "condition": condition.describe(),
+                "evaluated_at": evaluated.evaluated_at if evaluated else None,
+                "requested": evaluated.requested if evaluated else None,
+                "last_requested_at": evaluated.last_requested_at if evaluated else None,
+                "last_run_id": evaluated.last_run_id if evaluated else None,
+            }
+        )
+    return {
+        "schedules": schedules,
+        "sensors": sensors,
+        "conditions": {"name": CONDITIONS, "on": _on(states.get(CONDITIONS), "running"), "assets": assets},
+        "ticks": [tick_json(t) for t in store.list_ticks(limit=ticks)],
+        "load_error": state.project.error,
+    }
+
+
+@router.get("/ticks", summary="Recent ticks, newest first (of one schedule or sensor if named)")
+def ticks(
+    state: State,
+    name: Annotated[str | None, Query(description="a schedule, sensor or 'asset_automation'")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    """Ticks with the runs they requested and their errors."""
+    return {"ticks": [tick_json(t) for t in AutomationStore(state.storage).list_ticks(name, limit=limit)]}
+
+
+@router.get("/why/{key:path}", summary="An asset's condition evaluations: why it was or was not requested")
+def why(state: State, key: str, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, Any]:
+    """Evaluations that changed something, newest first, each as a tree of sub-conditions."""
+    node = state.loaded().graph.node(key)
+    found = AutomationStore(state.storage).evaluations(node.key, limit=limit)
+    condition = node.spec.automation
+    return {
+        "key": node.key.to_string(),
+        "condition": condition.describe() if condition is not None else None,
+        "evaluations": [
+            {
+                "timestamp": e["timestamp"],
+                "requested": e["requested"],
+                "run_id": e["run_id"],
+                "tree": detail_tree(e["detail"]),
+            }
+            for e in found
+        ],
+    }
+
+
+@router.post("/instigators/{name}", summary="Switch a schedule or sensor on or off (POST with a CSRF token)")
+def switch(state: State, name: str, body: Switch) -> dict[str, Any]:
+    """``asset_automation`` switches every asset condition at once."""
+    defs = state.loaded().defs
+    kinds = {s.name: "schedule" for s in defs.schedules} | {s.name: "sensor" for s in defs.sensors}
+    kinds[CONDITIONS] = CONDITIONS
+    if name not in kinds:
+        raise NotFound(
+            f"no schedule or sensor named '{name}' in these definitions{did_you_mean(name, kinds)}; "
+            f"known: {', '.join(sorted(kinds))} (the automation page lists them)"
+        )
+    AutomationStore(state.storage).set_enabled(name, kinds[name], body.enabled)
+    return {"name": name, "kind": kinds[name], "on": body.enabled}

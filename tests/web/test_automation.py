@@ -1,0 +1,52 @@
+"""The automation API in-process: schedules and sensors with switches, ticks and condition
+evaluations recorded by a real daemon tick (launching nothing)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import Project, csrf, make_app
+
+
+@pytest.fixture
+def aclient(automated: Project) -> Iterator[TestClient]:
+    with TestClient(make_app(automated)) as test_client:
+        test_client.get("/api/csrf")
+        yield test_client
+
+
+def test_schedules_sensors_conditions_and_ticks(aclient: TestClient) -> None:
+    data = aclient.get("/api/automation").json()
+    nightly = data["schedules"][0]
+    assert nightly["name"] == "nightly" and nightly["on"] is False and nightly["next_tick_at"] > time.time()
+    assert data["sensors"][0]["name"] == "watcher" and data["sensors"][0]["on"] is True
+    conditions = {c["key"]: c for c in data["conditions"]["assets"]}
+    assert data["conditions"]["on"] is True and set(conditions) == {"seed", "grown"}
+    assert conditions["seed"]["requested"] is True  # missing, so on_missing asks for it
+    instigators = {t["instigator"] for t in data["ticks"]}
+    assert {"watcher", "asset_automation"} <= instigators
+    why = aclient.get("/api/automation/why/seed").json()
+    assert why["evaluations"][0]["requested"] is True
+    assert why["evaluations"][0]["tree"]["true"] is True and why["evaluations"][0]["tree"]["condition"]
+    only = aclient.get("/api/automation/ticks", params={"name": "watcher"}).json()["ticks"]
+    assert [t["instigator"] for t in only] == ["watcher"]
+    unknown = aclient.get("/api/automation/why/sed")
+    assert unknown.status_code == 404 and "did you mean 'seed'" in unknown.json()["error"]
+
+
+def test_switching_on_and_off(aclient: TestClient) -> None:
+    url = "/api/automation/instigators/nightly"
+    assert aclient.post(url, json={"enabled": True}).status_code == 403  # no CSRF token
+    switched = aclient.post(url, json={"enabled": True}, headers=csrf(aclient))
+    assert switched.json() == {"name": "nightly", "kind": "schedule", "on": True}
+    assert aclient.get("/api/automation").json()["schedules"][0]["on"] is True
+    off = aclient.post("/api/automation/instigators/asset_automation", json={"enabled": False}, headers=csrf(aclient))
+    assert off.json()["on"] is False and aclient.get("/api/automation").json()["conditions"]["on"] is False
+    wrong = aclient.post("/api/automation/instigators/nighty", json={"enabled": True}, headers=csrf(aclient))
+    assert wrong.status_code == 404
+    assert wrong.json()["error"].startswith("no schedule or sensor named 'nighty' in these definitions")
+    assert "did you mean 'nightly'" in wrong.json()["error"]
