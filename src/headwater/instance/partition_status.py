@@ -113,10 +113,7 @@ def summarise(
     # Only the few partitions whose latest event is a failure, or that are running, are looked up twice.
     failed_last = {p for p, event_id in failed.items() if event_id > materialized.get(p, 0)}
     for partition in keys:
-        if partition in materialized:
-            status = "materialized"
-        else:
-            status = "missing"
+        status = "materialized" if partition in materialized else "missing"
         if partition in failed_last:
             status = "failed"
         if running and partition in running:
