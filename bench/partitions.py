@@ -4,7 +4,8 @@ Usage: python bench/partitions.py [--quick]. P1 plans a backfill of three years 
 partitions over 20 assets (about 22,000 steps); P2 computes the partition status of one asset
 with 10,000 partitions; P3 runs a backfill of 1,000 one-partition runs and reports runs per
 second, and (P3b) how fast the same backfill queues its runs for the daemon (``--queue``); P4
-compares the per-step overhead of a backfill with unpartitioned runs of as many steps. Medians of several repetitions; timings never appear in tests.
+compares the per-step overhead of a backfill with unpartitioned runs of as many steps. Medians
+of several repetitions; timings never appear in tests.
 """
 
 from __future__ import annotations
