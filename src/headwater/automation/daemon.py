@@ -125,6 +125,7 @@ class Daemon:
                         now,
                         self._queue_run(summary),
                         grace=2 * daemon.interval,
+                        graph=self.graph,
                     )
                     summary.ticks += len(recorded)
         with timer("sensors"):

@@ -1,14 +1,22 @@
 """Tick schedules: find the cron ticks due since the last evaluation and queue a run for each one the
-missed-tick policy keeps. Each tick has an idempotency key (schedule name and tick time)."""
+missed-tick policy keeps. Each tick has an idempotency key (schedule name and tick time).
+
+A schedule of time-partitioned assets without ``partition=`` runs the latest partition that is
+complete at the tick: a daily schedule at 00:10 runs yesterday's partition.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from headwater.definitions import Schedule
 from headwater.definitions.cron import ticks_between
+from headwater.definitions.partitions import KeyContext, TimeWindowPartitions
+from headwater.errors import DefinitionError
+from headwater.graph import AssetGraph
+from headwater.graph.selection import select
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
 
 QueueRun = Callable[..., str]
@@ -26,6 +34,36 @@ def due_ticks(schedule: Schedule, last: float, now: float, grace: float) -> tupl
     return due[-1:], len(due) - 1
 
 
+def latest_complete_partition(graph: AssetGraph, schedule: Schedule, tick_time: float) -> str | None:
+    """The partition a tick of ``schedule`` without ``partition=`` runs: None for unpartitioned
+    assets, the latest partition complete at ``tick_time`` for time-partitioned ones."""
+    where = f"schedule '{schedule.name}'"
+    specs = [graph.spec(k) for k in select(graph, schedule.select)]
+    found = {spec.partitions for spec in specs if spec.partitions is not None}
+    if not found:
+        return None
+    if len(found) > 1:
+        raise DefinitionError(
+            f"{where}: select={schedule.select!r} has assets with different partitions "
+            f"({', '.join(sorted(p.describe() for p in found))}), so no one partition fits "
+            "every tick; split the schedule by partitions, or give partition= a key or a function of the tick time"
+        )
+    [partitions] = found
+    if not isinstance(partitions, TimeWindowPartitions):
+        raise DefinitionError(
+            f"{where}: select={schedule.select!r} is partitioned by {partitions.describe()}, which has no "
+            "latest partition in time; give partition= a key or a function of the tick time returning one"
+        )
+    keys = partitions.keys(KeyContext(now=datetime.fromtimestamp(tick_time, UTC)))
+    if not len(keys):
+        raise DefinitionError(
+            f"{where}: no partition of {partitions.describe()} is complete at the tick "
+            f"{datetime.fromtimestamp(tick_time, UTC):%Y-%m-%d %H:%M} UTC; start the schedule after the first "
+            "partition ends"
+        )
+    return keys[-1]
+
+
 def tick_schedule(
     store: AutomationStore,
     schedule: Schedule,
@@ -34,6 +72,7 @@ def tick_schedule(
     queue_run: QueueRun,
     *,
     grace: float,
+    graph: AssetGraph | None = None,
 ) -> list[TickRecord]:
     """Evaluate one schedule: queue the runs of its due ticks; returns the ticks recorded."""
     if state is None or state.last_tick_at is None:
@@ -49,10 +88,13 @@ def tick_schedule(
             continue  # done before a restart
         when = datetime.fromtimestamp(tick_time, ZoneInfo(schedule.timezone))
         try:
+            partition = schedule.partition_for(when)
+            if schedule.partition is None and graph is not None:
+                partition = latest_complete_partition(graph, schedule, tick_time)
             run_id = queue_run(
                 run_id_key=tick_key,
                 selection=schedule.select,
-                partition=schedule.partition_for(when),
+                partition=partition,
                 config=schedule.config,
                 tags={**schedule.tags, "headwater.schedule": schedule.name},
                 where=f"schedule '{schedule.name}'",
@@ -60,7 +102,7 @@ def tick_schedule(
         except Exception as exc:
             store.finish_tick(tick.id, status="failed", error=f"{type(exc).__name__}: {exc}")
         else:
-            data = {"tick": when.isoformat(), "missed_ticks_dropped": dropped}
+            data = {"tick": when.isoformat(), "missed_ticks_dropped": dropped, "partition": partition}
             store.finish_tick(tick.id, status="requested", run_ids=[run_id], data=data)
         recorded.append(tick)
     store.save_instigator(schedule.name, "schedule", cursor=state.cursor, last_tick_at=now)
