@@ -67,18 +67,23 @@ class Project:
         return Instance.from_config(self.config)
 
 
+def write_project(folder: Path, source: str) -> Project:
+    """``source`` as ``defs.py`` in ``folder``, with an instance under ``folder/home``."""
+    path = folder / "defs.py"
+    path.write_text(textwrap.dedent(source).lstrip())
+    config = InstanceConfig(home=str(folder / "home"))
+    return Project(path=path, config=config, location=find_location(file=path, project_dir=folder))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A project with two finished runs: one that succeeded, one where ``broken`` failed."""
-    path = tmp_path / "defs.py"
-    path.write_text(textwrap.dedent(PROJECT).lstrip())
-    config = InstanceConfig(home=str(tmp_path / "home"))
-    location = find_location(file=path, project_dir=tmp_path)
-    defs = load_definitions(location)
-    with Instance.from_config(config) as instance:
+    made = write_project(tmp_path, PROJECT)
+    defs = load_definitions(made.location)
+    with made.instance() as instance:
         assert instance.materialize(defs, "orders revenue report").success
         assert not instance.materialize(defs, "broken").success
-    return Project(path=path, config=config, location=location)
+    return made
 
 
 PARTITIONED = """
@@ -107,10 +112,7 @@ defs = hw.Definitions(assets=[daily, scaled])
 @pytest.fixture
 def partitioned(tmp_path: Path) -> Project:
     """A project with a partitioned asset and one that takes run config; no runs yet."""
-    path = tmp_path / "defs.py"
-    path.write_text(textwrap.dedent(PARTITIONED).lstrip())
-    config = InstanceConfig(home=str(tmp_path / "home"))
-    return Project(path=path, config=config, location=find_location(file=path, project_dir=tmp_path))
+    return write_project(tmp_path, PARTITIONED)
 
 
 AUTOMATED = """
@@ -143,13 +145,10 @@ defs = hw.Definitions(
 @pytest.fixture
 def automated(tmp_path: Path) -> Project:
     """A project with a schedule (off by default), a sensor and two assets with conditions, ticked once."""
-    path = tmp_path / "defs.py"
-    path.write_text(textwrap.dedent(AUTOMATED).lstrip())
-    config = InstanceConfig(home=str(tmp_path / "home"))
-    location = find_location(file=path, project_dir=tmp_path)
-    with Instance.from_config(config) as instance:
-        Daemon(instance.storage, load_definitions(location), launch=False).tick(now=time.time())
-    return Project(path=path, config=config, location=location)
+    made = write_project(tmp_path, AUTOMATED)
+    with made.instance() as instance:
+        Daemon(instance.storage, load_definitions(made.location), launch=False).tick(now=time.time())
+    return made
 
 
 def make_app(project: Project, **options: object) -> FastAPI:
