@@ -122,3 +122,30 @@ def test_bad_settings_and_missing_library(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     hint = "DuckDBIOManager needs duckdb, which is not installed: pip install 'headwater[duckdb]'"
     assert done.stdout.strip() == hint
+
+
+def test_waits_for_another_process_then_names_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        io = hw.DuckDBIOManager(db, lock_timeout=0.2)
+        with pytest.raises(hw.IOManagerError, match="another process holds the file .* for over 0.2 s"):
+            io.save(hw.AssetKey("a"), None, pd.DataFrame({"x": [1]}))
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+        assert holder.stdout is not None
+        holder.stdout.close()
+    io.save(hw.AssetKey("a"), None, pd.DataFrame({"x": [1]}))  # the file is free again
+    assert table_rows(db, "SELECT x FROM main.a") == [(1,)]

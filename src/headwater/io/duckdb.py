@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,9 +61,12 @@ class DuckDBIOManager(IOManager):
     """Stores DataFrame assets as tables of the DuckDB file ``path``; loads them as pandas (or polars).
 
     ``schema`` holds assets whose key has no prefix; ``frame="polars"`` loads polars DataFrames.
+    Worker processes wait up to ``lock_timeout`` seconds for another process to release the file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, schema: str = "main", frame: str = "pandas") -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, schema: str = "main", frame: str = "pandas", lock_timeout: float = 30.0
+    ) -> None:
         if frame not in FRAMES:
             raise ConfigError(f"DuckDBIOManager(frame={frame!r}): frame must be one of {', '.join(FRAMES)}")
         if os.fspath(path) == ":memory:":
@@ -73,6 +77,7 @@ class DuckDBIOManager(IOManager):
         self.path = os.path.abspath(os.fspath(path))
         self.schema = schema
         self.frame = frame
+        self.lock_timeout = lock_timeout
 
     def table_for(self, key: AssetKey) -> tuple[str, str]:
         """(schema, table) holding ``key``: the key's prefix joined by '_' (else ``schema``) and its last part."""
@@ -89,13 +94,22 @@ class DuckDBIOManager(IOManager):
         """A connection to the DuckDB file, closed on exit."""
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        try:
-            connection = duckdb.connect(self.path)
-        except duckdb.Error as exc:
-            raise IOManagerError(
-                f"DuckDBIOManager cannot open {self.path}: {exc}; another process may hold the file "
-                "(DuckDB allows one writing process): stop it or use another file"
-            ) from exc
+        deadline = time.monotonic() + self.lock_timeout
+        pause = 0.02
+        while True:
+            try:
+                connection = duckdb.connect(self.path)
+                break
+            except duckdb.IOException as exc:
+                # DuckDB lets one process write a file: worker processes of one run take turns.
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise IOManagerError(
+                        f"DuckDBIOManager cannot open {self.path}: {exc}; another process holds the file "
+                        f"(DuckDB allows one writing process) for over {self.lock_timeout:g} s: stop it, "
+                        "use another file, or raise lock_timeout="
+                    ) from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
         try:
             yield connection
         finally:
