@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -186,3 +187,43 @@ def test_missing_pyarrow_names_the_extra(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     hint = "ParquetIOManager needs pyarrow, which is not installed: pip install 'headwater[pandas]'"
     assert done.stdout.strip() == hint
+
+
+WORKERS = """
+import os
+import pandas as pd
+import headwater as hw
+
+@hw.asset(io_manager="lake")
+def source() -> pd.DataFrame:
+    return pd.DataFrame({"n": range(10)})
+
+def branch(i):
+    @hw.asset(name=f"b{i}", io_manager="warehouse")
+    def made(source: pd.DataFrame) -> pd.DataFrame:
+        return source.assign(pid=os.getpid(), i=i)
+    return made
+
+parts = [f"SELECT * FROM {{{{ b{i} }}}}" for i in range(4)]
+union = hw.sql_asset("union", " UNION ALL ".join(parts), io_manager="warehouse")
+
+defs = hw.Definitions(
+    assets=[source, *[branch(i) for i in range(4)], union],
+    io_managers={"lake": hw.ParquetIOManager("lake"), "warehouse": hw.DuckDBIOManager("warehouse.duckdb")},
+    executor=hw.MultiprocessExecutor(max_workers=2),
+)
+"""
+
+
+def test_worker_processes_use_parquet_and_duckdb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "project.py").write_text(WORKERS)
+    defs = hw.load_definitions(hw.find_location(file=tmp_path / "project.py"))
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path / "home"))) as instance:
+        result = instance.materialize(defs)
+        assert result.success, instance.failed_step_errors(result.run_id)
+        union = result.value_of("union")
+    assert len(union) == 40
+    assert sorted(set(union["i"])) == [0, 1, 2, 3]
+    assert os.getpid() not in set(union["pid"])  # made in worker processes
+    assert (tmp_path / "lake" / "source.parquet").is_file()
