@@ -13,6 +13,7 @@ import pytest
 import headwater as hw
 from headwater.events import EventType
 from headwater.graph import AssetGraph
+from headwater.instance.diff import diff
 from headwater.storage import Storage
 
 
@@ -142,3 +143,25 @@ def test_resource_and_missing_library(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.strip() == "DuckDBResource needs duckdb, which is not installed: pip install 'headwater[duckdb]'"
+
+
+def test_diff_of_a_sql_asset_reads_its_table_metadata(tmp_path: Path) -> None:
+    wide = {"yes": False}
+
+    @hw.asset(io_manager="warehouse", name="orders")
+    def changing_orders() -> pd.DataFrame:
+        frame = pd.DataFrame({"order_id": [1, 2], "amount": [5.0, 7.5]})
+        return frame.assign(vat=frame["amount"] * 0.2, extra=[3, 4]) if wide["yes"] else frame
+
+    copy = hw.sql_asset("copy", "SELECT * FROM {{ orders }}", io_manager="warehouse")
+    defs = hw.Definitions(
+        assets=[changing_orders, copy], io_managers={"warehouse": hw.DuckDBIOManager(tmp_path / "w.duckdb")}
+    )
+    with hw.Instance.ephemeral() as instance:
+        instance.materialize(defs).raise_on_failure()
+        wide["yes"] = True
+        instance.materialize(defs).raise_on_failure()
+        found = diff(instance.storage, hw.AssetKey("copy"))
+    assert found["schema"]["added"] == {"vat": "DOUBLE", "extra": "BIGINT"}
+    assert found["rows"] == {"a": 2, "b": 2, "delta": 0}
+    assert found["data_version_changed"]
