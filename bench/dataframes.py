@@ -1,10 +1,10 @@
 """DataFrame IO benchmarks: Parquet and DuckDB against pickle, per-asset overhead, column lineage.
 
-D1 save + load of a 1,000,000-row pandas frame: pickle, Parquet, DuckDB table (and file sizes).
-D2 per-asset cost of a 100-asset chain of small frames stored as Parquet against pickle, and
+F1 save + load of a 1,000,000-row pandas frame: pickle, Parquet, DuckDB table (and file sizes).
+F2 per-asset cost of a 100-asset chain of small frames stored as Parquet against pickle, and
    the bytes each materialization event takes (the recorded rows/schema/preview metadata).
-D3 a SQL asset aggregating the 1,000,000-row table inside DuckDB.
-D4 column lineage of one asset in the middle of a 1,000-asset graph (10 columns each).
+F3 a SQL asset aggregating the 1,000,000-row table inside DuckDB.
+F4 column lineage of one asset in the middle of a 1,000-asset graph (10 columns each).
 
 Usage: python bench/dataframes.py [--quick]. Prints JSON; medians of several runs.
 """
@@ -43,7 +43,7 @@ def big_frame(rows: int) -> pd.DataFrame:
     )
 
 
-def d1_round_trip(folder: Path, frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
+def f1_round_trip(folder: Path, frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
     key = hw.AssetKey("orders")
     managers: dict[str, hw.IOManager] = {
         "pickle": hw.FilesystemIOManager(folder / "pickle"),
@@ -75,7 +75,7 @@ def _chain(n: int, io_manager: str) -> list[Any]:
     return assets
 
 
-def d2_per_asset(folder: Path, repeat: int, n: int = 100) -> dict[str, Any]:
+def f2_per_asset(folder: Path, repeat: int, n: int = 100) -> dict[str, Any]:
     out: dict[str, Any] = {"assets": n}
     for label, io_name in (("pickle", "io_manager"), ("parquet", "lake")):
         defs = hw.Definitions(
@@ -91,7 +91,7 @@ def d2_per_asset(folder: Path, repeat: int, n: int = 100) -> dict[str, Any]:
     return out
 
 
-def d3_sql(folder: Path, frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
+def f3_sql(folder: Path, frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
     @hw.asset(io_manager="warehouse")
     def orders() -> pd.DataFrame:
         return frame
@@ -110,7 +110,7 @@ def d3_sql(folder: Path, frame: pd.DataFrame, repeat: int) -> dict[str, Any]:
     return {"rows": len(frame), "sql_asset_run_s": round(seconds, 3)}
 
 
-def d4_column_lineage(repeat: int, n: int = 1000) -> dict[str, Any]:
+def f4_column_lineage(repeat: int, n: int = 1000) -> dict[str, Any]:
     """A layered graph (as in BENCHMARKS.md) whose materializations record 10 columns each."""
     import graphs
 
@@ -144,10 +144,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         figures = {
-            "D1_round_trip": d1_round_trip(folder, frame, repeat),
-            "D2_per_asset": d2_per_asset(folder, repeat),
-            "D3_sql_asset": d3_sql(folder, frame, repeat),
-            "D4_column_lineage": d4_column_lineage(repeat),
+            "F1_round_trip": f1_round_trip(folder, frame, repeat),
+            "F2_per_asset": f2_per_asset(folder, repeat),
+            "F3_sql_asset": f3_sql(folder, frame, repeat),
+            "F4_column_lineage": f4_column_lineage(repeat),
         }
     print(json.dumps(figures, indent=2))
 
