@@ -220,6 +220,27 @@ def test_an_unreachable_scheduler_fails_the_run_naming_the_address(
     assert instance.storage.get_run(result.run_id).status is RunStatus.FAILED
 
 
+def test_a_scheduler_without_workers_fails_the_run_saying_how_to_start_them(
+    project: tuple[hw.Definitions, hw.Instance],
+) -> None:
+    defs, instance = project
+    with distributed.LocalCluster(
+        n_workers=0,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        scheduler_port=0,
+    ) as empty:
+        address = str(empty.scheduler_address)
+        result = instance.materialize(defs, "source", executor=hw.DaskExecutor(address=address, connect_timeout=1.0))
+    assert not result.success
+    [failed] = result.of_type(EventType.STEP_FAILED)
+    assert f"the dask scheduler at {address} has no workers" in failed.data["error"]
+    assert f"start some with `dask worker {address}`" in failed.data["error"]
+
+
 def test_without_an_address_a_local_cluster_runs_the_steps_and_is_closed(
     project: tuple[hw.Definitions, hw.Instance],
 ) -> None:

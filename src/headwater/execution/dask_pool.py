@@ -94,6 +94,14 @@ class DaskPool(StepPool):
                     "in hw.DaskExecutor(address=...), [executor] dask_address in headwater.toml or "
                     "$HEADWATER_DASK_ADDRESS; leave it unset to run on a local cluster"
                 ) from exc
+            try:
+                client.wait_for_workers(1, timeout=spec.connect_timeout)
+            except TimeoutError as exc:  # steps would wait in the scheduler's queue forever
+                client.close()
+                raise ConfigError(
+                    f"the dask scheduler at {spec.address} has no workers (none joined within "
+                    f"{spec.connect_timeout:g} s): start some with `dask worker {spec.address}`"
+                ) from exc
             return client
         workers = spec.n_workers or min(os.cpu_count() or 1, 8)
         try:
