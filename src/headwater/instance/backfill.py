@@ -220,10 +220,13 @@ class Tracker:
             self.ready.clear()
         return self.canceled
 
-    def next_ready(self) -> BackfillUnit | None:
-        """The next unit to start, or None; units whose upstream did not succeed are recorded skipped."""
+    def next_ready(self, *, check: bool = True) -> BackfillUnit | None:
+        """The next unit to start, or None; units whose upstream did not succeed are recorded skipped.
+
+        ``check=False`` skips the cancel check (for callers that made it just before).
+        """
         while self.ready:
-            if self.check_canceled():
+            if self.canceled or (check and self.check_canceled()):
                 return None
             unit = self.ready.popleft()
             if all(self.state.get(up) == "succeeded" for up in unit.upstream):

@@ -36,6 +36,10 @@ _ENDED: Final = {
 }
 
 
+_FLUSH: Final = 100
+"""Queued runs recorded on the backfill per transaction (a stopped process leaves at most this many unrecorded)."""
+
+
 class QueuedBackfill:
     """One pass over a stored backfill whose runs go through the run queue; ``step()`` advances it."""
 
@@ -67,7 +71,10 @@ class QueuedBackfill:
                 self.in_flight.pop(run_id, None)
                 tracker.decide(self.plan.units[position], outcome, run_id)
                 ended += 1
-        while (unit := tracker.next_ready()) is not None:
+        if tracker.check_canceled():
+            cancel_queued_runs(self.instance, bid)
+        submitted: list[BackfillRun] = []
+        while (unit := tracker.next_ready(check=False)) is not None:
             group = self.plan.groups[unit.group]
             run = self.instance.submit_run(
                 self.defs,
@@ -75,12 +82,12 @@ class QueuedBackfill:
                 partition=unit.label,
                 tags={BACKFILL_TAG: bid},
             )
-            storage.record_backfill_run(
-                bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run.run_id, status=QUEUED)
-            )
+            submitted.append(BackfillRun(unit=unit.index, partition=unit.label, run_id=run.run_id, status=QUEUED))
             self.in_flight[run.run_id] = unit.index
-        if tracker.check_canceled():
-            cancel_queued_runs(self.instance, bid)
+            if len(submitted) == _FLUSH:
+                storage.record_backfill_runs(bid, submitted)
+                submitted = []
+        storage.record_backfill_runs(bid, submitted)
         if self.in_flight:
             return False
         tracker.finish()

@@ -188,11 +188,22 @@ _SET_PROGRESS = text(
 _STATUS = text("SELECT status FROM backfills WHERE backfill_id = :backfill_id")
 
 
-def record_run(conn: Connection, backfill_id: str, run: BackfillRun) -> None:
-    """Insert or replace the state of one planned run, and recount the backfill's progress."""
-    keys = {"backfill_id": backfill_id, "unit": run.unit}
-    conn.execute(_DELETE_RUN, keys)
-    conn.execute(_INSERT_RUN, {**keys, "run_id": run.run_id, "partition": run.partition, "status": run.status})
+def record_runs(conn: Connection, backfill_id: str, planned: Sequence[BackfillRun]) -> None:
+    """Insert or replace the state of planned runs, and recount the backfill's progress once."""
+    if not planned:
+        return
+    conn.execute(_DELETE_RUN, [{"backfill_id": backfill_id, "unit": run.unit} for run in planned])
+    rows = [
+        {
+            "backfill_id": backfill_id,
+            "unit": run.unit,
+            "run_id": run.run_id,
+            "partition": run.partition,
+            "status": run.status,
+        }
+        for run in planned
+    ]
+    conn.execute(_INSERT_RUN, rows)
     counts: dict[str, int] = {row[0]: row[1] for row in conn.execute(_COUNT_RUNS, {"backfill_id": backfill_id})}
     failed = counts.get("failed", 0) + counts.get("skipped", 0)
     progress = {"succeeded": counts.get("succeeded", 0), "failed": failed, "now": time.time()}

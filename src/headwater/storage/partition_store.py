@@ -77,8 +77,12 @@ class PartitionStore:
 
     def record_backfill_run(self, backfill_id: str, run: bf.BackfillRun) -> None:
         """Record the state of one of a backfill's runs and its progress counts, in one transaction."""
-        with self._write(f"record a run of backfill '{backfill_id}'") as conn:
-            bf.record_run(conn, backfill_id, run)
+        self.record_backfill_runs(backfill_id, [run])
+
+    def record_backfill_runs(self, backfill_id: str, planned: Sequence[bf.BackfillRun]) -> None:
+        """Record the state of several of a backfill's runs and its progress counts, in one transaction."""
+        with self._write(f"record runs of backfill '{backfill_id}'") as conn:
+            bf.record_runs(conn, backfill_id, planned)
 
     def backfill_status(self, backfill_id: str) -> bf.BackfillStatus | None:
         """The status of a backfill (exact id), or None."""
