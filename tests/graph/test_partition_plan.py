@@ -113,6 +113,16 @@ def test_identity_between_different_partitions() -> None:
 
     assert len(_graph(region, narrower)) == 2  # every downstream key exists upstream: valid
 
+    @hw.asset(partitions=hw.DailyPartitions(start="2026-01-10"), partition_mappings={"events": hw.IdentityMapping()})
+    def later(events: int) -> int:
+        return events
+
+    @hw.asset(partitions=DAILY)
+    def events() -> int:
+        return 1
+
+    assert len(_graph(events, later)) == 2  # the same days from a later start: keys match one to one
+
 
 def test_offsets_in_the_wrong_order() -> None:
     @hw.asset(partitions=DAILY)

@@ -72,6 +72,8 @@ class IdentityMapping(PartitionMapping):
         super().check(down, up, where)
         if down is None or down == up:
             return
+        if _same_windows(down, up):
+            return  # the same windows from another start: keys outside the upstream are checked per run
         if isinstance(down, TimeWindowPartitions) or isinstance(up, TimeWindowPartitions):
             raise DefinitionError(
                 f"{where}: IdentityMapping maps each partition to the same key, but the assets are partitioned "
@@ -100,6 +102,16 @@ class IdentityMapping(PartitionMapping):
                 "give the input a partition_mappings= entry such as hw.StaticMapping({...})"
             )
         return key
+
+
+def _same_windows(down: PartitionsDefinition, up: PartitionsDefinition) -> bool:
+    """Whether both are time windows of one grain, key format and timezone (keys then match one to one)."""
+    return (
+        isinstance(down, TimeWindowPartitions)
+        and type(down) is type(up)
+        and isinstance(up, TimeWindowPartitions)
+        and (down.fmt, down.timezone) == (up.fmt, up.timezone)
+    )
 
 
 @dataclass(frozen=True)
