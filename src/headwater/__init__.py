@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from headwater.instance.columns import column_lineage
     from headwater.integrations.dbt import DbtAssets, dbt_assets
     from headwater.integrations.duckdb import DuckDBResource, sql_asset
+    from headwater.integrations.spark import SparkParquetIOManager, SparkResource
     from headwater.io import DuckDBIOManager, FilesystemIOManager, InMemoryIOManager, IOManager, ParquetIOManager
     from headwater.keys import AssetKey
     from headwater.loader import find_location, load_definitions
@@ -151,6 +152,8 @@ _EXPORTS: dict[str, str] = {
     "SensorResult": "headwater.definitions",
     "SensorSpec": "headwater.definitions",
     "SourceAsset": "headwater.definitions",
+    "SparkParquetIOManager": "headwater.integrations.spark",
+    "SparkResource": "headwater.integrations.spark",
     "StaticMapping": "headwater.definitions.partitions",
     "StaticPartitions": "headwater.definitions.partitions",
     "StepFailed": "headwater.errors",
@@ -241,6 +244,8 @@ __all__ = [
     "SensorResult",
     "SensorSpec",
     "SourceAsset",
+    "SparkParquetIOManager",
+    "SparkResource",
     "StaticMapping",
     "StaticPartitions",
     "StepFailed",
