@@ -145,6 +145,10 @@ def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -
         page.goto(server + "/assets/revenue")
         expect(page.locator('#plots svg[data-metric="rows"]')).to_be_visible()
         expect(page.locator("#checks")).to_contain_text("revenue_positive")
+        page.goto(server + "/assets/report")
+        page.click("#compare")  # the run above made a second materialization of report
+        expect(page.locator("#diff")).to_contain_text("code version")
+        expect(page.locator("#diff-rows")).to_contain_text("not recorded")
         page.goto(server + "/runs")
         expect(page.locator("#runs tr")).to_have_count(3)
         page.select_option("#status-filter", "failed")
@@ -177,6 +181,10 @@ def test_launch_page_checks_then_backfills(chromium: str, pserver: str) -> None:
         page.goto(pserver + "/backfills")
         expect(page.locator("#backfills tr")).to_have_count(1)
         expect(page.locator("#backfills")).to_contain_text("p2...p4")
+        page.goto(pserver + "/assets/daily")
+        expect(page.locator("#partition-grid")).to_have_attribute("data-total", "4")
+        expect(page.locator("#partition-counts")).to_contain_text("materialized 3")
+        expect(page.locator("#partition-counts")).to_contain_text("missing 1")
     assert errors == []
 
 

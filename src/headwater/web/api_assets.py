@@ -1,4 +1,5 @@
-"""JSON API over the asset graph: layout and states, the catalog, one asset, selections, lineage."""
+"""JSON API over the asset graph: layout and states, the catalog, one asset (with its partition
+status ranges), diffs of two materializations, selections, lineage."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from headwater.events import EventType
 from headwater.graph.selection import select
+from headwater.instance.diff import diff
+from headwater.instance.partition_status import partition_status
+from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
 from headwater.web.serialize import event_json
 from headwater.web.state import WebState, web_state
@@ -100,7 +104,10 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
                 series.setdefault(str(name), []).append([record.event.timestamp, float(value)])
     checks = {c.name: c for c in states.checks(asset_key)}
     evaluations = state.storage.asset_events(asset_key, types=[EventType.CHECK_EVALUATED], limit=50)
-    partitions = state.storage.latest_all_partitions(asset_key)
+    partitions = None
+    if spec.partitions is not None:
+        partitions = partition_status(state.storage, graph, asset_key, key_context(state.storage, graph)).to_json()
+        partitions["definition"] = spec.partitions.describe()
     return {
         "key": asset_key.to_string(),
         "group": spec.group,
@@ -130,15 +137,20 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
             for chk in graph.checks.get(asset_key, ())
         ],
         "check_history": [event_json(r) for r in evaluations],
-        "partitions": sorted(
-            (
-                {"partition": p, "run_id": r.event.run_id, "timestamp": r.event.timestamp}
-                for p, r in partitions.items()
-                if p
-            ),
-            key=lambda item: str(item["partition"]),
-        ),
+        "partition_status": partitions,
     }
+
+
+@router.get("/diff/{key:path}", summary="Compare two materializations of an asset")
+def asset_diff(
+    state: State,
+    key: str,
+    a: Annotated[str | None, Query(description="run id of the older side (default: the previous one)")] = None,
+    b: Annotated[str | None, Query(description="run id of the newer side (default: the latest)")] = None,
+) -> dict[str, Any]:
+    """Data and code versions, metadata deltas, changed inputs, row count and schema changes."""
+    asset_key = state.loaded().graph.node(key).key
+    return diff(state.storage, asset_key, a, b)
 
 
 @router.get("/select", summary="Evaluate a selection expression")

@@ -26,7 +26,7 @@ from headwater.web.security import Security
 from headwater.web.state import NotFound, WebState
 
 STATIC = Path(__file__).parent / "static"
-_KEYED = ("/api/assets/", "/api/lineage/", "/api/backfills/", "/api/automation/why/")
+_KEYED = ("/api/assets/", "/api/lineage/", "/api/diff/", "/api/backfills/", "/api/automation/why/")
 """Paths naming a thing by key or id: an unknown one is a 404."""
 
 

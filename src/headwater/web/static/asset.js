@@ -1,5 +1,6 @@
 // One asset: description, lineage, latest metadata, numeric metadata plotted over time (SVG),
-// materialization history, checks and their history, partitions and "why is this stale?".
+// materialization history with a diff of two of them, checks and their history, a partition status
+// grid and "why is this stale?".
 "use strict";
 
 (() => {
@@ -53,11 +54,73 @@
           el("td", {}, c.latest ? [HW.badge(c.latest.passed ? "fresh" : "failed"), " ", HW.when(c.latest.timestamp)] : "not run")))) : el("p", { class: "muted" }, "No checks declared."),
       a.check_history.length ? el("details", {}, el("summary", {}, `Check history (${a.check_history.length})`),
         el("table", {}, a.check_history.map((e) => el("tr", {}, el("td", {}, HW.when(e.timestamp)), el("td", {}, e.check), el("td", {}, e.data.passed ? "passed" : "failed"), el("td", {}, HW.runLink(e.run_id)))))) : null,
-      a.partitions.length ? [el("h3", {}, `Partitions materialized (${a.partitions.length})`), el("div", { class: "grid" }, a.partitions.map((p) => el("span", { title: `${p.partition}: ${HW.when(p.timestamp)}` })))] : null,
+      a.partition_status ? partitionGrid(a.partition_status) : null,
       el("h3", {}, `History (${a.history.length})`),
-      el("table", { id: "history" }, el("tr", {}, ["time", "run", "partition", "metadata"].map((h) => el("th", {}, h))),
-        [...a.history].reverse().map((e) => el("tr", {}, el("td", {}, HW.when(e.timestamp)), el("td", {}, HW.runLink(e.run_id)), el("td", {}, e.partition || ""),
+      a.history.length > 1 ? el("div", { class: "actions" }, el("button", { id: "compare", onclick: () => compare(a.key) }, "Compare A with B"), el("span", { class: "muted" }, " pick two materializations below")) : null,
+      el("div", { id: "diff" }),
+      el("table", { id: "history" }, el("tr", {}, ["A", "B", "time", "run", "partition", "metadata"].map((h) => el("th", {}, h))),
+        [...a.history].reverse().map((e, i) => el("tr", {},
+          el("td", {}, el("input", { type: "radio", name: "diff-a", value: e.run_id, checked: i === 1 })),
+          el("td", {}, el("input", { type: "radio", name: "diff-b", value: e.run_id, checked: i === 0 })),
+          el("td", {}, HW.when(e.timestamp)), el("td", {}, HW.runLink(e.run_id)), el("td", {}, e.partition || ""),
           el("td", { class: "mono" }, e.data.metadata ? JSON.stringify(e.data.metadata) : "")))));
+  }
+
+  // Partition status: one cell per partition on a canvas (10,000 cells draw in a few ms), coloured
+  // by the status ranges of the partition status query; hovering names the range; ranges listed below.
+  const COLOURS = { materialized: "#16a34a", failed: "#dc2626", missing: "#d1d5db", in_progress: "#2563eb" };
+  function partitionGrid(p) {
+    const CELL = p.total > 2000 ? 6 : 12, GAP = 1, COLS = Math.max(1, Math.floor(960 / (CELL + GAP)));
+    const rows = Math.ceil(p.total / COLS);
+    const canvas = el("canvas", { id: "partition-grid", width: COLS * (CELL + GAP), height: Math.max(1, rows) * (CELL + GAP), "data-total": p.total });
+    const ctx = canvas.getContext("2d");
+    const starts = [];
+    let i = 0;
+    for (const r of p.ranges) {
+      starts.push(i);
+      ctx.fillStyle = COLOURS[r.status] || "#9ca3af";
+      for (let k = 0; k < r.count; k++, i++) ctx.fillRect((i % COLS) * (CELL + GAP), Math.floor(i / COLS) * (CELL + GAP), CELL, CELL);
+    }
+    const hover = el("div", { id: "partition-hover", class: "muted" }, "Hover a cell to see its partitions.");
+    canvas.addEventListener("mousemove", (ev) => {
+      const box = canvas.getBoundingClientRect();
+      const n = Math.floor((ev.clientY - box.top) / (CELL + GAP)) * COLS + Math.floor((ev.clientX - box.left) / (CELL + GAP));
+      let at = -1;
+      for (let r = 0; r < starts.length && starts[r] <= n; r++) at = r;
+      const r = p.ranges[at];
+      hover.textContent = r && n < p.total ? `${r.start === r.end ? r.start : r.start + " … " + r.end}: ${r.status.replace("_", " ")} (${r.count})` : "";
+    });
+    const counts = Object.entries(p.counts).filter(([, n]) => n > 0);
+    return [el("h3", {}, `Partitions (${p.total}, ${p.definition})`),
+      el("div", { class: "legend", id: "partition-counts" }, counts.map(([s, n]) => el("span", { class: `chip part-${s}` }, `${s.replace("_", " ")} ${n}`))),
+      canvas, hover,
+      el("details", {}, el("summary", {}, `${p.ranges.length} ranges`), el("table", { id: "partition-ranges" },
+        el("tr", {}, ["status", "from", "to", "partitions"].map((h) => el("th", {}, h))),
+        p.ranges.slice(0, 500).map((r) => el("tr", {}, el("td", {}, r.status.replace("_", " ")), el("td", { class: "mono" }, r.start), el("td", { class: "mono" }, r.end), el("td", {}, r.count)))))];
+  }
+
+  async function compare(assetKey) {
+    const box = document.getElementById("diff");
+    const pick = (name) => { const c = document.querySelector(`input[name=${name}]:checked`); return c ? c.value : ""; };
+    const q = new URLSearchParams({ a: pick("diff-a"), b: pick("diff-b") });
+    try {
+      const d = await api("/api/diff/" + assetKey.split("/").map(encodeURIComponent).join("/") + "?" + q);
+      const cell = (v) => (v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v));
+      const schema = d.schema || { added: {}, removed: {}, changed: {} };
+      HW.fill(box, el("div", { class: "card" }, el("h3", {}, "Diff"),
+        el("p", {}, "A ", HW.runLink(d.a.run_id), ` ${HW.when(d.a.timestamp)}  →  B `, HW.runLink(d.b.run_id), ` ${HW.when(d.b.timestamp)}`),
+        el("dl", {}, el("dt", {}, "data version"), el("dd", {}, d.data_version_changed ? `changed: ${cell(d.a.data_version)} → ${cell(d.b.data_version)}` : "same"),
+          el("dt", {}, "code version"), el("dd", {}, d.code_version_changed ? `changed: ${cell(d.a.code_version)} → ${cell(d.b.code_version)}` : "same"),
+          el("dt", {}, "rows"), el("dd", { id: "diff-rows" }, d.rows ? `${cell(d.rows.a)} → ${cell(d.rows.b)}` + (d.rows.delta !== null ? ` (${d.rows.delta >= 0 ? "+" : ""}${d.rows.delta})` : "") : "not recorded"),
+          el("dt", {}, "schema"), el("dd", {}, [...Object.entries(schema.added).map(([c, t]) => `+ ${c} ${t}`), ...Object.entries(schema.removed).map(([c, t]) => `− ${c} ${t}`),
+            ...Object.entries(schema.changed).map(([c, t]) => `~ ${c} ${t.a} → ${t.b}`)].join(", ") || "same"),
+          el("dt", {}, "inputs changed"), el("dd", {}, Object.keys(d.inputs).join(", ") || "none")),
+        el("table", { id: "diff-metadata" }, el("tr", {}, ["metadata", "A", "B", "change"].map((h) => el("th", {}, h))),
+          d.metadata.map((m) => el("tr", { class: m.changed ? "changed" : "" }, el("td", {}, m.name), el("td", { class: "mono" }, cell(m.a)), el("td", { class: "mono" }, cell(m.b)),
+            el("td", {}, m.delta !== undefined ? `${m.delta >= 0 ? "+" : ""}${+m.delta.toPrecision(6)}` + (m.percent !== null ? ` (${m.percent}%)` : "") : m.changed ? "changed" : ""))))));
+    } catch (e) {
+      HW.fill(box, HW.errorBox(e.message));
+    }
   }
 
   api("/api/assets/" + key.split("/").map(encodeURIComponent).join("/")).then(draw).catch((e) => HW.fill(root, HW.errorBox(e.message)));

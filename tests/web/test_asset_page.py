@@ -1,0 +1,66 @@
+"""The asset page's data: partition status as ranges (also for 10,000+ partitions) and the diff of
+two materializations, in-process against real runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from headwater.loader import load_definitions
+
+from .conftest import Project, make_app, write_project
+
+HOURLY = """
+import headwater as hw
+
+
+@hw.asset(partitions=hw.HourlyPartitions(start="2025-01-01-00:00"))
+def hourly(context: hw.Context) -> int:
+    return 1
+
+
+defs = hw.Definitions(assets=[hourly])
+"""
+
+
+def test_partition_status_ranges(partitioned: Project) -> None:
+    defs = load_definitions(partitioned.location)
+    with partitioned.instance() as instance:
+        for key in ("p1", "p2"):
+            assert instance.materialize(defs, "daily", partition=key).success
+    with TestClient(make_app(partitioned)) as client:
+        status = client.get("/api/assets/daily").json()["partition_status"]
+        assert status["total"] == 4 and status["counts"]["materialized"] == 2
+        assert [(r["status"], r["start"], r["end"], r["count"]) for r in status["ranges"]] == [
+            ("materialized", "p1", "p2", 2),
+            ("missing", "p3", "p4", 2),
+        ]
+        assert client.get("/api/assets/scaled").json()["partition_status"] is None
+
+
+def test_ten_thousand_partitions_come_back_as_a_few_ranges(tmp_path: Path) -> None:
+    project = write_project(tmp_path, HOURLY)
+    with TestClient(make_app(project)) as client:
+        status = client.get("/api/assets/hourly").json()["partition_status"]
+    assert status["total"] > 10_000
+    assert status["ranges"] == [
+        {"status": "missing", "start": "2025-01-01-00:00", "end": status["ranges"][0]["end"], "count": status["total"]}
+    ]
+
+
+def test_diff_of_two_materializations(project: Project, client: TestClient) -> None:
+    defs = load_definitions(project.location)
+    with project.instance() as instance:
+        assert instance.materialize(defs, "revenue").success
+    history = client.get("/api/assets/revenue").json()["history"]
+    first, second = history[0]["run_id"], history[-1]["run_id"]
+    diffed = client.get("/api/diff/revenue", params={"a": first, "b": second}).json()
+    assert diffed["a"]["run_id"] == first and diffed["b"]["run_id"] == second
+    rows = {m["name"]: m for m in diffed["metadata"]}
+    assert rows["rows"] == {"name": "rows", "a": 3, "b": 3, "changed": False, "delta": 0, "percent": 0.0}
+    assert client.get("/api/diff/revenue").json()["b"]["run_id"] == second  # the latest two by default
+    orders_run = client.get("/api/runs", params={"status": "failed"}).json()["runs"][0]["run_id"]
+    wrong = client.get("/api/diff/revenue", params={"a": orders_run})
+    assert wrong.status_code == 404
+    assert wrong.json()["error"].startswith(f"run {orders_run[:8]} did not materialize 'revenue'")
