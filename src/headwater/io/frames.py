@@ -128,11 +128,19 @@ def preview_rows(rows: Sequence[Mapping[Any, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def frame_metadata(value: Any, library: Frame) -> dict[str, Any]:
-    """``rows``, ``schema`` (name -> type) and ``preview`` (first rows as dicts) of a DataFrame."""
-    head = value.head(PREVIEW_ROWS)
-    rows = head.to_dict("records") if library == "pandas" else head.to_dicts()
-    return {"rows": len(value), "schema": schema_of(value, library), "preview": preview_rows(rows)}
+def frame_metadata(value: Any, library: Frame, head: Sequence[Mapping[Any, Any]] | None = None) -> dict[str, Any]:
+    """``rows``, ``schema`` (name -> type) and ``preview`` (first rows as dicts) of a DataFrame.
+
+    ``head`` gives the first rows when the caller has them already (e.g. from an Arrow table);
+    only the frame's own columns are kept from it.
+    """
+    schema = schema_of(value, library)
+    if head is None:
+        first = value.head(PREVIEW_ROWS)
+        head = first.to_dict("records") if library == "pandas" else first.to_dicts()
+    else:
+        head = [{k: v for k, v in row.items() if k in schema} for row in head]
+    return {"rows": len(value), "schema": schema, "preview": preview_rows(head)}
 
 
 def table_metadata(rows: int, schema: Mapping[str, str], preview: Sequence[Mapping[Any, Any]]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 from headwater.errors import IOManagerError
 from headwater.io.base import IOManager, no_value
 from headwater.io.filesystem import _safe
-from headwater.io.frames import Frame, check_frame, frame_metadata, refuse_unstorable, require
+from headwater.io.frames import PREVIEW_ROWS, Frame, check_frame, frame_metadata, refuse_unstorable, require
 from headwater.keys import AssetKey
 
 FRAME_KEY = b"headwater.frame"
@@ -74,7 +74,7 @@ class ParquetIOManager(IOManager):
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         library = check_frame(key, value, _NEEDED_BY)
-        data = self._encode(key, value, library)
+        data, preview = self._encode(key, value, library)
         path = self.path_for(key, partition)
         try:
             if self.is_url:
@@ -83,11 +83,11 @@ class ParquetIOManager(IOManager):
                 _write_local(path, data)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
-        metadata = {**frame_metadata(value, library), "path": path}
+        metadata = {**frame_metadata(value, library, preview), "path": path}
         return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest(), "metadata": metadata}
 
-    def _encode(self, key: AssetKey, value: Any, library: Frame) -> bytes:
-        """The whole Parquet file in memory, so nothing is written unless encoding succeeds."""
+    def _encode(self, key: AssetKey, value: Any, library: Frame) -> tuple[bytes, list[dict[str, Any]]]:
+        """The whole Parquet file in memory (so nothing is written unless encoding succeeds) and its first rows."""
         refuse_unstorable(key, value, library, "Parquet")
         pa, pq = _pyarrow()
         try:
@@ -104,7 +104,8 @@ class ParquetIOManager(IOManager):
                 "with the default pickling io_manager"
             ) from exc
         data: bytes = sink.getvalue().to_pybytes()
-        return data
+        head: list[dict[str, Any]] = table.slice(0, PREVIEW_ROWS).to_pylist()  # far cheaper than pandas' to_dict
+        return data, head
 
     def _write_url(self, path: str, data: bytes) -> None:
         fs = self._filesystem()
