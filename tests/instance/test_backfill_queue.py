@@ -135,3 +135,18 @@ def test_in_process_backfill_keeps_to_runs_max_concurrent(instance: hw.Instance)
     record, _ = create_backfill(instance, defs, None, mode="all")
     final = run_backfill(instance, defs, record.backfill_id, max_concurrent=4)
     assert (final.succeeded, active["most"]) == (4, 1)
+
+
+def test_runs_that_ended_after_the_follower_stopped_count_on_resume(
+    instance: hw.Instance, defs: hw.Definitions
+) -> None:
+    record, _ = create_backfill(instance, defs, "raw", mode="partitions", partitions="2026-01-01...2026-01-02")
+    assert not QueuedBackfill(instance, defs, record.backfill_id).step()  # queues both, then the process stops
+    for waiting in RunQueueStore(instance.storage).queue(launched=False):  # what the daemon's runs would do
+        run = waiting.run
+        assert instance.materialize(defs, run.selection, partition=run.partition, run_id=run.run_id).success
+    resumed = run_backfill(instance, defs, record.backfill_id)
+    assert (resumed.status, resumed.succeeded, resumed.failed) == (BackfillStatus.SUCCEEDED, 2, 0)
+    assert len(instance.storage.list_runs()) == 2  # nothing ran twice
+    shown = {r.partition: (r.status, r.run_id is not None) for r in instance.storage.backfill_runs(record.backfill_id)}
+    assert shown == {"2026-01-01": ("succeeded", True), "2026-01-02": ("succeeded", True)}
