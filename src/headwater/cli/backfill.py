@@ -119,7 +119,17 @@ def _run(
     live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
     with RunProgress(record.total, record.done, enabled=live) as bar:
         if queue:
-            final = QueuedBackfill(instance, defs, record.backfill_id, on_progress=bar.update).run()
+            try:
+                final = QueuedBackfill(instance, defs, record.backfill_id, on_progress=bar.update).run()
+            except KeyboardInterrupt:
+                err.print(
+                    output.text(
+                        f"stopped following backfill {record.backfill_id[:8]}: its queued runs stay queued; follow "
+                        f"them again with `headwater backfill resume {record.backfill_id[:8]} --queue`",
+                        "yellow",
+                    )
+                )
+                raise click.exceptions.Exit(BACKFILL_FAILED) from None
         else:
             final = run_backfill(
                 instance,

@@ -266,16 +266,24 @@ class Tracker:
         self.storage.update_backfill(self.bid, status=final)
 
 
+def run_outcome(status: str) -> str | None:
+    """A backfill run's status from its run's: None while queued or started, else succeeded or failed."""
+    if status in (RunStatus.QUEUED.value, RunStatus.STARTED.value):
+        return None
+    return "succeeded" if status == RunStatus.SUCCEEDED.value else "failed"
+
+
 def settle_queued(storage: Storage, backfill_id: str) -> dict[str, int]:
     """Record the outcome of the backfill's queued runs that ended; returns run id -> unit of the others."""
     in_flight: dict[str, int] = {}
+    ended: list[BackfillRun] = []
     for run_id, (unit, partition, status) in storage.backfill_run_statuses(backfill_id, QUEUED).items():
-        if status in (RunStatus.QUEUED.value, RunStatus.STARTED.value):
+        outcome = run_outcome(status)
+        if outcome is None:
             in_flight[run_id] = unit
-            continue
-        outcome = "succeeded" if status == RunStatus.SUCCEEDED.value else "failed"
-        row = BackfillRun(unit=unit, partition=partition, run_id=run_id, status=outcome)
-        storage.record_backfill_run(backfill_id, row)
+        else:
+            ended.append(BackfillRun(unit=unit, partition=partition, run_id=run_id, status=outcome))
+    storage.record_backfill_runs(backfill_id, ended)
     return in_flight
 
 

@@ -13,7 +13,6 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from headwater.definitions import Definitions
-from headwater.events import RunStatus
 from headwater.instance.backfill import (
     BACKFILL_TAG,
     QUEUED,
@@ -22,19 +21,13 @@ from headwater.instance.backfill import (
     cancel_queued_runs,
     get_backfill,
     replan,
+    run_outcome,
     settle_queued,
 )
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
-
-_ENDED: Final = {
-    RunStatus.SUCCEEDED.value: "succeeded",
-    RunStatus.FAILED.value: "failed",
-    RunStatus.CANCELED.value: "failed",
-}
-
 
 _FLUSH: Final = 100
 """Queued runs recorded on the backfill per transaction (a stopped process leaves at most this many unrecorded)."""
@@ -64,13 +57,11 @@ class QueuedBackfill:
         if self.finished:
             return True
         tracker, storage, bid = self.tracker, self.instance.storage, self.record.backfill_id
-        ended = 0
         for run_id, (position, _, status) in storage.backfill_run_statuses(bid, QUEUED).items():
-            outcome = _ENDED.get(status)
+            outcome = run_outcome(status)
             if outcome is not None:
                 self.in_flight.pop(run_id, None)
                 tracker.decide(self.plan.units[position], outcome, run_id)
-                ended += 1
         if tracker.check_canceled():
             cancel_queued_runs(self.instance, bid)
         submitted: list[BackfillRun] = []
