@@ -226,9 +226,7 @@ class Instance:
         """Run ``run_id`` again as a new run: from failure (what it did not complete) or all of it."""
         from headwater.instance.reexecute import reexecute
 
-        return reexecute(
-            self, defs, run_id, from_failure=from_failure, tags=tags, executor=executor, on_batch=on_batch
-        )
+        return reexecute(self, defs, run_id, from_failure=from_failure, tags=tags, executor=executor, on_batch=on_batch)
 
     def cancel_run(self, run_id: str) -> None:
         """Ask a run to stop: its process sees the request within a second and skips what is left."""
