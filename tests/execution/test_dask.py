@@ -245,7 +245,7 @@ def test_without_an_address_a_local_cluster_runs_the_steps_and_is_closed(
     project: tuple[hw.Definitions, hw.Instance],
 ) -> None:
     defs, instance = project
-    result = instance.materialize(defs, "scheduler source", executor=hw.DaskExecutor(n_workers=2))
+    result = instance.materialize(defs, "scheduler source", executor=hw.DaskExecutor(n_workers=1))
     assert result.success, [e.data for e in result.of_type(EventType.STEP_FAILED)]
     address = result.value_of("scheduler")
     assert address.startswith("tcp://127.0.0.1:")
