@@ -81,6 +81,7 @@ def test_months_not_wholly_inside_the_range_are_left_out_and_said(tmp_path: Path
     )
     assert data["left_out"] == [reason]
     assert reason in flat(done.stderr)
+    assert f"error: None {reason}" in flat(run("backfill", "show", data["backfill_id"], ok=True).stdout)
 
 
 def test_failures_exit_1_and_resume_after_a_fix(tmp_path: Path, home: Path) -> None:

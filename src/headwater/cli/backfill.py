@@ -255,8 +255,12 @@ def show_command(backfill_id: str, as_json: bool) -> None:
         output.print_json({**record.to_json(), "unsuccessful_runs": not_ok})
         return
     out = output.console()
-    for name, value in record.to_json().items():
+    details = record.to_json()
+    left_out = details.pop("left_out")
+    for name, value in details.items():
         out.print(output.text(f"{name:>12}: {value}"))
+    for line in left_out:
+        out.print(output.text(f"  {line}", "yellow"))
     for run in not_ok[:20]:
         out.print(
             output.text(f"  {run['partition'] or 'unpartitioned'} {run['status']} {output.short_id(run['run_id'])}")
