@@ -61,3 +61,25 @@ def test_unknown_column_is_a_usage_error(tmp_path: Path, home: Path) -> None:
     result = invoke(["assets", "columns", "orders", "-f", str(project), "--column", "amont"])
     assert result.exit_code == 2
     assert "error: asset 'orders' has no column 'amont' (did you mean 'amount'?)" in flat(result.output)
+
+
+DECLARED = """
+import headwater as hw
+
+shop_orders = hw.SourceAsset("shop_orders", metadata={"schema": {"order_id": "integer"}})
+
+
+@hw.asset(deps=["shop_orders"], metadata={"schema": {"order_id": "BIGINT"}})
+def totals() -> None:
+    return None
+
+
+defs = hw.Definitions(assets=[shop_orders, totals])
+"""
+
+
+def test_declared_columns_before_any_run(tmp_path: Path, home: Path) -> None:
+    project = write(tmp_path, "declared.py", DECLARED)
+    text = flat(run("assets", "columns", "totals", "-f", str(project), ok=True).stdout)
+    assert "totals (declared)" in text
+    assert "order_id │ BIGINT │ shop_orders.order_id (integer) │ -" in text

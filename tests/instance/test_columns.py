@@ -98,3 +98,21 @@ def test_unknown_columns_and_assets(tmp_path: Path) -> None:
             hw.column_lineage(instance, defs, "enriched", column="nme")
         with pytest.raises(hw.SelectionError, match="enrich"):
             hw.column_lineage(instance, defs, "enrichd")
+
+
+def test_declared_schemas_link_assets_never_materialized() -> None:
+    shop = hw.SourceAsset("shop_orders", metadata={"schema": {"order_id": "integer", "amount": "numeric"}})
+
+    @hw.asset(deps=["shop_orders"], metadata={"schema": {"order_id": "BIGINT", "total": "DOUBLE"}})
+    def totals() -> None:
+        return None
+
+    defs = hw.Definitions(assets=[shop, totals])
+    with hw.Instance.ephemeral() as instance:
+        found = hw.column_lineage(instance, defs, "totals")
+    assert found.run_id is None
+    assert found.schema_recorded
+    [order_id, total] = found.columns
+    assert (order_id.name, order_id.type) == ("order_id", "BIGINT")
+    assert [(r.asset, r.column, r.type) for r in order_id.upstream] == [("shop_orders", "order_id", "integer")]
+    assert total.upstream == ()

@@ -53,7 +53,8 @@ def columns_command(
             )
         )
         return
-    grid = output.table("column", "type", "upstream", "downstream", title=f"{found['key']} (run {found['run_id'][:8]})")
+    source = f"run {output.short_id(found['run_id'])}" if found["run_id"] else "declared"
+    grid = output.table("column", "type", "upstream", "downstream", title=f"{found['key']} ({source})")
     for entry in found["columns"]:
         output.add_row(grid, entry["name"], entry["type"], _refs(entry["upstream"]), _refs(entry["downstream"]))
     out.print(grid)

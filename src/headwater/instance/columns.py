@@ -2,8 +2,8 @@
 
 A column of an upstream asset that keeps its name in a downstream asset is linked to it. The
 schema of an asset is the one recorded by its latest materialization (an IO manager's
-``schema`` metadata, else the ``shape`` execution records for tables), so this reads the event
-log only and works in processes that never import user code's libraries.
+``schema`` metadata, else the ``shape`` execution records for tables), else one declared with
+the asset as ``metadata={"schema": {...}}``; values are never loaded.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ class AssetColumns:
 
     @property
     def schema_recorded(self) -> bool:
-        """Whether the asset's latest materialization recorded its columns."""
-        return self.run_id is not None and bool(self.columns)
+        """Whether the asset's columns are known (recorded by a materialization, or declared)."""
+        return bool(self.columns)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict."""
@@ -113,8 +113,17 @@ class _Schemas:
         self.batched = frozenset(keys)
         latest = storage.latest("materialization", keys)
         self.found: dict[AssetKey, tuple[dict[str, str] | None, EventRecord | None]] = {
-            key: (recorded_schema(record.event.data), record) for key, record in latest.items()
+            key: (self._schema(key, record), record) for key, record in latest.items()
         }
+
+    def _schema(self, key: AssetKey, record: EventRecord | None) -> dict[str, str] | None:
+        """The recorded schema, else one declared with the asset (``metadata={"schema": {...}}``, as dbt does)."""
+        found = recorded_schema(record.event.data) if record is not None else None
+        if found is None:
+            declared = self.graph.nodes[key].spec.metadata.get("schema")
+            if isinstance(declared, Mapping):
+                found = {str(k): str(v) for k, v in declared.items()}
+        return found
 
     def get(self, key: AssetKey) -> dict[str, str] | None:
         return self.record(key)[0]
@@ -126,7 +135,7 @@ class _Schemas:
             if key not in self.batched or self.graph.nodes[key].spec.partitions is not None:  # any partition
                 latest = self.storage.asset_events(key, limit=1)
                 record = latest[0] if latest else None
-            found = (recorded_schema(record.event.data) if record else None, record)
+            found = (self._schema(key, record), record)
             self.found[key] = found
         return found
 
