@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from headwater.errors import ConfigError, IOManagerError
 from headwater.io.base import IOManager, no_value
-from headwater.io.frames import FRAMES, check_frame, refuse_unstorable, require, table_metadata
+from headwater.io.frames import FRAMES, PREVIEW_ROWS, check_frame, refuse_unstorable, require, table_metadata
 from headwater.keys import AssetKey
 
 PARTITION_COLUMN: Final = "_partition"
@@ -131,7 +131,7 @@ class DuckDBIOManager(IOManager):
                     "partition keys: rename the column"
                 )
             source = _VIEW
-        with self.connect() as con:
+        with self.connect() as con:  # one transaction: a failed save leaves the table as it was
             con.execute("BEGIN TRANSACTION")
             try:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.table_for(key)[0])}")
@@ -180,7 +180,7 @@ class DuckDBIOManager(IOManager):
         found = con.execute(f"SELECT count(*) FROM {rows}", args).fetchone()
         described = con.execute(f"DESCRIBE {rows}", args).fetchall()
         schema = {str(row[0]): str(row[1]) for row in described}
-        cursor = con.execute(f"SELECT * FROM {rows} LIMIT 5", args)
+        cursor = con.execute(f"SELECT * FROM {rows} LIMIT {PREVIEW_ROWS}", args)
         names = [d[0] for d in cursor.description]
         preview = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         return {
@@ -199,7 +199,11 @@ class DuckDBIOManager(IOManager):
                     "DuckDBIOManager (the same io_manager=) and materialize it first"
                 )
             return IOManagerError(f"sql asset '{key}': the query failed in {self.path}: {exc}; fix the SQL")
-        return IOManagerError(f"asset '{key}': DuckDB cannot store the DataFrame in {self.path}: {exc}")
+        return IOManagerError(
+            f"asset '{key}': DuckDB cannot store the DataFrame in {self.path}: {exc}; the partitions of an asset "
+            f"share the table {self.table_name(key)}, so their columns and types must match: keep them the same, "
+            "or drop the table to start over"
+        )
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
