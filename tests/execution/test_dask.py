@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -157,6 +158,22 @@ def test_each_worker_imports_the_code_once(project: tuple[hw.Definitions, hw.Ins
         seen.setdefault(pid, set()).add(token)
     assert os.getpid() not in seen
     assert all(len(tokens) == 1 for tokens in seen.values()), seen
+
+
+def test_workers_that_cannot_load_the_code_fail_the_run_before_any_step(
+    project: tuple[hw.Definitions, hw.Instance], cluster: str, tmp_path: Path
+) -> None:
+    defs, instance = project
+    assert defs.location is not None
+    elsewhere = dataclasses.replace(defs.location, file=str(tmp_path / "not-on-the-workers.py"))
+    moved = dataclasses.replace(defs, location=elsewhere)
+    result = instance.materialize(moved, "source", executor=hw.DaskExecutor(address=cluster))
+    assert not result.success
+    [failed] = result.of_type(EventType.STEP_FAILED)
+    error = failed.data["error"]
+    assert "the dask worker at tcp://127.0.0.1:" in error
+    assert f"cannot load your definitions (-f {elsewhere.file} (attribute 'defs'))" in error
+    assert "every worker needs Headwater and your code at the same path" in error
 
 
 def test_a_failing_step_fails_the_run_with_its_traceback_and_skips_downstream(

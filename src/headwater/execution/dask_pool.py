@@ -45,6 +45,11 @@ def _worker_env(location: CodeLocation, io_base_dir: str) -> StepEnv:
     return env
 
 
+def load_on_worker(location: CodeLocation, io_base_dir: str) -> None:
+    """Import the user's code in this worker ahead of the run's steps."""
+    _worker_env(location, io_base_dir)
+
+
 def run_on_worker(location: CodeLocation, io_base_dir: str, op_name: str, spec: RunSpec) -> StepOutcome:
     """The task each step becomes: run it in this worker's environment for ``location``."""
     return run_step(_worker_env(location, io_base_dir), op_name, spec)
@@ -78,8 +83,10 @@ class DaskPool(StepPool):
         self._lock = threading.Lock()
         try:
             self._client = self._connect(import_distributed())
+            self._load_code()
         except HeadwaterError as exc:
             self._error = exc
+            self.close()
         self.max_workers = self._threads()
 
     def _connect(self, dd: Any) -> Any:
@@ -123,12 +130,36 @@ class DaskPool(StepPool):
                 )
             return dd.Client(self._cluster, set_as_default=False)
         except (OSError, TimeoutError, RuntimeError) as exc:
-            self.close()
             raise ConfigError(
                 f"could not start a local dask cluster of {workers} worker(s) on 127.0.0.1 "
                 f"({type(exc).__name__}: {exc}): lower hw.DaskExecutor(n_workers=...) or give the "
                 "address of a running scheduler"
             ) from exc
+
+    def _load_code(self) -> None:
+        """Have every worker import the user's code now: in parallel, and with a clear error if it cannot."""
+        addresses = sorted(self._client.nthreads())
+        tasks = [
+            self._client.submit(
+                load_on_worker,
+                self.location,
+                self.io_base_dir,
+                key=f"headwater-load-{uuid.uuid4().hex}",
+                workers=[address],
+                allow_other_workers=False,
+                pure=False,
+            )
+            for address in addresses
+        ]
+        for address, task in zip(addresses, tasks, strict=True):
+            try:
+                task.result()
+            except Exception as exc:
+                raise ConfigError(
+                    f"the dask worker at {address} cannot load your definitions ({self.location.describe()}): "
+                    f"{type(exc).__name__}: {exc}; every worker needs Headwater and your code at the same path "
+                    "(or the same installed package) as this machine"
+                ) from exc
 
     def _threads(self) -> int:
         """Steps the cluster runs at once: its worker threads when connected."""
