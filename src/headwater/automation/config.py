@@ -25,6 +25,11 @@ class RunsConfig(pydantic.BaseModel):
     tag_limits: dict[str, int] = pydantic.Field(default_factory=dict)
     priority_tag: str = PRIORITY_TAG
     start_timeout: float = pydantic.Field(default=60.0, gt=0)
+    spare_workers: int = pydantic.Field(default=1, ge=0)
+    """Run processes the running daemon keeps started (Headwater imported, definitions loaded) per code
+    location, so a queued run starts without that cost; 0 starts a new process per run."""
+    spare_max_age: float = pydantic.Field(default=300.0, gt=0)
+    """Seconds after which an unused spare is replaced, so runs pick up edited code."""
 
 
 class DaemonConfig(pydantic.BaseModel):
@@ -32,6 +37,8 @@ class DaemonConfig(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="forbid")
     interval: float = pydantic.Field(default=30.0, gt=0)
+    queue_poll: float = pydantic.Field(default=0.1, gt=0)
+    """Seconds between looks at the run queue between ticks, so a queued run launches promptly."""
     heartbeat_timeout: float = pydantic.Field(default=120.0, gt=0)
     lease_ttl: float = pydantic.Field(default=120.0, gt=0)
     retention_days: float | None = pydantic.Field(default=None, gt=0)  # older spelling of [retention] *_days

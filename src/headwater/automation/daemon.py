@@ -24,7 +24,7 @@ from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, S
 from headwater.automation.config import AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
-from headwater.automation.requests import queue_request, run_id_for
+from headwater.automation.requests import location_json, queue_request, run_id_for
 from headwater.automation.retention import prune
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
@@ -236,15 +236,21 @@ class Daemon:
     # -- the loop ----------------------------------------------------------------------------------
 
     def run(self, stop: threading.Event | None = None, *, max_ticks: int | None = None) -> int:
-        """Tick every ``[daemon] interval`` seconds until ``stop`` is set; returns the ticks made."""
+        """Tick every ``[daemon] interval`` seconds until ``stop`` is set; returns the ticks made.
+
+        Between ticks it looks at the run queue every ``[daemon] queue_poll`` seconds and launches
+        queued runs at once, into spare processes kept ready for the definitions' code location.
+        """
         stop = stop or threading.Event()
         count = 0
         try:
             while not stop.is_set() and (max_ticks is None or count < max_ticks):
                 started = time.monotonic()
+                acted = False
                 try:
                     summary = self.tick()
-                    if summary.acted and (summary.queued_runs or summary.launched_runs or summary.failed_runs):
+                    acted = summary.acted
+                    if acted and (summary.queued_runs or summary.launched_runs or summary.failed_runs):
                         log.info(
                             "tick: queued %d, launched %d, failed %d runs",
                             len(summary.queued_runs),
@@ -256,10 +262,29 @@ class Daemon:
                 count += 1
                 if max_ticks is not None and count >= max_ticks:
                     break
-                stop.wait(max(0.0, self.config.daemon.interval - (time.monotonic() - started)))
+                self._between_ticks(stop, until=started + self.config.daemon.interval, holding_lease=acted)
         finally:
             self.queue.release_lease(LEASE, self.owner)
+            if self.launcher is not None:
+                self.launcher.close()
         return count
+
+    def _between_ticks(self, stop: threading.Event, *, until: float, holding_lease: bool) -> None:
+        """Launch runs as soon as they are queued (while this daemon holds the lease) until ``until``."""
+        location = location_json(self.defs.location)
+        launcher = self.launcher if holding_lease else None
+        while not stop.is_set() and (left := until - time.monotonic()) > 0:
+            if launcher is not None:
+                try:
+                    if self.queue.has_waiting():
+                        launched = launcher.launch_queued()
+                        if launched:
+                            log.info("launched %d queued runs", len(launched))
+                    elif location is not None and self.config.runs.spare_workers:
+                        launcher.keep_spares(location)
+                except Exception:  # the next tick retries; the daemon keeps running
+                    log.exception("launching queued runs failed")
+            stop.wait(min(self.config.daemon.queue_poll, left))
 
 
 class _Timer:

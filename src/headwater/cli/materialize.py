@@ -118,7 +118,11 @@ def _executor(kind: str | None, workers: int | None) -> Any:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
 @click.option("--queue", is_flag=True, help="Queue the run for `headwater daemon` instead of running it here.")
-@click.option("--run-id", metavar="ID", help="Execute this queued run (what the daemon's launcher does).")
+@click.option(
+    "--run-id",
+    metavar="ID",
+    help="Execute this queued run (what the daemon's launcher does); '-' reads the id from stdin once loaded.",
+)
 def materialize_command(
     module: str | None,
     file: str | None,
@@ -154,6 +158,7 @@ def materialize_command(
             )
             return
         if run_id is not None:
+            run_id = queued.assigned(run_id)
             selection, partition, config, tags = queued.claim(instance, run_id)
         with queued.failing(instance, run_id):
             total = len(instance.plan(defs, selection).steps)

@@ -1,8 +1,14 @@
 """``headwater materialize --queue`` and ``--run-id``: queue a run for the daemon, or execute a
-queued one in this process (as the daemon's launcher does)."""
+queued one in this process (as the daemon's launcher does).
+
+With ``--run-id -`` the process is a spare worker: it imports Headwater, loads the definitions and
+opens the event log first, then waits for the daemon to write a run id on its stdin, so the run
+starts without paying for any of that.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -12,6 +18,19 @@ from headwater.cli import output
 if TYPE_CHECKING:
     from headwater.events import RunRecord
     from headwater.instance import Instance
+
+
+def assigned(run_id: str) -> str:
+    """``run_id``, or for ``-`` the id the daemon writes on stdin (a spare worker whose daemon stopped
+    without giving it a run exits quietly)."""
+    if run_id != "-":
+        return run_id
+    import click
+
+    given = sys.stdin.readline().strip()
+    if not given:
+        raise click.exceptions.Exit(0)
+    return given
 
 
 def claim(instance: Instance, run_id: str) -> tuple[str, str | None, dict[str, Any], dict[str, str]]:

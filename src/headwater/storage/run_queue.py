@@ -106,6 +106,17 @@ class RunQueueStore(StorageExtension):
         with self.storage._read("read the run queue") as conn:
             return [_queued(row) for row in conn.execute(stmt)]
 
+    def has_waiting(self) -> bool:
+        """Whether a queued run waits to be launched (one small query, cheap to poll)."""
+        stmt = (
+            select(run_workers.c.run_id)
+            .select_from(run_workers.join(runs, run_workers.c.run_id == runs.c.run_id))
+            .where(run_workers.c.launched_at.is_(None), runs.c.status == RunStatus.QUEUED.value)
+            .limit(1)
+        )
+        with self.storage._read("look for queued runs") as conn:
+            return conn.execute(stmt).first() is not None
+
     def running(self) -> list[QueuedRun]:
         """Started runs with their worker rows (if any)."""
         stmt = (
