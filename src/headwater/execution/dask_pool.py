@@ -67,8 +67,9 @@ def import_distributed() -> Any:
 class DaskPool(StepPool):
     """Steps submitted as tasks to a dask cluster: the one at ``address``, else a local one of its own.
 
-    A scheduler that cannot be reached or a local cluster that cannot start does not raise here:
-    every step submitted fails with that error, so the run is recorded as failed.
+    Steps run at once up to the cluster's worker threads when the pool connects. A scheduler that
+    cannot be reached, a local cluster that cannot start or workers that cannot import the code do
+    not raise here: every step submitted fails with that error, so the run is recorded as failed.
     """
 
     def __init__(self, location: CodeLocation, io_base_dir: str, spec: DaskExecutor) -> None:
@@ -87,6 +88,9 @@ class DaskPool(StepPool):
         except HeadwaterError as exc:
             self._error = exc
             self.close()
+        except BaseException:  # e.g. Ctrl-C while connecting: leave no cluster behind
+            self.close()
+            raise
         self.max_workers = self._threads()
 
     def _connect(self, dd: Any) -> Any:
