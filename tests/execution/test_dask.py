@@ -312,6 +312,9 @@ def test_bad_executor_settings_are_explained(tmp_path: Path, monkeypatch: pytest
         hw.DaskExecutor(n_workers=0)
     with pytest.raises(hw.DefinitionError, match="give the scheduler as 'tcp://host:8786'"):
         hw.DaskExecutor(address=" ")
+    executor = hw.InstanceConfig(home=str(tmp_path), executor={"kind": "multiprocess", "workers": 3}).executor
+    assert executor.spec() == hw.MultiprocessExecutor(max_workers=3)
+    assert hw.InstanceConfig(home=str(tmp_path)).executor.spec() is None  # the definitions' executor stays
     monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
     (tmp_path / "headwater.toml").write_text('[executor]\nkind = "spark"\n')
     with pytest.raises(hw.ConfigError, match=r'executor.kind: .*\[executor\] kind = "dask"'):
