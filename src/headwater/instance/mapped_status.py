@@ -45,19 +45,7 @@ class MappedInputs:
         self.partition = partition
         self._ids: dict[AssetKey, dict[str, int]] = {}
         self._records: dict[tuple[AssetKey, str], EventRecord | None] = {}
-
-    @cached_property
-    def mappings(self) -> dict[tuple[AssetKey, AssetKey], PartitionMapping]:
-        """(downstream, partitioned upstream) -> the mapping of that input; empty without partitions."""
-        parts = graph_partitions(self.graph)
-        out: dict[tuple[AssetKey, AssetKey], PartitionMapping] = {}
-        for name, edges in parts.edges.items():
-            for edge in edges:
-                if edge.mapping is None:
-                    continue
-                for key in self.graph.ops[name].keys:
-                    out.setdefault((key, edge.upstream), edge.mapping)
-        return out
+        self._read_at: dict[tuple[int, int, int], tuple[str, ...]] = {}
 
     @cached_property
     def partitioned(self) -> frozenset[AssetKey]:
@@ -69,54 +57,69 @@ class MappedInputs:
         """Dynamic partition keys (read once, only if the graph has dynamic partitions)."""
         return key_context(self.storage, self.graph)
 
-    def upstream_keys(self, key: AssetKey, parent: AssetKey) -> tuple[str, ...] | None:
-        """The partitions of ``parent`` that ``key`` (at the asked partition, if partitioned) reads.
+    def read_at(
+        self, mapping: PartitionMapping, down: PartitionsDefinition | None, up: PartitionsDefinition
+    ) -> tuple[str, ...]:
+        """The partitions of ``up`` an input with ``mapping`` reads, for the asked partition of ``down``.
 
-        None when the input is not mapped (``parent`` is unpartitioned) or the mapping has no
-        answer for this partition (e.g. a window before the first upstream partition).
+        Empty when the mapping has no answer (e.g. a window before the first upstream partition) or a
+        partitioned downstream is asked about without a partition. Inputs sharing the mapping and
+        both definitions (most of a partitioned graph) are answered once.
         """
-        mapping = self.mappings.get((key, parent))
-        if mapping is None:
-            return None
-        parts = graph_partitions(self.graph)
-        down: PartitionsDefinition | None = parts.of(key)
-        up = parts.by_key[parent]
-        own = self.partition if down is not None else None
-        if down is not None and own is None:
-            return None
-        try:
-            found = mapping.for_key(down, own, up, self.context)
-        except SelectionError:
-            return None
-        return (found,) if isinstance(found, str) else tuple(found)
+        memo = (id(mapping), id(down), id(up))
+        found = self._read_at.get(memo)
+        if found is None:
+            own = self.partition if down is not None else None
+            found = ()
+            if down is None or own is not None:
+                try:
+                    keys = mapping.for_key(down, own, up, self.context)
+                    found = (keys,) if isinstance(keys, str) else tuple(keys)
+                except SelectionError:
+                    found = ()
+            self._read_at[memo] = found
+        return found
 
-    def change(self, key: AssetKey, parent: AssetKey, record: EventRecord, consumed: str | None) -> Change | None:
-        """Whether ``record`` (a value of ``key``) is older than the partitions of ``parent`` it maps to."""
-        wanted = self.upstream_keys(key, parent)
+    def change(
+        self,
+        parent: AssetKey,
+        wanted: tuple[str, ...],
+        record: EventRecord,
+        consumed: str | None,
+        same: EventRecord | None,
+    ) -> Change | None:
+        """Whether ``record`` is older than the partitions ``wanted`` of ``parent`` (from ``read_at``).
+
+        ``same`` is the latest value of ``parent`` at the asked partition, already read by the caller,
+        so inputs that map a partition to the same key upstream (the usual case) need no query;
+        ``consumed`` is the version the value recorded for this input (used for that case only:
+        for other partitions the recorded version is not the one read, so the order written decides).
+        """
         if not wanted:
             return None
+        if len(wanted) == 1 and wanted[0] == self.partition:
+            if same is None:
+                return Change("upstream_missing", f"has no value for partition(s) {_keys(wanted)} that it reads")
+            return self._compare(same, wanted[0], record, consumed)
         ids = self._event_ids(parent)
         missing = [p for p in wanted if p not in ids]
         if len(wanted) == 1 and not missing:
-            return self._one(parent, wanted[0], record, consumed if wanted[0] == self._own(key) else None)
+            return self._one(parent, wanted[0], record)
         newer = [p for p in wanted if ids.get(p, 0) > record.id]
         if newer:
-            return Change(
-                "upstream_changed",
-                f"has newer partition(s) than the ones consumed: {_keys(newer)}",
-            )
+            return Change("upstream_changed", f"has newer partition(s) than the ones consumed: {_keys(newer)}")
         if missing:
             return Change("upstream_missing", f"has no value for partition(s) {_keys(missing)} that it reads")
         return None
 
-    def _own(self, key: AssetKey) -> str | None:
-        return self.partition if key in self.partitioned else None
-
-    def _one(self, parent: AssetKey, partition: str, record: EventRecord, consumed: str | None) -> Change | None:
-        """One upstream partition: compare data versions when the consumed one is known, else event order."""
+    def _one(self, parent: AssetKey, partition: str, record: EventRecord) -> Change | None:
+        """One upstream partition other than the asked one (one query, cached)."""
         upstream = self._record(parent, partition)
-        if upstream is None:
-            return None
+        return self._compare(upstream, partition, record, None) if upstream is not None else None
+
+    @staticmethod
+    def _compare(upstream: EventRecord, partition: str, record: EventRecord, consumed: str | None) -> Change | None:
+        """Data versions when the consumed one is known, else which was written last."""
         now = version_of(upstream)
         if consumed is not None and now is not None:
             if short_version(now) == consumed:

@@ -17,8 +17,10 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
+from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
+from headwater.graph.partition_plan import graph_partitions
 from headwater.instance.mapped_status import MappedInputs
 from headwater.instance.partition_status import PartitionStatus, partition_status
 from headwater.instance.provenance import short_version, version_of
@@ -31,6 +33,7 @@ MAX_CAUSES: Final = 5
 STATUSES: Final = ("fresh", "stale", "missing")
 
 _Cause = tuple[int, int, str]
+_MappedEdge = tuple[int, int, PartitionMapping, PartitionsDefinition | None, PartitionsDefinition]
 """An upstream change on its way down the graph: (levels up, position in graph order, reason kind)."""
 
 
@@ -229,10 +232,9 @@ class AssetStatus:
         code_changed = {index.position[k.to_string()] for k in self.code_changed}
         failed_checks = {index.position[k.to_string()]: names for k, names in self.failed_checks.items()}
         causes: list[list[_Cause] | None] = [None] * len(index.keys)
-        mapped: dict[int, frozenset[int]] = {}
-        for down, up in self.mapped.mappings if index.has_partitions else ():
-            position = index.position[down.to_string()]
-            mapped[position] = mapped.get(position, frozenset()) | {index.position[up.to_string()]}
+        mapped: dict[int, dict[int, tuple[str, ...]]] = {}  # asset -> partitioned parent -> partitions read
+        for down, up, mapping, down_partitions, up_partitions in index.mapped_edges:
+            mapped.setdefault(down, {})[up] = self.mapped.read_at(mapping, down_partitions, up_partitions)
         out: dict[AssetKey, AssetState] = {}
         for pos, key in enumerate(index.keys):
             out[key] = self._state(pos, index, latest, failures, code_changed, failed_checks, causes, mapped)
@@ -250,12 +252,12 @@ class AssetStatus:
         code_changed: set[int],
         failed_checks: dict[int, list[str]],
         causes: list[list[_Cause] | None],
-        mapped: dict[int, frozenset[int]],
+        mapped: dict[int, dict[int, tuple[str, ...]]],
     ) -> AssetState:
         """The state of the asset at ``pos``; ``causes`` holds earlier assets' upstream changes.
 
-        ``mapped`` lists, per asset, the partitioned parents whose input has a partition mapping:
-        those are compared partition by partition, the others as whole assets.
+        ``mapped`` gives, per asset, the partitions each partitioned parent is read at (through the
+        input's partition mapping): those are compared partition by partition, the others as whole assets.
         """
         key = index.keys[pos]
         record = latest[pos]
@@ -280,11 +282,12 @@ class AssetStatus:
         inputs = data.get("inputs")
         consumed = inputs if isinstance(inputs, dict) else {}
         parents = index.parents[pos]
-        through = mapped.get(pos, ())
+        through = mapped.get(pos)
         for parent in parents:
             was = consumed.get(index.names[parent])
-            if parent in through:
-                change = self.mapped.change(key, index.keys[parent], record, was)
+            if through is not None and parent in through:
+                own = was if index.partitioned[pos] else None
+                change = self.mapped.change(index.keys[parent], through[parent], record, own, latest[parent])
                 if change is None:
                     continue
                 kind, detail = change
@@ -442,7 +445,8 @@ class _GraphIndex:
     parents: tuple[tuple[int, ...], ...]
     sources: tuple[bool, ...]
     partitioned: tuple[bool, ...]
-    has_partitions: bool
+    mapped_edges: tuple[_MappedEdge, ...]
+    """Inputs from partitioned assets: (asset, parent, mapping, their partitions), by position."""
 
 
 _INDEXES: weakref.WeakKeyDictionary[AssetGraph, _GraphIndex] = weakref.WeakKeyDictionary()
@@ -457,7 +461,8 @@ def _index(graph: AssetGraph) -> _GraphIndex:
         parents = tuple(tuple(sorted(position[p.to_string()] for p in graph.nodes[k].parents)) for k in keys)
         sources = tuple(graph.nodes[k].spec.is_source for k in keys)
         partitioned = tuple(graph.nodes[k].spec.partitions is not None for k in keys)
-        found = _INDEXES[graph] = _GraphIndex(keys, names, position, parents, sources, partitioned, any(partitioned))
+        edges = _mapped_edges(graph, position) if any(partitioned) else ()
+        found = _INDEXES[graph] = _GraphIndex(keys, names, position, parents, sources, partitioned, edges)
     return found
 
 
@@ -467,6 +472,20 @@ def partition_summary(found: PartitionStatus) -> str:
     parts = [f"{counts.get('materialized', 0)}/{found.total} materialized"]
     parts += [f"{counts[name]} {name.replace('_', ' ')}" for name in ("failed", "in_progress") if counts.get(name)]
     return ", ".join(parts)
+
+
+def _mapped_edges(graph: AssetGraph, position: dict[str, int]) -> tuple[_MappedEdge, ...]:
+    parts = graph_partitions(graph)
+    found: dict[tuple[int, int], _MappedEdge] = {}
+    for name, edges in parts.edges.items():
+        for edge in edges:
+            if edge.mapping is None:
+                continue
+            up = position[edge.upstream.to_string()]
+            for key in graph.ops[name].keys:
+                down = position[key.to_string()]
+                found.setdefault((down, up), (down, up, edge.mapping, parts.of(key), parts.by_key[edge.upstream]))
+    return tuple(found.values())
 
 
 def _run(record: EventRecord | None) -> str:
