@@ -25,7 +25,12 @@ STATUS_STYLES = {"fresh": "green", "stale": "yellow", "missing": "dim", "overdue
 @click.command("status")
 @location_options
 @click.option("--select", "selection", metavar="SEL", help="Only assets in this selection (e.g. 'status:stale').")
-@click.option("--partition", metavar="KEY", help="Status of one partition (default: unpartitioned).")
+@click.option(
+    "--partition",
+    metavar="KEY",
+    help="Status of one partition, compared with the upstream partitions it reads "
+    "(default: unpartitioned assets, and a partition summary for partitioned ones).",
+)
 @json_option
 def status_command(
     module: str | None,
@@ -35,7 +40,7 @@ def status_command(
     partition: str | None,
     as_json: bool,
 ) -> None:
-    """Show whether each asset is fresh, stale or missing, and every reason it is not fresh."""
+    """Show whether each asset is fresh, stale or missing, every reason it is not fresh, and freshness (overdue)."""
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
     from headwater.instance.status import partition_summary

@@ -4,7 +4,9 @@ Answers the selection language's ``status:`` and ``changed:code`` and "why is th
 Every answer comes from a handful of batched queries over the index tables (latest
 materialization, observation and failure per asset, checks since the latest
 materialization), never one query per asset; the graph is then walked once in
-topological order so upstream changes propagate with their distance.
+topological order so upstream changes propagate with their distance. Inputs from partitioned
+assets are compared with the upstream partitions their mapping reads (``mapped_status``);
+changes further up are passed down by asset, at the asked partition.
 """
 
 from __future__ import annotations
