@@ -21,7 +21,15 @@ from headwater.events import EventType
 from headwater.loader import find_location
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dbt_shop"
-DBT_KEYS = {"raw_orders", "raw_payments", "stg_orders", "stg_payments", "customer_orders", "daily_revenue"}
+DBT_KEYS = {
+    "raw_orders",
+    "raw_payments",
+    "stg_orders",
+    "stg_payments",
+    "customer_orders",
+    "daily_revenue",
+    "orders_snapshot",
+}
 STEP = "dbt_dbt_shop"
 
 
@@ -94,6 +102,8 @@ def test_models_seeds_sources_and_tests_become_assets_and_checks(shop: Shop) -> 
     ]
     assert graph.spec(hw.AssetKey("stg_orders")).metadata["schema"]["ordered_on"] == "date"
     assert graph.spec(hw.AssetKey("raw_orders")).group == "staging"
+    assert graph.spec(hw.AssetKey("orders_snapshot")).kinds == {"dbt", "snapshot"}
+    assert graph.node("orders_snapshot").parents == {hw.AssetKey("stg_orders")}
     checks = {c.id: c for c in shop.defs.checks}
     assert set(checks) == {
         "stg_orders:unique_stg_orders_order_id",
@@ -132,6 +142,12 @@ def test_materializing_everything_runs_one_dbt_build_and_records_each_node(shop:
         "failures": 0,
     }
     assert result.value_of("customer_orders")["relation"].endswith('"main"."customer_orders"')
+    found = hw.column_lineage(shop.instance, shop.defs, "customer_orders", column="customer_id")
+    assert {(r.asset, r.distance) for r in found.columns[0].upstream} == {
+        ("raw/customers", 1),
+        ("stg_orders", 1),
+        ("raw_orders", 2),
+    }
     assert result.value_of("top_customers") == [{"name": "Cy", "amount": 120.0}, {"name": "Bo", "amount": 53.5}]
 
 
@@ -166,6 +182,18 @@ def test_a_failing_dbt_test_is_a_failed_check(shop: Shop, monkeypatch: pytest.Mo
     [error] = shop.instance.failed_step_errors(result.run_id)
     assert "model 'customer_orders': skipped" in error
     assert "model 'daily_revenue': skipped" in error
+
+
+def test_select_keeps_those_nodes_as_assets_and_their_dbt_parents_as_sources(shop: Shop, tmp_path: Path) -> None:
+    project = _copy(tmp_path / "project", with_target=True)
+    daily = hw.dbt_assets(project, select="tag:daily", exclude="daily_revenue")  # runs dbt ls
+    specs = {s.key.to_string(): s for item in daily.assets for s in getattr(item, "specs", [item])}
+    assert {k for k, s in specs.items() if not s.is_source} == {"customer_orders"}
+    assert {k for k, s in specs.items() if s.is_source} == {"stg_orders", "stg_payments"}
+    assert specs["stg_orders"].kinds == {"dbt", "model"}
+    assert [c.id for c in daily.checks] == ["customer_orders:unique_customer_orders_customer_id"]
+    cached = json.loads((project / "target" / "headwater_selection.json").read_text())
+    assert cached["ids"] == ["model.dbt_shop.customer_orders"]  # loading again reads this, not dbt
 
 
 def _edit_and_build(tmp_path: Path, daily_revenue_sql: str, select: str) -> tuple[Path, hw.RunResult, list[str]]:

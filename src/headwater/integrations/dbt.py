@@ -59,6 +59,8 @@ def dbt_assets(
     key_prefix: str | Sequence[str] | None = None,
     name: str | None = None,
     group: str | None = None,
+    select: str | None = None,
+    exclude: str | None = None,
 ) -> DbtAssets:
     """Load a dbt project's manifest as Headwater assets and checks.
 
@@ -70,14 +72,17 @@ def dbt_assets(
     (default ``dbt_<project name>``). Models without a dbt group go to ``group`` (default
     "default"). Each asset records ``schema`` ({column: type or ""}) and ``column_lineage``
     ({column: [{"asset": key, "column": name}]}, upstream columns of the same name) as metadata.
+    ``select``/``exclude`` (dbt's selection syntax, e.g. ``"tag:daily"``) keep only those nodes as
+    assets; dbt nodes they depend on become source assets (built outside these definitions).
     """
     project = DbtProject(
         project_dir=Path(project_dir).resolve(),
         profiles_dir=Path(profiles_dir).resolve() if profiles_dir is not None else None,
         target=target,
     )
+    chosen = project.select(select or "fqn:*", exclude) if select or exclude else None
     manifest = project.load_manifest()
-    return _Builder(project, manifest, project.load_catalog(), key_prefix, name, group).build()
+    return _Builder(project, manifest, project.load_catalog(), key_prefix, name, group).build(chosen)
 
 
 class _Builder:
@@ -106,7 +111,7 @@ class _Builder:
         self.keys: dict[str, AssetKey] = {}
         self.external: set[str] = set()  # sources written by Headwater assets
 
-    def build(self) -> DbtAssets:
+    def build(self, chosen: frozenset[str] | None = None) -> DbtAssets:
         for uid, source in self.sources.items():
             declared = ((source.get("meta") or {}).get("headwater") or {}).get("key")
             if declared:
@@ -114,9 +119,10 @@ class _Builder:
                 self.external.add(uid)
             else:
                 self.keys[uid] = self._key(source["source_name"], source["name"])
-        built = [uid for uid, node in self.nodes.items() if self._is_asset(node)]
+        nodes = [uid for uid, node in self.nodes.items() if self._is_asset(node)]
+        built = [uid for uid in nodes if chosen is None or uid in chosen]
         seen: dict[AssetKey, str] = {}
-        for uid in built:
+        for uid in nodes:
             node = self.nodes[uid]
             declared = ((node.get("config", {}).get("meta") or {}).get("headwater") or {}).get("key")
             key = self._parse_key(declared, uid) if declared else self._key(node["name"])
@@ -127,9 +133,17 @@ class _Builder:
                 )
             seen[key] = uid
             self.keys[uid] = key
-        sources = [self._source_asset(uid) for uid in self.sources if uid not in self.external]
+        upstream = {p for uid in built for p in self._parents(uid)} - set(built)
+        unbuilt = [uid for uid in self.sources if chosen is None or uid in upstream]
+        unbuilt += [uid for uid in nodes if uid in upstream]  # dbt nodes left out by select=
+        sources = [self._source_asset(uid) for uid in unbuilt if uid not in self.external]
         multi = self._multi_asset(built) if built else None
-        checks = [c for uid, node in self.nodes.items() if node["resource_type"] == "test" for c in self._check(uid)]
+        checks = [
+            c
+            for uid, node in self.nodes.items()
+            if node["resource_type"] == "test"
+            for c in self._check(uid, frozenset(built))
+        ]
         assets: list[Any] = [*sources, *([multi] if multi is not None else [])]
         return DbtAssets(project=self.project, assets=tuple(assets), checks=tuple(checks), keys=dict(self.keys))
 
@@ -210,14 +224,14 @@ class _Builder:
         }
 
     def _source_asset(self, uid: str) -> AssetSpec[..., Any]:
-        source = self.sources[uid]
+        source = self.sources.get(uid) or self.nodes[uid]
         common = self._common(uid, source)
         return SourceAsset(
             self.keys[uid],
             description=common["description"] or source.get("source_description") or None,
-            group=self.group,
+            group=self._group_of(source)[0] if uid in self.nodes else self.group,
             tags=common["tags"],
-            kinds=["dbt", "source"],
+            kinds=["dbt", "source" if uid in self.sources else str(source["resource_type"])],
             metadata=common["metadata"],
         )
 
@@ -269,12 +283,12 @@ class _Builder:
             )
         return MultiAsset(op=op, specs=tuple(specs))
 
-    def _check(self, uid: str) -> Iterable[CheckSpec]:
-        """The check for dbt test ``uid``, on the model it is attached to (else its first upstream asset)."""
+    def _check(self, uid: str, built: frozenset[str]) -> Iterable[CheckSpec]:
+        """The check for dbt test ``uid``, on the built node it is attached to (else its first built upstream)."""
         node = self.nodes[uid]
         attached = node.get("attached_node")
-        targets = [attached] if attached in self.keys else []
-        targets += [p for p in node.get("depends_on", {}).get("nodes", []) if p in self.keys and p in self.nodes]
+        targets = [attached] if attached in built else []
+        targets += [p for p in node.get("depends_on", {}).get("nodes", []) if p in built]
         if not targets:
             return ()
         target = self.keys[targets[0]]

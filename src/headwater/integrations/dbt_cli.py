@@ -7,6 +7,7 @@ This module knows dbt's command line and files; turning them into assets is ``db
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -133,6 +134,40 @@ class DbtProject:
                 f"cannot read the dbt manifest {self.manifest_path}: {exc}; delete it and load again to re-parse"
             ) from exc
         return manifest
+
+    def select(self, select: str, exclude: str | None = None) -> frozenset[str]:
+        """Unique ids of the models, seeds and snapshots ``dbt ls --select`` picks (refreshing the manifest).
+
+        The answer is kept in ``target/headwater_selection.json`` until the manifest changes, so
+        loading the same definitions again runs no dbt command.
+        """
+        cache_path = self.target_dir / "headwater_selection.json"
+        wanted = {"select": select, "exclude": exclude}
+        if not self.manifest_is_stale():
+            try:
+                cached = json.loads(cache_path.read_text(encoding="utf-8"))
+                if cached.get("query") == wanted and cached.get("manifest") == self.manifest_path.stat().st_mtime:
+                    return frozenset(cached["ids"])
+            except (OSError, ValueError, KeyError, AttributeError):
+                pass
+        args = ["--select", *select.split(), *(["--exclude", *exclude.split()] if exclude else [])]
+        args += ["--resource-type", "model", "seed", "snapshot", "--output", "json", "--output-keys", "unique_id"]
+        listed = self.invoke("ls", "--quiet", *args)
+        if listed.returncode != 0 or not self.manifest_path.is_file():
+            raise DefinitionError(
+                f"dbt project {self.project_dir} cannot list select={select!r}"
+                f"{f' exclude={exclude!r}' if exclude else ''}:\n{listed.error_text}\n"
+                "Fix the selection (dbt's syntax) or the project; `dbt ls --select ...` shows the same error."
+            )
+        ids: list[str] = []
+        for line in listed.output.splitlines():
+            if line.strip().startswith("{"):
+                with contextlib.suppress(ValueError, KeyError):
+                    ids.append(str(json.loads(line)["unique_id"]))
+        record = {"query": wanted, "manifest": self.manifest_path.stat().st_mtime, "ids": sorted(ids)}
+        with contextlib.suppress(OSError):
+            cache_path.write_text(json.dumps(record), encoding="utf-8")
+        return frozenset(ids)
 
     def load_catalog(self) -> Mapping[str, Any]:
         """``target/catalog.json`` (written by ``dbt docs generate``) if present: column types as built."""
