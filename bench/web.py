@@ -10,7 +10,16 @@ times, with ``time.perf_counter``:
 - ``states_median_s``: the median of 5 ``GET /api/graph/states`` (what the page polls);
 - ``graph_bytes``: the size of the graph JSON.
 
-Run: ``python bench/web.py`` (prints JSON).
+Also, server-side in-process (FastAPI's TestClient, medians of 5):
+
+- ``runs_list``: ``GET /api/runs`` with 100,000 runs in the event log: the first page, a page
+  deep in the log (keyset cursor), and the first page filtered by status (target < 200 ms);
+- ``run_event_log``: the run page's data for a real 1,000-step run: ``GET /api/runs/{id}``
+  (steps, errors) and the first ``GET /api/runs/{id}/events`` page of 1,000 (target < 200 ms);
+- ``graph_page_chromium``: the graph page of 10,000 assets in headless Chromium, from navigation
+  until the graph is drawn and answers a click on a group (target < 2 s).
+
+Run: ``python bench/web.py [N ...] [--no-browser]`` (prints JSON).
 """
 
 from __future__ import annotations
@@ -26,6 +35,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import median_time
 
 BENCH = Path(__file__).resolve().parent
 DEFS = """
@@ -94,10 +108,157 @@ def measure(n: int) -> dict[str, float | int]:
     }
 
 
+def _client(folder: Path, n: int) -> Any:
+    """An in-process client of the app for the layered graph of ``n`` assets in ``folder``."""
+    from fastapi.testclient import TestClient
+
+    from headwater.instance import InstanceConfig
+    from headwater.loader import find_location
+    from headwater.web import create_app
+
+    path = folder / "defs.py"
+    path.write_text(DEFS.format(bench=str(BENCH), n=n))
+    config = InstanceConfig(home=str(folder / "home"))
+    location = find_location(file=path, project_dir=folder)
+    return TestClient(create_app(location=location, config=config, warm=False)), config, location
+
+
+def runs_list(count: int = 100_000) -> dict[str, float | int]:
+    """Time the runs list over ``count`` stored runs."""
+    from sqlalchemy import insert
+
+    from headwater.events import RunRecord, RunStatus
+    from headwater.keys import AssetKey
+    from headwater.storage import Storage
+    from headwater.storage.rows import run_to_row
+    from headwater.storage.schema import runs
+
+    with tempfile.TemporaryDirectory(prefix="headwater-bench-runs-") as name:
+        folder = Path(name)
+        client, config, _ = _client(folder, 10)
+        storage = Storage.open(config.storage_url)
+        statuses = [RunStatus.SUCCEEDED] * 8 + [RunStatus.FAILED, RunStatus.CANCELED]
+        start = time.time() - count
+        rows = [
+            run_to_row(
+                RunRecord(
+                    run_id=f"{i:032x}",
+                    status=statuses[i % 10],
+                    created_at=start + i,
+                    started_at=start + i,
+                    finished_at=start + i + 0.5,
+                    selection="a00001+",
+                    asset_keys=(AssetKey.parse("a00001"), AssetKey.parse("a00011")),
+                    tags={"team": "data"},
+                )
+            )
+            for i in range(count)
+        ]
+        for offset in range(0, count, 10_000):
+            with storage._write("bench: add runs") as conn:
+                conn.execute(insert(runs), rows[offset : offset + 10_000])
+        storage.close()
+        with client:
+            first = client.get("/api/runs").json()
+            assert len(first["runs"]) == 50
+            cursor = first["next_cursor"]
+            for _ in range(200):  # 10,000 runs deep
+                cursor = client.get("/api/runs", params={"cursor": cursor}).json()["next_cursor"]
+            return {
+                "runs": count,
+                "first_page_s": round(median_time(lambda: client.get("/api/runs"), 5), 4),
+                "deep_page_s": round(median_time(lambda: client.get("/api/runs", params={"cursor": cursor}), 5), 4),
+                "failed_only_s": round(median_time(lambda: client.get("/api/runs", params={"status": "failed"}), 5), 4),
+            }
+
+
+def run_event_log(n: int = 1_000) -> dict[str, float | int]:
+    """Time the run page's data for a real run of ``n`` steps."""
+    from headwater.instance import Instance
+    from headwater.loader import load_definitions
+
+    with tempfile.TemporaryDirectory(prefix="headwater-bench-events-") as name:
+        client, config, location = _client(Path(name), n)
+        with Instance.from_config(config) as instance:
+            result = instance.materialize(load_definitions(location))
+            assert result.success
+            run_id = result.run.run_id
+        with client:
+            detail = client.get(f"/api/runs/{run_id}").json()
+            assert len(detail["steps"]) == n
+            page = client.get(f"/api/runs/{run_id}/events", params={"limit": 1000}).json()
+            return {
+                "steps": n,
+                "events": detail["event_count"],
+                "run_detail_s": round(median_time(lambda: client.get(f"/api/runs/{run_id}"), 5), 4),
+                "events_page_s": round(
+                    median_time(lambda: client.get(f"/api/runs/{run_id}/events", params={"limit": 1000}), 5), 4
+                ),
+                "events_page_count": len(page["events"]),
+            }
+
+
+def graph_page_chromium(n: int = 10_000) -> dict[str, float | int]:
+    """Seconds from navigation to a drawn, clickable graph page of ``n`` assets in headless Chromium."""
+    import threading
+
+    import uvicorn
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    args += ["--disable-sync", "--no-first-run"]
+    with tempfile.TemporaryDirectory(prefix="headwater-bench-chromium-") as name:
+        client, config, location = _client(Path(name), n)
+        from headwater.web import create_app
+
+        app = create_app(location=location, config=config, warm=False)
+        port = _port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            _get(url + "api/graph")  # definitions loaded and laid out, as on a running server
+            times: list[float] = []
+            clicks: list[float] = []
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
+                try:
+                    for _ in range(3):
+                        page = browser.new_page(viewport={"width": 1400, "height": 900})
+                        start = time.perf_counter()
+                        page.goto(url)
+                        page.locator(".folded").first.wait_for()
+                        times.append(time.perf_counter() - start)
+                        start = time.perf_counter()
+                        page.locator(".folded").first.click()
+                        page.locator(".node").first.wait_for()
+                        clicks.append(time.perf_counter() - start)
+                        page.close()
+                finally:
+                    browser.close()
+        finally:
+            server.should_exit = True
+            thread.join(20)
+            client.close()
+    return {
+        "n": n,
+        "interactive_s": round(statistics.median(times), 3),
+        "unfold_group_s": round(statistics.median(clicks), 3),
+    }
+
+
 def main() -> None:
     """Print the W6 figures as JSON."""
-    sizes = [int(v) for v in sys.argv[1:]] or [5_000, 10_000]
-    print(json.dumps({"W6_web": [measure(n) for n in sizes]}, indent=2))
+    sizes = [int(v) for v in sys.argv[1:] if v.isdigit()] or [5_000, 10_000]
+    figures: dict[str, Any] = {"W6_web": [measure(n) for n in sizes]}
+    figures["runs_list"] = runs_list()
+    figures["run_event_log"] = run_event_log()
+    if "--no-browser" not in sys.argv:
+        figures["graph_page_chromium"] = graph_page_chromium()
+    print(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

@@ -222,3 +222,35 @@ def test_changes_marker_and_runs_cursor(project: Project, client: TestClient) ->
     bad = client.get("/api/runs", params={"cursor": "yesterday"})
     assert bad.status_code == 400
     assert bad.json()["error"].startswith("the runs cursor 'yesterday' is not one this server handed out")
+
+
+def test_events_page_matches_the_event_records(project: Project, client: TestClient) -> None:
+    from headwater.web.serialize import event_json
+
+    ok = client.get("/api/runs", params={"status": "succeeded"}).json()["runs"][0]["run_id"]
+    with project.instance() as instance:
+        expected = [event_json(r) for r in instance.storage.get_events(ok)]
+    assert client.get(f"/api/runs/{ok}/events").json()["events"] == expected
+    assert any(e["level"] == "error" and e["check"] == "revenue_positive" for e in expected)
+
+
+def test_status_filter_over_many_runs(project: Project, client: TestClient) -> None:
+    from sqlalchemy import insert
+
+    from headwater.events import RunRecord, RunStatus
+    from headwater.storage.rows import run_to_row
+    from headwater.storage.schema import runs
+
+    kinds = [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED, RunStatus.FAILED]
+    rows = [
+        run_to_row(RunRecord(run_id=f"bulk{i:05d}", status=kinds[i % 3], created_at=1000.0 + i)) for i in range(3000)
+    ]
+    with project.instance() as instance:
+        with instance.storage._write("add runs") as conn:
+            conn.execute(insert(runs), rows)
+        expected = [r.run_id for r in instance.storage.list_runs(limit=120, statuses=[RunStatus.FAILED])]
+    first = client.get("/api/runs", params={"status": "failed", "limit": 60}).json()
+    second = client.get("/api/runs", params={"status": "failed", "limit": 60, "cursor": first["next_cursor"]}).json()
+    assert [r["run_id"] for r in first["runs"] + second["runs"]] == expected
+    canceled = client.get("/api/runs", params={"status": "canceled"}).json()
+    assert canceled["runs"] == [] and canceled["next_cursor"] is None

@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from headwater.web.project import ProjectUnavailable
-from headwater.web.serialize import event_json, run_json
+from headwater.web.serialize import run_json
 from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["live"])
@@ -64,11 +64,11 @@ async def _events(request: Request, state: WebState, run_id: str, after: int) ->
     deadline = time.monotonic() + STREAM_SECONDS
     while time.monotonic() < deadline and not await request.is_disconnected():
         run = await run_in_threadpool(storage.get_run, run_id)
-        page = await run_in_threadpool(partial(storage.get_events, run_id, after_id=after, limit=_PAGE))
-        for record in page:
-            yield f"id: {record.id}\ndata: {json.dumps(event_json(record), separators=(',', ':'))}\n\n"
+        page = await run_in_threadpool(partial(state.queries.events_json, run_id, after=after, limit=_PAGE))
+        for event_id, text in page:
+            yield f"id: {event_id}\ndata: {text}\n\n"
         if page:
-            after = page[-1].id
+            after = page[-1][0]
             if len(page) == _PAGE:
                 continue
         elif run is not None and run.status.finished:

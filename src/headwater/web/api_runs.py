@@ -1,17 +1,18 @@
-"""JSON API over runs: list, detail with steps, paged events, logs; launching materializations."""
+"""JSON API over runs: list (keyset pages), detail with steps, paged events, logs."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from headwater.events import RunRecord, RunStatus
+from headwater.events import EventType, RunRecord, RunStatus
 from headwater.web.pages import __version__
 from headwater.web.queries import make_cursor
 from headwater.web.security import new_csrf_token, set_csrf_cookie
-from headwater.web.serialize import event_json, run_json, steps_json
+from headwater.web.serialize import run_json, steps_json
 from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -67,15 +68,15 @@ def runs(
 def run(state: State, run_id: str) -> dict[str, Any]:
     """The run record, a timeline of its steps and its failures."""
     record = _run(state, run_id)
-    records = state.storage.get_events(record.run_id)
-    steps = steps_json(r.event for r in records)
+    found, count = state.queries.step_events(record.run_id)
+    steps = steps_json(found)
     errors = [
         {"step": s["step"], "error": s["error"], "traceback": s["traceback"]} for s in steps if s["status"] == "failed"
     ]
-    for r in records:
-        if r.event.type.value == "run_failed" and r.event.data.get("traceback"):
-            errors.append({"step": None, "error": r.event.data.get("error"), "traceback": r.event.data["traceback"]})
-    return {**run_json(record), "steps": steps, "errors": errors, "event_count": len(records)}
+    for event in found:
+        if event.type is EventType.RUN_FAILED and event.data.get("traceback"):
+            errors.append({"step": None, "error": event.data.get("error"), "traceback": event.data["traceback"]})
+    return {**run_json(record), "steps": steps, "errors": errors, "event_count": count}
 
 
 @router.get("/runs/{run_id}/events", summary="A run's events after an id, for paging and live tailing")
@@ -84,17 +85,22 @@ def events(
     run_id: str,
     after: Annotated[int, Query(ge=0, description="the last event id already seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> dict[str, Any]:
-    """Events with id above ``after``; poll with ``after=next_after`` until ``finished`` and empty."""
+) -> Response:
+    """Events with id above ``after``; page with ``after=next_after`` until ``finished`` and empty.
+
+    Each event is ``id``, ``run_id``, ``type``, ``level``, ``timestamp``, ``step_key``,
+    ``asset_key``, ``partition``, ``check`` and its ``data``.
+    """
     record = _run(state, run_id)
-    page = state.storage.get_events(record.run_id, after_id=after, limit=limit)
-    return {
-        "run_id": record.run_id,
-        "status": record.status.value,
-        "finished": record.status.finished,
-        "events": [event_json(r) for r in page],
-        "next_after": page[-1].id if page else after,
-    }
+    page = state.queries.events_json(record.run_id, after=after, limit=limit)
+    head = {"run_id": record.run_id, "status": record.status.value, "finished": record.status.finished}
+    body = (
+        json.dumps(head)[:-1]
+        + ', "events": ['
+        + ", ".join(text for _, text in page)
+        + f'], "next_after": {page[-1][0] if page else after}}}'
+    )
+    return Response(body.encode(), media_type="application/json")
 
 
 @router.get("/runs/{run_id}/logs", summary="Captured stdout, stderr and context.log text of a run's steps")

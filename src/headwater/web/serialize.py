@@ -6,10 +6,11 @@ project's code no longer loads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-from headwater.events import Event, EventRecord, EventType, RunRecord
+from headwater.events import EventRecord, EventType, RunRecord
+from headwater.keys import AssetKey
 
 _LEVELS = {
     EventType.STEP_FAILED: "error",
@@ -24,14 +25,34 @@ def run_json(run: RunRecord) -> dict[str, Any]:
     return run.to_json()
 
 
+class StepEventLike(Protocol):
+    """What ``steps_json`` reads of an event (an ``Event`` or a ``queries.StepEvent``)."""
+
+    @property
+    def type(self) -> EventType: ...
+    @property
+    def step_key(self) -> str | None: ...
+    @property
+    def timestamp(self) -> float: ...
+    @property
+    def asset_key(self) -> AssetKey | None: ...
+    @property
+    def data(self) -> Mapping[str, Any]: ...
+
+
+def level_of(kind: EventType, data: Mapping[str, Any]) -> str:
+    """An event's log level: error for failures (and failed error-severity checks), warning for
+    skips, cancels and failed warning checks, else info."""
+    if kind is EventType.CHECK_EVALUATED and not data.get("passed"):
+        return "error" if data.get("severity", "error") == "error" else "warning"
+    return _LEVELS.get(kind, "info")
+
+
 def event_json(record: EventRecord) -> dict[str, Any]:
     """An event as JSON, with a log level (error for failures, warning for skips, else info)."""
     event = record.event
     check = event.data.get("check")
-    if event.type is EventType.CHECK_EVALUATED and not event.data.get("passed"):
-        level = "error" if event.data.get("severity", "error") == "error" else "warning"
-    else:
-        level = _LEVELS.get(event.type, "info")
+    level = level_of(event.type, event.data)
     return {
         "id": record.id,
         "run_id": event.run_id,
@@ -46,7 +67,7 @@ def event_json(record: EventRecord) -> dict[str, Any]:
     }
 
 
-def steps_json(events: Iterable[Event]) -> list[dict[str, Any]]:
+def steps_json(events: Iterable[StepEventLike]) -> list[dict[str, Any]]:
     """One entry per step, in start order: status, start and end times, assets, error and traceback."""
     steps: dict[str, dict[str, Any]] = {}
     for event in events:

@@ -110,7 +110,17 @@
     const title = `${grp.name} (${grp.count})`;
     const left = Math.max(grp.min * COL_W - 10, x0);
     const head = el("text", { x: left + 18, y: tops[gi] + 17, class: "band-title" }, (folded[gi] ? "▸ " : "▾ ") + title);
-    const toggle = () => { folded[gi] = !folded[gi]; layoutBands(); schedule(); };
+    const toggle = () => {
+      folded[gi] = !folded[gi];
+      layoutBands();
+      if (!folded[gi] && grp.count > 500 && !focus) {
+        // A big group opens at its first layers, readable, instead of thousands of tiny nodes at once.
+        view.k = 0.6;
+        view.x = 20 - (grp.min * COL_W - 10) * view.k;
+        view.y = 20 - tops[gi] * view.k;
+      }
+      schedule();
+    };
     const parts = [el("rect", { x: grp.min * COL_W - 10, y: tops[gi], width: (grp.max - grp.min) * COL_W + NODE_W + 20,
       height: HEAD + (folded[gi] ? FOLDED_H : grp.rows * ROW_H), class: "band", rx: 6 }), head];
     head.addEventListener("click", toggle);
