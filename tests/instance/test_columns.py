@@ -116,3 +116,59 @@ def test_declared_schemas_link_assets_never_materialized() -> None:
     assert (order_id.name, order_id.type) == ("order_id", "BIGINT")
     assert [(r.asset, r.column, r.type) for r in order_id.upstream] == [("shop_orders", "order_id", "integer")]
     assert total.upstream == ()
+
+
+def test_sql_assets_link_renamed_columns(tmp_path: Path) -> None:
+    @hw.asset(io_manager="warehouse")
+    def sales() -> pd.DataFrame:
+        return pd.DataFrame({"region": ["eu", "us", "eu"], "amount": [1.0, 2.0, 3.0]})
+
+    by_region = hw.sql_asset(
+        "by_region",
+        "SELECT region AS area, sum(amount) AS revenue FROM {{ sales }} GROUP BY ALL",
+        io_manager="warehouse",
+    )
+
+    @hw.asset(io_manager="lake")
+    def ranked(by_region: pd.DataFrame) -> pd.DataFrame:
+        return by_region.sort_values("revenue", ascending=False)
+
+    defs = hw.Definitions(
+        assets=[sales, by_region, ranked],
+        io_managers={"warehouse": hw.DuckDBIOManager(tmp_path / "w.duckdb"), "lake": hw.ParquetIOManager(tmp_path)},
+    )
+    with hw.Instance.ephemeral() as instance:
+        instance.materialize(defs).raise_on_failure()
+        amount = hw.column_lineage(instance, defs, "sales", column="amount").columns[0]
+        revenue = hw.column_lineage(instance, defs, "ranked", column="revenue").columns[0]
+        region = hw.column_lineage(instance, defs, "sales", column="region").columns[0]
+    assert [(r.asset, r.column, r.distance) for r in amount.downstream] == [
+        ("by_region", "revenue", 1),
+        ("ranked", "revenue", 2),
+    ]
+    assert [(r.asset, r.column, r.type) for r in revenue.upstream] == [
+        ("by_region", "revenue", "DOUBLE"),
+        ("sales", "amount", "DOUBLE"),
+    ]
+    # renamed to "area": the same-named rule no longer applies once SQL says where columns come from
+    assert [(r.asset, r.column) for r in region.downstream] == [("by_region", "area"), ("ranked", "area")]
+
+
+def test_declared_links_decide_for_their_asset() -> None:
+    raw = hw.SourceAsset("raw_users", metadata={"schema": {"id": "int", "email": "text"}})
+
+    @hw.asset(
+        deps=["raw_users"],
+        metadata={
+            "schema": {"user_id": "int", "email": "text"},
+            "column_lineage": {"user_id": [{"asset": "raw_users", "column": "id"}], "email": []},
+        },
+    )
+    def users() -> None:
+        return None
+
+    with hw.Instance.ephemeral() as instance:
+        found = hw.column_lineage(instance, hw.Definitions(assets=[raw, users]), "users")
+    by_name = {c.name: c for c in found.columns}
+    assert [(r.asset, r.column) for r in by_name["user_id"].upstream] == [("raw_users", "id")]
+    assert by_name["email"].upstream == ()  # declared as computed from nothing upstream

@@ -20,6 +20,7 @@ from typing import Any, Final
 from headwater.errors import ConfigError, IOManagerError
 from headwater.io.base import IOManager, no_value
 from headwater.io.frames import FRAMES, PREVIEW_ROWS, check_frame, refuse_unstorable, require, table_metadata
+from headwater.io.sql_lineage import Links, query_links
 from headwater.keys import AssetKey
 
 PARTITION_COLUMN: Final = "_partition"
@@ -121,7 +122,8 @@ class DuckDBIOManager(IOManager):
         if isinstance(value, SQLQuery):
             if partition is not None:
                 raise IOManagerError(f"sql asset '{key}' cannot be partitioned: declare it without partitions")
-            source = f"({value.render(self.table_name)})"
+            rendered = value.render(self.table_name)
+            source = f"({rendered})"
         else:
             library = check_frame(key, value, "DuckDBIOManager")
             refuse_unstorable(key, value, library, "DuckDB")
@@ -139,6 +141,10 @@ class DuckDBIOManager(IOManager):
                     con.register(_VIEW, value)
                 self._write(con, name, source, partition)
                 metadata = self._describe(con, key, partition)
+                if isinstance(value, SQLQuery):
+                    links = self._links(con, value, rendered)
+                    if links:
+                        metadata["column_lineage"] = links
                 digest = con.execute(f"SELECT sum(hash(s)) FROM {self._rows(name, partition)} s", self._args(partition))
                 found = digest.fetchone()
                 con.execute("COMMIT")
@@ -150,6 +156,14 @@ class DuckDBIOManager(IOManager):
                 raise
         content = f"{metadata['rows']}:{found[0] if found else None}".encode()
         return {"hash": hashlib.blake2b(content, digest_size=8).hexdigest(), "metadata": metadata}
+
+    def _links(self, con: Any, query: SQLQuery, rendered: str) -> Links | None:
+        """Which upstream columns each column of the query's result comes from (None: not known)."""
+        keys = {self.table_for(up): up.to_string() for up in query.refs.values()}
+        try:
+            return query_links(con, rendered, keys)
+        except Exception:  # lineage is a by-product: a query it cannot read must still be stored
+            return None
 
     @staticmethod
     def _args(partition: str | None) -> list[Any]:
