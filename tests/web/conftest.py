@@ -67,6 +67,13 @@ class Project:
         return Instance.from_config(self.config)
 
 
+def fix_broken(project: Project) -> None:
+    """Edit the example project so that ``broken`` succeeds."""
+    project.path.write_text(
+        project.path.read_text().replace('raise ValueError("the warehouse is on fire")', "return 1")
+    )
+
+
 def write_project(folder: Path, source: str) -> Project:
     """``source`` as ``defs.py`` in ``folder``, with an instance under ``folder/home``."""
     path = folder / "defs.py"

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from .conftest import Project, csrf
+from .conftest import Project, csrf, fix_broken
 
 
 def _wait_run(client: TestClient, run_id: str, timeout: float = 30.0) -> dict[str, Any]:
@@ -254,3 +254,20 @@ def test_status_filter_over_many_runs(project: Project, client: TestClient) -> N
     assert [r["run_id"] for r in first["runs"] + second["runs"]] == expected
     canceled = client.get("/api/runs", params={"status": "canceled"}).json()
     assert canceled["runs"] == [] and canceled["next_cursor"] is None
+
+
+def test_reexecute_from_failure(project: Project, client: TestClient) -> None:
+    failed, ok = (r["run_id"] for r in client.get("/api/runs").json()["runs"])
+    assert client.post(f"/api/runs/{failed}/reexecute").status_code == 403  # no CSRF token
+    refused = client.post(f"/api/runs/{ok}/reexecute", headers=csrf(client))
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith(f"run '{ok}' succeeded, so there is no failure to re-execute from")
+    unknown = client.post("/api/runs/nope/reexecute", headers=csrf(client))
+    assert unknown.status_code == 404 and unknown.json()["error"].startswith("no run with id 'nope'")
+    fix_broken(project)
+    launched = client.post(f"/api/runs/{failed}/reexecute", headers=csrf(client)).json()
+    assert launched["kind"] == "reexecute" and launched["assets"] == 1
+    status = _wait_launch(client, launched["launch_id"])
+    assert status["status"] == "started", status
+    run = _wait_run(client, status["run_id"])
+    assert run["status"] == "succeeded" and run["parent_run_id"] == failed and run["asset_keys"] == ["broken"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 import uvicorn
 
-from .conftest import Project, make_app
+from .conftest import Project, fix_broken, make_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -202,4 +202,21 @@ def test_automation_page_switches_and_explains(chromium: str, aserver: str) -> N
         expect(page.locator("#why")).to_contain_text("requested")
         expect(page.locator("#why ul.tree li").first).to_have_class("true")
         expect(page.locator("#ticks")).to_contain_text("asset_automation")
+    assert errors == []
+
+
+def test_reexecute_from_failure_button(chromium: str, project: Project, server: str) -> None:
+    from playwright.sync_api import expect
+
+    fix_broken(project)
+    with browser_page(chromium) as (page, errors):
+        page.goto(server + "/runs")
+        page.select_option("#status-filter", "failed")
+        expect(page.locator("#runs tr")).to_have_count(1)
+        page.locator("#runs a").click()
+        expect(page.locator("#run-status")).to_have_text("failed")
+        page.click("#reexecute")
+        expect(page.locator("#parent-run")).to_be_visible(timeout=30_000)
+        expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+        expect(page.locator("#reexecute")).to_have_count(0)
     assert errors == []

@@ -1,5 +1,6 @@
-"""JSON API of the launch page: check a launch (selection count, partitions, config) and launch a
-materialization or a backfill as a CLI subprocess; follow a launch until its run or backfill exists.
+"""JSON API of launching: check a launch (selection count, partitions, config), launch a
+materialization or a backfill, re-execute a run from its failure (each a CLI subprocess), and
+follow a launch until its run or backfill exists.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from fastapi import APIRouter, Depends
 
 from headwater.definitions.partitions import RANGE_SEPARATOR, parse_partition_selection
 from headwater.errors import ConfigError, HeadwaterError, SelectionError
+from headwater.events import EventType
+from headwater.graph.reexecution import keys_to_rerun
 from headwater.graph.selection import select
 from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
 from headwater.web.run_config import config_problems, config_schemas
-from headwater.web.state import WebState, web_state
+from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["launch"])
 State = Annotated[WebState, Depends(web_state)]
@@ -131,3 +134,20 @@ def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
 def launch_status(state: State, launch_id: str) -> dict[str, Any]:
     """``pending``, ``started`` (with ``run_id`` or ``backfill_id``) or ``failed`` (with ``error``)."""
     return state.launcher.status(launch_id)
+
+
+@router.post(
+    "/runs/{run_id}/reexecute", status_code=202, summary="Re-execute a run from its failure (POST with a CSRF token)"
+)
+def reexecute(state: State, run_id: str) -> dict[str, Any]:
+    """Check that the run can be re-executed from failure (it finished and left assets undone),
+    then start ``headwater runs reexecute RUN_ID --from-failure``; follow it with
+    ``GET /api/launches/{launch_id}``. The new run records the old one as its parent."""
+    parent = state.storage.get_run(run_id)
+    if parent is None:
+        raise NotFound(f"no run with id '{run_id}' in {state.storage.url}: the runs page lists run ids")
+    wanted = (EventType.ASSET_MATERIALIZED, EventType.CHECK_EVALUATED)
+    done = [record.event for record in state.storage.get_events(parent.run_id, types=wanted)]
+    keys = keys_to_rerun(parent, done, state.loaded().graph, from_failure=True)
+    started = state.launcher.launch_reexecute(parent.run_id)
+    return {"launch_id": started.launch_id, "status": "pending", "kind": started.kind, "assets": len(keys)}

@@ -62,6 +62,7 @@
   async function refreshRun() {
     const run = await api("/api/runs/" + encodeURIComponent(runId));
     HW.fill(head, el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
+      run.parent_run_id ? el("p", { class: "muted", id: "parent-run" }, "re-execution of ", HW.runLink(run.parent_run_id)) : null,
       el("dl", {}, el("dt", {}, "selection"), el("dd", { class: "mono" }, run.selection),
         el("dt", {}, "assets"), el("dd", {}, run.asset_keys.length),
         el("dt", {}, "created"), el("dd", {}, HW.when(run.created_at)),
@@ -69,13 +70,22 @@
         el("dt", {}, "partition"), el("dd", {}, run.partition || "–"),
         el("dt", {}, "tags"), el("dd", {}, Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
         run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
-      el("div", { class: "actions" }, el("button", { onclick: () => HW.materialize(run.selection, note) }, "Re-execute"), note));
+      el("div", { class: "actions" },
+        ["failed", "canceled"].includes(run.status) ? el("button", { id: "reexecute", class: "primary", onclick: () => fromFailure(run) }, "Re-execute from failure") : null,
+        el("button", { id: "rerun", onclick: () => HW.materialize(run.selection, note) }, "Re-execute all"), note));
     drawGantt(run);
     HW.fill(errors, ...(run.errors.length ? [el("h3", {}, "Errors"), ...run.errors.map((e) => el("div", { class: "card" },
       el("strong", {}, e.step || "run"), HW.errorBox(e.error || ""), e.traceback ? el("details", {}, el("summary", {}, "traceback"), el("pre", {}, e.traceback)) : null))] : []));
     return run;
   }
-  const note = el("span", { class: "muted" });
+  const note = el("span", { id: "run-note", class: "muted" });
+
+  async function fromFailure(run) {
+    const say = (text, cls) => { note.className = cls || "muted"; note.textContent = text; };
+    say("re-executing from failure…");
+    try { await HW.follow(await api(`/api/runs/${encodeURIComponent(run.run_id)}/reexecute`, {}), say); }
+    catch (e) { say(e.message, "error"); }
+  }
 
   async function refreshLogs() {
     const data = await api(`/api/runs/${encodeURIComponent(runId)}/logs`);
