@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 import headwater as hw
 from headwater.definitions import MultiAsset
 from headwater.events import EventType
@@ -65,3 +67,25 @@ def test_a_step_that_fails_after_some_outputs_records_them_and_fails_the_rest() 
     assert checked.data["passed"] is True
     skipped = [e for e in result.events if e.type is EventType.STEP_SKIPPED]
     assert [e.step_key for e in skipped] == ["after_b"]
+
+
+def test_a_step_on_both_sides_of_another_step_is_refused_with_a_way_out() -> None:
+    @hw.asset
+    def between(a: int) -> int:
+        return a
+
+    @hw.multi_asset(outs={"a": None, "c": None}, deps=[])
+    def _ac(context: hw.Context) -> dict[str, int]:
+        return {key.name: 1 for key in context.asset_keys}
+
+    ac = _subsettable(_ac)
+    looped = replace(ac.specs[1], deps=(hw.AssetKey("between"),))  # c reads between, which reads a
+    defs = hw.Definitions(assets=[MultiAsset(op=ac.op, specs=(ac.specs[0], looped)), between])
+    with pytest.raises(hw.CycleError) as caught:
+        hw.materialize(defs)
+    assert str(caught.value) == (
+        "steps '_ac' -> 'between' -> '_ac' wait for each other: a step computes assets both upstream and "
+        "downstream of 'between'; materialize them in separate runs (e.g. --select '+between' and then "
+        "'between+'), or split the multi-asset"
+    )
+    assert hw.materialize(defs, select="+between").materialized == [hw.AssetKey("a"), hw.AssetKey("between")]

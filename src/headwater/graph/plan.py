@@ -6,10 +6,12 @@ steps that produce its upstream assets, and loads other inputs from earlier runs
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from headwater.definitions import CheckSpec, Op
+from headwater.errors import CycleError
 from headwater.graph.asset_graph import AssetGraph, Binding
 from headwater.keys import AssetKey
 
@@ -119,5 +121,22 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
             checks=tuple(checks),
             partitioned=graph.nodes[op.keys[0]].spec.partitions is not None,
         )
+    if any(len(keys) > 1 for keys in keys_of.values()):  # only a multi-asset step can close a loop
+        _refuse_step_cycles(steps)
     produced = tuple(step_of)  # ops are in topological order, and each op's outputs come together
     return Plan(steps=steps, asset_keys=produced, skipped_sources=tuple(sources))
+
+
+def _refuse_step_cycles(steps: Mapping[str, Step]) -> None:
+    """Raise CycleError when steps wait for each other: a multi-asset with assets on both sides of another step."""
+    sorter = graphlib.TopologicalSorter({key: step.upstream_steps for key, step in steps.items()})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        loop = [str(k) for k in exc.args[1]]
+        middle = next((k for k in loop if len(steps[k].asset_keys) == 1), loop[0])
+        raise CycleError(
+            f"steps {' -> '.join(repr(k) for k in loop)} wait for each other: a step computes assets both "
+            f"upstream and downstream of '{middle}'; materialize them in separate runs "
+            f"(e.g. --select '+{middle}' and then '{middle}+'), or split the multi-asset"
+        ) from None
