@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import pytest
 import uvicorn
 
+from headwater.loader import load_definitions
+
 from .conftest import Project, fix_broken, make_app
 
 if TYPE_CHECKING:
@@ -151,6 +153,8 @@ def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -
         expect(page.locator("#diff-rows")).to_contain_text("not recorded")
         page.goto(server + "/runs")
         expect(page.locator("#runs tr")).to_have_count(3)
+        expect(page.locator("#page-range")).to_have_text("1\u20133")
+        expect(page.locator("#older")).to_be_disabled()
         page.select_option("#status-filter", "failed")
         expect(page.locator("#runs tr")).to_have_count(1)
         page.locator("#runs a").click()
@@ -219,4 +223,24 @@ def test_reexecute_from_failure_button(chromium: str, project: Project, server: 
         expect(page.locator("#parent-run")).to_be_visible(timeout=30_000)
         expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
         expect(page.locator("#reexecute")).to_have_count(0)
+    assert errors == []
+
+
+def test_graph_states_update_live_and_staleness_is_explained(chromium: str, project: Project, server: str) -> None:
+    from playwright.sync_api import expect
+
+    fix_broken(project)
+    with browser_page(chromium) as (page, errors):
+        page.goto(server + "/")
+        broken = page.locator('.node[data-key="broken"]')
+        expect(broken).to_have_class("node st-failed")
+        page.evaluate("window.stillTheSamePage = true")
+        with project.instance() as instance:
+            assert instance.materialize(load_definitions(project.location), "broken").success
+        expect(broken).to_have_class("node st-fresh", timeout=15_000)
+        assert page.evaluate("window.stillTheSamePage === true")
+        project.path.write_text(project.path.read_text().replace('code_version="1"', 'code_version="2"'))
+        expect(page.locator('.node[data-key="orders"]')).to_have_class("node st-stale", timeout=15_000)
+        page.goto(server + "/assets/orders")
+        expect(page.locator("#stale")).to_contain_text("code version changed: materialized with '1'")
     assert errors == []

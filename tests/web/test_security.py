@@ -63,6 +63,8 @@ def test_pages_are_escaped_shells_with_security_headers(client: TestClient) -> N
         assert client.get(f"/static/{name}").status_code == 200
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/graph", "/api/assets", "/api/runs/{run_id}/events", "/api/launch"} <= set(paths)
+    assert {"/api/runs/{run_id}/events/stream", "/api/changes", "/api/launch/check", "/api/backfills"} <= set(paths)
+    assert {"/api/automation", "/api/diff/{key}", "/api/runs/{run_id}/reexecute"} <= set(paths)
     assert "/" not in paths
 
 
