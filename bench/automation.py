@@ -139,13 +139,13 @@ def launch_latency(folder: Path, spares: int, runs: int = 5) -> dict[str, Any]:
         cwd=project_dir,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(project_dir / "daemon.log").open("wb"),
     )
     samples = []
     try:
         with hw.Instance.from_config(hw.InstanceConfig(home=str(home))) as instance:
             for _ in range(runs + 1):
-                time.sleep(2.0)  # the daemon is up and its spare (if any) has loaded the definitions
+                time.sleep(4.0)  # the daemon is up and its spare (if any) has loaded the definitions
                 queued = instance.submit_run(defs)
                 start = time.perf_counter()
                 _wait_for(instance, queued.run_id, False, home / "run-logs")

@@ -5,7 +5,7 @@ pydantic when the file is read.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -17,12 +17,14 @@ class RunsConfig(pydantic.BaseModel):
     """``[runs]``: how many queued runs may run at once.
 
     ``tag_limits`` caps runs per tag value, e.g. ``{"team=finance" = 1}`` (a key alone, ``"team"``,
-    caps each distinct value of that tag).
+    caps each distinct value of that tag). ``pools`` caps the steps of each pool running at once
+    across all runs (``[runs.pools] warehouse = 2`` for assets with ``pool="warehouse"``).
     """
 
     model_config = pydantic.ConfigDict(extra="forbid")
     max_concurrent: int = pydantic.Field(default=10, ge=1)
     tag_limits: dict[str, int] = pydantic.Field(default_factory=dict)
+    pools: dict[str, Annotated[int, pydantic.Field(ge=1)]] = pydantic.Field(default_factory=dict)
     priority_tag: str = PRIORITY_TAG
     start_timeout: float = pydantic.Field(default=60.0, gt=0)
     spare_workers: int = pydantic.Field(default=1, ge=0)

@@ -270,21 +270,25 @@ class Daemon:
         return count
 
     def _between_ticks(self, stop: threading.Event, *, until: float, holding_lease: bool) -> None:
-        """Launch runs as soon as they are queued (while this daemon holds the lease) until ``until``."""
+        """Launch runs as soon as they are queued until ``until`` (taking or renewing the lease first,
+        so only one daemon launches), and keep spare processes ready while this daemon leads."""
         location = location_json(self.defs.location)
-        launcher = self.launcher if holding_lease else None
-        while not stop.is_set() and (left := until - time.monotonic()) > 0:
-            if launcher is not None:
-                try:
-                    if self.queue.has_waiting():
+        launcher = self.launcher
+        while launcher is not None and not stop.is_set() and (left := until - time.monotonic()) > 0:
+            try:
+                if self.queue.has_waiting():
+                    if self.queue.acquire_lease(LEASE, self.owner, ttl=self.config.daemon.lease_ttl):
+                        holding_lease = True
                         launched = launcher.launch_queued()
                         if launched:
                             log.info("launched %d queued runs", len(launched))
-                    elif location is not None and self.config.runs.spare_workers:
-                        launcher.keep_spares(location)
-                except Exception:  # the next tick retries; the daemon keeps running
-                    log.exception("launching queued runs failed")
+                elif holding_lease and location is not None and self.config.runs.spare_workers:
+                    launcher.keep_spares(location)
+            except Exception:  # the next tick retries; the daemon keeps running
+                log.exception("launching queued runs failed")
             stop.wait(min(self.config.daemon.queue_poll, left))
+        if launcher is None:
+            stop.wait(max(0.0, until - time.monotonic()))
 
 
 class _Timer:

@@ -7,6 +7,7 @@ user code and never touches storage.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +46,8 @@ class Op:
     retry: Retry | None = None
     subsettable: bool = False
     """Whether a run may compute only the selected ``outs``: the function reads ``context.asset_keys``."""
+    pool: str | None = None
+    """The concurrency pool of its steps: ``[runs.pools] name = N`` in headwater.toml caps them across runs."""
 
     @cached_property
     def keys(self) -> tuple[AssetKey, ...]:
@@ -241,6 +244,7 @@ def asset(
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
     freshness: Freshness | None = None,
+    pool: str | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -267,6 +271,7 @@ def asset(
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
     freshness: Freshness | None = None,
+    pool: str | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -279,6 +284,7 @@ def asset(
     partitions an input reads; ``backfill_policy="single_run"`` lets a backfill run a
     whole range at once (the function then returns ``{partition_key: value}``).
     ``freshness=hw.Freshness(max_lag=...)`` says how current it must be (``assets status``).
+    ``pool="warehouse"`` puts its steps in a pool that ``[runs.pools]`` in headwater.toml limits.
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -304,6 +310,7 @@ def asset(
             outs=(("result", asset_key),),
             site=site,
             retry=_retry(retry, owner),
+            pool=_pool(pool, owner),
         )
         dep_keys = _deps(deps, owner)
         parts, mappings, policy = check_partitioning(
@@ -351,6 +358,7 @@ def multi_asset(
     partitions: PartitionsDefinition | None = None,
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
+    pool: str | None = None,
 ) -> Callable[[Callable[P, R]], MultiAsset[P, R]]:
     """Declare several assets computed by one function.
 
@@ -381,6 +389,7 @@ def multi_asset(
             site=site,
             multi=True,
             retry=_retry(retry, owner),
+            pool=_pool(pool, owner),
         )
         shared_deps = _deps(deps, owner)
         parts, mappings, policy = check_partitioning(
@@ -411,6 +420,18 @@ def multi_asset(
         return MultiAsset(op=op, specs=tuple(specs))
 
     return build
+
+
+def _pool(pool: str | None, owner: str) -> str | None:
+    if pool is not None and (not isinstance(pool, str) or not _POOL_NAME.fullmatch(pool)):
+        raise DefinitionError(
+            f"{owner}: pool={pool!r} must be a name of letters, digits, '_', '-' and '.', e.g. pool='warehouse' "
+            "(its limit is set in headwater.toml: [runs.pools] warehouse = 2)"
+        )
+    return pool
+
+
+_POOL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def SourceAsset(

@@ -28,6 +28,7 @@ from headwater.instance.history import CheckEvaluation, MetadataPoint, check_his
 from headwater.instance.lineage import Why, explain
 from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
+from headwater.instance.pool_limits import PoolLimitedPool
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
@@ -189,7 +190,9 @@ class Instance:
             )
         try:
             stamped = ProvenancePool.for_run(pool, graph, self.storage, the_plan.asset_keys, partition)
-            events = execute_run(self.storage, run, the_plan, stamped, spec, on_batch=on_batch)
+            pools = self.config.runs.pools if self.config is not None else {}
+            limited = PoolLimitedPool.wrap(stamped, graph, self.storage, pools)
+            events = execute_run(self.storage, run, the_plan, limited, spec, on_batch=on_batch)
         finally:
             if owned and isinstance(pool, InProcessPool):
                 teardown_resources(pool.env.resources)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, inspect, select, text
 from headwater.errors import SchemaVersionError
 from headwater.storage import schema
 
-CURRENT_SCHEMA_VERSION: Final = 3
+CURRENT_SCHEMA_VERSION: Final = 4
 """The schema version this Headwater creates (the version of the last built-in migration)."""
 
 # Any constant works; it only has to be the same in every process that migrates.
@@ -47,6 +47,10 @@ def _add_automation(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.V3_TABLES))
 
 
+def _add_pool_slots(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.V4_TABLES))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(version=1, description="create the event log tables", apply=_create_initial_schema),
     Migration(
@@ -58,6 +62,11 @@ MIGRATIONS: list[Migration] = [
         version=3,
         description="add the automation tables (instigators, ticks, evaluations, daemon lease, run queue)",
         apply=_add_automation,
+    ),
+    Migration(
+        version=4,
+        description="add the pool_slots table (steps running per concurrency pool)",
+        apply=_add_pool_slots,
     ),
 ]
 """Every migration in version order. A new database is created from ``schema`` directly and

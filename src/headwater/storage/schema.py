@@ -210,3 +210,19 @@ run_workers = Table(
 
 V3_TABLES = (instigators, ticks, automation_evaluations, asset_automation, daemon_leases, run_workers)
 """Tables added by schema version 3."""
+
+# -- schema version 4: pool slots --------------------------------------------------------------
+
+pool_slots = Table(
+    "pool_slots",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("pool", String(255), nullable=False),  # a name from @hw.asset(pool=...)
+    Column("run_id", String(255), nullable=False),  # slots of runs no longer started do not count
+    Column("step_key", String(512), nullable=False),
+    Column("acquired_at", Double, nullable=False),
+    Index("ix_pool_slots_pool", "pool"),
+)
+
+V4_TABLES = (pool_slots,)
+"""Tables added by schema version 4."""
