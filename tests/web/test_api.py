@@ -271,3 +271,17 @@ def test_reexecute_from_failure(project: Project, client: TestClient) -> None:
     assert status["status"] == "started", status
     run = _wait_run(client, status["run_id"])
     assert run["status"] == "succeeded" and run["parent_run_id"] == failed and run["asset_keys"] == ["broken"]
+
+
+def test_cached_states_follow_new_runs(project: Project, client: TestClient) -> None:
+    def states() -> dict[str, str]:
+        data = client.get("/api/graph").json()
+        return dict(zip(data["layout"]["keys"], data["states"], strict=True))
+
+    assert states()["report"] == "f"
+    assert client.get("/api/graph/states").json()["states"] == client.get("/api/graph").json()["states"]
+    from headwater.loader import load_definitions
+
+    with project.instance() as instance:
+        instance.submit_run(load_definitions(project.location), "report")  # queued: no event yet
+    assert states()["report"] == "r"

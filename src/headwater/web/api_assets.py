@@ -31,7 +31,7 @@ def graph(state: State) -> Response:
     letter per node: f fresh, s stale, m missing, x failed, r running, c check failed.
     """
     loaded, layout = state.layout()
-    codes = state.states(loaded).codes(layout.keys)
+    codes = state.state_codes(loaded, layout)
     error = json.dumps(state.project.error)
     body = b'{"layout":' + layout.json + b',"states":"' + codes.encode() + b'","load_error":' + error.encode() + b"}"
     return Response(body, media_type=_JSON)
@@ -43,7 +43,7 @@ def graph_states(state: State) -> dict[str, Any]:
     loaded, layout = state.layout()
     return {
         "version": loaded.version,
-        "states": state.states(loaded).codes(layout.keys),
+        "states": state.state_codes(loaded, layout),
         "load_error": state.project.error,
     }
 

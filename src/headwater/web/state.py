@@ -36,6 +36,7 @@ class WebState:
         self.launcher = Launcher(location, config, storage)
         self._layout: tuple[int, Layout] | None = None
         self._instance: Instance | None = None
+        self._codes: tuple[tuple[int, str], str] | None = None
         self._lock = threading.Lock()
 
     def loaded(self) -> Loaded:
@@ -57,6 +58,19 @@ class WebState:
             if self._instance is None:
                 self._instance = Instance(self.storage, FilesystemIOManager(self.config.io_dir), config=self.config)
             return self._instance
+
+    def state_codes(self, loaded: Loaded, layout: Layout) -> str:
+        """The graph page's state letters, recomputed only when the change marker moved (an event
+        stored or a run added) or the graph changed; states depend on nothing else."""
+        marker = self.queries.change_marker()
+        with self._lock:
+            cached = self._codes
+        if cached is not None and cached[0] == (loaded.version, marker):
+            return cached[1]
+        codes = self.states(loaded).codes(layout.keys)
+        with self._lock:
+            self._codes = ((loaded.version, marker), codes)
+        return codes
 
     def states(self, loaded: Loaded) -> AssetStates:
         """A fresh view of the assets' states for one request."""
