@@ -3,15 +3,18 @@ a project that cannot be found stops the server with the loader's message."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from .conftest import Project
 
@@ -82,3 +85,71 @@ def test_an_event_log_that_cannot_open_stops_the_server(project: Project, tmp_pa
     assert server.returncode == 2
     assert f"error: cannot open the event log at sqlite:///{folder}" in err.decode()
     assert "check that the path is a file" in err.decode()
+
+
+def _request(app: Any, path: str, host: bytes = b"127.0.0.1:3000") -> Any:
+    """Send one GET through ``app`` (an ASGI callable); returns (status, body) once it answers."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def call() -> tuple[int, bytes]:
+        scope = {"type": "http", "method": "GET", "path": path, "headers": [(b"host", host)]}
+        await app(scope, receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+    return call()
+
+
+def test_lazy_app_answers_health_early_only_when_allowed() -> None:
+    from headwater.web.boot import LazyApp
+
+    release = threading.Event()
+
+    async def built(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"from the app"})
+
+    def build() -> Any:
+        release.wait(10)
+        return built
+
+    async def scenario() -> list[Any]:
+        early = LazyApp(build, allowed_hosts=["127.0.0.1"])
+        guarded = LazyApp(build, answer_early=False)
+        health = await _request(early, "/api/health")
+        other_host = asyncio.ensure_future(_request(early, "/api/health", host=b"evil.example"))
+        with_token = asyncio.ensure_future(_request(guarded, "/api/health"))
+        page = asyncio.ensure_future(_request(early, "/"))
+        await asyncio.sleep(0.2)
+        waiting = [not task.done() for task in (other_host, with_token, page)]
+        release.set()
+        return [health, waiting, await other_host, await with_token, await page]
+
+    health, waiting, other_host, with_token, page = asyncio.run(scenario())
+    assert health[0] == 200 and json.loads(health[1])["ready"] is False
+    assert waiting == [True, True, True]  # nothing but an allowed early health answer skips the app
+    assert other_host == with_token == page == (200, b"from the app")
+
+
+def test_lazy_app_reports_a_failed_build() -> None:
+    from headwater.web.boot import LazyApp
+
+    errors: list[str] = []
+
+    def build() -> Any:
+        raise RuntimeError("cannot open the event log")
+
+    status, body = asyncio.run(_request(LazyApp(build, on_error=errors.append), "/api/runs"))
+    assert status == 503
+    assert json.loads(body)["error"] == "the Headwater web server could not start: cannot open the event log"
+    assert errors == ["cannot open the event log"]
