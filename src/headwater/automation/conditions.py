@@ -96,6 +96,7 @@ class _Program:
         position = {id(node): i for i, node in enumerate(self.nodes)}
         self.children = [[position[id(child)] for child in node.children] for node in self.nodes]
         self.labels = [node.describe() if node.label or not node.children else node.op for node in self.nodes]
+        self.labels[0] = condition.describe()  # the whole condition names the record
         self.steps = [(i, node.op, self.children[i], node) for i, node in reversed(list(enumerate(self.nodes)))]
         self._details: dict[tuple[bool, ...], dict[str, Any]] = {}
 

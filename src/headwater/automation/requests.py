@@ -15,7 +15,6 @@ from headwater.definitions import CodeLocation
 from headwater.errors import SelectionError
 from headwater.events import RunRecord
 from headwater.graph import AssetGraph
-from headwater.graph.plan import plan
 from headwater.graph.selection import select
 from headwater.keys import AssetKey
 from headwater.storage.run_queue import RunQueueStore
@@ -49,6 +48,20 @@ def priority_of(tags: Mapping[str, str], priority_tag: str, where: str) -> int:
         ) from None
 
 
+def run_keys(graph: AssetGraph, chosen: Collection[AssetKey]) -> tuple[AssetKey, ...]:
+    """What a run of ``chosen`` materializes, as the plan will have it: every output of each selected
+    asset's op, ops in topological order (without planning the steps)."""
+    seen: set[str] = set()
+    out: list[AssetKey] = []
+    nodes = graph.nodes
+    for key in graph.sort(chosen):
+        op = nodes[key].spec.op
+        if op is not None and op.name not in seen:
+            seen.add(op.name)
+            out.extend(op.keys)
+    return tuple(out)
+
+
 def queue_request(
     queue: RunQueueStore,
     graph: AssetGraph,
@@ -65,13 +78,12 @@ def queue_request(
 ) -> RunRecord:
     """Queue a run of ``keys`` (or of ``selection``); an already-queued ``run_id`` is left as it is."""
     chosen = frozenset(keys) if keys is not None else select(graph, selection)
-    the_plan = plan(graph, chosen)
     run_tags = dict(tags or {})
     text = selection if selection is not None else " ".join(sorted(k.to_string() for k in chosen))
     run = RunRecord(
         run_id=run_id,
         selection=text or "*",
-        asset_keys=the_plan.asset_keys,
+        asset_keys=run_keys(graph, chosen),
         partition=partition,
         tags=run_tags,
         config={k: dict(v) for k, v in (config or {}).items()},
