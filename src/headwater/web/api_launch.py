@@ -61,10 +61,10 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
     text = (body.partition or "").strip()
     backfill = RANGE_SEPARATOR in text or "," in text
     checked = Checked(keys=keys, backfill=backfill, partitions=None, schemas=config_schemas(graph, keys))
-    partitioned = [k for k in keys if graph.nodes[k].spec.partitions is not None]
-    if partitioned:
-        definition = graph.nodes[partitioned[0]].spec.partitions
-        assert definition is not None  # filtered above
+    defined = [(k, d) for k in keys if (d := graph.nodes[k].spec.partitions) is not None]
+    partitioned = [k for k, _ in defined]
+    if defined:
+        definition = defined[0][1]
         ctx = key_context(state.storage, graph)
         all_keys = definition.keys(ctx)
         info: dict[str, Any] = {

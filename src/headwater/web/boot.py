@@ -82,11 +82,10 @@ class LazyApp:
     def _start(self) -> asyncio.Event:
         if self._ready is None:
             self._ready = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._prepare())
+            self._task = asyncio.get_running_loop().create_task(self._prepare(self._ready))
         return self._ready
 
-    async def _prepare(self) -> None:
-        assert self._ready is not None
+    async def _prepare(self, ready: asyncio.Event) -> None:
         try:
             app = await asyncio.get_running_loop().run_in_executor(None, self._build)
             self._inner = (asyncio.Queue(), asyncio.Queue())
@@ -107,7 +106,7 @@ class LazyApp:
             if self._on_error is not None:
                 self._on_error(self.error)
         finally:
-            self._ready.set()
+            ready.set()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
