@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import headwater as hw
-from headwater.errors import ConfigError, DefinitionError
+from headwater.automation import RunsConfig
+from headwater.errors import ConfigError, DefinitionError, RunFailed
+from headwater.events import Event, EventType
 from headwater.instance.config import load_config
 from headwater.storage.pool_slots import PoolSlotStore
+from headwater.storage.run_queue import RunQueueStore
 
 PROJECT = """
 import os
@@ -98,3 +102,34 @@ def test_pool_names_and_limits_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as bad:
         load_config(tmp_path)
     assert "runs.pools.warehouse: Input should be greater than or equal to 1" in str(bad.value)
+
+
+def test_a_run_canceled_while_waiting_for_a_slot_ends(tmp_path: Path) -> None:
+    @hw.asset(pool="warehouse")
+    def load() -> int:
+        return 1
+
+    config = hw.InstanceConfig(home=str(tmp_path / ".headwater"), runs=RunsConfig(pools={"warehouse": 1}))
+    with hw.Instance.from_config(config) as instance:
+        # Another run holds the only slot.
+        instance.storage.add_run(hw.RunRecord(run_id="holder"))
+        instance.storage.store_events([Event(run_id="holder", type=EventType.RUN_STARTED)])
+        assert PoolSlotStore(instance.storage).try_acquire("warehouse", 1, run_id="holder", step_key="x") is not None
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                instance.materialize(hw.Definitions(assets=[load]), run_id="waiting")
+            except RunFailed as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        RunQueueStore(instance.storage).request_cancel("waiting")
+        thread.join(60)
+        assert not thread.is_alive()
+        message = "the run was canceled while step 'load' waited for a slot of pool 'warehouse' (1 at once, "
+        assert [str(e) for e in errors] == [message + "set by [runs.pools] in headwater.toml)"]
+        record = instance.storage.get_run("waiting")
+        assert record is not None and record.status is hw.RunStatus.FAILED and message in (record.error or "")
+        assert hw.AssetKey("load") not in instance.latest_materializations()

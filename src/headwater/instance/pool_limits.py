@@ -12,11 +12,13 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 
+from headwater.errors import RunFailed
 from headwater.execution.pools import StepPool
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph import AssetGraph
 from headwater.storage import Storage
 from headwater.storage.pool_slots import PoolSlotStore
+from headwater.storage.run_queue import RunQueueStore
 
 POLL_START = 0.02
 POLL_MAX = 0.5
@@ -60,6 +62,11 @@ class PoolLimitedPool(StepPool):
             slot = self.store.try_acquire(pool, limit, run_id=run_id, step_key=step_key)
             if slot is not None:
                 return slot
+            if wait >= POLL_MAX and RunQueueStore(self.store.storage).cancel_requested(run_id):
+                raise RunFailed(
+                    f"the run was canceled while step '{step_key}' waited for a slot of pool '{pool}' "
+                    f"({limit} at once, set by [runs.pools] in headwater.toml)"
+                )
             time.sleep(wait)
             wait = min(wait * 2, POLL_MAX)
 
