@@ -40,8 +40,10 @@ def test_check_counts_partitions_and_validates_config(pclient: TestClient) -> No
     assert checked["partitions"]["total"] == 4 and checked["partitions"]["assets"] == ["daily"]
     assert checked["config_schemas"]["scaled"]["required"] == ["label"]
     assert checked["problems"] == [
+        "the selection has partitioned assets (daily), so a run needs a partition: give a key such as p4, "
+        "or START...END for a backfill",
         "run config for 'scaled' is invalid (Scale): label: Field required; "
-        'give it as {"scaled": {...}} in the run config'
+        'give it as {"scaled": {...}} in the run config',
     ]
     ranged = pclient.post("/api/launch/check", json={"select": "daily", "partition": "p2...p4"}, headers=headers)
     assert ranged.json()["kind"] == "backfill" and ranged.json()["partitions"]["selected"] == 3

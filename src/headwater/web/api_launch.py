@@ -75,7 +75,13 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
             "last": all_keys[-1] if all_keys else None,
             "selected": None,
         }
-        if text:
+        if not text:
+            names = ", ".join(k.to_string() for k in partitioned[:5]) + (" …" if len(partitioned) > 5 else "")
+            checked.problems.append(
+                f"the selection has partitioned assets ({names}), so a run needs a partition: give a key "
+                f"such as {all_keys[-1] if all_keys else 'KEY'}, or START{RANGE_SEPARATOR}END for a backfill"
+            )
+        else:
             try:
                 info["selected"] = len(
                     parse_partition_selection(text, definition, ctx, owner=f"asset '{partitioned[0]}'")
