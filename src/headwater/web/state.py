@@ -77,9 +77,10 @@ class WebState:
         return AssetStates(self.storage, loaded.graph)
 
     def warm(self) -> None:
-        """Load the definitions and lay out the graph ahead of the first page (errors show there)."""
+        """Load the definitions, lay out the graph and compute its states ahead of the first page
+        (errors show there)."""
         try:
-            self.layout()
+            self.state_codes(*self.layout())
         except Exception:  # the first request reports the same error
             return
 
