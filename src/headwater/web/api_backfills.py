@@ -10,36 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from headwater.instance.backfill import cancel_backfill, get_backfill
-from headwater.storage.backfills import BackfillRecord
 from headwater.web.state import WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["backfills"])
 State = Annotated[WebState, Depends(web_state)]
 
 
-def backfill_json(record: BackfillRecord) -> dict[str, Any]:
-    """A backfill as JSON, with ``progress`` (finished runs / total, 0 to 1)."""
-    return {
-        "backfill_id": record.backfill_id,
-        "status": record.status.value,
-        "finished": record.status.finished,
-        "selection": record.selection,
-        "mode": record.request.get("mode"),
-        "partitions": record.request.get("partitions"),
-        "total": record.total,
-        "succeeded": record.succeeded,
-        "failed": record.failed,
-        "progress": record.done / record.total if record.total else 1.0,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "error": record.error,
-    }
-
-
 @router.get("/backfills", summary="Backfills, newest first, with progress")
 def backfills(state: State, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """The newest ``limit`` backfills."""
-    return {"backfills": [backfill_json(r) for r in state.storage.list_backfills(limit=limit)]}
+    return {"backfills": [r.to_json() for r in state.storage.list_backfills(limit=limit)]}
 
 
 @router.get("/backfills/{backfill_id}", summary="One backfill with the progress of each partition's run")
@@ -52,7 +32,7 @@ def backfill(state: State, backfill_id: str) -> dict[str, Any]:
         counts[run.status] = counts.get(run.status, 0) + 1
     counts["not_started"] = max(0, record.total - len(runs))
     return {
-        **backfill_json(record),
+        **record.to_json(),
         "counts": counts,
         "runs": [
             {"unit": r.unit, "partition": r.partition, "run_id": r.run_id, "status": r.status}
@@ -64,4 +44,4 @@ def backfill(state: State, backfill_id: str) -> dict[str, Any]:
 @router.post("/backfills/{backfill_id}/cancel", summary="Cancel a backfill (POST with a CSRF token)")
 def cancel(state: State, backfill_id: str) -> dict[str, Any]:
     """Stop launching its runs (runs in flight finish); queued runs of it are canceled."""
-    return backfill_json(cancel_backfill(state.instance(), backfill_id))
+    return cancel_backfill(state.instance(), backfill_id).to_json()
