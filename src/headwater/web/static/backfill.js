@@ -21,6 +21,7 @@
         el("dt", {}, "partitions"), el("dd", { class: "mono" }, b.partitions || b.mode || "–"),
         el("dt", {}, "progress"), el("dd", { id: "backfill-progress" }, HW.progress(b.progress, `${b.succeeded + b.failed} of ${b.total} runs finished`), " ", counts),
         el("dt", {}, "created"), el("dd", {}, HW.when(b.created_at)),
+        b.left_out && b.left_out.length ? [el("dt", {}, "left out"), el("dd", { class: "mono" }, b.left_out.join(", "))] : null,
         b.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, b.error)] : null),
       el("div", { class: "actions" }, b.finished ? null : el("button", { id: "backfill-cancel", onclick: cancel }, "Cancel backfill"), note),
       el("h3", {}, `Partitions (${b.runs.length} of ${b.total} started)`),
