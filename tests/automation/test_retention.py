@@ -136,3 +136,14 @@ def test_prune_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The option overrides the file: the second run goes (the others hold latest materializations).
     again = runner.invoke(cli, ["automation", "prune", "--keep-runs", "1"])
     assert again.exit_code == 0 and again.output.startswith("deleted 1 runs")
+
+
+def test_the_older_daemon_settings_still_apply() -> None:
+    from headwater.automation import DaemonConfig
+
+    old = AutomationConfig(daemon=DaemonConfig(retention_days=3, keep_ticks=50))
+    limits = old.retention_limits()
+    assert (limits.runs_days, limits.ticks_days, limits.keep_ticks, limits.keep_runs) == (3, 3, 50, None)
+    both = AutomationConfig(daemon=DaemonConfig(retention_days=3), retention=RetentionConfig(runs_days=10))
+    assert (both.retention_limits().runs_days, both.retention_limits().ticks_days) == (10, 3)
+    assert not AutomationConfig().retention_limits().enabled
