@@ -83,3 +83,36 @@ def test_bad_retry_tag_says_what_to_write() -> None:
     with pytest.raises(SelectionError, match=r"run 'r1': tag headwater.max_retries='many' must be a whole number"):
         max_retries_of(run, 0)
     assert max_retries_of(hw.RunRecord(run_id="r2"), 3) == 3
+
+
+def test_the_daemon_queues_retries_with_the_configured_budget(instance: hw.Instance) -> None:
+    from headwater.automation import AutomationConfig, Daemon
+    from headwater.automation.config import RunsConfig
+
+    STATE["broken"] = True
+    failed = instance.materialize(DEFS)
+    located = hw.Definitions(assets=list(DEFS.assets), location=LOCATION)
+    default = Daemon(instance.storage, located, launch=False)
+    assert default.tick().retried_runs == []  # [runs] max_retries defaults to 0
+    default.queue.release_lease("daemon", default.owner)
+    config = AutomationConfig(runs=RunsConfig(max_retries=1))
+    summary = Daemon(instance.storage, located, config=config, launch=False).tick()
+    assert summary.retried_runs == [retry_run_id(failed.run_id)]
+    queued = instance.storage.get_run(retry_run_id(failed.run_id))
+    assert queued is not None and queued.status is hw.RunStatus.QUEUED and queued.parent_run_id == failed.run_id
+    STATE["broken"] = False
+
+
+def test_extra_tick_work_runs_under_the_lease(instance: hw.Instance) -> None:
+    from headwater.automation import Daemon
+
+    seen: list[float] = []
+
+    def work(now: float) -> dict[str, int]:
+        seen.append(now)
+        return {"advanced": 1}
+
+    summary = Daemon(instance.storage, DEFS, launch=False, extra_work={"backfills": work}).tick(now=1000.0)
+    assert seen == [1000.0] and summary.extra == {"backfills": {"advanced": 1}}
+    other = Daemon(instance.storage, DEFS, launch=False, extra_work={"backfills": work}).tick(now=1001.0)
+    assert not other.acted and seen == [1000.0]  # a second daemon without the lease does nothing

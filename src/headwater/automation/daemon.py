@@ -27,6 +27,7 @@ from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
 from headwater.automation.requests import location_json, queue_request, run_id_for
 from headwater.automation.retention import prune
+from headwater.automation.retries import retry_failed_runs
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
 from headwater.definitions import Definitions
@@ -54,6 +55,8 @@ class TickSummary:
     evaluated_assets: int = 0
     queued_runs: list[str] = field(default_factory=list)
     launched_runs: list[str] = field(default_factory=list)
+    retried_runs: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
     observed: dict[str, Any] | None = None
     pruned: dict[str, int] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -77,8 +80,11 @@ class Daemon:
         log_dir: str | None = None,
         owner: str | None = None,
         launch: bool = True,
+        extra_work: Mapping[str, Callable[[float], Any]] | None = None,
     ) -> None:
         self.storage = storage
+        self.extra_work = dict(extra_work or {})
+        """Name -> work done each tick by the lease holder, after launching (e.g. advancing queued backfills)."""
         self.defs = defs
         self.graph = AssetGraph.from_definitions(defs)
         self.config = config or AutomationConfig()
@@ -115,6 +121,15 @@ class Daemon:
                 start_timeout=self.config.runs.start_timeout,
                 graph=self.graph,
             )
+        with timer("retries"):
+            retried = retry_failed_runs(
+                self.storage,
+                self.graph,
+                self.defs.location,
+                default_max_retries=self.config.runs.max_retries,
+                priority_tag=self.config.runs.priority_tag,
+            )
+            summary.retried_runs = [run.run_id for run in retried]
         states = self.store.instigator_states()
         with timer("schedules"):
             for schedule in self.defs.schedules:
@@ -144,6 +159,11 @@ class Daemon:
         with timer("launch"):
             if self.launcher is not None:
                 summary.launched_runs = self.launcher.launch_queued()
+        for name, work in self.extra_work.items():
+            with timer(name):
+                done = work(now)
+                if done:
+                    summary.extra[name] = done
         retention = self.config.retention_limits()
         if retention.enabled and now - self._pruned_at >= retention.interval:
             with timer("retention"):
