@@ -64,3 +64,50 @@ def test_diff_of_two_materializations(project: Project, client: TestClient) -> N
     wrong = client.get("/api/diff/revenue", params={"a": orders_run})
     assert wrong.status_code == 404
     assert wrong.json()["error"].startswith(f"run {orders_run[:8]} did not materialize 'revenue'")
+
+
+def test_diff_of_a_single_materialization_is_a_bad_request(client: TestClient) -> None:
+    once = client.get("/api/diff/revenue")
+    assert once.status_code == 400
+    assert once.json()["error"].startswith("asset 'revenue' has 1 materialization(s); a diff needs two: materialize")
+    never = client.get("/api/diff/broken")
+    assert never.status_code == 400
+    assert never.json()["error"].startswith("asset 'broken' has 0 materialization(s); a diff needs two")
+    assert client.get("/api/diff/revenu").status_code == 404  # an unknown asset stays a 404
+
+
+FRESHNESS = """
+from datetime import timedelta
+
+import headwater as hw
+
+
+@hw.asset(freshness=hw.Freshness(max_lag=timedelta(microseconds=1)))
+def ticker() -> int:
+    return 1
+
+
+@hw.asset(freshness=hw.Freshness(max_lag=timedelta(days=1)))
+def daily() -> int:
+    return 2
+
+
+defs = hw.Definitions(assets=[ticker, daily])
+"""
+
+
+def test_overdue_is_listed_for_an_otherwise_fresh_asset(tmp_path: Path) -> None:
+    project = write_project(tmp_path, FRESHNESS)
+    with project.instance() as instance:
+        assert instance.materialize(load_definitions(project.location)).success
+    with TestClient(make_app(project)) as client:
+        ticker = client.get("/api/assets/ticker").json()
+        daily = client.get("/api/assets/daily").json()
+    assert ticker["state"] == "fresh"
+    [reason] = ticker["stale_reasons"]
+    assert reason["kind"] == "overdue" and reason["asset"] == "ticker"
+    assert reason["text"].startswith("overdue: last materialized")
+    assert reason["text"].endswith("(policy: at most 0:00:00.000001 old)")
+    assert ticker["freshness"]["status"] == "overdue"
+    assert daily["state"] == "fresh" and daily["stale_reasons"] == []
+    assert daily["freshness"]["status"] == "on_time"

@@ -1,5 +1,5 @@
 """JSON API over the asset graph: layout and states, the catalog, one asset (with its partition
-status ranges), diffs of two materializations, selections, lineage."""
+status ranges and column lineage), diffs of two materializations, selections, lineage."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from headwater.errors import HeadwaterError, SelectionError
 from headwater.events import EventType
 from headwater.graph.selection import select
+from headwater.instance.columns import column_lineage
 from headwater.instance.diff import diff
 from headwater.instance.partition_status import partition_status
 from headwater.instance.partitioned import key_context
@@ -85,6 +87,28 @@ def assets(
     return {"count": len(rows), "total": len(graph), "assets": rows, "load_error": state.project.error}
 
 
+class DiffUnavailable(HeadwaterError):
+    """An asset has fewer than two materializations to compare (HTTP 400)."""
+
+
+@router.get("/assets/{key:path}/columns", summary="The columns of an asset and their upstream/downstream columns")
+def columns(
+    state: State,
+    key: str,
+    column: Annotated[str | None, Query(description="only this column")] = None,
+    depth: Annotated[int | None, Query(ge=1, description="levels followed each way (all when absent)")] = None,
+) -> dict[str, Any]:
+    """Each column of the asset's latest materialization with its type and the (asset, column)
+    pairs linked to it up and down, read from the schemas recorded in the event log.
+
+    An asset whose own key ends in ``/columns`` is answered with its details, as ``/api/assets/{key}``.
+    """
+    graph = state.loaded().graph
+    if f"{key}/columns" in graph.key_strings and key not in graph.key_strings:
+        return asset(state, f"{key}/columns")
+    return column_lineage(state.storage, graph, key, column, depth=depth).to_json()
+
+
 @router.get("/assets/{key:path}", summary="One asset: details, lineage, history, checks and staleness")
 def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """Everything the asset page shows, including numeric metadata series for plots."""
@@ -123,6 +147,7 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
         "downstream": [k.to_string() for k in sorted(node.children)],
         "state": states.states()[asset_key],
         "stale_reasons": states.stale_reasons(asset_key),
+        "freshness": states.status.freshness.get(asset_key),
         "latest": event_json(history[-1]) if history else None,
         "history": [event_json(r) for r in history],
         "series": series,
@@ -150,7 +175,12 @@ def asset_diff(
 ) -> dict[str, Any]:
     """Data and code versions, metadata deltas, changed inputs, row count and schema changes."""
     asset_key = state.loaded().graph.node(key).key
-    return diff(state.storage, asset_key, a, b)
+    try:
+        return diff(state.storage, asset_key, a, b)
+    except SelectionError as exc:
+        if a is None:  # without a run id, the only failure is fewer than two materializations
+            raise DiffUnavailable(str(exc)) from exc
+        raise
 
 
 @router.get("/select", summary="Evaluate a selection expression")

@@ -122,41 +122,9 @@ class AssetStates:
         return "".join(STATE_CODES[states[key]] for key in keys)
 
     def stale_reasons(self, key: AssetKey) -> list[dict[str, Any]]:
-        """Why ``key`` is stale: its code changed, or an upstream asset was updated after it.
-
-        Uses the reasons of ``AssetStatus`` when it gives them (``state(key).reasons``).
-        """
+        """Why ``key`` is not fresh: every reason of ``AssetStatus`` when it is stale; otherwise only an
+        unmet freshness policy (``overdue``), which does not make an asset stale but is worth showing."""
+        reasons = self.status.state(key).reasons
         if key not in self.status.stale:
-            return []
-        explain = getattr(self.status, "state", None)
-        if callable(explain):
-            return [dict(reason.to_json()) for reason in explain(key).reasons]
-        node = self.graph.nodes[key]
-        wanted = [key, *sorted(node.parents)]
-        latest = self.storage.latest("materialization", wanted)
-        observed = self.storage.latest("observation", wanted)
-        reasons: list[dict[str, str]] = []
-        own = latest.get(key)
-        if key in self.status.code_changed and own is not None:
-            recorded = own.event.data.get("code_version")
-            reasons.append(
-                {
-                    "kind": "code",
-                    "asset": key.to_string(),
-                    "text": f"code version changed: materialized with {recorded!r}, "
-                    f"now declared {node.spec.code_version!r}",
-                }
-            )
-        own_id = max((r.id for r in (own, observed.get(key)) if r is not None), default=0)
-        for parent in sorted(node.parents):
-            records = [r for r in (latest.get(parent), observed.get(parent)) if r is not None]
-            newest = max(records, key=lambda r: r.id, default=None)
-            if newest is not None and newest.id > own_id:
-                reasons.append(
-                    {
-                        "kind": "upstream",
-                        "asset": parent.to_string(),
-                        "text": f"upstream '{parent}' was updated after it (run {newest.event.run_id[:8]})",
-                    }
-                )
-        return reasons
+            reasons = tuple(reason for reason in reasons if reason.kind == "overdue")
+        return [dict(reason.to_json()) for reason in reasons]
