@@ -244,3 +244,28 @@ def test_graph_states_update_live_and_staleness_is_explained(chromium: str, proj
         page.goto(server + "/assets/orders")
         expect(page.locator("#stale")).to_contain_text("code version changed: materialized with '1'")
     assert errors == []
+
+
+def test_asset_page_columns_link_and_highlight_lineage(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    from .test_columns import frames_project
+
+    with serving(frames_project(tmp_path)) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/assets/revenue")
+        table = page.locator("#columns-table")
+        expect(table.locator("tr.column")).to_have_count(3)
+        row = table.locator('tr[data-column="revenue"]')
+        expect(row).to_contain_text("DOUBLE")
+        expect(row.locator('a[data-asset="orders"][data-column="amount"]')).to_have_text("orders.amount")
+        row.click()
+        expect(row).to_have_class("column selected")
+        expect(page.locator("#column-path")).to_contain_text("orders.amount → revenue.revenue → big_spenders.revenue")
+        expect(page.locator('.lineage li.on-path[data-key="orders"]')).to_have_count(1)
+        expect(page.locator('.lineage li.on-path[data-key="customers"]')).to_have_count(0)
+        expect(page.locator("#columns")).to_contain_text("No columns recorded for summary")
+        row.locator('a[data-asset="big_spenders"]').click()
+        page.wait_for_url("**/assets/big_spenders?column=revenue")
+        expect(page.locator('#columns-table tr[data-column="revenue"]')).to_have_class("column selected")
+        expect(page.locator("#column-path")).to_contain_text("orders.amount → revenue.revenue → big_spenders.revenue")
+    assert errors == []

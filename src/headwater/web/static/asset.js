@@ -1,12 +1,13 @@
-// One asset: description, lineage, latest metadata, numeric metadata plotted over time (SVG),
-// materialization history with a diff of two of them, checks and their history, a partition status
-// grid and "why is this stale?".
+// One asset: description, lineage, columns with their column-level lineage, latest metadata, numeric
+// metadata plotted over time (SVG), materialization history with a diff of two of them, checks and
+// their history, a partition status grid and "why is this stale?" (with an unmet freshness policy).
 "use strict";
 
 (() => {
   const { el, api } = HW;
   const root = HW.app();
   const key = root.dataset.key;
+  const apiPath = "/api/assets/" + key.split("/").map(encodeURIComponent).join("/");
 
   function plot(name, points) {
     const W = 320, H = 120, P = 24;
@@ -34,7 +35,8 @@
         el("button", { class: "primary", id: "materialize", onclick: () => HW.materialize(a.key, note) }, "Materialize"),
         el("button", { onclick: () => HW.materialize("+" + a.key, note) }, "With upstream"),
         el("button", { onclick: () => HW.materialize(a.key + "+", note) }, "With downstream"), note),
-      a.stale_reasons.length ? el("div", { class: "card reasons", id: "stale" }, el("h3", {}, "Why is this stale?"),
+      a.stale_reasons.length ? el("div", { class: "card reasons", id: "stale" },
+        el("h3", {}, a.stale_reasons.every((r) => r.kind === "overdue") ? "Overdue" : "Why is this stale?"),
         el("ul", {}, a.stale_reasons.map((r) => el("li", {}, r.text, " ", r.kind === "upstream" ? HW.assetLink(r.asset) : "")))) : null,
       el("div", { class: "cards" },
         el("div", { class: "card" }, el("h3", {}, "About"), el("dl", {},
@@ -42,10 +44,12 @@
           el("dt", {}, "owners"), el("dd", {}, a.owners.join(", ") || "–"), el("dt", {}, "code version"), el("dd", {}, a.code_version || "–"),
           el("dt", {}, "tags"), el("dd", {}, Object.entries(a.tags).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
           el("dt", {}, "defined at"), el("dd", { class: "mono" }, a.site || "–"),
-          el("dt", {}, "last materialized"), el("dd", {}, latest ? [HW.when(latest.timestamp), " ", HW.runLink(latest.run_id)] : "never"))),
-        el("div", { class: "card" }, el("h3", {}, `Upstream (${a.upstream.length})`), el("ul", { class: "lineage" }, a.upstream.map((k) => el("li", {}, HW.assetLink(k)))),
-          el("h3", {}, `Downstream (${a.downstream.length})`), el("ul", { class: "lineage" }, a.downstream.map((k) => el("li", {}, HW.assetLink(k))))),
+          el("dt", {}, "last materialized"), el("dd", {}, latest ? [HW.when(latest.timestamp), " ", HW.runLink(latest.run_id)] : "never"),
+          a.freshness ? [el("dt", {}, "freshness"), el("dd", { id: "freshness" }, a.freshness.text)] : null)),
+        el("div", { class: "card" }, el("h3", {}, `Upstream (${a.upstream.length})`), el("ul", { class: "lineage" }, a.upstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k)))),
+          el("h3", {}, `Downstream (${a.downstream.length})`), el("ul", { class: "lineage" }, a.downstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k))))),
         el("div", { class: "card" }, el("h3", {}, "Latest metadata"), meta.length ? el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, JSON.stringify(v))])) : el("p", { class: "muted" }, "none"))),
+      el("section", { id: "columns" }, el("h3", {}, "Columns"), el("p", { class: "muted" }, "Loading…")),
       series.length ? [el("h3", {}, "Metadata over time"), el("div", { class: "cards", id: "plots" }, series.map(([n, pts]) => plot(n, pts)))] : null,
       el("h3", {}, "Checks"),
       a.checks.length ? el("table", { id: "checks" }, el("tr", {}, ["check", "blocking", "severity", "latest"].map((h) => el("th", {}, h))),
@@ -64,6 +68,56 @@
           el("td", {}, el("input", { type: "radio", name: "diff-b", value: e.run_id, checked: i === 0 })),
           el("td", {}, HW.when(e.timestamp)), el("td", {}, HW.runLink(e.run_id)), el("td", {}, e.partition || ""),
           el("td", { class: "mono" }, e.data.metadata ? JSON.stringify(e.data.metadata) : "")))));
+  }
+
+  // Columns of the latest materialization, each with the (asset, column) pairs linked to it up and
+  // down (links open that asset's page on that column); choosing a column highlights its path here
+  // and the assets on it in the lineage lists.
+  function columnLink(ref) {
+    const href = "/assets/" + ref.asset.split("/").map(encodeURIComponent).join("/") + "?column=" + encodeURIComponent(ref.column);
+    const title = `${ref.type || "type not recorded"}, ${ref.distance} level${ref.distance === 1 ? "" : "s"} away`;
+    return el("a", { href, class: "col-link mono", title, "data-asset": ref.asset, "data-column": ref.column }, `${ref.asset}.${ref.column}`);
+  }
+
+  function byLevel(refs, farthestFirst) {
+    const levels = new Map();
+    for (const r of refs) levels.set(r.distance, [...(levels.get(r.distance) || []), r]);
+    const order = [...levels.keys()].sort((x, y) => (farthestFirst ? y - x : x - y));
+    return order.map((d) => el("span", { class: "level" }, levels.get(d).flatMap((r, i) => [i ? ", " : "", columnLink(r)])));
+  }
+
+  function columnsSection(c, box, wanted) {
+    const missing = c.without_schema.length ? el("p", { class: "muted" }, "No columns recorded for ", c.without_schema.flatMap((k, i) => [i ? ", " : "", HW.assetLink(k)])) : null;
+    if (!c.schema_recorded) {
+      HW.fill(box, el("h3", {}, "Columns"), el("p", { class: "muted" }, "No columns recorded: materialize it with a DataFrame value (or a list of dicts) to see them."), missing);
+      return;
+    }
+    const path = el("div", { id: "column-path", class: "card muted" }, "Click a column to highlight its lineage path.");
+    const links = (refs) => (refs.length ? refs.flatMap((r, i) => [i ? ", " : "", columnLink(r)]) : "–");
+    const rows = c.columns.map((col) => el("tr", { class: "column", "data-column": col.name, tabindex: 0, onclick: () => choose(col), onkeydown: (e) => { if (e.key === "Enter") choose(col); } },
+      el("td", { class: "mono" }, col.name), el("td", { class: "mono" }, col.type), el("td", {}, links(col.upstream)), el("td", {}, links(col.downstream))));
+    function choose(col) {
+      for (const row of rows) row.classList.toggle("selected", row.dataset.column === col.name);
+      const on = new Set([...col.upstream, ...col.downstream].map((r) => r.asset));
+      for (const li of document.querySelectorAll(".lineage li[data-key]")) li.classList.toggle("on-path", on.has(li.dataset.key));
+      const arrow = () => el("span", { class: "arrow" }, " → ");
+      HW.fill(path, el("strong", {}, `Lineage of ${col.name}: `),
+        byLevel(col.upstream, true).map((level) => [level, arrow()]),
+        el("mark", { class: "mono" }, `${c.key}.${col.name}`),
+        byLevel(col.downstream, false).map((level) => [arrow(), level]));
+      path.className = "card";
+    }
+    HW.fill(box, el("h3", {}, `Columns (${c.columns.length})`),
+      el("table", { id: "columns-table" }, el("tr", {}, ["column", "type", "upstream", "downstream"].map((h) => el("th", {}, h))), rows),
+      path, missing);
+    const first = c.columns.find((col) => col.name === wanted);
+    if (first) choose(first);
+  }
+
+  function loadColumns() {
+    const box = document.getElementById("columns");
+    const wanted = new URLSearchParams(window.location.search).get("column");
+    api(apiPath + "/columns").then((c) => columnsSection(c, box, wanted)).catch((e) => HW.fill(box, el("h3", {}, "Columns"), HW.errorBox(e.message)));
   }
 
   // Partition status: one cell per partition on a canvas (10,000 cells draw in a few ms), coloured
@@ -123,5 +177,5 @@
     }
   }
 
-  api("/api/assets/" + key.split("/").map(encodeURIComponent).join("/")).then(draw).catch((e) => HW.fill(root, HW.errorBox(e.message)));
+  api(apiPath).then((a) => { draw(a); loadColumns(); }).catch((e) => HW.fill(root, HW.errorBox(e.message)));
 })();
