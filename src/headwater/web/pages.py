@@ -11,6 +11,8 @@
 | ``/backfills``      | ``/api/backfills``       |
 | ``/backfills/{id}`` | ``/api/backfills/{id}``  |
 | ``/automation``     | ``/api/automation``      |
+
+The asset page also reads ``/api/assets/{key}/columns`` (column lineage) and ``/api/diff/{key}``.
 """
 
 from __future__ import annotations
