@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .helpers import flat, run, write
 
@@ -37,6 +43,9 @@ def month(events: dict[str, int]) -> int:
 
 defs = hw.Definitions(assets=[events, daily_total, profile, month])
 """
+
+
+_HEADWATER = [str(Path(sys.executable).parent / "headwater")]
 
 
 def _project(tmp_path: Path) -> Path:
@@ -189,36 +198,87 @@ def test_backfill_runs_in_worker_processes(tmp_path: Path, home: Path) -> None:
     assert [r["status"] for r in status["ranges"]][:3] == ["materialized", "missing", "materialized"]
 
 
-def test_queued_backfill_follows_runs_launched_by_the_daemon(tmp_path: Path, home: Path) -> None:
-    import subprocess
-    import sys
-    import time
+def _until(stream: IO[str], text: str) -> list[str]:
+    """Lines read from a child's ``stream`` up to the one containing ``text``."""
+    lines = [stream.readline()]
+    while lines[-1] and text not in lines[-1]:
+        lines.append(stream.readline())
+    return lines
 
+
+@contextmanager
+def _headwater(cwd: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    """``headwater ARGS`` as a child process, killed if still running when the block ends."""
+    child = subprocess.Popen([*_HEADWATER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
+    try:
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+
+
+def _tick_until_it_ends(child: subprocess.Popen[str], project: str) -> tuple[str, str, list[int]]:
+    """Daemon ticks (``daemon --once``) until ``child`` exits: its stdout, stderr, and runs launched per tick."""
+    launched: list[int] = []
+    while child.poll() is None and len(launched) < 20:  # a guard against hanging: 3 ticks suffice
+        tick = json.loads(run("daemon", "-f", project, "--once", "--wait", "60", "--json", ok=True).stdout)
+        launched.append(len(tick["launched_runs"]))
+    out, err = child.communicate(timeout=60)
+    return out, err, launched
+
+
+def test_queued_backfill_is_advanced_by_daemon_ticks_while_the_command_follows(tmp_path: Path, home: Path) -> None:
     project = str(_project(tmp_path))
     (tmp_path / "headwater.toml").write_text("[runs]\nmax_concurrent = 1\n")
-    command = [str(Path(sys.executable).parent / "headwater"), "backfill", "-f", project, "--select", "events"]
-    follower = subprocess.Popen(
-        [*command, "--partitions", "2026-01-01...2026-01-02", "--queue", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    try:
-        launched = []
-        deadline = time.monotonic() + 240  # a guard against hanging, not a timing: the runs take seconds
-        while follower.poll() is None and time.monotonic() < deadline:
-            tick = json.loads(run("daemon", "-f", project, "--once", "--wait", "60", "--json", ok=True).stdout)
-            launched.append(len(tick["launched_runs"]))
-            time.sleep(0.2)
-        out, err = follower.communicate(timeout=60)
-    finally:
-        if follower.poll() is None:
-            follower.kill()
+    command = [
+        "backfill", "-f", project, "--select", "events daily_total",
+        "--partitions", "2026-01-01...2026-01-02", "--queue", "--json",
+    ]  # fmt: skip
+    with _headwater(tmp_path, *command) as follower:
+        assert follower.stderr is not None
+        said = flat("".join(_until(follower.stderr, "no daemon is running")))
+        # the command queued nothing itself: the backfill waits for a daemon
+        listed = json.loads(run("backfill", "list", "--json", ok=True).stdout)
+        assert [(b["status"], b["total"], b["succeeded"]) for b in listed] == [("requested", 2, 0)]
+        assert json.loads(run("runs", "list", "--json", ok=True).stdout) == []
+        out, err, launched = _tick_until_it_ends(follower, project)
     assert follower.returncode == 0, (err, launched)
-    assert "runs go to the run queue: `headwater daemon` launches them under the [runs] limits" in flat(err)
+    assert "runs go to the run queue: `headwater daemon` launches them under the [runs] limits" in said
+    assert (
+        f"no daemon is running: start `headwater daemon` (or `headwater dev`) to run backfill "
+        f"{listed[0]['backfill_id'][:8]}; this command follows it meanwhile"
+    ) in said
     data = json.loads(out)
     assert (data["status"], data["total"], data["succeeded"]) == ("succeeded", 2, 2)
     assert max(launched) == 1, launched
     refused = run("backfill", "-f", project, "--select", "events", "--all", "--queue", "--workers", "2")
     assert refused.exit_code == 2 and "drop --workers or --queue" in flat(refused.output)
+
+
+def test_ctrl_c_leaves_a_queued_backfill_to_the_daemon_and_resume_follows_it(tmp_path: Path, home: Path) -> None:
+    project = str(_project(tmp_path))
+    command = ["backfill", "-f", project, "--select", "events", "--partitions", "2026-01-05", "--queue"]
+    with _headwater(tmp_path, *command) as follower:
+        assert follower.stderr is not None
+        _until(follower.stderr, "no daemon is running")
+        follower.send_signal(signal.SIGINT)
+        _, err = follower.communicate(timeout=60)
+    bid = json.loads(run("backfill", "list", "--json", ok=True).stdout)[0]["backfill_id"][:8]
+    assert follower.returncode == 1, err
+    assert (
+        f"stopped following backfill {bid}: `headwater daemon` keeps running it; see its progress with "
+        f"`headwater backfill show {bid}`, cancel it with `headwater backfill cancel {bid}`"
+    ) in flat(err)
+    in_process = run("backfill", "resume", bid, "-f", project)
+    assert in_process.exit_code == 2
+    assert f"backfill {bid} is run by `headwater daemon`; follow it with `headwater backfill resume {bid} --queue`" in (
+        flat(in_process.output)
+    )
+    run("daemon", "-f", project, "--once", ok=True)  # the daemon queues the run; it is not launched yet
+    assert [r["status"] for r in json.loads(run("runs", "list", "--json", ok=True).stdout)] == ["queued"]
+    with _headwater(tmp_path, "backfill", "resume", bid, "-f", project, "--queue", "--json") as resumed:
+        out, err, _ = _tick_until_it_ends(resumed, project)
+    assert resumed.returncode == 0, err
+    assert (json.loads(out)["status"], json.loads(out)["succeeded"]) == ("succeeded", 1)
+    assert len(json.loads(run("runs", "list", "--json", ok=True).stdout)) == 1  # the queued run was not repeated

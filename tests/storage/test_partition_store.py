@@ -33,6 +33,20 @@ def test_backfill_records_and_progress(storage: Storage) -> None:
     assert [b.backfill_id for b in storage.list_backfills()] == ["bf1234"]
 
 
+def test_unfinished_backfills_and_a_new_request(storage: Storage) -> None:
+    for n, status in enumerate(BackfillStatus):
+        storage.add_backfill(BackfillRecord(backfill_id=f"bf{n}", status=status, created_at=float(n)))
+    unfinished = storage.list_backfills(limit=None, unfinished=True)
+    assert [b.status for b in unfinished] == [
+        BackfillStatus.CANCELING,
+        BackfillStatus.RUNNING,
+        BackfillStatus.REQUESTED,
+    ]
+    storage.update_backfill("bf0", request={"mode": "all", "driver": "daemon"})
+    stored = storage.get_backfill("bf0")
+    assert stored is not None and stored.request == {"mode": "all", "driver": "daemon"}
+
+
 def test_partition_event_ids(storage: Storage) -> None:
     key = AssetKey("orders")
     ids = storage.store_events(

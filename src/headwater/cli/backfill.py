@@ -1,5 +1,6 @@
 """``headwater backfill``: run selected assets over many partitions with a live progress bar;
-``backfill list|show|cancel|resume`` manage stored backfills.
+``backfill list|show|cancel|resume`` manage stored backfills. With ``--queue`` the backfill is
+handed to ``headwater daemon``, which advances it; the command only follows its stored progress.
 
 Exit codes: 0 when every run succeeded, 1 when some failed or it was canceled, 2 for an error
 before it started.
@@ -45,8 +46,9 @@ concurrency_option = click.option(
 queue_option = click.option(
     "--queue",
     is_flag=True,
-    help="Queue the runs for `headwater daemon`, which launches them under the [runs] limits; "
-    "this command follows them until the backfill ends.",
+    help="Hand the backfill to `headwater daemon`, which queues each run once its upstream runs succeeded "
+    "and launches it under the [runs] limits; this command follows its progress until it ends (Ctrl-C "
+    "stops following, not the backfill).",
 )
 
 
@@ -88,6 +90,14 @@ class RunProgress:
         if self._progress is not None:
             self._progress.stop()
 
+    def show(self, record: BackfillRecord) -> None:
+        """Draw a stored backfill's progress (for one the daemon drives)."""
+        self.done = record.done
+        self.failed = record.failed
+        if self._progress is not None and self._task is not None:
+            failed = f" ({record.failed} failed)" if record.failed else ""
+            self._progress.update(self._task, completed=record.done, description=f"{record.status.value}{failed}")
+
     def update(self, progress: BackfillProgress) -> None:
         """The on_progress callback of ``run_backfill``."""
         self.done = progress.done
@@ -106,30 +116,25 @@ def _run(
     workers: int | None,
     max_concurrent: int,
     queue: bool = False,
+    *,
+    planned: bool = False,
 ) -> None:
+    """Run the backfill here, or with ``queue`` hand it to the daemon (checking it still plans unless
+    it was ``planned`` just now) and follow it."""
     from headwater.instance.backfill import concurrency_limit, run_backfill
-    from headwater.instance.backfill_queue import QueuedBackfill
+    from headwater.instance.backfill_queue import hand_to_daemon
 
     err = output.console(stderr=True)
     limit = concurrency_limit(instance, max_concurrent)
     if queue:
+        record = hand_to_daemon(instance, defs, record.backfill_id, check=not planned)
         err.print(output.text("runs go to the run queue: `headwater daemon` launches them under the [runs] limits"))
     elif limit < max_concurrent:
         err.print(output.text(f"--max-concurrent {max_concurrent} is capped at [runs] max_concurrent = {limit}"))
     live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
     with RunProgress(record.total, record.done, enabled=live) as bar:
         if queue:
-            try:
-                final = QueuedBackfill(instance, defs, record.backfill_id, on_progress=bar.update).run()
-            except KeyboardInterrupt:
-                err.print(
-                    output.text(
-                        f"stopped following backfill {record.backfill_id[:8]}: its queued runs stay queued; follow "
-                        f"them again with `headwater backfill resume {record.backfill_id[:8]} --queue`",
-                        "yellow",
-                    )
-                )
-                raise click.exceptions.Exit(BACKFILL_FAILED) from None
+            final = _follow(instance, record.backfill_id, bar)
         else:
             final = run_backfill(
                 instance,
@@ -153,6 +158,49 @@ def _run(
             output.console(stderr=True).print(output.text(final.error, "red"))
     if final.status.value != "succeeded":
         raise click.exceptions.Exit(BACKFILL_FAILED)
+
+
+def _follow(instance: Instance, backfill_id: str, bar: RunProgress) -> BackfillRecord:
+    """Follow a backfill the daemon drives by its stored record, saying when no daemon is running."""
+    import time
+
+    from headwater.automation.daemon import LEASE
+    from headwater.instance.backfill_queue import follow
+    from headwater.storage.run_queue import RunQueueStore
+
+    err = output.console(stderr=True)
+    leases = RunQueueStore(instance.storage)
+    said = False
+
+    def on_poll(record: BackfillRecord) -> None:
+        nonlocal said
+        bar.show(record)
+        holder = leases.lease_owner(LEASE)
+        if holder is None or holder[1] < time.time():
+            if not said:
+                err.print(
+                    output.text(
+                        f"no daemon is running: start `headwater daemon` (or `headwater dev`) to run backfill "
+                        f"{backfill_id[:8]}; this command follows it meanwhile",
+                        "yellow",
+                    )
+                )
+            said = True
+        else:
+            said = False
+
+    try:
+        return follow(instance, backfill_id, on_poll)
+    except KeyboardInterrupt:
+        err.print(
+            output.text(
+                f"stopped following backfill {backfill_id[:8]}: `headwater daemon` keeps running it; see its progress "
+                f"with `headwater backfill show {backfill_id[:8]}`, cancel it with `headwater backfill cancel "
+                f"{backfill_id[:8]}`",
+                "yellow",
+            )
+        )
+        raise click.exceptions.Exit(BACKFILL_FAILED) from None
 
 
 @click.group("backfill", invoke_without_command=True)
@@ -208,7 +256,7 @@ def backfill_group(
         err.print(output.text(summary))
         for item in the_plan.left_out:
             err.print(output.text(item.describe(), "yellow"))
-        _run(instance, defs, record, as_json, workers, max_concurrent, queue)
+        _run(instance, defs, record, as_json, workers, max_concurrent, queue, planned=True)
 
 
 @backfill_group.command("list")

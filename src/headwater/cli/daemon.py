@@ -20,8 +20,10 @@ def run_log_dir(home: str) -> Path:
 
 
 def build_daemon(instance: Any, defs: Any) -> Any:
-    """A Daemon on the instance's storage and configuration, with its status query for ``stale``."""
+    """A Daemon on the instance's storage and configuration, with its status query for ``stale``,
+    that advances the backfills handed to it (``headwater backfill --queue``) each tick."""
     from headwater.automation import Daemon
+    from headwater.instance.backfill_queue import BackfillDriver
     from headwater.instance.status import AssetStatus
 
     config = instance.config
@@ -32,7 +34,15 @@ def build_daemon(instance: Any, defs: Any) -> Any:
     def stale_keys(graph: Any) -> Any:
         return lambda: AssetStatus(instance.storage, graph).stale
 
-    return Daemon(instance.storage, defs, config=automation, stale_keys=stale_keys, env=env, log_dir=log_dir)
+    return Daemon(
+        instance.storage,
+        defs,
+        config=automation,
+        stale_keys=stale_keys,
+        env=env,
+        log_dir=log_dir,
+        extra_work={"backfills": BackfillDriver(instance, defs)},
+    )
 
 
 @click.command("daemon")

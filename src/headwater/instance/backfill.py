@@ -42,6 +42,13 @@ BACKFILL_TAG: Final = "headwater/backfill"
 QUEUED: Final = "queued"
 """Status of a backfill run that is in the run queue or running (not yet ended)."""
 MODES: Final = ("partitions", "all", "missing", "failed")
+DRIVER: Final = "driver"
+"""Key of a backfill's request naming what advances it: ``"daemon"`` for queued backfills."""
+
+
+def driven_by_daemon(record: BackfillRecord) -> bool:
+    """Whether ``headwater daemon`` advances this backfill (it was submitted or resumed with --queue)."""
+    return record.request.get(DRIVER) == "daemon"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -323,6 +330,13 @@ def run_backfill(
             f"backfill {bid[:8]} has {len(queued)} run(s) still in the run queue; follow them with "
             f"`headwater backfill resume {bid[:8]} --queue`, or cancel the backfill first"
         )
+    if driven_by_daemon(record):
+        if not record.status.finished:
+            raise SelectionError(
+                f"backfill {bid[:8]} is run by `headwater daemon`; follow it with `headwater backfill resume "
+                f"{bid[:8]} --queue`, or cancel it (`headwater backfill cancel {bid[:8]}`) before running the rest here"
+            )
+        storage.update_backfill(bid, request={k: v for k, v in record.request.items() if k != DRIVER})
     storage.update_backfill(bid, status=BackfillStatus.RUNNING, error=None)
     tracker = Tracker(storage, record, the_plan, on_progress)
 

@@ -168,8 +168,11 @@ def partition_ids(conn: Connection, key: AssetKey) -> dict[str, dict[str, int]]:
 
 
 def update_backfill(conn: Connection, backfill_id: str, values: Mapping[str, Any]) -> None:
-    """Set columns of one backfill (and its ``updated_at``)."""
-    row = {k: (v.value if isinstance(v, StrEnum) else v) for k, v in values.items()}
+    """Set columns of one backfill (and its ``updated_at``); ``request`` is a mapping, stored as JSON."""
+    row = {
+        k: (v.value if isinstance(v, StrEnum) else dump_json(dict(v)) if k == "request" else v)
+        for k, v in values.items()
+    }
     row["updated_at"] = time.time()
     conn.execute(update(backfills).where(backfills.c.backfill_id == backfill_id).values(row))
 

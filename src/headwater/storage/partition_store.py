@@ -64,9 +64,11 @@ class PartitionStore:
             return bf.row_to_backfill((exact or rows)[0])
         return None
 
-    def list_backfills(self, *, limit: int = 50) -> list[bf.BackfillRecord]:
-        """Backfills, newest first."""
+    def list_backfills(self, *, limit: int | None = 50, unfinished: bool = False) -> list[bf.BackfillRecord]:
+        """Backfills, newest first (``limit=None``: all; ``unfinished``: only those requested, running or canceling)."""
         stmt = select(backfills).order_by(backfills.c.created_at.desc()).limit(limit)
+        if unfinished:
+            stmt = stmt.where(backfills.c.status.not_in([s.value for s in bf.BackfillStatus if s.finished]))
         with self._read("list backfills") as conn:
             return [bf.row_to_backfill(row) for row in conn.execute(stmt)]
 
