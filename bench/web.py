@@ -18,6 +18,9 @@ Also, server-side in-process (FastAPI's TestClient, medians of 5):
   deep in the log (keyset cursor), and the first page filtered by status (target < 200 ms);
 - ``run_event_log``: the run page's data for a real 1,000-step run: ``GET /api/runs/{id}``
   (steps, errors) and the first ``GET /api/runs/{id}/events`` page of 1,000 (target < 200 ms);
+- ``column_lineage``: ``GET /api/assets/{key}/columns`` for the middle asset of 10,000 that each
+  declare two columns (every asset up and down is linked, the worst case of the asset page's
+  Columns section);
 - ``graph_page_chromium``: the graph page of 10,000 assets in headless Chromium, from navigation
   until the graph is drawn and answers a click on a group (target < 2 s).
 
@@ -110,8 +113,8 @@ def measure(n: int) -> dict[str, float | int]:
     }
 
 
-def _client(folder: Path, n: int) -> Any:
-    """An in-process client of the app for the layered graph of ``n`` assets in ``folder``."""
+def _client(folder: Path, n: int, source: str = DEFS) -> Any:
+    """An in-process client of the app for the layered graph of ``n`` assets in ``folder`` (``source``: its defs.py)."""
     from fastapi.testclient import TestClient
 
     from headwater.instance import InstanceConfig
@@ -119,7 +122,7 @@ def _client(folder: Path, n: int) -> Any:
     from headwater.web import create_app
 
     path = folder / "defs.py"
-    path.write_text(DEFS.format(bench=str(BENCH), n=n))
+    path.write_text(source.format(bench=str(BENCH), n=n))
     config = InstanceConfig(home=str(folder / "home"))
     location = find_location(file=path, project_dir=folder)
     return TestClient(create_app(location=location, config=config, warm=False)), config, location
@@ -134,6 +137,30 @@ def states_uncached(n: int = 10_000) -> dict[str, float | int]:
             loaded, layout = state.layout()
             seconds = median_time(lambda: state.states(loaded).codes(layout.keys), 5)
     return {"n": n, "states_uncached_s": round(seconds, 4)}
+
+
+COLUMNS_DEFS = """
+import dataclasses
+import sys
+sys.path.insert(0, {bench!r})
+import headwater as hw
+from graphs import layered_assets
+schema = {{"id": "int64", "value": "int64"}}
+defs = hw.Definitions(assets=[dataclasses.replace(s, metadata={{"schema": schema}}) for s in layered_assets({n})])
+"""
+
+
+def column_lineage(n: int = 10_000) -> dict[str, float | int]:
+    """Time the asset page's column lineage of the middle asset, every asset declaring two columns."""
+    with tempfile.TemporaryDirectory(prefix="headwater-bench-columns-") as name:
+        client, _, _ = _client(Path(name), n, COLUMNS_DEFS)
+        key = f"a{n // 2:05d}"
+        with client:
+            client.get("/api/graph/states")  # load the definitions first
+            found = client.get(f"/api/assets/{key}/columns").json()
+            seconds = median_time(lambda: client.get(f"/api/assets/{key}/columns"), 5)
+    linked = sum(len(c["upstream"]) + len(c["downstream"]) for c in found["columns"])
+    return {"n": n, "asset": key, "linked_columns": linked, "columns_s": round(seconds, 4)}
 
 
 def runs_list(count: int = 100_000) -> dict[str, float | int]:
@@ -270,6 +297,7 @@ def main() -> None:
     figures["states_uncached"] = states_uncached()
     figures["runs_list"] = runs_list()
     figures["run_event_log"] = run_event_log()
+    figures["column_lineage"] = column_lineage()
     if "--no-browser" not in sys.argv:
         figures["graph_page_chromium"] = graph_page_chromium()
     print(json.dumps(figures, indent=2))
