@@ -186,6 +186,22 @@ def test_live_progress_bar_counts_runs() -> None:
     assert (bar.done, bar.failed) == (2, 1)
 
 
+def test_live_progress_bar_shows_a_stored_backfill() -> None:
+    import io
+
+    from headwater.cli.backfill import RunProgress
+    from headwater.storage.backfills import BackfillRecord, BackfillStatus
+
+    bar = RunProgress(4, 0, enabled=True)
+    with bar:
+        assert bar._progress is not None
+        bar._progress.console.file = io.StringIO()
+        bar.show(BackfillRecord(backfill_id="b", status=BackfillStatus.RUNNING, total=4, succeeded=2, failed=1))
+        task = bar._progress.tasks[0]
+        assert (task.completed, task.total, task.description) == (3, 4, "running (1 failed)")
+    assert (bar.done, bar.failed) == (3, 1)
+
+
 def test_backfill_runs_in_worker_processes(tmp_path: Path, home: Path) -> None:
     project = str(_project(tmp_path))
     done = run(
