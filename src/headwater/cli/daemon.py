@@ -1,5 +1,6 @@
-"""``headwater daemon``: tick schedules, sensors and asset conditions, and launch queued runs, until
-stopped (Ctrl-C or SIGTERM); ``--once`` does a single tick and prints what it did."""
+"""``headwater daemon``: tick schedules, sensors and asset conditions, launch queued runs and advance
+the backfills handed to it (``backfill --queue``), until stopped (Ctrl-C or SIGTERM); ``--once`` does
+a single tick and prints what it did."""
 
 from __future__ import annotations
 
