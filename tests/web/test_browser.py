@@ -20,7 +20,9 @@ import uvicorn
 
 from headwater.loader import load_definitions
 
-from .conftest import Project, fix_broken, make_app
+from .conftest import Project, fix_broken, make_app, write_project
+from .test_asset_page import FRESHNESS
+from .test_columns import frames_project
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -249,8 +251,6 @@ def test_graph_states_update_live_and_staleness_is_explained(chromium: str, proj
 def test_asset_page_columns_link_and_highlight_lineage(chromium: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    from .test_columns import frames_project
-
     with serving(frames_project(tmp_path)) as url, browser_page(chromium) as (page, errors):
         page.goto(url + "/assets/revenue")
         table = page.locator("#columns-table")
@@ -268,4 +268,22 @@ def test_asset_page_columns_link_and_highlight_lineage(chromium: str, tmp_path: 
         page.wait_for_url("**/assets/big_spenders?column=revenue")
         expect(page.locator('#columns-table tr[data-column="revenue"]')).to_have_class("column selected")
         expect(page.locator("#column-path")).to_contain_text("orders.amount → revenue.revenue → big_spenders.revenue")
+    assert errors == []
+
+
+def test_asset_page_shows_overdue_for_a_fresh_asset(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    project = write_project(tmp_path, FRESHNESS)
+    with project.instance() as instance:
+        assert instance.materialize(load_definitions(project.location)).success
+    with serving(project) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/assets/ticker")
+        expect(page.locator("h1 .badge")).to_have_text("fresh")
+        expect(page.locator("#stale h3")).to_have_text("Overdue")
+        expect(page.locator("#stale")).to_contain_text("overdue: last materialized")
+        expect(page.locator("#freshness")).to_contain_text("policy: at most 0:00:00.000001 old")
+        page.goto(url + "/assets/daily")
+        expect(page.locator("#freshness")).to_contain_text("on time: last materialized")
+        expect(page.locator("#stale")).to_have_count(0)
     assert errors == []
