@@ -9,6 +9,7 @@ imported only when a session or a DataFrame is needed.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -50,6 +51,8 @@ class SparkResource(Resource):
         if self._session is None:
             sql = _pyspark_sql("SparkResource")
             builder = sql.SparkSession.builder.master(self.master).appName(self.app_name)
+            if "PYSPARK_PYTHON" not in os.environ:  # Python workers use this interpreter, not whatever python3 is
+                builder = builder.config("spark.pyspark.python", sys.executable)
             for name, value in self.conf.items():
                 builder = builder.config(name, value)
             running = require("pyspark", extra="spark", needed_by="SparkResource").SparkContext._active_spark_context
