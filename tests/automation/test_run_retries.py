@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import headwater as hw
@@ -116,3 +118,25 @@ def test_extra_tick_work_runs_under_the_lease(instance: hw.Instance) -> None:
     assert seen == [1000.0] and summary.extra == {"backfills": {"advanced": 1}}
     other = Daemon(instance.storage, DEFS, launch=False, extra_work={"backfills": work}).tick(now=1001.0)
     assert not other.acted and seen == [1000.0]  # a second daemon without the lease does nothing
+
+
+def test_extra_work_also_runs_between_ticks(instance: hw.Instance) -> None:
+    import threading
+
+    from headwater.automation import AutomationConfig, Daemon
+    from headwater.automation.config import DaemonConfig
+
+    calls: list[float] = []
+    stop = threading.Event()
+    config = AutomationConfig(daemon=DaemonConfig(interval=600))
+    daemon = Daemon(instance.storage, DEFS, config=config, extra_work={"count": calls.append})
+    worker = threading.Thread(target=daemon.run, args=(stop,))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(30)
+    assert len(calls) >= 3  # one in the tick, then every second although the next tick is 10 minutes away

@@ -38,6 +38,8 @@ from headwater.storage.automation import AutomationStore, Evaluation, Instigator
 from headwater.storage.retention import PruneResult
 from headwater.storage.run_queue import RunQueueStore
 
+_EXTRA_POLL = 1.0
+"""Seconds between rounds of extra work between ticks, so dependent backfill runs follow promptly."""
 LEASE = "daemon"
 CONDITIONS = "asset_automation"
 log = logging.getLogger("headwater.daemon")
@@ -295,8 +297,12 @@ class Daemon:
         so only one daemon launches), and keep spare processes ready while this daemon leads."""
         location = location_json(self.defs.location)
         launcher = self.launcher
+        extra_due = time.monotonic() + _EXTRA_POLL
         while launcher is not None and not stop.is_set() and (left := until - time.monotonic()) > 0:
             try:
+                if self.extra_work and holding_lease and time.monotonic() >= extra_due:
+                    extra_due = time.monotonic() + _EXTRA_POLL
+                    self._extra_between_ticks()
                 if self.queue.has_waiting():
                     if self.queue.acquire_lease(LEASE, self.owner, ttl=self.config.daemon.lease_ttl):
                         holding_lease = True
@@ -310,6 +316,17 @@ class Daemon:
             stop.wait(min(self.config.daemon.queue_poll, left))
         if launcher is None:
             stop.wait(max(0.0, until - time.monotonic()))
+
+    def _extra_between_ticks(self) -> None:
+        """The extra work (e.g. queuing the next wave of a backfill) between ticks, under a renewed lease."""
+        if not self.queue.acquire_lease(LEASE, self.owner, ttl=self.config.daemon.lease_ttl):
+            return
+        now = time.time()
+        for name, work in self.extra_work.items():
+            try:
+                work(now)
+            except Exception:  # the next round retries
+                log.exception("%s between ticks failed", name)
 
 
 @contextmanager
