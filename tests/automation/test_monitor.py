@@ -44,6 +44,17 @@ def _wait_for(path: Path, process: subprocess.Popen[bytes]) -> None:
         time.sleep(0.05)
 
 
+def _wait_for_start_of(instance: hw.Instance, step: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for active in RunQueueStore(instance.storage).running():
+            started = instance.storage.get_events(active.run.run_id, types=[EventType.STEP_STARTED])
+            if any(rec.event.step_key == step for rec in started):
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the start of step '{step}' never reached the event log")
+
+
 def test_a_killed_multi_asset_step_fails_every_output(instance: hw.Instance, tmp_path: Path) -> None:
     project = tmp_path / "defs.py"
     project.write_text(PROJECT)
@@ -60,6 +71,7 @@ def test_a_killed_multi_asset_step_fails_every_output(instance: hw.Instance, tmp
     )
     try:
         _wait_for(flag, worker)
+        _wait_for_start_of(instance, "split")  # events are committed in groups: let the step's start land
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
     finally:

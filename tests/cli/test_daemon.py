@@ -98,6 +98,12 @@ def test_a_killed_run_process_is_marked_failed(tmp_path: Path, home: Path) -> No
         with _instance() as instance:
             [running] = RunQueueStore(instance.storage).running()
             run_id = running.run.run_id
+
+            def slow_started() -> bool:  # events are committed in groups: let the step's start land first
+                started = instance.storage.get_events(run_id, types=[hw.EventType.STEP_STARTED])
+                return any(rec.event.step_key == "slow" for rec in started)
+
+            _wait(slow_started)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(10)
         time.sleep(1.6)
