@@ -81,7 +81,7 @@ def _switch(state: InstigatorState | None, default_status: str) -> str:
 
 
 def _listing(kind: str, module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
-    from headwater.definitions.cron import ticks_between
+    from headwater.definitions.cron import next_tick
 
     defs = load(module, file, attribute)
     store = _store()
@@ -101,7 +101,7 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
         }
         if kind == "schedule":
             row["cron"] = f"{item.cron} ({item.timezone})"
-            row["next_tick_at"] = ticks_between(item.cron, item.timezone, now, now + 366 * 86400, limit=1)[:1]
+            row["next_tick_at"] = [next_tick(item.cron, item.timezone, now)]
         else:
             row["kind"] = item.kind
             row["interval"] = item.interval

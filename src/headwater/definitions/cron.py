@@ -35,6 +35,11 @@ def zone(timezone: str, *, where: str) -> ZoneInfo:
         ) from None
 
 
+def next_tick(cron: str, timezone: str, after: float) -> float:
+    """The timestamp of the first tick of ``cron`` after ``after``."""
+    return float(croniter(cron, datetime.fromtimestamp(after, ZoneInfo(timezone))).get_next(float))
+
+
 def latest_tick(cron: str, timezone: str, now: float) -> float:
     """The timestamp of the latest tick of ``cron`` at or before ``now``."""
     local = datetime.fromtimestamp(now, ZoneInfo(timezone))

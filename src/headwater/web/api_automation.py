@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from headwater.automation.conditions import detail_tree
 from headwater.automation.daemon import CONDITIONS
-from headwater.definitions.cron import ticks_between
+from headwater.definitions.cron import next_tick
 from headwater.errors import did_you_mean
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
 from headwater.web.state import NotFound, WebState, web_state
@@ -61,7 +61,6 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
     schedules = []
     for schedule in defs.schedules:
         found = states.get(schedule.name)
-        upcoming = ticks_between(schedule.cron, schedule.timezone, now, now + 366 * 86400, limit=1)
         schedules.append(
             {
                 "name": schedule.name,
@@ -71,7 +70,7 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
                 "select": schedule.select,
                 "description": schedule.description,
                 "last_tick_at": found.last_tick_at if found else None,
-                "next_tick_at": upcoming[0] if upcoming else None,
+                "next_tick_at": next_tick(schedule.cron, schedule.timezone, now),
             }
         )
     sensors = []
