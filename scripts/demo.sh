@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/venv.sh"
 cd examples/shop
 ../../.venv/bin/headwater check
+../../.venv/bin/headwater migrate  # an event log from an older Headwater is upgraded (a new one is created)
 ../../.venv/bin/headwater materialize
 ../../.venv/bin/headwater assets list
 ../../.venv/bin/headwater runs list --limit 5

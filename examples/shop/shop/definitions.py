@@ -47,4 +47,6 @@ defs = hw.Definitions(
     ],
     checks=[orders_unique_order_id, orders_non_negative_quantities],
     resources={"shop_data": ShopData(), "report_sink": report_sink()},
+    # `headwater daemon` (or `headwater dev`) refreshes everything each night at 02:00 UTC.
+    schedules=[hw.Schedule("nightly_refresh", cron="0 2 * * *", select="*")],
 )
