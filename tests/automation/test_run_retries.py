@@ -140,3 +140,29 @@ def test_extra_work_also_runs_between_ticks(instance: hw.Instance) -> None:
         stop.set()
         worker.join(30)
     assert len(calls) >= 3  # one in the tick, then every second although the next tick is 10 minutes away
+
+
+def test_a_run_over_a_partition_range_is_retried_over_the_same_range(instance: hw.Instance) -> None:
+    days = hw.DailyPartitions(start="2026-01-01", end="2026-01-10")
+    broken = {"on": True}
+
+    @hw.asset(partitions=days, backfill_policy="single_run")
+    def daily(context: hw.Context) -> dict[str, int]:
+        return dict.fromkeys(context.partition_keys, 1)
+
+    @hw.asset(partitions=days, backfill_policy="single_run")
+    def after(context: hw.Context, daily: dict[str, int]) -> dict[str, int]:
+        if broken["on"]:
+            raise ValueError("not yet")
+        return {key: value + 1 for key, value in daily.items()}
+
+    defs = hw.Definitions(assets=[daily, after])
+    keys = ["2026-01-02", "2026-01-03", "2026-01-04"]
+    failed = instance.materialize(defs, partition_keys=keys, tags={MAX_RETRIES_TAG: "1"})
+    assert not failed.success and failed.run.partition == "2026-01-02...2026-01-04"
+    (retry,) = retry_failed_runs(instance.storage, AssetGraph.from_definitions(defs), LOCATION)
+    assert retry.partition == failed.run.partition and retry.selection == "after"
+    broken["on"] = False
+    done = instance.materialize(defs, retry.selection, partition=retry.partition, run_id=retry.run_id, tags=retry.tags)
+    assert done.success and done.run.partition == "2026-01-02...2026-01-04"
+    assert instance.io_manager.load(hw.AssetKey("after"), "2026-01-03") == 2
