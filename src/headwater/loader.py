@@ -15,9 +15,11 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from headwater.definitions import CodeLocation, Definitions
 from headwater.errors import DefinitionError
+from headwater.gcpause import gc_paused
 
 
 def find_location(
@@ -99,18 +101,22 @@ def _definitions_in(module: ModuleType, attribute: str, where: str) -> Definitio
     return value
 
 
+def _import(location: CodeLocation) -> Any:
+    if location.module:
+        return importlib.import_module(location.module)
+    if location.file:
+        return _import_file(Path(location.file))
+    raise DefinitionError("a code location needs a module or a file")
+
+
 def load_definitions(location: CodeLocation) -> Definitions:
     """Import the user's code and return its Definitions, remembering the location."""
     if location.working_dir and location.working_dir not in sys.path:
         sys.path.insert(0, location.working_dir)
     where = location.describe()
     try:
-        if location.module:
-            module = importlib.import_module(location.module)
-        elif location.file:
-            module = _import_file(Path(location.file))
-        else:
-            raise DefinitionError("a code location needs a module or a file")
+        with gc_paused():  # decorators build many small objects: see headwater.gcpause
+            module = _import(location)
     except DefinitionError:
         raise
     except ModuleNotFoundError as exc:

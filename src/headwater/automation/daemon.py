@@ -8,7 +8,6 @@ restarted in the middle of a tick queues nothing twice.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import socket
@@ -31,6 +30,7 @@ from headwater.automation.retries import retry_failed_runs
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
 from headwater.definitions import Definitions
+from headwater.gcpause import gc_paused
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -155,7 +155,7 @@ class Daemon:
         with timer("observe"):  # source assets with observe_interval= that are due (failures: every tick)
             observed = observe_due(self.storage, self.graph, now)
             summary.observed = observed.to_json() if observed is not None else None
-        with timer("conditions"), _gc_paused():
+        with timer("conditions"), gc_paused():
             if self._has_conditions and self._enabled(CONDITIONS, "running", states):
                 self._conditions(now, summary, timer)
         with timer("launch"):
@@ -327,19 +327,6 @@ class Daemon:
                 work(now)
             except Exception:  # the next round retries
                 log.exception("%s between ticks failed", name)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No garbage collection while conditions are evaluated: the tick makes tens of thousands of
-    short-lived objects without cycles, and each collection would walk the whole loaded graph."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Timer:

@@ -16,6 +16,7 @@ from typing import Any
 
 from headwater.definitions import AssetSpec, CheckSpec, Definitions, Op, Param, ParamKind
 from headwater.errors import CycleError, DefinitionError, SelectionError, did_you_mean
+from headwater.gcpause import gc_paused
 from headwater.keys import AssetKey
 
 
@@ -129,11 +130,12 @@ class AssetGraph:
         cached = defs.cache.get("graph")
         if isinstance(cached, AssetGraph):
             return cached
-        graph = _build(defs)
         # Partition mappings are checked with the graph, so `headwater check` reports them too.
         from headwater.graph.partition_plan import graph_partitions
 
-        graph_partitions(graph)
+        with gc_paused():
+            graph = _build(defs)
+            graph_partitions(graph)
         defs.cache["graph"] = graph
         return graph
 

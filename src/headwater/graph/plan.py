@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from headwater.definitions import CheckSpec, Op
 from headwater.errors import CycleError
+from headwater.gcpause import gc_paused
 from headwater.graph.asset_graph import AssetGraph, Binding
 from headwater.keys import AssetKey
 
@@ -78,6 +79,11 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
     A whole op runs when any of its assets is selected, except a subsettable op, which
     computes only its selected assets.
     """
+    with gc_paused():  # many small objects, no cycles: see headwater.gcpause
+        return _plan(graph, keys)
+
+
+def _plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
     selected = set(keys)
     ordered = graph.sort(selected)
     step_of: dict[AssetKey, str] = {}
