@@ -5,7 +5,6 @@ No I/O happens here; the graph, execution and storage layers read these objects.
 
 from headwater.definitions import builtin_checks as checks
 from headwater.definitions.asset import (
-    DEFAULT_GROUP,
     DEFAULT_IO_MANAGER,
     AssetOut,
     AssetSpec,
@@ -18,6 +17,7 @@ from headwater.definitions.asset import (
 from headwater.definitions.check import CheckSpec, check
 from headwater.definitions.conditions import AutomationCondition, eager, on_cron, on_missing
 from headwater.definitions.context import Context, StepLogger
+from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.definitions import CodeLocation, Definitions
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.freshness import Freshness

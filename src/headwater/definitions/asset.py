@@ -6,8 +6,6 @@ user code and never touches storage.
 
 from __future__ import annotations
 
-import inspect
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +13,19 @@ from functools import cached_property
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.conditions import AutomationCondition
+from headwater.definitions.declared import (
+    DEFAULT_GROUP,
+    automation_of,
+    callable_of,
+    code_version_of,
+    description_of,
+    group_name,
+    key_prefix_parts,
+    pool_name,
+    retry_of,
+    str_mapping,
+    str_seq,
+)
 from headwater.definitions.freshness import Freshness, check_freshness
 from headwater.definitions.params import Param, ParamKind, classify_params, definition_site
 from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
@@ -26,7 +37,6 @@ from headwater.keys import AssetKey, CoercibleToKey, check_key_part, to_key
 P = ParamSpec("P")
 R = TypeVar("R")
 
-DEFAULT_GROUP = "default"
 DEFAULT_IO_MANAGER = "io_manager"
 
 
@@ -119,39 +129,6 @@ class MultiAsset(Generic[P, R]):
         return result
 
 
-def _str_mapping(value: Mapping[str, Any] | None, what: str, where: str) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise DefinitionError(f"{where}: {what} must be a dict of strings, got {type(value).__name__}")
-    bad = [k for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
-    if bad:
-        raise DefinitionError(f"{where}: {what} keys and values must be strings (bad entry: {bad[0]!r})")
-    return dict(value)
-
-
-def _str_seq(value: Iterable[str] | None, what: str, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise DefinitionError(f"{where}: {what} must be a list of strings, e.g. {what}=['team:data']")
-    return tuple(value)
-
-
-def _group(group: str | None, where: str) -> str:
-    if group is None:
-        return DEFAULT_GROUP
-    check_key_part(group, where=f"{where} group")
-    return group
-
-
-def _prefix(key_prefix: str | Sequence[str] | None, where: str) -> tuple[str, ...]:
-    if key_prefix is None:
-        return ()
-    parts = key_prefix.strip("/").split("/") if isinstance(key_prefix, str) else list(key_prefix)
-    return tuple(check_key_part(p, where=f"{where} key_prefix") for p in parts)
-
-
 def _as_key(value: Any, what: str, where: str) -> AssetKey:
     if isinstance(value, AssetSpec):
         return value.key
@@ -182,40 +159,6 @@ def _ins(ins: Mapping[str, Any] | None, where: str) -> dict[str, AssetKey]:
     if not isinstance(ins, Mapping):
         raise DefinitionError(f"{where}: ins must map parameter names to asset keys, e.g. ins={{'o': 'raw/orders'}}")
     return {name: _as_key(value, "ins", where) for name, value in ins.items()}
-
-
-def _description(fn: Callable[..., Any], description: str | None) -> str | None:
-    if description is not None:
-        return description
-    doc = getattr(fn, "__doc__", None)
-    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
-
-
-def _code_version(value: str | None, where: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise DefinitionError(f"{where}: code_version must be a string such as '1', got {value!r}")
-    return value
-
-
-def _retry(value: Retry | None, where: str) -> Retry | None:
-    if value is not None and not isinstance(value, Retry):
-        raise DefinitionError(f"{where}: retry= takes hw.Retry(max_retries=..., delay=...), got {value!r}")
-    return value
-
-
-def _automation(value: AutomationCondition | None, where: str) -> AutomationCondition | None:
-    if value is not None and not isinstance(value, AutomationCondition):
-        raise DefinitionError(
-            f"{where}: automation= takes a condition such as hw.eager(), hw.on_cron('0 * * * *') or "
-            f"hw.on_missing(), got {value!r}"
-        )
-    return value
-
-
-def _check_callable(fn: object, decorator: str) -> Callable[..., Any]:
-    if not callable(fn):
-        raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
-    return fn
 
 
 @overload
@@ -288,7 +231,7 @@ def asset(
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
-        func = _check_callable(func, "@hw.asset")
+        func = callable_of(func, "@hw.asset")
         site = definition_site(func)
         label = f"@asset {getattr(func, '__name__', func)!r}"
         if key is not None:
@@ -300,7 +243,7 @@ def asset(
             if base == "<lambda>":
                 raise DefinitionError(f"@hw.asset on a lambda ({site}) needs a name: use @hw.asset(name='...')")
             check_key_part(base, where=f"{label} name")
-            asset_key = AssetKey.parse("/".join((*_prefix(key_prefix, label), base)))
+            asset_key = AssetKey.parse("/".join((*key_prefix_parts(key_prefix, label), base)))
         owner = f"asset '{asset_key}'"
         params = classify_params(func, ins=_ins(ins, owner), owner=owner)
         op = Op(
@@ -309,8 +252,8 @@ def asset(
             params=params,
             outs=(("result", asset_key),),
             site=site,
-            retry=_retry(retry, owner),
-            pool=_pool(pool, owner),
+            retry=retry_of(retry, owner),
+            pool=pool_name(pool, owner),
         )
         dep_keys = _deps(deps, owner)
         parts, mappings, policy = check_partitioning(
@@ -319,16 +262,16 @@ def asset(
         return AssetSpec(
             key=asset_key,
             op=op,
-            group=_group(group, owner),
-            description=_description(func, description),
-            tags=_str_mapping(tags, "tags", owner),
-            owners=_str_seq(owners, "owners", owner),
-            kinds=frozenset(_str_seq(kinds, "kinds", owner)),
+            group=group_name(group, owner),
+            description=description_of(func, description),
+            tags=str_mapping(tags, "tags", owner),
+            owners=str_seq(owners, "owners", owner),
+            kinds=frozenset(str_seq(kinds, "kinds", owner)),
             metadata=dict(metadata or {}),
-            code_version=_code_version(code_version, owner),
+            code_version=code_version_of(code_version, owner),
             deps=dep_keys,
             io_manager=io_manager or DEFAULT_IO_MANAGER,
-            automation=_automation(automation, owner),
+            automation=automation_of(automation, owner),
             site=site,
             partitions=parts,
             partition_mappings=mappings,
@@ -367,13 +310,13 @@ def multi_asset(
     """
 
     def build(func: Callable[P, R]) -> MultiAsset[P, R]:
-        func = _check_callable(func, "@hw.multi_asset")
+        func = callable_of(func, "@hw.multi_asset")
         site = definition_site(func)
         op_name = check_key_part(name or func.__name__, where="@multi_asset name")
         owner = f"multi-asset '{op_name}'"
         if not isinstance(outs, Mapping) or not outs:
             raise DefinitionError(f"{owner} ({site}): outs= must name at least one output, e.g. outs={{'a': None}}")
-        prefix = _prefix(key_prefix, owner)
+        prefix = key_prefix_parts(key_prefix, owner)
         out_keys: list[tuple[str, AssetKey]] = []
         for out_name, out in outs.items():
             check_key_part(out_name, where=f"{owner} outs")
@@ -388,8 +331,8 @@ def multi_asset(
             outs=tuple(out_keys),
             site=site,
             multi=True,
-            retry=_retry(retry, owner),
-            pool=_pool(pool, owner),
+            retry=retry_of(retry, owner),
+            pool=pool_name(pool, owner),
         )
         shared_deps = _deps(deps, owner)
         parts, mappings, policy = check_partitioning(
@@ -402,13 +345,13 @@ def multi_asset(
                 AssetSpec[P, R](
                     key=out_key,
                     op=op,
-                    group=_group(out.group or group, owner),
-                    description=out.description or _description(func, None),
-                    tags={**_str_mapping(tags, "tags", owner), **_str_mapping(out.tags, "tags", owner)},
-                    owners=_str_seq(out.owners if out.owners is not None else owners, "owners", owner),
-                    kinds=frozenset(_str_seq(out.kinds if out.kinds is not None else kinds, "kinds", owner)),
+                    group=group_name(out.group or group, owner),
+                    description=out.description or description_of(func, None),
+                    tags={**str_mapping(tags, "tags", owner), **str_mapping(out.tags, "tags", owner)},
+                    owners=str_seq(out.owners if out.owners is not None else owners, "owners", owner),
+                    kinds=frozenset(str_seq(out.kinds if out.kinds is not None else kinds, "kinds", owner)),
                     metadata=dict(out.metadata or {}),
-                    code_version=_code_version(out.code_version or code_version, owner),
+                    code_version=code_version_of(out.code_version or code_version, owner),
                     deps=shared_deps,
                     io_manager=out.io_manager or io_manager or DEFAULT_IO_MANAGER,
                     site=site,
@@ -420,18 +363,6 @@ def multi_asset(
         return MultiAsset(op=op, specs=tuple(specs))
 
     return build
-
-
-def _pool(pool: str | None, owner: str) -> str | None:
-    if pool is not None and (not isinstance(pool, str) or not _POOL_NAME.fullmatch(pool)):
-        raise DefinitionError(
-            f"{owner}: pool={pool!r} must be a name of letters, digits, '_', '-' and '.', e.g. pool='warehouse' "
-            "(its limit is set in headwater.toml: [runs.pools] warehouse = 2)"
-        )
-    return pool
-
-
-_POOL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 def SourceAsset(
@@ -455,7 +386,7 @@ def SourceAsset(
     asset_key = _as_key(key, "key", "SourceAsset")
     owner = f"source asset '{asset_key}'"
     if observe is not None:
-        _check_callable(observe, "SourceAsset(observe=...)")
+        callable_of(observe, "SourceAsset(observe=...)")
     if observe_interval is not None:
         if not isinstance(observe_interval, timedelta) or observe_interval <= timedelta(0):
             raise DefinitionError(
@@ -469,11 +400,11 @@ def SourceAsset(
     return AssetSpec(
         key=asset_key,
         op=None,
-        group=_group(group, owner),
+        group=group_name(group, owner),
         description=description,
-        tags=_str_mapping(tags, "tags", owner),
-        owners=_str_seq(owners, "owners", owner),
-        kinds=frozenset(_str_seq(kinds, "kinds", owner)),
+        tags=str_mapping(tags, "tags", owner),
+        owners=str_seq(owners, "owners", owner),
+        kinds=frozenset(str_seq(kinds, "kinds", owner)),
         metadata=dict(metadata or {}),
         io_manager=io_manager or DEFAULT_IO_MANAGER,
         is_source=True,

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from headwater.definitions.asset import AssetSpec, _as_key, _check_callable, _description, _ins
+from headwater.definitions.asset import AssetSpec, _as_key, _ins
+from headwater.definitions.declared import callable_of, description_of
 from headwater.definitions.params import Param, classify_params, definition_site
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, check_key_part
@@ -60,7 +61,7 @@ def check(
         raise DefinitionError(f"@hw.check on '{target}': severity must be 'error' or 'warn', got {severity!r}")
 
     def build(fn: Callable[..., Any]) -> CheckSpec:
-        fn = _check_callable(fn, "@hw.check")
+        fn = callable_of(fn, "@hw.check")
         check_name = check_key_part(name or fn.__name__, where="@hw.check name")
         owner = f"check '{target}:{check_name}'"
         mapping = _ins(ins, owner)
@@ -73,7 +74,7 @@ def check(
             params=params,
             blocking=blocking,
             severity=severity,
-            description=_description(fn, description),
+            description=description_of(fn, description),
             site=definition_site(fn),
         )
 

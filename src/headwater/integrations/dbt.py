@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from headwater.definitions import AssetSpec, CheckResult, CheckSpec, Context, MultiAsset, Op, SourceAsset, check
-from headwater.definitions.asset import DEFAULT_GROUP
 from headwater.definitions.check import Severity
+from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.params import classify_params
 from headwater.errors import DefinitionError
 from headwater.integrations.dbt_cli import DbtProject

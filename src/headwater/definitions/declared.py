@@ -1,0 +1,95 @@
+"""Checks of the arguments given to the asset and check decorators, with errors that say what,
+where and how to fix."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from headwater.definitions.conditions import AutomationCondition
+from headwater.definitions.retry import Retry
+from headwater.errors import DefinitionError
+from headwater.keys import check_key_part
+
+DEFAULT_GROUP = "default"
+
+
+def str_mapping(value: Mapping[str, Any] | None, what: str, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise DefinitionError(f"{where}: {what} must be a dict of strings, got {type(value).__name__}")
+    bad = [k for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
+    if bad:
+        raise DefinitionError(f"{where}: {what} keys and values must be strings (bad entry: {bad[0]!r})")
+    return dict(value)
+
+
+def str_seq(value: Iterable[str] | None, what: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise DefinitionError(f"{where}: {what} must be a list of strings, e.g. {what}=['team:data']")
+    return tuple(value)
+
+
+def group_name(group: str | None, where: str) -> str:
+    if group is None:
+        return DEFAULT_GROUP
+    check_key_part(group, where=f"{where} group")
+    return group
+
+
+def key_prefix_parts(key_prefix: str | Sequence[str] | None, where: str) -> tuple[str, ...]:
+    if key_prefix is None:
+        return ()
+    parts = key_prefix.strip("/").split("/") if isinstance(key_prefix, str) else list(key_prefix)
+    return tuple(check_key_part(p, where=f"{where} key_prefix") for p in parts)
+
+
+def description_of(fn: Callable[..., Any], description: str | None) -> str | None:
+    if description is not None:
+        return description
+    doc = getattr(fn, "__doc__", None)
+    return inspect.cleandoc(doc) if isinstance(doc, str) and doc.strip() else None
+
+
+def code_version_of(value: str | None, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise DefinitionError(f"{where}: code_version must be a string such as '1', got {value!r}")
+    return value
+
+
+def retry_of(value: Retry | None, where: str) -> Retry | None:
+    if value is not None and not isinstance(value, Retry):
+        raise DefinitionError(f"{where}: retry= takes hw.Retry(max_retries=..., delay=...), got {value!r}")
+    return value
+
+
+def automation_of(value: AutomationCondition | None, where: str) -> AutomationCondition | None:
+    if value is not None and not isinstance(value, AutomationCondition):
+        raise DefinitionError(
+            f"{where}: automation= takes a condition such as hw.eager(), hw.on_cron('0 * * * *') or "
+            f"hw.on_missing(), got {value!r}"
+        )
+    return value
+
+
+def callable_of(fn: object, decorator: str) -> Callable[..., Any]:
+    if not callable(fn):
+        raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
+    return fn
+
+
+def pool_name(pool: str | None, owner: str) -> str | None:
+    if pool is not None and (not isinstance(pool, str) or not POOL_NAME.fullmatch(pool)):
+        raise DefinitionError(
+            f"{owner}: pool={pool!r} must be a name of letters, digits, '_', '-' and '.', e.g. pool='warehouse' "
+            "(its limit is set in headwater.toml: [runs.pools] warehouse = 2)"
+        )
+    return pool
+
+
+POOL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
