@@ -63,27 +63,8 @@ class FilesystemIOManager(IOManager):
                 "return a picklable value, or give the asset an io_manager= that can store this type"
             ) from exc
         path = self._file(key, partition)
-        folder = os.path.dirname(path)
-        # A private temporary name per process and thread, renamed over the target: readers see
-        # the old value or the new one, never a partial file.
-        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
-            if folder not in self._made:
-                os.makedirs(folder, exist_ok=True)
-                self._made.add(folder)
-            try:
-                try:
-                    handle = open(tmp, "wb")  # noqa: SIM115 - closed below
-                except FileNotFoundError:  # the folder was removed since we made it
-                    os.makedirs(folder, exist_ok=True)
-                    handle = open(tmp, "wb")  # noqa: SIM115
-                with handle:
-                    handle.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(path, data, self._made)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         # A short content hash of bytes already in memory: the default data version of the value.
@@ -103,3 +84,30 @@ class FilesystemIOManager(IOManager):
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         return os.path.isfile(self._file(key, partition))
+
+
+def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -> None:
+    """Write ``data`` under a private temporary name beside ``path`` and rename it over ``path``.
+
+    Readers see the old value or the new one, never a partial file; a failed write leaves no
+    temporary file. ``made_folders`` remembers folders already created (one ``makedirs`` each).
+    """
+    folder = os.path.dirname(path)
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    if made_folders is None or folder not in made_folders:
+        os.makedirs(folder, exist_ok=True)
+        if made_folders is not None:
+            made_folders.add(folder)
+    try:
+        try:
+            handle = open(tmp, "wb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:  # the folder was removed since it was made
+            os.makedirs(folder, exist_ok=True)
+            handle = open(tmp, "wb")  # noqa: SIM115
+        with handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -17,7 +17,7 @@ from typing import Any
 
 from headwater.errors import IOManagerError
 from headwater.io.base import IOManager, no_value
-from headwater.io.filesystem import _safe
+from headwater.io.filesystem import _safe, write_atomic
 from headwater.io.frames import PREVIEW_ROWS, Frame, check_frame, frame_metadata, refuse_unstorable, require
 from headwater.keys import AssetKey
 
@@ -80,7 +80,7 @@ class ParquetIOManager(IOManager):
             if self.is_url:
                 self._write_url(path, data)
             else:
-                _write_local(path, data)
+                write_atomic(path, data)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         metadata = {**frame_metadata(value, library, preview), "path": path}
@@ -142,20 +142,6 @@ class ParquetIOManager(IOManager):
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         path = self.path_for(key, partition)
         return bool(self._filesystem().exists(path)) if self.is_url else os.path.isfile(path)
-
-
-def _write_local(path: str, data: bytes) -> None:
-    """Write ``data`` to a private temporary file beside ``path`` and rename it over ``path``."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _failing_column(value: Any, library: Frame, pa: Any) -> str | None:
