@@ -154,22 +154,16 @@ def sensors_command(module: str | None, file: str | None, attribute: str | None,
 
 
 def _set(name: str, enabled: bool, module: str | None, file: str | None, attribute: str | None) -> None:
-    from headwater.errors import HeadwaterError, did_you_mean
+    from headwater.automation.switches import instigator_kind
 
     defs = load(module, file, attribute)
-    kinds = {s.name: "schedule" for s in defs.schedules} | {s.name: "sensor" for s in defs.sensors}
-    kinds[CONDITIONS] = CONDITIONS
-    if name not in kinds:
-        raise HeadwaterError(
-            f"no schedule or sensor named '{name}' in these definitions{did_you_mean(name, kinds)}; "
-            f"known: {', '.join(sorted(kinds))} (`headwater automation schedules` and `sensors` list them)"
-        )
+    kind = instigator_kind(defs, name, listed_by="`headwater automation schedules` and `sensors` list them")
     store = _store()
     try:
-        store.set_enabled(name, kinds[name], enabled)
+        store.set_enabled(name, kind, enabled)
     finally:
         store.storage.close()
-    output.console().print(output.text(f"{kinds[name]} '{name}' is {'on' if enabled else 'off'}"))
+    output.console().print(output.text(f"{kind} '{name}' is {'on' if enabled else 'off'}"))
 
 
 @automation_group.command("on")

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Query
 
 from headwater.automation.conditions import detail_tree
 from headwater.automation.daemon import CONDITIONS
+from headwater.automation.switches import UnknownInstigator, instigator_kind
 from headwater.definitions.cron import next_tick
-from headwater.errors import did_you_mean
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
 from headwater.web.state import NotFound, WebState, web_state
 
@@ -149,12 +149,9 @@ def why(state: State, key: str, limit: Annotated[int, Query(ge=1, le=100)] = 10)
 def switch(state: State, name: str, body: Switch) -> dict[str, Any]:
     """``asset_automation`` switches every asset condition at once."""
     defs = state.loaded().defs
-    kinds = {s.name: "schedule" for s in defs.schedules} | {s.name: "sensor" for s in defs.sensors}
-    kinds[CONDITIONS] = CONDITIONS
-    if name not in kinds:
-        raise NotFound(
-            f"no schedule or sensor named '{name}' in these definitions{did_you_mean(name, kinds)}; "
-            f"known: {', '.join(sorted(kinds))} (the automation page lists them)"
-        )
-    AutomationStore(state.storage).set_enabled(name, kinds[name], body.enabled)
-    return {"name": name, "kind": kinds[name], "on": body.enabled}
+    try:
+        kind = instigator_kind(defs, name, listed_by="the automation page lists them")
+    except UnknownInstigator as exc:
+        raise NotFound(str(exc)) from None
+    AutomationStore(state.storage).set_enabled(name, kind, body.enabled)
+    return {"name": name, "kind": kind, "on": body.enabled}
