@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
@@ -34,15 +35,34 @@ MAX_CAUSES: Final = 5
 
 STATUSES: Final = ("fresh", "stale", "missing")
 
-_Cause = tuple[int, int, str]
-_MappedEdge = tuple[int, int, PartitionMapping, PartitionsDefinition | None, PartitionsDefinition]
+
+class ReasonKind(StrEnum):
+    """What made an asset not fresh: the ``kind`` of a ``Reason`` (the values are what JSON carries)."""
+
+    NEVER_MATERIALIZED = "never_materialized"
+    CODE_CHANGED = "code_changed"
+    UPSTREAM_CHANGED = "upstream_changed"
+    UPSTREAM_CODE_CHANGED = "upstream_code_changed"
+    UPSTREAM_MISSING = "upstream_missing"
+    CHECK_FAILED = "check_failed"
+    LAST_RUN_FAILED = "last_run_failed"
+    OVERDUE = "overdue"
+
+
+UPSTREAM_REASON_KINDS: Final = frozenset(
+    {ReasonKind.UPSTREAM_CHANGED, ReasonKind.UPSTREAM_CODE_CHANGED, ReasonKind.UPSTREAM_MISSING}
+)
+"""Kinds whose ``asset`` is an upstream asset, not the asset that is stale (the UI links it)."""
+
+_Cause = tuple[int, int, ReasonKind]
 """An upstream change on its way down the graph: (levels up, position in graph order, reason kind)."""
+_MappedEdge = tuple[int, int, PartitionMapping, PartitionsDefinition | None, PartitionsDefinition]
 
 
 class Reason(NamedTuple):
     """One reason an asset is not fresh.
 
-    ``kind`` is ``never_materialized``, ``code_changed``, ``upstream_changed``,
+    ``kind`` is a ``ReasonKind``: ``never_materialized``, ``code_changed``, ``upstream_changed``,
     ``upstream_code_changed``, ``upstream_missing`` (a partition it reads has no value),
     ``check_failed``, ``last_run_failed`` or ``overdue`` (a
     freshness policy is not met: listed, but it does not change fresh/stale/missing); ``asset`` is the
@@ -50,7 +70,7 @@ class Reason(NamedTuple):
     ``detail`` the specifics (versions, check name, run) the text is made from.
     """
 
-    kind: str
+    kind: ReasonKind
     asset: AssetKey
     depth: int
     detail: str = ""
@@ -60,19 +80,19 @@ class Reason(NamedTuple):
         """The reason in words (made on demand: most reasons of a big graph are never printed)."""
         kind, asset, depth, detail = self
         where = "1 level up" if depth == 1 else f"{depth} levels up"
-        if kind == "upstream_changed":
+        if kind == ReasonKind.UPSTREAM_CHANGED:
             if detail:
                 return f"upstream '{asset}' ({where}) {detail}"
             return f"upstream '{asset}' ({where}) has a newer data version than the one used"
-        if kind == "upstream_code_changed":
+        if kind == ReasonKind.UPSTREAM_CODE_CHANGED:
             return f"code of upstream '{asset}' ({where}) changed"
-        if kind == "upstream_missing":
+        if kind == ReasonKind.UPSTREAM_MISSING:
             return f"upstream '{asset}' ({where}) {detail or 'has no value for some partitions it reads'}"
         return detail
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict."""
-        return {"kind": self.kind, "asset": self.asset.to_string(), "depth": self.depth, "text": self.text}
+        return {"kind": str(self.kind), "asset": self.asset.to_string(), "depth": self.depth, "text": self.text}
 
 
 class AssetState:
@@ -242,7 +262,7 @@ class AssetStatus:
             out[key] = self._state(pos, index, latest, failures, code_changed, failed_checks, causes, mapped)
         for key in self.overdue:
             state = out[key]
-            state._own = (*state._own, Reason("overdue", key, 0, self.freshness[key]["text"]))
+            state._own = (*state._own, Reason(ReasonKind.OVERDUE, key, 0, self.freshness[key]["text"]))
         return out
 
     def _state(
@@ -269,9 +289,9 @@ class AssetStatus:
             made = "observed or reported" if index.sources[pos] else "materialized"
             if index.partitioned[pos] and self.partition is None:
                 made += " unpartitioned: its status is per partition (`assets status --partition KEY`)"
-            missing = [Reason("never_materialized", key, 0, f"never {made}")]
+            missing = [Reason(ReasonKind.NEVER_MATERIALIZED, key, 0, f"never {made}")]
             if failed:
-                missing.append(Reason("last_run_failed", key, 0, f"the last run failed ({_run(failure)})"))
+                missing.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
             return AssetState(key, "missing", tuple(missing), None, failed)
         data = record.event.data
         reasons: list[Reason] = []
@@ -279,8 +299,8 @@ class AssetStatus:
         if pos in code_changed:
             declared = self.graph.nodes[key].spec.code_version
             detail = f"code version changed: materialized with {data.get('code_version')!r}, now {declared!r}"
-            reasons.append(Reason("code_changed", key, 0, detail))
-            found.append((0, pos, "upstream_code_changed"))
+            reasons.append(Reason(ReasonKind.CODE_CHANGED, key, 0, detail))
+            found.append((0, pos, ReasonKind.UPSTREAM_CODE_CHANGED))
         inputs = data.get("inputs")
         consumed = inputs if isinstance(inputs, dict) else {}
         parents = index.parents[pos]
@@ -292,7 +312,7 @@ class AssetStatus:
                 change = self.mapped.change(index.keys[parent], through[parent], record, own, latest[parent])
                 if change is None:
                     continue
-                kind, detail = change
+                kind, detail = ReasonKind(change.kind), change.detail
             else:
                 upstream = latest[parent]
                 if upstream is None:
@@ -306,7 +326,7 @@ class AssetStatus:
                     detail = f"was updated after it ({_run(upstream)})"
                 else:
                     continue
-                kind = "upstream_changed"
+                kind = ReasonKind.UPSTREAM_CHANGED
             reasons.append(Reason(kind, index.keys[parent], 1, detail))
             found.append((1, parent, kind))
         inherited = [c for parent in parents for c in causes[parent] or ()]
@@ -320,9 +340,11 @@ class AssetStatus:
                     seen.add(position)
                     passed_down.append((depth + 1, position, kind))
         for name in failed_checks.get(pos, ()):
-            reasons.append(Reason("check_failed", key, 0, f"blocking check '{name}' failed on the current value"))
+            reasons.append(
+                Reason(ReasonKind.CHECK_FAILED, key, 0, f"blocking check '{name}' failed on the current value")
+            )
         if failed:
-            reasons.append(Reason("last_run_failed", key, 0, f"the last run failed ({_run(failure)})"))
+            reasons.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
         found.extend(passed_down)
         if found:
             causes[pos] = found[:MAX_CAUSES]

@@ -13,7 +13,7 @@ from typing import Any
 
 from headwater.events import EventType, RunStatus
 from headwater.graph import AssetGraph
-from headwater.instance.status import AssetStatus
+from headwater.instance.status import AssetStatus, ReasonKind
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -126,5 +126,5 @@ class AssetStates:
         unmet freshness policy (``overdue``), which does not make an asset stale but is worth showing."""
         reasons = self.status.state(key).reasons
         if key not in self.status.stale:
-            reasons = tuple(reason for reason in reasons if reason.kind == "overdue")
+            reasons = tuple(reason for reason in reasons if reason.kind == ReasonKind.OVERDUE)
         return [dict(reason.to_json()) for reason in reasons]
