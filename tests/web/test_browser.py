@@ -287,3 +287,55 @@ def test_asset_page_shows_overdue_for_a_fresh_asset(chromium: str, tmp_path: Pat
         expect(page.locator("#freshness")).to_contain_text("on time: last materialized")
         expect(page.locator("#stale")).to_have_count(0)
     assert errors == []
+
+
+UPSTREAM = """
+from pathlib import Path
+
+import headwater as hw
+
+
+@hw.asset
+def orders() -> int:
+    return int((Path(__file__).parent / "orders.txt").read_text())
+
+
+@hw.asset
+def revenue(orders: int) -> int:
+    return orders * 2
+
+
+@hw.asset
+def report(revenue: int) -> str:
+    return f"revenue {revenue}"
+
+
+defs = hw.Definitions(assets=[orders, revenue, report])
+"""
+
+
+def test_stale_asset_links_the_upstream_asset_that_made_it_stale(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    project = write_project(tmp_path, UPSTREAM)
+    defs = load_definitions(project.location)
+    with project.instance() as instance:
+        (tmp_path / "orders.txt").write_text("1")
+        assert instance.materialize(defs).success
+        (tmp_path / "orders.txt").write_text("2")  # a new data version of orders only
+        assert instance.materialize(defs, "orders").success
+    with serving(project) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/assets/report")
+        expect(page.locator("#stale li")).to_contain_text("upstream 'orders' (2 levels up)")
+        expect(page.locator("#stale li a")).to_have_attribute("href", "/assets/orders")
+        page.goto(url + "/assets/revenue")
+        reason = page.locator("#stale li")
+        expect(reason).to_have_count(1)
+        expect(reason).to_contain_text("upstream 'orders' (1 level up) has a newer data version")
+        link = reason.locator("a")
+        expect(link).to_have_text("orders")
+        link.click()
+        page.wait_for_url("**/assets/orders")
+        expect(page.locator("h1")).to_contain_text("orders")
+        expect(page.locator("h1 .badge")).to_have_text("fresh")
+    assert errors == []

@@ -15,6 +15,7 @@ from headwater.instance.columns import column_lineage
 from headwater.instance.diff import diff
 from headwater.instance.partition_status import partition_status
 from headwater.instance.partitioned import key_context
+from headwater.instance.status import UPSTREAM_REASON_KINDS
 from headwater.keys import AssetKey
 from headwater.web.serialize import event_json
 from headwater.web.state import WebState, web_state
@@ -147,6 +148,7 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
         "downstream": [k.to_string() for k in sorted(node.children)],
         "state": states.states()[asset_key],
         "stale_reasons": states.stale_reasons(asset_key),
+        "upstream_reason_kinds": sorted(str(kind) for kind in UPSTREAM_REASON_KINDS),
         "freshness": states.status.freshness.get(asset_key),
         "latest": event_json(history[-1]) if history else None,
         "history": [event_json(r) for r in history],

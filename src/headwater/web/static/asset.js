@@ -23,6 +23,12 @@
     return el("div", { class: "card" }, el("strong", {}, name), el("span", { class: "muted" }, ` latest ${ys[ys.length - 1]}`), svg);
   }
 
+  // A reason names another asset when its kind is one the server lists as upstream (the kinds are
+  // the server's, not copied here) or its asset is not this one: that asset's page is linked.
+  function causedBy(a, r) {
+    return a.upstream_reason_kinds.includes(r.kind) || r.asset !== a.key;
+  }
+
   function draw(a) {
     const note = el("span", { id: "asset-status", class: "muted" });
     const latest = a.latest;
@@ -37,7 +43,7 @@
         el("button", { onclick: () => HW.materialize(a.key + "+", note) }, "With downstream"), note),
       a.stale_reasons.length ? el("div", { class: "card reasons", id: "stale" },
         el("h3", {}, a.stale_reasons.every((r) => r.kind === "overdue") ? "Overdue" : "Why is this stale?"),
-        el("ul", {}, a.stale_reasons.map((r) => el("li", {}, r.text, " ", r.kind === "upstream" ? HW.assetLink(r.asset) : "")))) : null,
+        el("ul", {}, a.stale_reasons.map((r) => el("li", {}, r.text, " ", causedBy(a, r) ? HW.assetLink(r.asset) : "")))) : null,
       el("div", { class: "cards" },
         el("div", { class: "card" }, el("h3", {}, "About"), el("dl", {},
           el("dt", {}, "group"), el("dd", {}, a.group), el("dt", {}, "kinds"), el("dd", {}, a.kinds.join(", ") || "–"),
