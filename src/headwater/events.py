@@ -54,6 +54,86 @@ class RunStatus(StrEnum):
         return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 
 
+class CheckSeverity(StrEnum):
+    """How much a failed check matters: ``error`` fails it, ``warn`` only warns."""
+
+    ERROR = "error"
+    WARN = "warn"
+
+
+class CheckOutcome(StrEnum):
+    """The verdict of one check evaluation: the one definition of "a check failed".
+
+    ``failed`` is a failed evaluation of an ``error``-severity check; a failed ``warn``-severity
+    check is ``warned``. Whether a failed check also stops its asset's downstream in a run is
+    ``blocking``, a separate property of the check.
+    """
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNED = "warned"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckEvaluated:
+    """The payload of a ``CHECK_EVALUATED`` event: one check's result on one value of its asset."""
+
+    check: str
+    passed: bool
+    severity: CheckSeverity = CheckSeverity.ERROR
+    blocking: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    description: str | None = None
+    error: str | None = None
+
+    @property
+    def outcome(self) -> CheckOutcome:
+        """passed, failed (an error-severity check that did not pass) or warned."""
+        if self.passed:
+            return CheckOutcome.PASSED
+        return CheckOutcome.WARNED if self.severity is CheckSeverity.WARN else CheckOutcome.FAILED
+
+    @property
+    def blocks_downstream(self) -> bool:
+        """Whether this result stops the asset's downstream in its run: a failed blocking check."""
+        return self.blocking and self.outcome is CheckOutcome.FAILED
+
+    def to_data(self) -> dict[str, Any]:
+        """The event's ``data``: the stored JSON form (``warned`` is written for a warned result)."""
+        data: dict[str, Any] = {
+            "check": self.check,
+            "severity": self.severity.value,
+            "blocking": self.blocking,
+            "passed": self.passed,
+        }
+        if self.metadata:
+            data["metadata"] = dict(self.metadata)
+        if self.description:
+            data["description"] = self.description
+        if self.error is not None:
+            data["error"] = self.error
+        if self.outcome is CheckOutcome.WARNED:
+            data["warned"] = True
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CheckEvaluated:
+        """Read a stored payload; older events (no severity, a ``name`` key) read with their defaults."""
+        severity = data.get("severity")
+        metadata = data.get("metadata")
+        description = data.get("description")
+        error = data.get("error")
+        return cls(
+            check=str(data.get("check", data.get("name", ""))),
+            passed=bool(data.get("passed")),
+            severity=CheckSeverity.WARN if severity == CheckSeverity.WARN.value else CheckSeverity.ERROR,
+            blocking=bool(data.get("blocking")),
+            metadata=dict(metadata) if isinstance(metadata, Mapping) else {},
+            description=str(description) if description is not None else None,
+            error=str(error) if error is not None else None,
+        )
+
+
 RUN_STATUS_BY_EVENT: Mapping[EventType, RunStatus] = {
     EventType.RUN_STARTED: RunStatus.STARTED,
     EventType.RUN_SUCCEEDED: RunStatus.SUCCEEDED,

@@ -106,7 +106,10 @@ def test_failed_run_and_blocking_check(instance: hw.Instance) -> None:
     checked = hw.Definitions(assets=defs.assets, checks=[small, advisory])
     instance.materialize(checked)
     found = states(instance, checked)
-    assert [r.text for r in found["b"].reasons] == ["blocking check 'small' failed on the current value"]
+    assert [r.text for r in found["b"].reasons] == [
+        "blocking check 'small' failed on the current value",
+        "check 'advisory' failed on the current value",
+    ]
     assert found["c"].status == "stale"  # c was skipped: its input changed under it
 
 

@@ -21,6 +21,7 @@ from headwater.definitions.conditions import AutomationCondition
 from headwater.definitions.cron import latest_tick
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
+from headwater.state import CheckVerdicts
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore
 from headwater.storage.run_queue import RunQueueStore
@@ -42,14 +43,14 @@ class Facts:
     _ticks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, storage: Storage, now: float, keys: Mapping[str, AssetKey]) -> Facts:
+    def load(cls, storage: Storage, now: float, keys: Mapping[str, AssetKey], graph: AssetGraph) -> Facts:
         """Facts for every asset from four batched queries; ``keys`` maps printed keys to the graph's."""
         store = AutomationStore(storage)
         return cls(
             now=now,
             updated=_by_key(store.latest_update_times(), keys),
             in_progress=RunQueueStore(storage).in_progress_keys(),
-            failed_checks=store.failed_check_keys(),
+            failed_checks=CheckVerdicts(storage, graph).failed_keys,
             last_requested=_by_key(store.last_requested_times(), keys),
         )
 

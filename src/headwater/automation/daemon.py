@@ -211,7 +211,7 @@ class Daemon:
             if self._previous is None:
                 states = self.store.asset_automation_states()
                 self._previous = {k: (s.detail.get("nodes"), s.detail.get("true")) for k, s in states.items()}
-            facts = Facts.load(self.storage, now, self._evaluator.keys_by_name)
+            facts = Facts.load(self.storage, now, self._evaluator.keys_by_name, self._evaluator.graph)
             if self._stale is not None:
                 facts.stale_keys = self._stale(self.graph)
         with timer("conditions.evaluate"):

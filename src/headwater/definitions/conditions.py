@@ -21,7 +21,7 @@ LEAVES: Final = {
     "upstream_missing": "an upstream asset is missing and not requested in this tick",
     "in_progress": "the asset is in a queued or running run",
     "upstream_in_progress": "an upstream asset is in a queued or running run",
-    "check_failed": "a check on the asset failed since its latest materialization",
+    "check_failed": "a check of the asset failed on its current value (error severity, latest evaluation)",
     "cron_tick_passed": "a cron tick passed since the asset was last materialized or requested",
 }
 """The building blocks, with what each means when true."""
@@ -116,7 +116,7 @@ class AutomationCondition:
 
     @staticmethod
     def check_failed() -> AutomationCondition:
-        """True when a check on the asset failed since its latest materialization."""
+        """True when a check of the asset failed on its current value (error severity, its latest evaluation)."""
         return AutomationCondition(op="check_failed")
 
     @staticmethod

@@ -28,7 +28,8 @@ from headwater.instance.mapped_status import MappedInputs
 from headwater.instance.partition_status import PartitionStatus, partition_status
 from headwater.instance.provenance import short_version, version_of
 from headwater.keys import AssetKey
-from headwater.storage import Storage
+from headwater.state import CheckVerdicts
+from headwater.storage import CheckVerdict, Storage
 
 MAX_CAUSES: Final = 5
 """Upstream causes kept per asset (the nearest ones), so wide graphs stay linear."""
@@ -191,33 +192,17 @@ class AssetStatus:
         return self._records("failure")
 
     @cached_property
-    def failed_checks(self) -> dict[AssetKey, list[str]]:
-        """Asset -> names of its blocking error-severity checks whose latest evaluation of the current value failed.
+    def checks(self) -> CheckVerdicts:
+        """The verdicts of every declared check on the current values (see ``headwater.state.checks``)."""
+        return CheckVerdicts(self.storage, self.graph, self.partition)
 
-        A failed ``severity="warn"`` check blocks nothing in a run, so it makes nothing stale either.
+    @cached_property
+    def failed_checks(self) -> dict[AssetKey, list[str]]:
+        """Asset -> names of its failed checks: error severity, latest evaluation on the current value.
+
+        A failed ``severity="warn"`` check only warned, so it makes nothing stale.
         """
-        blocking = {
-            key: {c.name for c in checks if c.blocking and c.severity == "error"}
-            for key, checks in self.graph.checks.items()
-        }
-        keys = [key for key, names in blocking.items() if names]
-        if not keys:
-            return {}
-        latest: dict[tuple[AssetKey, str], bool] = {}
-        partitioned = self.mapped.partitioned if self.partition is not None else frozenset()
-        records = self.storage.checks_since_latest([k for k in keys if k not in partitioned], None)
-        if partitioned:
-            records += self.storage.checks_since_latest([k for k in keys if k in partitioned], self.partition)
-        for record in records:
-            key = record.event.asset_key
-            name = str(record.event.data.get("check", ""))
-            if key is not None and name in blocking.get(key, ()):
-                latest[(key, name)] = bool(record.event.data.get("passed"))
-        out: dict[AssetKey, list[str]] = {}
-        for (key, name), passed in sorted(latest.items(), key=lambda item: (item[0][0], item[0][1])):
-            if not passed:
-                out.setdefault(key, []).append(name)
-        return out
+        return {key: [v.check for v in failed] for key, failed in sorted(self.checks.failed.items())}
 
     @cached_property
     def _latest(self) -> dict[AssetKey, EventRecord]:
@@ -252,7 +237,7 @@ class AssetStatus:
         latest = self._by_position(self._latest)
         failures = self._by_position(self._failed)
         code_changed = {index.position[k.to_string()] for k in self.code_changed}
-        failed_checks = {index.position[k.to_string()]: names for k, names in self.failed_checks.items()}
+        failed_checks = {index.position[k.to_string()]: failed for k, failed in self.checks.failed.items()}
         causes: list[list[_Cause] | None] = [None] * len(index.keys)
         mapped: dict[int, dict[int, tuple[str, ...]]] = {}  # asset -> partitioned parent -> partitions read
         for down, up, mapping, down_partitions, up_partitions in index.mapped_edges:
@@ -272,7 +257,7 @@ class AssetStatus:
         latest: list[EventRecord | None],
         failures: list[EventRecord | None],
         code_changed: set[int],
-        failed_checks: dict[int, list[str]],
+        failed_checks: dict[int, tuple[CheckVerdict, ...]],
         causes: list[list[_Cause] | None],
         mapped: dict[int, dict[int, tuple[str, ...]]],
     ) -> AssetState:
@@ -339,10 +324,10 @@ class AssetStatus:
                 if position not in seen:
                     seen.add(position)
                     passed_down.append((depth + 1, position, kind))
-        for name in failed_checks.get(pos, ()):
-            reasons.append(
-                Reason(ReasonKind.CHECK_FAILED, key, 0, f"blocking check '{name}' failed on the current value")
-            )
+        for verdict in failed_checks.get(pos, ()):
+            which = "blocking check" if verdict.blocking else "check"
+            text = f"{which} '{verdict.check}' failed on the current value"
+            reasons.append(Reason(ReasonKind.CHECK_FAILED, key, 0, text))
         if failed:
             reasons.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
         found.extend(passed_down)

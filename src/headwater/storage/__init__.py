@@ -7,7 +7,7 @@ loading a project.
 from __future__ import annotations
 
 from headwater.storage.migrations import CURRENT_SCHEMA_VERSION
-from headwater.storage.rows import LogRecord
+from headwater.storage.rows import CheckVerdict, LogRecord
 from headwater.storage.sql import Storage
 
-__all__ = ["CURRENT_SCHEMA_VERSION", "LogRecord", "Storage"]
+__all__ = ["CURRENT_SCHEMA_VERSION", "CheckVerdict", "LogRecord", "Storage"]

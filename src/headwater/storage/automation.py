@@ -12,12 +12,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, and_, func, insert, select, update
+from sqlalchemy import Insert, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from headwater.events import EventType
 from headwater.keys import AssetKey
 from headwater.storage.extension import StorageExtension
 from headwater.storage.rows import dump_json
@@ -25,7 +24,6 @@ from headwater.storage.schema import (
     asset_automation,
     asset_latest,
     automation_evaluations,
-    events,
     instigators,
     ticks,
 )
@@ -263,25 +261,6 @@ class AutomationStore(StorageExtension):
                 }
                 for r in conn.execute(stmt)
             ]
-
-    def failed_check_keys(self) -> frozenset[AssetKey]:
-        """Assets with a failed check evaluated since their latest materialization (one query)."""
-        joined = events.join(
-            asset_latest,
-            and_(
-                asset_latest.c.asset_key == events.c.asset_key,
-                asset_latest.c.kind == "materialization",
-                asset_latest.c.partition == "",
-            ),
-        )
-        stmt = (
-            select(events.c.asset_key, events.c.data)
-            .select_from(joined)
-            .where(events.c.type == EventType.CHECK_EVALUATED.value, events.c.id > asset_latest.c.event_id)
-        )
-        with self.storage._read("read check evaluations") as conn:
-            rows = conn.execute(stmt).all()
-        return frozenset(AssetKey.parse(r.asset_key) for r in rows if not json.loads(r.data).get("passed", True))
 
 
 _HISTORY_COLUMNS = ("tick_id", "asset_key", "timestamp", "requested", "run_id", "detail")

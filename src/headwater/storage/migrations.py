@@ -6,6 +6,7 @@ itself and never decides *when* to migrate (``Storage.open(migrate=...)`` and ``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -13,9 +14,10 @@ from typing import Final
 from sqlalchemy import Connection, delete, insert, inspect, select, text
 
 from headwater.errors import SchemaVersionError
+from headwater.events import CheckEvaluated, EventType
 from headwater.storage import schema
 
-CURRENT_SCHEMA_VERSION: Final = 4
+CURRENT_SCHEMA_VERSION: Final = 5
 """The schema version this Headwater creates (the version of the last built-in migration)."""
 
 # Any constant works; it only has to be the same in every process that migrates.
@@ -51,6 +53,32 @@ def _add_pool_slots(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=list(schema.V4_TABLES))
 
 
+def _add_check_latest(conn: Connection) -> None:
+    schema.metadata.create_all(conn, tables=list(schema.V5_TABLES))
+    checks = schema.events
+    stmt = (
+        select(checks.c.id, checks.c.run_id, checks.c.timestamp, checks.c.asset_key, checks.c.partition, checks.c.data)
+        .where(checks.c.type == EventType.CHECK_EVALUATED.value, checks.c.asset_key.is_not(None))
+        .order_by(checks.c.id)
+    )
+    latest: dict[tuple[str, str, str], dict[str, object]] = {}
+    for row in conn.execute(stmt):
+        verdict = CheckEvaluated.from_data(json.loads(row.data))
+        place = (row.asset_key, verdict.check, row.partition or "")
+        latest[place] = {
+            "asset_key": row.asset_key,
+            "check_name": verdict.check,
+            "partition": row.partition or "",
+            "event_id": row.id,
+            "run_id": row.run_id,
+            "timestamp": row.timestamp,
+            "outcome": verdict.outcome.value,
+            "blocking": int(verdict.blocking),
+        }
+    if latest:
+        conn.execute(insert(schema.check_latest), list(latest.values()))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(version=1, description="create the event log tables", apply=_create_initial_schema),
     Migration(
@@ -67,6 +95,11 @@ MIGRATIONS: list[Migration] = [
         version=4,
         description="add the pool_slots table (steps running per concurrency pool)",
         apply=_add_pool_slots,
+    ),
+    Migration(
+        version=5,
+        description="add the check_latest table (the latest verdict of every check), filled from the events",
+        apply=_add_check_latest,
     ),
 ]
 """Every migration in version order. A new database is created from ``schema`` directly and

@@ -1,9 +1,10 @@
 """Retention: delete old finished runs (their events, step logs and queue rows) and old ticks (with
 their condition evaluations), in batches of a bounded size.
 
-The events that ``asset_latest`` points at (each asset's latest materialization, observation and
-failure, per partition) are never deleted, nor the runs they belong to, so asset status, lineage
-and the index tables stay consistent. Never imports user code.
+The events that ``asset_latest`` and ``check_latest`` point at (each asset's latest materialization,
+observation and failure, and each check's latest evaluation, per partition) are never deleted, nor
+the runs they belong to, so asset status, check verdicts, lineage and the index tables stay
+consistent. Never imports user code.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, union
 
 from headwater.events import RunStatus
 from headwater.storage.extension import StorageExtension
 from headwater.storage.schema import (
     asset_latest,
     automation_evaluations,
+    check_latest,
     events,
     run_workers,
     runs,
@@ -86,8 +88,14 @@ class RetentionStore(StorageExtension):
             return list(conn.execute(stmt.order_by(runs.c.run_id).limit(limit)).scalars())
 
     def _delete_runs(self, run_ids: Sequence[str], result: PruneResult) -> None:
-        kept_events = select(asset_latest.c.event_id).where(asset_latest.c.run_id.in_(run_ids))
-        kept_runs = select(asset_latest.c.run_id).where(asset_latest.c.run_id.in_(run_ids)).distinct()
+        kept_events = union(
+            select(asset_latest.c.event_id).where(asset_latest.c.run_id.in_(run_ids)),
+            select(check_latest.c.event_id).where(check_latest.c.run_id.in_(run_ids)),
+        )
+        kept_runs = union(
+            select(asset_latest.c.run_id).where(asset_latest.c.run_id.in_(run_ids)),
+            select(check_latest.c.run_id).where(check_latest.c.run_id.in_(run_ids)),
+        )
         with self.storage._write(f"delete {len(run_ids)} old runs") as conn:
             holding: set[str] = set(conn.execute(kept_runs).scalars())
             gone = [r for r in run_ids if r not in holding]

@@ -12,10 +12,46 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.errors import StorageError
-from headwater.events import Event, EventRecord, EventType, RunRecord, RunStatus
+from headwater.events import CheckEvaluated, CheckOutcome, Event, EventRecord, EventType, RunRecord, RunStatus
 from headwater.keys import AssetKey
 
 EventRow = dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckVerdict:
+    """The latest evaluation of one check of one asset (at one partition), as indexed in ``check_latest``."""
+
+    asset_key: AssetKey
+    check: str
+    partition: str | None
+    outcome: CheckOutcome
+    blocking: bool
+    event_id: int
+    run_id: str
+    timestamp: float
+    payload: str = "{}"
+    """The evaluation's stored JSON payload, parsed on demand by ``evaluation``."""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check failed: an error-severity check that did not pass (warned is not failed)."""
+        return self.outcome is CheckOutcome.FAILED
+
+    @property
+    def passed(self) -> bool:
+        """Whether the check passed."""
+        return self.outcome is CheckOutcome.PASSED
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The evaluation's event data (metadata, description, error)."""
+        parsed: dict[str, Any] = json.loads(self.payload)
+        return parsed
+
+    def evaluation(self) -> CheckEvaluated:
+        """The evaluation's typed payload."""
+        return CheckEvaluated.from_data(self.data)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -226,3 +226,21 @@ pool_slots = Table(
 
 V4_TABLES = (pool_slots,)
 """Tables added by schema version 4."""
+
+# -- schema version 5: the latest verdict of every check ----------------------------------------
+
+check_latest = Table(
+    "check_latest",
+    metadata,
+    Column("asset_key", String(512), primary_key=True),
+    Column("check_name", String(255), primary_key=True),
+    Column("partition", String(255), primary_key=True),  # '' for unpartitioned
+    Column("event_id", _Id, nullable=False),
+    Column("run_id", String(255), nullable=False),
+    Column("timestamp", Double, nullable=False),
+    Column("outcome", String(16), nullable=False),  # passed | failed | warned
+    Column("blocking", Integer, nullable=False),
+)
+
+V5_TABLES = (check_latest,)
+"""Tables added by schema version 5."""

@@ -13,12 +13,13 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final, cast
 
-from sqlalchemy import Connection, Engine, Select, and_, insert, select
+from sqlalchemy import Connection, Engine, Select, and_, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from headwater.errors import StorageError, StorageUnavailableError, did_you_mean
 from headwater.events import (
+    CheckOutcome,
     Event,
     EventRecord,
     EventType,
@@ -30,13 +31,14 @@ from headwater.storage import engine as engines
 from headwater.storage import migrations
 from headwater.storage.partition_store import PartitionStore
 from headwater.storage.rows import (
+    CheckVerdict,
     LogRecord,
     row_to_log,
     row_to_record,
     row_to_run,
     run_to_row,
 )
-from headwater.storage.schema import asset_latest, events, runs, step_logs
+from headwater.storage.schema import asset_latest, check_latest, events, runs, step_logs
 from headwater.storage.writes import KINDS, EventWriter
 
 _EVENT_TYPES: Final = {t.value: t for t in EventType}
@@ -371,6 +373,69 @@ class Storage(PartitionStore):
         with self._read("read check evaluations") as conn:
             found = [row_to_record(row) for batch in batches for row in conn.execute(batch)]
         return sorted(found, key=lambda record: record.id)
+
+    def check_verdicts(
+        self, keys: Collection[AssetKey] | None = None, partition: str | None = None
+    ) -> list[CheckVerdict]:
+        """The latest evaluation of each check of each asset that judges the asset's current value.
+
+        An evaluation judges the current value when it was recorded after the asset's latest
+        materialization or observation at that partition (or when there is none). One query for every
+        asset (``keys`` None), or one per thousand keys; ``partition`` None means unpartitioned.
+        """
+        place = partition or ""
+        value = (
+            select(asset_latest.c.asset_key, func.max(asset_latest.c.event_id).label("value_id"))
+            .where(asset_latest.c.partition == place, asset_latest.c.kind.in_(("materialization", "observation")))
+            .group_by(asset_latest.c.asset_key)
+            .subquery()
+        )
+        stmt = (
+            select(
+                check_latest.c.asset_key,
+                check_latest.c.check_name,
+                check_latest.c.outcome,
+                check_latest.c.blocking,
+                check_latest.c.event_id,
+                check_latest.c.run_id,
+                check_latest.c.timestamp,
+                events.c.data,
+            )
+            .select_from(
+                check_latest.join(events, events.c.id == check_latest.c.event_id).outerjoin(
+                    value, value.c.asset_key == check_latest.c.asset_key
+                )
+            )
+            .where(check_latest.c.partition == place, check_latest.c.event_id > func.coalesce(value.c.value_id, 0))
+        )
+        names = None if keys is None else sorted({key.to_string() for key in keys})
+        batches = (
+            [stmt]
+            if names is None
+            else [
+                stmt.where(check_latest.c.asset_key.in_(names[i : i + _IN_CHUNK]))
+                for i in range(0, len(names), _IN_CHUNK)
+            ]
+        )
+        outcomes = {o.value: o for o in CheckOutcome}
+        parse = AssetKey.parse
+        with self._read("read check verdicts") as conn:
+            found = [row for batch in batches for row in conn.execute(batch)]
+        rows = cast("list[tuple[str, str, str, int, int, str, float, str]]", found)
+        return [
+            CheckVerdict(
+                asset_key=parse(name),
+                check=check,
+                partition=partition,
+                outcome=outcomes[outcome],
+                blocking=bool(blocking),
+                event_id=int(event_id),
+                run_id=run_id,
+                timestamp=timestamp,
+                payload=payload,
+            )
+            for name, check, outcome, blocking, event_id, run_id, timestamp, payload in sorted(rows, key=lambda r: r[4])
+        ]
 
     # -- logs ------------------------------------------------------------------------------------
 

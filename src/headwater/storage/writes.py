@@ -10,17 +10,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar, cast
 
-from sqlalchemy import Connection, Dialect, Insert, insert, update
+from sqlalchemy import Connection, Dialect, Insert, Table, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from headwater.errors import StorageError
-from headwater.events import RUN_END_TYPES, RUN_STATUS_BY_EVENT, Event, EventType
+from headwater.events import RUN_END_TYPES, RUN_STATUS_BY_EVENT, CheckEvaluated, Event, EventType
 from headwater.keys import AssetKey
 from headwater.storage.rows import EventRow, describe, dump_json, event_to_row
-from headwater.storage.schema import asset_latest, events, runs
+from headwater.storage.schema import asset_latest, check_latest, events, runs
 
 KIND_BY_EVENT: Final = {
     EventType.ASSET_MATERIALIZED: "materialization",
@@ -31,6 +31,16 @@ KINDS: Final = ("materialization", "observation", "failure")
 
 _EVENT_COLUMNS: Final = ("run_id", "type", "timestamp", "step_key", "asset_key", "partition", "data")
 _LATEST_COLUMNS: Final = ("asset_key", "partition", "kind", "event_id", "run_id", "timestamp")
+_CHECK_COLUMNS: Final = (
+    "asset_key",
+    "check_name",
+    "partition",
+    "event_id",
+    "run_id",
+    "timestamp",
+    "outcome",
+    "blocking",
+)
 _R = TypeVar("_R")
 _T = TypeVar("_T")
 
@@ -57,11 +67,13 @@ class EventWriter:
 
     def __init__(self, dialect: Dialect) -> None:
         self._sqlite = dialect.name == "sqlite"
-        self._upsert = _build_upsert(dialect.name)
-        self._insert_sql = self._upsert_sql = ""
+        self._upsert = _build_upsert(dialect.name, asset_latest, ("asset_key", "partition", "kind"))
+        self._check_upsert = _build_upsert(dialect.name, check_latest, ("asset_key", "check_name", "partition"))
+        self._insert_sql = self._upsert_sql = self._check_sql = ""
         if self._sqlite:
             self._insert_sql = _compile(insert(events), dialect, _EVENT_COLUMNS)
             self._upsert_sql = _compile(self._upsert, dialect, _LATEST_COLUMNS)
+            self._check_sql = _compile(self._check_upsert, dialect, _CHECK_COLUMNS)
 
     def prepare(self, batch: Sequence[Event]) -> Batch:
         """Convert and check every event; raises StorageError naming the first bad one."""
@@ -81,6 +93,7 @@ class EventWriter:
             inserted: Sequence[Any] = conn.execute(_INSERT_EVENTS, params).scalars().all()
             ids = [int(i) for i in inserted]
         latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        verdicts: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         for event, event_id, keys in zip(batch.events, ids, batch.latest_keys, strict=True):
             partition = event.partition or ""
             for key, kind in keys:
@@ -93,14 +106,34 @@ class EventWriter:
                     event.run_id,
                     event.timestamp,
                 )
-            if event.type in RUN_STATUS_BY_EVENT:
+            if event.type is EventType.CHECK_EVALUATED and event.asset_key is not None:
+                verdict = CheckEvaluated.from_data(event.data)
+                name = event.asset_key.to_string()
+                verdicts[(name, verdict.check, partition)] = (
+                    name,
+                    verdict.check,
+                    partition,
+                    event_id,
+                    event.run_id,
+                    event.timestamp,
+                    verdict.outcome.value,
+                    int(verdict.blocking),
+                )
+            elif event.type in RUN_STATUS_BY_EVENT:
                 conn.execute(_run_update(event))
-        if latest:
-            if self._sqlite:
-                self._driver_call(conn, self._sqlite_upsert, list(latest.values()))
-            else:
-                conn.execute(self._upsert, [dict(zip(_LATEST_COLUMNS, v, strict=True)) for v in latest.values()])
+        self._upsert_rows(conn, self._upsert, self._upsert_sql, _LATEST_COLUMNS, latest)
+        self._upsert_rows(conn, self._check_upsert, self._check_sql, _CHECK_COLUMNS, verdicts)
         return ids
+
+    def _upsert_rows(
+        self, conn: Connection, stmt: Insert, sql: str, columns: Sequence[str], rows: dict[Any, tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        if self._sqlite:
+            self._driver_call(conn, lambda cursor, values: cursor.executemany(sql, values), list(rows.values()))
+        else:
+            conn.execute(stmt, [dict(zip(columns, v, strict=True)) for v in rows.values()])
 
     def _sqlite_insert(self, cursor: Any, rows: list[EventRow]) -> list[int]:
         ids = []
@@ -108,9 +141,6 @@ class EventWriter:
             cursor.execute(self._insert_sql, tuple(row[c] for c in _EVENT_COLUMNS))
             ids.append(cursor.lastrowid)
         return ids
-
-    def _sqlite_upsert(self, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
-        cursor.executemany(self._upsert_sql, rows)
 
     @staticmethod
     def _driver_call(conn: Connection, fn: Callable[[Any, _R], _T], rows: _R) -> _T:
@@ -132,18 +162,15 @@ def _compile(stmt: ClauseElement, dialect: Dialect, columns: Sequence[str]) -> s
     return str(compiled)
 
 
-def _build_upsert(dialect_name: str) -> Insert:
+def _build_upsert(dialect_name: str, table: Table, keys: Sequence[str]) -> Insert:
+    """Insert a latest-event row, or replace the stored one with a newer event's."""
     dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(asset_latest)
+    stmt = dialect_insert(table)
     return stmt.on_conflict_do_update(
-        index_elements=[asset_latest.c.asset_key, asset_latest.c.partition, asset_latest.c.kind],
-        set_={
-            "event_id": stmt.excluded.event_id,
-            "run_id": stmt.excluded.run_id,
-            "timestamp": stmt.excluded.timestamp,
-        },
+        index_elements=[table.c[k] for k in keys],
+        set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in keys},
         # Concurrent PostgreSQL writers can commit out of id order; an older event never wins.
-        where=asset_latest.c.event_id < stmt.excluded.event_id,
+        where=table.c.event_id < stmt.excluded.event_id,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from headwater.errors import HeadwaterError, SelectionError
-from headwater.events import EventType
+from headwater.events import CheckOutcome, EventType
 from headwater.graph.selection import select
 from headwater.instance.columns import column_lineage
 from headwater.instance.diff import diff
@@ -17,6 +17,7 @@ from headwater.instance.partition_status import partition_status
 from headwater.instance.partitioned import key_context
 from headwater.instance.status import UPSTREAM_REASON_KINDS
 from headwater.keys import AssetKey
+from headwater.storage import CheckVerdict
 from headwater.web.serialize import event_json
 from headwater.web.state import WebState, web_state
 
@@ -81,7 +82,8 @@ def assets(
                 "checks": {
                     "declared": len(graph.checks.get(key, ())),
                     "passed": sum(c.passed for c in checks),
-                    "failed": sum(not c.passed for c in checks),
+                    "failed": sum(c.failed for c in checks),
+                    "warned": sum(c.outcome is CheckOutcome.WARNED for c in checks),
                 },
             }
         )
@@ -127,7 +129,7 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
         for name, value in metadata.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 series.setdefault(str(name), []).append([record.event.timestamp, float(value)])
-    checks = {c.name: c for c in states.checks(asset_key)}
+    checks = {c.check: c for c in states.checks(asset_key)}
     evaluations = state.storage.asset_events(asset_key, types=[EventType.CHECK_EVALUATED], limit=50)
     partitions = None
     if spec.partitions is not None:
@@ -212,10 +214,16 @@ def lineage(
     return {"key": center.to_string(), "keys": [k.to_string() for k in ordered], "edges": edges}
 
 
-def _check_json(check: Any) -> dict[str, Any] | None:
+def _check_json(check: CheckVerdict | None) -> dict[str, Any] | None:
     if check is None:
         return None
-    return {"passed": check.passed, "run_id": check.run_id, "timestamp": check.timestamp, "data": dict(check.data)}
+    return {
+        "passed": check.passed,
+        "outcome": check.outcome.value,
+        "run_id": check.run_id,
+        "timestamp": check.timestamp,
+        "data": check.data,
+    }
 
 
 def _jsonable(value: Any) -> Any:

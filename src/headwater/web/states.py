@@ -1,21 +1,20 @@
 """The state of every asset shown on the graph and in the catalog, from the event log.
 
 fresh, stale, missing and failed come from ``AssetStatus``; ``running`` from runs in progress;
-``check_failed`` from the latest evaluation of each check. One query per kind, plus one per
-asset that has checks and one per run in progress: never one per asset of the graph.
+``check_failed`` from the check verdicts (``headwater.state.checks``). One query per kind, plus one per
+run in progress: never one per asset or check of the graph.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.events import EventType, RunStatus
 from headwater.graph import AssetGraph
 from headwater.instance.status import AssetStatus, ReasonKind
 from headwater.keys import AssetKey
-from headwater.storage import Storage
+from headwater.storage import CheckVerdict, Storage
 
 STATE_CODES: Mapping[str, str] = {
     "fresh": "f",
@@ -34,18 +33,6 @@ _ENDS = (
     EventType.STEP_SKIPPED,
     EventType.STEP_SUCCEEDED,
 )
-
-
-@dataclass(kw_only=True)
-class CheckState:
-    """The latest evaluation of one check."""
-
-    name: str
-    passed: bool
-    severity: str
-    run_id: str
-    timestamp: float
-    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 class AssetStates:
@@ -73,32 +60,13 @@ class AssetStates:
                     out.setdefault(key, run.run_id)
         return out
 
-    def checks(self, key: AssetKey) -> list[CheckState]:
-        """The latest evaluation of each declared check of ``key`` (checks never run are left out)."""
-        declared = {chk.name for chk in self.graph.checks.get(key, ())}
-        if not declared:
-            return []
-        found: dict[str, CheckState] = {}
-        records = self.storage.asset_events(key, types=[EventType.CHECK_EVALUATED], limit=10 * len(declared))
-        for record in records:
-            data = record.event.data
-            name = str(data.get("check", ""))
-            if name in declared and name not in found:
-                found[name] = CheckState(
-                    name=name,
-                    passed=bool(data.get("passed")),
-                    severity=str(data.get("severity", "error")),
-                    run_id=record.event.run_id,
-                    timestamp=record.event.timestamp,
-                    data=data,
-                )
-        return [found[name] for name in sorted(found)]
+    def checks(self, key: AssetKey) -> list[CheckVerdict]:
+        """The verdict of each declared check of ``key`` on its current value, by name (see ``state.checks``)."""
+        return list(self.status.checks.of(key).values())
 
-    def check_failed(self) -> set[AssetKey]:
-        """Assets whose latest evaluation of some error-severity check failed."""
-        return {
-            key for key in self.graph.checks if any(not c.passed and c.severity == "error" for c in self.checks(key))
-        }
+    def check_failed(self) -> frozenset[AssetKey]:
+        """Assets with a failed check: the definition status and automation use too."""
+        return self.status.checks.failed_keys
 
     def states(self) -> dict[AssetKey, str]:
         """Asset -> one of ``STATE_CODES``' names; running wins, then failed, failed checks, missing, stale."""
