@@ -64,9 +64,9 @@ class CheckSeverity(StrEnum):
 class CheckOutcome(StrEnum):
     """The verdict of one check evaluation: the one definition of "a check failed".
 
-    ``failed`` is a failed evaluation of an ``error``-severity check; a failed ``warn``-severity
-    check is ``warned``. Whether a failed check also stops its asset's downstream in a run is
-    ``blocking``, a separate property of the check.
+    ``failed`` is a failed evaluation of an ``error``-severity check, or a check that raised; a
+    ``warn``-severity check that ran and did not pass is ``warned``. Whether a failed check also
+    stops its asset's downstream in a run is ``blocking``, a separate property of the check.
     """
 
     PASSED = "passed"
@@ -88,10 +88,13 @@ class CheckEvaluated:
 
     @property
     def outcome(self) -> CheckOutcome:
-        """passed, failed (an error-severity check that did not pass) or warned."""
+        """passed, warned (a warn-severity check that did not pass) or failed (any other that did not pass,
+        or one that raised)."""
         if self.passed:
             return CheckOutcome.PASSED
-        return CheckOutcome.WARNED if self.severity is CheckSeverity.WARN else CheckOutcome.FAILED
+        if self.error is None and self.severity is CheckSeverity.WARN:
+            return CheckOutcome.WARNED
+        return CheckOutcome.FAILED  # a check that raised could not vouch for the value, whatever its severity
 
     @property
     def blocks_downstream(self) -> bool:

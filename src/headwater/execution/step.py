@@ -21,7 +21,7 @@ from headwater.definitions import CheckResult, Context, Op, Output, Param, Param
 from headwater.definitions.builtin_checks import MATERIALIZED_AT
 from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
-from headwater.events import Event, EventType
+from headwater.events import CheckEvaluated, CheckSeverity, Event, EventType
 from headwater.execution.capture import capture
 from headwater.execution.shape import describe_value
 from headwater.graph import AssetGraph, Binding
@@ -233,7 +233,10 @@ def _run_check(
         resources=env.resources,
         log=log,
     )
-    data: dict[str, Any] = {"check": chk.name, "severity": chk.severity, "blocking": chk.blocking}
+    passed = False
+    metadata: dict[str, Any] = {}
+    description: str | None = None
+    error: str | None = None
     try:
         args = _arguments(chk.params, env.graph.check_bindings[chk.id], env, spec, context, None, values)
         if any(p.name == MATERIALIZED_AT for p in chk.params):  # e.g. hw.checks.freshness
@@ -243,24 +246,28 @@ def _run_check(
             raise HeadwaterError(
                 f"check '{chk.id}' returned {type(result).__name__}; return hw.CheckResult(passed=...)"
             )
-        data["passed"] = bool(result.passed)
-        if result.metadata:
-            data["metadata"] = json_safe(result.metadata)
-        if result.description:
-            data["description"] = result.description
+        passed = bool(result.passed)
+        metadata = json_safe(result.metadata) if result.metadata else {}
+        description = result.description or None
     except Exception as exc:
         log.error("check %s raised %s: %s", chk.id, type(exc).__name__, exc)
-        data["passed"] = False
-        data["error"] = f"{type(exc).__name__}: {exc}"
-    if chk.severity == "warn" and not data["passed"]:
-        data["warned"] = True  # a failed warn-severity check never blocks: it says so instead
+        error = f"{type(exc).__name__}: {exc}"
+    evaluated = CheckEvaluated(
+        check=chk.name,
+        passed=passed,
+        severity=CheckSeverity(chk.severity),
+        blocking=chk.blocking,
+        metadata=metadata,
+        description=description,
+        error=error,
+    )
     return Event(
         run_id=spec.run_id,
         type=EventType.CHECK_EVALUATED,
         step_key=step_key,
         asset_key=chk.asset_key,
         partition=spec.partition,
-        data=data,
+        data=evaluated.to_data(),
     )
 
 
@@ -372,7 +379,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 continue
             event = _run_check(chk, op_name, env, spec, log, values)
             events.append(event)
-            blocked = blocked or (chk.blocking and chk.severity == "error" and not event.data["passed"])
+            blocked = blocked or CheckEvaluated.from_data(event.data).blocks_downstream
         if partial is not None:
             log.error("%s", partial)
             unmade = tuple(key for key in keys if key not in values)

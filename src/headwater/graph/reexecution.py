@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from headwater.errors import HeadwaterError
-from headwater.events import Event, EventType, RunRecord, RunStatus
+from headwater.events import CheckEvaluated, Event, EventType, RunRecord, RunStatus
 from headwater.graph.asset_graph import AssetGraph
 from headwater.keys import AssetKey
 
@@ -38,7 +38,7 @@ def completed_keys(events: Iterable[Event]) -> frozenset[AssetKey]:
 
 
 def _held_back(data: Mapping[str, Any]) -> bool:
-    return bool(data.get("blocking")) and not data.get("passed") and data.get("severity", "error") != "warn"
+    return CheckEvaluated.from_data(data).blocks_downstream
 
 
 def keys_to_rerun(run: RunRecord, events: Iterable[Event], graph: AssetGraph, *, from_failure: bool) -> list[AssetKey]:

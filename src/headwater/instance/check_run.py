@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError, did_you_mean
-from headwater.events import Event, EventType, RunRecord
+from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, RunRecord
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.step import RunSpec, run_checks
 from headwater.graph import AssetGraph
@@ -74,9 +74,9 @@ def check_run(
             instance.storage.store_logs(run.run_id, outcome.step_key, outcome.logs)
             events.extend(outcome.events)
             failed.extend(
-                f"{e.asset_key}:{e.data.get('check')}"
+                f"{e.asset_key}:{verdict.check}"
                 for e in outcome.events
-                if not e.data.get("passed") and (e.data.get("severity") != "warn" or "error" in e.data)
+                if (verdict := CheckEvaluated.from_data(e.data)).outcome is CheckOutcome.FAILED
             )
     finally:
         teardown_resources(env.resources)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from headwater.events import EventRecord, EventType, RunRecord
+from headwater.events import CheckEvaluated, CheckOutcome, EventRecord, EventType, RunRecord
 from headwater.keys import AssetKey
 
 _LEVELS = {
@@ -43,8 +43,10 @@ class StepEventLike(Protocol):
 def level_of(kind: EventType, data: Mapping[str, Any]) -> str:
     """An event's log level: error for failures (and failed error-severity checks), warning for
     skips, cancels and failed warning checks, else info."""
-    if kind is EventType.CHECK_EVALUATED and not data.get("passed"):
-        return "error" if data.get("severity", "error") == "error" else "warning"
+    if kind is EventType.CHECK_EVALUATED:
+        outcome = CheckEvaluated.from_data(data).outcome
+        if outcome is not CheckOutcome.PASSED:
+            return "error" if outcome is CheckOutcome.FAILED else "warning"
     return _LEVELS.get(kind, "info")
 
 
