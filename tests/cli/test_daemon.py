@@ -172,14 +172,14 @@ def test_cancel_a_running_run(tmp_path: Path, home: Path) -> None:
 def test_automation_listing_and_switches(tmp_path: Path, home: Path) -> None:
     project = write(tmp_path, "defs.py", SLOW)
     listed = json.loads(run("automation", "schedules", "-f", str(project), "--json", ok=True).output)
-    assert [(s["name"], s["status"], s["cron"]) for s in listed] == [("nightly", "on", "0 2 * * * (UTC)")]
-    (upcoming,) = listed[0]["next_tick_at"]  # the next 02:00 UTC: within a day, never the last one of the year
+    assert [(s["name"], s["on"], s["cron"], s["timezone"]) for s in listed] == [("nightly", True, "0 2 * * *", "UTC")]
+    upcoming = listed[0]["next_tick_at"]  # the next 02:00 UTC: within a day, never the last one of the year
     assert 0 < upcoming - time.time() <= 86400 and time.gmtime(upcoming)[3:6] == (2, 0, 0)
     run("automation", "off", "nightly", "-f", str(project), ok=True)
     sensors = json.loads(run("automation", "sensors", "-f", str(project), "--json", ok=True).output)
     assert [(s["name"], s["kind"]) for s in sensors] == [("watch_first", "asset_materialized")]
     listed = json.loads(run("automation", "schedules", "-f", str(project), "--json", ok=True).output)
-    assert listed[0]["status"] == "off"
+    assert listed[0]["on"] is False
     bad = run("automation", "on", "nightlly", "-f", str(project))
     assert bad.exit_code == 2
     assert "no schedule or sensor named 'nightlly' in these definitions (did you mean 'nightly'?)" in flat(bad.output)

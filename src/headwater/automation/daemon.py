@@ -29,6 +29,7 @@ from headwater.automation.retention import prune
 from headwater.automation.retries import retry_failed_runs
 from headwater.automation.schedules import tick_schedule
 from headwater.automation.sensors import alert_sensors, is_due, tick_sensor
+from headwater.automation.switches import CONDITIONS, is_on
 from headwater.definitions import Definitions
 from headwater.gcpause import gc_paused
 from headwater.graph import AssetGraph
@@ -41,7 +42,6 @@ from headwater.storage.run_queue import RunQueueStore
 _EXTRA_POLL = 1.0
 """Seconds between rounds of extra work between ticks, so dependent backfill runs follow promptly."""
 LEASE = "daemon"
-CONDITIONS = "asset_automation"
 log = logging.getLogger("headwater.daemon")
 
 
@@ -185,10 +185,7 @@ class Daemon:
         return result
 
     def _enabled(self, name: str, default_status: str, states: Mapping[str, InstigatorState]) -> bool:
-        state = states.get(name)
-        if state is None or state.enabled is None:
-            return default_status == "running"
-        return state.enabled
+        return is_on(states.get(name), default_status)
 
     def _queue_run(self, summary: TickSummary) -> Callable[..., str]:
         def queue_run(*, run_id_key: str, where: str, **request: Any) -> str:

@@ -5,18 +5,14 @@ load the project's definitions (to know the names)."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from headwater.cli import output
 from headwater.cli.loading import load, location_options
 
-if TYPE_CHECKING:
-    from headwater.storage.automation import InstigatorState
-
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
-CONDITIONS = "asset_automation"
 
 
 @click.group("automation")
@@ -37,26 +33,15 @@ def _store() -> Any:
 @json_option
 def ticks_command(name: str | None, limit: int, as_json: bool) -> None:
     """List recent ticks, newest first, with the runs they queued."""
+    from headwater.automation.switches import tick_json
+
     store = _store()
     try:
         found = store.list_ticks(name, limit=limit)
     finally:
         store.storage.close()
-    rows = [
-        {
-            "id": t.id,
-            "instigator": t.instigator,
-            "kind": t.kind,
-            "timestamp": t.timestamp,
-            "status": t.status,
-            "run_ids": list(t.run_ids),
-            "error": t.error,
-            "data": t.data,
-        }
-        for t in found
-    ]
     if as_json:
-        output.print_json(rows)
+        output.print_json([tick_json(t) for t in found])
         return
     grid = output.table("tick", "instigator", "kind", "when", "status", "runs", "error")
     for t in found:
@@ -74,14 +59,8 @@ def ticks_command(name: str | None, limit: int, as_json: bool) -> None:
         output.console().print(output.text("no ticks yet: start `headwater daemon`", "dim"))
 
 
-def _switch(state: InstigatorState | None, default_status: str) -> str:
-    if state is None or state.enabled is None:
-        return "on" if default_status == "running" else "off"
-    return "on" if state.enabled else "off"
-
-
 def _listing(kind: str, module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
-    from headwater.definitions.cron import next_tick
+    from headwater.automation.switches import schedule_json, sensor_json
 
     defs = load(module, file, attribute)
     store = _store()
@@ -89,24 +68,12 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
         states = store.instigator_states()
     finally:
         store.storage.close()
-    rows = []
     now = time.time()
-    for item in defs.schedules if kind == "schedule" else defs.sensors:
-        state = states.get(item.name)
-        row: dict[str, Any] = {
-            "name": item.name,
-            "status": _switch(state, item.default_status),
-            "select": item.select,
-            "last_tick_at": state.last_tick_at if state else None,
-        }
-        if kind == "schedule":
-            row["cron"] = f"{item.cron} ({item.timezone})"
-            row["next_tick_at"] = [next_tick(item.cron, item.timezone, now)]
-        else:
-            row["kind"] = item.kind
-            row["interval"] = item.interval
-            row["cursor"] = state.cursor if state else None
-        rows.append(row)
+    rows = (
+        [schedule_json(schedule, states, now) for schedule in defs.schedules]
+        if kind == "schedule"
+        else [sensor_json(sensor, states) for sensor in defs.sensors]
+    )
     if as_json:
         output.print_json(rows)
         return
@@ -118,13 +85,14 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
     grid = output.table(*columns)
     for row in rows:
         last = output.when(row["last_tick_at"])
+        switch = "on" if row["on"] else "off"
         if kind == "schedule":
-            nxt = output.when(row["next_tick_at"][0]) if row["next_tick_at"] else "-"
-            cells = [row["name"], row["status"], row["cron"], row["select"], last, nxt]
+            cron = f"{row['cron']} ({row['timezone']})"
+            cells = [row["name"], switch, cron, row["select"], last, output.when(row["next_tick_at"])]
         else:
             cells = [
                 row["name"],
-                row["status"],
+                switch,
                 row["kind"],
                 f"{row['interval']:g}s",
                 row["select"] or "",

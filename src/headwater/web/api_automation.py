@@ -1,7 +1,8 @@
 """JSON API of the automation page: schedules and sensors with their on/off switch (POST with
 CSRF), recent ticks, and each asset's condition evaluations ("why was / wasn't it requested").
 
-Reads and switches through ``AutomationStore``; names are checked against the loaded definitions.
+Reads and switches through ``AutomationStore``; names are checked against the loaded definitions, and
+schedules, sensors and ticks have the shapes of ``automation.switches`` (as ``headwater automation --json``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import pydantic
 from fastapi import APIRouter, Depends, Query
 
 from headwater.automation.conditions import detail_tree
-from headwater.automation.daemon import CONDITIONS
-from headwater.automation.switches import UnknownInstigator, instigator_kind
-from headwater.definitions.cron import next_tick
-from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
+from headwater.automation.switches import (
+    CONDITIONS,
+    UnknownInstigator,
+    instigator_kind,
+    is_on,
+    schedule_json,
+    sensor_json,
+    tick_json,
+)
+from headwater.storage.automation import AutomationStore
 from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api/automation", tags=["automation"])
@@ -30,26 +37,6 @@ class Switch(pydantic.BaseModel):
     enabled: bool
 
 
-def _on(state: InstigatorState | None, default_status: str) -> bool:
-    if state is None or state.enabled is None:
-        return default_status == "running"
-    return state.enabled
-
-
-def tick_json(tick: TickRecord) -> dict[str, Any]:
-    """A tick as JSON."""
-    return {
-        "id": tick.id,
-        "instigator": tick.instigator,
-        "kind": tick.kind,
-        "timestamp": tick.timestamp,
-        "status": tick.status,
-        "run_ids": list(tick.run_ids),
-        "error": tick.error,
-        "data": tick.data,
-    }
-
-
 @router.get("", summary="Schedules, sensors, asset conditions and recent ticks")
 def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -> dict[str, Any]:
     """Everything the automation page shows; conditions list each asset's latest evaluation."""
@@ -58,36 +45,8 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
     store = AutomationStore(state.storage)
     states = store.instigator_states()
     now = time.time()
-    schedules = []
-    for schedule in defs.schedules:
-        found = states.get(schedule.name)
-        schedules.append(
-            {
-                "name": schedule.name,
-                "on": _on(found, schedule.default_status),
-                "cron": schedule.cron,
-                "timezone": schedule.timezone,
-                "select": schedule.select,
-                "description": schedule.description,
-                "last_tick_at": found.last_tick_at if found else None,
-                "next_tick_at": next_tick(schedule.cron, schedule.timezone, now),
-            }
-        )
-    sensors = []
-    for sensor in defs.sensors:
-        found = states.get(sensor.name)
-        sensors.append(
-            {
-                "name": sensor.name,
-                "on": _on(found, sensor.default_status),
-                "kind": sensor.kind,
-                "interval": sensor.interval,
-                "select": sensor.select,
-                "description": sensor.description,
-                "last_tick_at": found.last_tick_at if found else None,
-                "cursor": found.cursor if found else None,
-            }
-        )
+    schedules = [schedule_json(schedule, states, now) for schedule in defs.schedules]
+    sensors = [sensor_json(sensor, states) for sensor in defs.sensors]
     latest = store.asset_automation_states(with_detail=False)
     assets = []
     for key in graph.keys:
@@ -108,7 +67,7 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
     return {
         "schedules": schedules,
         "sensors": sensors,
-        "conditions": {"name": CONDITIONS, "on": _on(states.get(CONDITIONS), "running"), "assets": assets},
+        "conditions": {"name": CONDITIONS, "on": is_on(states.get(CONDITIONS), "running"), "assets": assets},
         "ticks": [tick_json(t) for t in store.list_ticks(limit=ticks)],
         "load_error": state.project.error,
     }

@@ -1,0 +1,43 @@
+"""The CLI's ``--json`` and the web API give the same JSON for the same thing: schedules, sensors
+and ticks, read from one event log by both."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from headwater.cli.main import cli
+
+from .conftest import Project, make_app
+
+
+def cli_json(project: Project, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    """``headwater ARGS --json`` run in-process on ``project``'s event log, parsed."""
+    monkeypatch.setenv("HEADWATER_HOME", project.config.home)
+    monkeypatch.delenv("HEADWATER_STORAGE_URL", raising=False)
+    monkeypatch.chdir(project.path.parent)
+    result = CliRunner().invoke(cli, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_schedules_sensors_and_ticks_are_the_same_json(automated: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    where = ("-f", str(automated.path))
+    with TestClient(make_app(automated)) as client:
+        page = client.get("/api/automation").json()
+    schedules = cli_json(automated, monkeypatch, "automation", "schedules", *where)
+    sensors = cli_json(automated, monkeypatch, "automation", "sensors", *where)
+    assert schedules == page["schedules"] and sensors == page["sensors"]
+    assert [(s["name"], s["on"]) for s in schedules] == [("nightly", False)]  # declared stopped
+    assert [(s["name"], s["on"], s["kind"]) for s in sensors] == [("watcher", True, "function")]
+    assert cli_json(automated, monkeypatch, "automation", "ticks", "--limit", "50") == page["ticks"] != []
+    CliRunner().invoke(cli, ["automation", "on", "nightly", *where], catch_exceptions=False)
+    with TestClient(make_app(automated)) as client:
+        switched = client.get("/api/automation").json()["schedules"]
+    assert switched == cli_json(automated, monkeypatch, "automation", "schedules", *where)
+    assert switched[0]["on"] is True
+
