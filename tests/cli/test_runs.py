@@ -39,7 +39,7 @@ def test_show_by_prefix(project: Path) -> None:
     assert "status succeeded" in text and "selection +revenue" in text
     assert "revenue │ materialized" in text
     data = json.loads(run("runs", "show", run_id[:6], "--json", ok=True).stdout)
-    assert data["run_id"] == run_id and [a["asset"] for a in data["assets"]] == ["orders", "revenue"]
+    assert data["run_id"] == run_id and [s["assets"] for s in data["steps"]] == [["orders"], ["revenue"]]
 
 
 def test_show_failed_run_lists_errors(failing: Path) -> None:

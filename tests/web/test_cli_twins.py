@@ -1,5 +1,5 @@
-"""The CLI's ``--json`` and the web API give the same JSON for the same thing: schedules, sensors
-and ticks, read from one event log by both."""
+"""The CLI's ``--json`` and the web API give the same JSON for the same thing: schedules, sensors,
+ticks and runs (listed and shown), read from one event log by both."""
 
 from __future__ import annotations
 
@@ -41,3 +41,17 @@ def test_schedules_sensors_and_ticks_are_the_same_json(automated: Project, monke
     assert switched == cli_json(automated, monkeypatch, "automation", "schedules", *where)
     assert switched[0]["on"] is True
 
+
+def test_runs_listed_and_shown_are_the_same_json(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    with TestClient(make_app(project)) as client:
+        listed = client.get("/api/runs").json()["runs"]
+        shown = {run["run_id"]: client.get(f"/api/runs/{run['run_id']}").json() for run in listed}
+    assert cli_json(project, monkeypatch, "runs", "list") == listed
+    assert [run["status"] for run in listed] == ["failed", "succeeded"]
+    for run_id, detail in shown.items():
+        assert cli_json(project, monkeypatch, "runs", "show", run_id) == detail
+    failed = shown[listed[0]["run_id"]]
+    assert [(e["step"], e["error"]) for e in failed["errors"]] == [
+        ("broken", "step 'broken' failed: ValueError: the warehouse is on fire")
+    ]
+    assert "ValueError" in failed["errors"][0]["traceback"]

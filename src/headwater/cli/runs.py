@@ -1,4 +1,7 @@
-"""``headwater runs list|show|logs``: runs from the event log. Opens storage only, never user code."""
+"""``headwater runs list|show|logs``: runs from the event log. Opens storage only, never user code.
+
+``--json`` prints the shapes of the web API's ``/api/runs`` and ``/api/runs/RUN_ID`` (``web.serialize``).
+"""
 
 from __future__ import annotations
 
@@ -59,13 +62,15 @@ def _storage() -> Storage:
 @json_option
 def list_command(limit: int, status: str | None, as_json: bool) -> None:
     """List recent runs, newest first."""
+    from headwater.web.serialize import run_json
+
     storage = _storage()
     try:
         found = storage.list_runs(limit=limit, statuses=[RunStatus(status)] if status else None)
     finally:
         storage.close()
     if as_json:
-        output.print_json([run.to_json() for run in found])
+        output.print_json([run_json(run) for run in found])
         return
     grid = output.table("run", "status", "created", "duration", "selection", "assets", "partition", "tags")
     for run in found:
@@ -91,6 +96,7 @@ def list_command(limit: int, status: str | None, as_json: bool) -> None:
 def show_command(run_id: str, as_json: bool) -> None:
     """Show a run (RUN_ID or a unique prefix): status, times, selection and its steps."""
     from headwater.cli.run_summary import outcome_table, summarise
+    from headwater.web.serialize import run_detail_json
 
     storage = _storage()
     try:
@@ -98,16 +104,10 @@ def show_command(run_id: str, as_json: bool) -> None:
         events = [record.event for record in storage.get_events(run.run_id)]
     finally:
         storage.close()
-    outcome = summarise(events, expected=[k.to_string() for k in run.asset_keys])
     if as_json:
-        output.print_json(
-            {
-                **run.to_json(),
-                "assets": [row.to_json() for row in outcome.rows()],
-                "errors": [{"step": f.step, "error": f.error} for f in outcome.failures],
-            }
-        )
+        output.print_json(run_detail_json(run, events, len(events)))
         return
+    outcome = summarise(events, expected=[k.to_string() for k in run.asset_keys])
     out = output.console()
     out.print(output.text(f"run {run.run_id}", "bold"))
     out.print(

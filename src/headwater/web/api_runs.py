@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from headwater.events import EventType, RunRecord, RunStatus
+from headwater.events import RunRecord, RunStatus
 from headwater.web.pages import __version__
 from headwater.web.queries import make_cursor
 from headwater.web.security import new_csrf_token, set_csrf_cookie
-from headwater.web.serialize import run_json, steps_json
+from headwater.web.serialize import run_detail_json, run_json
 from headwater.web.state import NotFound, WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["runs"])
@@ -66,17 +66,10 @@ def runs(
 
 @router.get("/runs/{run_id}", summary="One run with its steps, errors and tracebacks")
 def run(state: State, run_id: str) -> dict[str, Any]:
-    """The run record, a timeline of its steps and its failures."""
+    """The run record, a timeline of its steps and its failures (as ``headwater runs show --json``)."""
     record = _run(state, run_id)
     found, count = state.queries.step_events(record.run_id)
-    steps = steps_json(found)
-    errors = [
-        {"step": s["step"], "error": s["error"], "traceback": s["traceback"]} for s in steps if s["status"] == "failed"
-    ]
-    for event in found:
-        if event.type is EventType.RUN_FAILED and event.data.get("traceback"):
-            errors.append({"step": None, "error": event.data.get("error"), "traceback": event.data["traceback"]})
-    return {**run_json(record), "steps": steps, "errors": errors, "event_count": count}
+    return run_detail_json(record, found, count)
 
 
 @router.get("/runs/{run_id}/events", summary="A run's events after an id, for paging and live tailing")

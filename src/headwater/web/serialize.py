@@ -1,4 +1,5 @@
-"""JSON shapes of runs, events and step timelines, shared by the API and the pages.
+"""JSON shapes of runs, events and step timelines, shared by the API, the pages and the CLI's
+``runs list|show --json``.
 
 Derived from records only (no definitions needed), so a run page works even when the
 project's code no longer loads.
@@ -6,7 +7,7 @@ project's code no longer loads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from headwater.events import CheckEvaluated, CheckOutcome, EventRecord, EventType, RunRecord
@@ -103,3 +104,18 @@ def steps_json(events: Iterable[StepEventLike]) -> list[dict[str, Any]]:
         elif event.type is EventType.CHECK_EVALUATED and not event.data.get("passed"):
             step.setdefault("failed_checks", []).append(event.data.get("check"))
     return list(steps.values())
+
+
+def run_detail_json(run: RunRecord, events: Sequence[StepEventLike], event_count: int) -> dict[str, Any]:
+    """A run with its steps and errors (with tracebacks) from its ``events`` (of which it has ``event_count``).
+
+    ``events`` need ``data`` only for failed and skipped steps, checks and a failed run.
+    """
+    steps = steps_json(events)
+    errors: list[dict[str, Any]] = [
+        {"step": s["step"], "error": s["error"], "traceback": s["traceback"]} for s in steps if s["status"] == "failed"
+    ]
+    for event in events:
+        if event.type is EventType.RUN_FAILED and event.data.get("traceback"):
+            errors.append({"step": None, "error": event.data.get("error"), "traceback": event.data["traceback"]})
+    return {**run_json(run), "steps": steps, "errors": errors, "event_count": event_count}
