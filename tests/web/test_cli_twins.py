@@ -1,5 +1,5 @@
 """The CLI's ``--json`` and the web API give the same JSON for the same thing: schedules, sensors,
-ticks and runs (listed and shown), read from one event log by both."""
+ticks, runs (listed and shown) and the asset catalog, read from one event log by both."""
 
 from __future__ import annotations
 
@@ -55,3 +55,20 @@ def test_runs_listed_and_shown_are_the_same_json(project: Project, monkeypatch: 
         ("broken", "step 'broken' failed: ValueError: the warehouse is on fire")
     ]
     assert "ValueError" in failed["errors"][0]["traceback"]
+
+
+def test_the_catalog_is_the_same_json(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    where = ("-f", str(project.path))
+    with TestClient(make_app(project)) as client:
+        catalog = client.get("/api/assets").json()["assets"]
+        mart = client.get("/api/assets", params={"select": "group:mart"}).json()["assets"]
+    assert cli_json(project, monkeypatch, "assets", "list", *where) == catalog
+    assert cli_json(project, monkeypatch, "assets", "list", *where, "--select", "group:mart") == mart
+    rows = {row["key"]: row for row in catalog}
+    assert [row["key"] for row in mart] == ["revenue", "report"]
+    assert (rows["broken"]["state"], rows["revenue"]["state"], rows["report"]["upstream"]) == (
+        "failed",
+        "check_failed",
+        1,
+    )
+    assert rows["revenue"]["checks"] == {"declared": 1, "passed": 0, "failed": 1, "warned": 0}

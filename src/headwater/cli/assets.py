@@ -36,31 +36,20 @@ def _graph(module: str | None, file: str | None, attribute: str | None) -> Asset
 def list_command(
     module: str | None, file: str | None, attribute: str | None, selection: str | None, as_json: bool
 ) -> None:
-    """List assets with group, kinds, owners, upstream count and last materialization."""
+    """List assets with group, kinds, owners, upstream count and last materialization.
+
+    ``--json`` prints the rows of the web API's ``/api/assets`` (with state and check counts).
+    """
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
+    from headwater.web.catalog import catalog_rows
+    from headwater.web.states import AssetStates
 
     defs = load(module, file, attribute)
     graph = AssetGraph.from_definitions(defs)
     with Instance.get() as instance:
         keys = graph.sort(instance.select(defs, selection))
-        latest = instance.storage.latest("materialization", keys)
-    rows: list[dict[str, Any]] = []
-    for key in keys:
-        node = graph.nodes[key]
-        record = latest.get(key)
-        rows.append(
-            {
-                "key": key.to_string(),
-                "group": node.spec.group,
-                "kinds": sorted(node.spec.kinds),
-                "owners": list(node.spec.owners),
-                "upstream": len(node.parents),
-                "source": node.spec.is_source,
-                "last_materialized": record.event.timestamp if record else None,
-                "run_id": record.event.run_id if record else None,
-            }
-        )
+        rows = catalog_rows(AssetStates(instance.storage, graph), keys, every=selection is None)
     if as_json:
         output.print_json(rows)
         return

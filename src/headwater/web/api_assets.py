@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from headwater.errors import HeadwaterError, SelectionError
-from headwater.events import CheckOutcome, EventType
+from headwater.events import EventType
 from headwater.graph.selection import select
 from headwater.instance.columns import column_lineage
 from headwater.instance.diff import diff
@@ -18,6 +18,7 @@ from headwater.instance.partitioned import key_context
 from headwater.instance.status import UPSTREAM_REASON_KINDS
 from headwater.keys import AssetKey
 from headwater.storage import CheckVerdict
+from headwater.web.catalog import catalog_rows
 from headwater.web.serialize import event_json
 from headwater.web.state import WebState, web_state
 
@@ -56,37 +57,13 @@ def graph_states(state: State) -> dict[str, Any]:
 def assets(
     state: State, select_text: Annotated[str | None, Query(alias="select", description="A selection")] = None
 ) -> dict[str, Any]:
-    """Every asset (or those selected) with group, owners, kinds, state, last materialization and checks."""
+    """Every asset (or those selected) with group, owners, kinds, state, last materialization and checks
+    (the rows of ``headwater assets list --json``)."""
     loaded = state.loaded()
     graph = loaded.graph
     states = state.states(loaded)
     keys = graph.sort(select(graph, select_text, predicates=states.status.predicates()))
-    latest = state.storage.latest("materialization", keys if select_text else None)
-    by_state = states.states()
-    rows = []
-    for key in keys:
-        spec = graph.nodes[key].spec
-        record = latest.get(key)
-        checks = states.checks(key) if key in graph.checks else []
-        rows.append(
-            {
-                "key": key.to_string(),
-                "group": spec.group,
-                "owners": list(spec.owners),
-                "kinds": sorted(spec.kinds),
-                "description": (spec.description or "").strip().split("\n", 1)[0],
-                "state": by_state[key],
-                "source": spec.is_source,
-                "last_materialized": record.event.timestamp if record else None,
-                "run_id": record.event.run_id if record else None,
-                "checks": {
-                    "declared": len(graph.checks.get(key, ())),
-                    "passed": sum(c.passed for c in checks),
-                    "failed": sum(c.failed for c in checks),
-                    "warned": sum(c.outcome is CheckOutcome.WARNED for c in checks),
-                },
-            }
-        )
+    rows = catalog_rows(states, keys, every=not select_text)
     return {"count": len(rows), "total": len(graph), "assets": rows, "load_error": state.project.error}
 
 
