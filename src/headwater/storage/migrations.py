@@ -1,12 +1,12 @@
 """Versioned schema migrations: create a fresh event log, check a database's version, upgrade old ones.
 
-Owns the ``schema_version`` row and the ordered ``MIGRATIONS``; it never opens connections
-itself and never decides *when* to migrate (``Storage.open(migrate=...)`` and ``headwater migrate`` do).
+Owns the ``schema_version`` row and the ordered ``MIGRATIONS``, whose DDL is frozen per version in
+``migration_steps``; it never opens connections itself and never decides *when* to migrate
+(``Storage.open(migrate=...)`` and ``headwater migrate`` do).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -14,8 +14,14 @@ from typing import Final
 from sqlalchemy import Connection, delete, insert, inspect, select, text
 
 from headwater.errors import SchemaVersionError
-from headwater.events import CheckEvaluated, EventType
 from headwater.storage import schema
+from headwater.storage.migration_steps import (
+    v1_event_log,
+    v2_partitions_backfills,
+    v3_automation,
+    v4_pool_slots,
+    v5_check_latest,
+)
 
 CURRENT_SCHEMA_VERSION: Final = 5
 """The schema version this Headwater creates (the version of the last built-in migration)."""
@@ -37,73 +43,33 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-def _create_initial_schema(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=list(schema.V1_TABLES))
-
-
-def _add_partitions_and_backfills(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=list(schema.V2_TABLES))
-
-
-def _add_automation(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=list(schema.V3_TABLES))
-
-
-def _add_pool_slots(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=list(schema.V4_TABLES))
-
-
-def _add_check_latest(conn: Connection) -> None:
-    schema.metadata.create_all(conn, tables=list(schema.V5_TABLES))
-    checks = schema.events
-    stmt = (
-        select(checks.c.id, checks.c.run_id, checks.c.timestamp, checks.c.asset_key, checks.c.partition, checks.c.data)
-        .where(checks.c.type == EventType.CHECK_EVALUATED.value, checks.c.asset_key.is_not(None))
-        .order_by(checks.c.id)
-    )
-    latest: dict[tuple[str, str, str], dict[str, object]] = {}
-    for row in conn.execute(stmt):
-        verdict = CheckEvaluated.from_data(json.loads(row.data))
-        place = (row.asset_key, verdict.check, row.partition or "")
-        latest[place] = {
-            "asset_key": row.asset_key,
-            "check_name": verdict.check,
-            "partition": row.partition or "",
-            "event_id": row.id,
-            "run_id": row.run_id,
-            "timestamp": row.timestamp,
-            "outcome": verdict.outcome.value,
-            "blocking": int(verdict.blocking),
-        }
-    if latest:
-        conn.execute(insert(schema.check_latest), list(latest.values()))
-
-
 MIGRATIONS: list[Migration] = [
-    Migration(version=1, description="create the event log tables", apply=_create_initial_schema),
+    Migration(version=1, description="create the event log tables", apply=v1_event_log.apply),
     Migration(
         version=2,
         description="add the dynamic_partitions, backfills and backfill_runs tables",
-        apply=_add_partitions_and_backfills,
+        apply=v2_partitions_backfills.apply,
     ),
     Migration(
         version=3,
         description="add the automation tables (instigators, ticks, evaluations, daemon lease, run queue)",
-        apply=_add_automation,
+        apply=v3_automation.apply,
     ),
     Migration(
         version=4,
         description="add the pool_slots table (steps running per concurrency pool)",
-        apply=_add_pool_slots,
+        apply=v4_pool_slots.apply,
     ),
     Migration(
         version=5,
         description="add the check_latest table (the latest verdict of every check), filled from the events",
-        apply=_add_check_latest,
+        apply=v5_check_latest.apply,
     ),
 ]
-"""Every migration in version order. A new database is created from ``schema`` directly and
-stamped with the latest version; these steps only upgrade databases made by older releases."""
+"""Every migration in version order. Each step is frozen in ``migration_steps`` with the tables as
+they were at its version, so what it does never changes with ``schema``. A new database is created
+from ``schema`` directly and stamped with the latest version; these steps only upgrade databases
+made by older releases (a test checks that both roads give the same schema)."""
 
 
 def latest_version() -> int:
