@@ -150,7 +150,7 @@ def materialize_command(
     if config_json:
         configs.append(run_config.from_json_text(config_json))
     config = run_config.merge(*configs)
-    defs = load(module, file, attribute)
+    defs = queued.load_for(run_id, lambda: load(module, file, attribute))
     with Instance.get() as instance:
         if queue:
             queued.report(

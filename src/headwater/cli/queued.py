@@ -9,13 +9,14 @@ starts without paying for any of that.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from headwater.cli import output
 
 if TYPE_CHECKING:
+    from headwater.definitions import Definitions
     from headwater.events import RunRecord
     from headwater.instance import Instance
 
@@ -41,6 +42,22 @@ def claim(instance: Instance, run_id: str) -> tuple[str, str | None, dict[str, A
     return run.selection, run.partition, dict(run.config), dict(run.tags)
 
 
+def load_for(run_id: str | None, load: Callable[[], Definitions]) -> Definitions:
+    """``load()``; when it fails for a queued run (``--run-id ID``), that run ends failed with the error,
+    so its run page says why instead of the launcher's "exited with code 2"."""
+    from headwater.errors import HeadwaterError
+
+    try:
+        return load()
+    except HeadwaterError as exc:
+        if run_id is not None and run_id != "-":
+            from headwater.instance import Instance
+
+            with Instance.get() as instance:
+                _fail_queued(instance, run_id, str(exc))
+        raise
+
+
 @contextmanager
 def failing(instance: Instance, run_id: str | None) -> Iterator[None]:
     """A queued run that cannot start (bad selection, missing input) ends failed with the error."""
@@ -50,14 +67,16 @@ def failing(instance: Instance, run_id: str | None) -> Iterator[None]:
         yield
     except HeadwaterError as exc:
         if run_id is not None:
-            from headwater.events import Event, EventType, RunStatus
-
-            run = instance.storage.get_run(run_id)
-            if run is not None and run.status is RunStatus.QUEUED:
-                instance.storage.store_events(
-                    [Event(run_id=run_id, type=EventType.RUN_FAILED, data={"error": str(exc)})]
-                )
+            _fail_queued(instance, run_id, str(exc))
         raise
+
+
+def _fail_queued(instance: Instance, run_id: str, error: str) -> None:
+    from headwater.events import Event, EventType, RunStatus
+
+    run = instance.storage.get_run(run_id)
+    if run is not None and run.status is RunStatus.QUEUED:
+        instance.storage.store_events([Event(run_id=run_id, type=EventType.RUN_FAILED, data={"error": error})])
 
 
 def report(run: RunRecord, *, as_json: bool) -> None:
