@@ -75,8 +75,11 @@ def queue_request(
     tags: Mapping[str, str] | None = None,
     priority_tag: str = "headwater.priority",
     where: str = "run request",
+    parent_run_id: str | None = None,
 ) -> RunRecord:
-    """Queue a run of ``keys`` (or of ``selection``); an already-queued ``run_id`` is left as it is."""
+    """Queue a run of ``keys`` (or of ``selection``); an already-queued ``run_id`` is left as it is.
+
+    ``parent_run_id`` names the run that this one re-executes."""
     chosen = frozenset(keys) if keys is not None else select(graph, selection)
     run_tags = dict(tags or {})
     text = selection if selection is not None else " ".join(sorted(k.to_string() for k in chosen))
@@ -87,6 +90,7 @@ def queue_request(
         partition=partition,
         tags=run_tags,
         config={k: dict(v) for k, v in (config or {}).items()},
+        parent_run_id=parent_run_id,
     )
     queue.enqueue(run, location=location_json(location), priority=priority_of(run_tags, priority_tag, where))
     return run

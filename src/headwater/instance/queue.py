@@ -1,6 +1,7 @@
-"""Queuing runs for the daemon and claiming a queued run in the process that executes it.
+"""Queuing runs (new ones, or re-executions of a finished run) for the queue's launcher, and claiming
+a queued run in the process that executes it.
 
-A queued run is a QUEUED run record with the code location of its definitions, so the daemon can
+A queued run is a QUEUED run record with the code location of its definitions, so the launcher can
 start a process that loads them (``headwater materialize --run-id ID``).
 """
 
@@ -30,28 +31,69 @@ def submit_run(
     partition: str | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     tags: Mapping[str, str] | None = None,
+    run_id: str | None = None,
 ) -> RunRecord:
-    """Queue a run of ``select`` for the daemon to launch; returns the QUEUED record."""
+    """Queue a run of ``select`` for the daemon to launch; returns the QUEUED record (with ``run_id``
+    when given, e.g. to tag the run with its own id)."""
+    _require_location(defs)
+    return _queue(
+        instance,
+        defs,
+        run_id=run_id or uuid.uuid4().hex,
+        selection=select or "*",
+        keys=instance.select(defs, select),
+        partition=partition,
+        config=config,
+        tags=tags,
+    )
+
+
+def submit_reexecution(
+    instance: Instance,
+    defs: Definitions,
+    parent_run_id: str,
+    *,
+    from_failure: bool = True,
+    tags: Mapping[str, str] | None = None,
+    run_id: str | None = None,
+) -> RunRecord:
+    """Queue a re-execution of the finished run ``parent_run_id`` (all of it, or from failure: what it
+    did not complete), with its partition and config; raises ReexecutionError when there is nothing to
+    re-execute. Returns the QUEUED record, whose ``parent_run_id`` names the run it repeats."""
+    from headwater.instance.reexecute import prepare
+
+    _require_location(defs)
+    plan = prepare(instance, defs, parent_run_id, from_failure=from_failure)
+    return _queue(
+        instance,
+        defs,
+        run_id=run_id or uuid.uuid4().hex,
+        selection=plan.selection,
+        partition=plan.parent.partition,  # a range label is expanded by the run process
+        config=plan.parent.config,
+        tags=plan.tags(tags),
+        parent_run_id=plan.parent.run_id,
+    )
+
+
+def _require_location(defs: Definitions) -> None:
     if defs.location is None:
         raise DefinitionError(
             "cannot queue a run of definitions that were not loaded from a module or file: the daemon "
             "starts the run in a new process that must import them; load them with "
             "hw.load_definitions(hw.find_location(module=...)) or use `headwater materialize --queue -m ...`"
         )
-    keys = instance.select(defs, select)
+
+
+def _queue(instance: Instance, defs: Definitions, **request: Any) -> RunRecord:
     runs_config = instance.config.runs if instance.config is not None else None
     return queue_request(
         RunQueueStore(instance.storage),
         AssetGraph.from_definitions(defs),
         defs.location,
-        run_id=uuid.uuid4().hex,
-        selection=select or "*",
-        keys=keys,
-        partition=partition,
-        config=config,
-        tags=tags,
         priority_tag=runs_config.priority_tag if runs_config is not None else PRIORITY_TAG,
         where="queued run",
+        **request,
     )
 
 
