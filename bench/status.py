@@ -29,7 +29,7 @@ import graphs  # noqa: E402
 
 import headwater as hw  # noqa: E402
 from headwater.events import Event, EventType  # noqa: E402
-from headwater.instance.status import AssetStatus  # noqa: E402
+from headwater.state.status import AssetStatus  # noqa: E402
 
 
 def _version(key: str, generation: int) -> str:

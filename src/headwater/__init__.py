@@ -83,13 +83,13 @@ if TYPE_CHECKING:
     from headwater.events import Event, EventRecord, EventType, RunRecord, RunStatus
     from headwater.graph import AssetGraph
     from headwater.instance import Instance, InstanceConfig, RunResult, materialize
-    from headwater.instance.columns import column_lineage
     from headwater.integrations.dbt import DbtAssets, dbt_assets
     from headwater.integrations.duckdb import DuckDBResource, sql_asset
     from headwater.integrations.spark import SparkParquetIOManager, SparkResource
     from headwater.io import DuckDBIOManager, FilesystemIOManager, InMemoryIOManager, IOManager, ParquetIOManager
     from headwater.keys import AssetKey
     from headwater.loader import find_location, load_definitions
+    from headwater.state.columns import column_lineage
 
 _EXPORTS: dict[str, str] = {
     "AllPartitions": "headwater.definitions.partitions",
@@ -166,7 +166,7 @@ _EXPORTS: dict[str, str] = {
     "asset_sensor": "headwater.definitions",
     "check": "headwater.definitions",
     "checks": "headwater.definitions",
-    "column_lineage": "headwater.instance.columns",
+    "column_lineage": "headwater.state.columns",
     "dbt_assets": "headwater.integrations.dbt",
     "eager": "headwater.definitions",
     "file_sensor": "headwater.definitions",

@@ -11,7 +11,7 @@ import headwater as hw
 from headwater.definitions.partitions import KeyContext
 from headwater.errors import SelectionError
 from headwater.instance.backfill import cancel_backfill, create_backfill, get_backfill, run_backfill
-from headwater.instance.partition_status import partition_status
+from headwater.state.partition_status import partition_status
 from headwater.storage.backfills import BackfillStatus
 
 DAILY = hw.DailyPartitions(start="2026-01-01", end="2026-01-15")

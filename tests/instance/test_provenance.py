@@ -10,7 +10,7 @@ import pytest
 
 import headwater as hw
 from headwater.events import EventType
-from headwater.instance.provenance import MAX_INPUTS_BYTES, inputs_map, short_version
+from headwater.state.versions import MAX_INPUTS_BYTES, inputs_map, short_version
 
 
 @pytest.fixture

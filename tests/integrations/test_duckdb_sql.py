@@ -13,7 +13,7 @@ import pytest
 import headwater as hw
 from headwater.events import EventType
 from headwater.graph import AssetGraph
-from headwater.instance.diff import diff
+from headwater.state.diff import diff
 from headwater.storage import Storage
 
 

@@ -16,7 +16,7 @@ import pytest
 
 import headwater as hw
 from headwater.events import EventType
-from headwater.instance.diff import diff
+from headwater.state.diff import diff
 
 
 class Opaque:

@@ -13,8 +13,8 @@ import headwater as hw
 from headwater.automation import Daemon
 from headwater.events import CheckOutcome
 from headwater.graph import AssetGraph
-from headwater.instance.status import AssetStatus
 from headwater.state import CheckVerdicts
+from headwater.state.status import AssetStatus
 from headwater.storage.automation import AutomationStore
 from headwater.storage.retention import RetentionStore
 from headwater.web.states import AssetStates

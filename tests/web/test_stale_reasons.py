@@ -8,8 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from headwater.instance.status import UPSTREAM_REASON_KINDS, ReasonKind
 from headwater.loader import load_definitions
+from headwater.state.status import UPSTREAM_REASON_KINDS, ReasonKind
 
 from .conftest import make_app, write_project
 

@@ -33,7 +33,7 @@ def run_command(
     """Evaluate asset checks against stored values, without materializing; exit 1 if an error-severity check fails."""
     from headwater.events import EventType
     from headwater.instance import Instance
-    from headwater.instance.history import CheckEvaluation, evaluation
+    from headwater.state.history import CheckEvaluation, evaluation
 
     defs = load(module, file, attribute)
     with Instance.get() as instance:

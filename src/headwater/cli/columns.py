@@ -1,6 +1,6 @@
 """``headwater assets columns KEY [--column C]``: an asset's columns and where each comes from and goes.
 
-Thin: the answer is ``headwater.instance.columns.column_lineage`` over the event log.
+Thin: the answer is ``headwater.state.columns.column_lineage`` over the event log.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def columns_command(
     lists of dicts, Parquet and DuckDB tables).
     """
     from headwater.instance import Instance
-    from headwater.instance.columns import column_lineage
+    from headwater.state.columns import column_lineage
 
     defs = load(module, file, attribute)
     with Instance.get() as instance:

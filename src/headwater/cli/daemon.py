@@ -25,7 +25,7 @@ def build_daemon(instance: Any, defs: Any) -> Any:
     that advances the backfills handed to it (``headwater backfill --queue``) each tick."""
     from headwater.automation import Daemon
     from headwater.instance.backfill_queue import BackfillDriver
-    from headwater.instance.status import AssetStatus
+    from headwater.state.status import AssetStatus
 
     config = instance.config
     automation = config.automation if config is not None else None

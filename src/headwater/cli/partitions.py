@@ -65,8 +65,7 @@ def status_command(key: str, module: str | None, file: str | None, attribute: st
     """Materialized, failed, missing and in-progress partitions of asset KEY, as ranges."""
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
-    from headwater.instance.partition_status import partition_status
-    from headwater.instance.partitioned import key_context
+    from headwater.state.partition_status import key_context, partition_status
 
     defs = load(module, file, attribute)
     graph = AssetGraph.from_definitions(defs)

@@ -15,7 +15,7 @@ from headwater.cli.loading import load, location_options
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from headwater.instance.lineage import Why
+    from headwater.state.lineage import Why
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
@@ -43,7 +43,7 @@ def status_command(
     """Show whether each asset is fresh, stale or missing, every reason it is not fresh, and freshness (overdue)."""
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
-    from headwater.instance.status import partition_summary
+    from headwater.state.status import partition_summary
 
     defs = load(module, file, attribute)
     graph = AssetGraph.from_definitions(defs)
@@ -155,7 +155,7 @@ def history_command(
     from headwater.errors import SelectionError, did_you_mean
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
-    from headwater.instance.history import metadata_names
+    from headwater.state.history import metadata_names
 
     graph = AssetGraph.from_definitions(load(module, file, attribute))
     node = graph.node(key)
@@ -206,7 +206,7 @@ def diff_command(
     from headwater.errors import SelectionError
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
-    from headwater.instance.diff import diff
+    from headwater.state.diff import diff
 
     if len(runs) > 2:
         raise SelectionError(f"assets diff takes at most two runs, got {len(runs)}: `assets diff KEY [RUN_A [RUN_B]]`")

@@ -1,7 +1,7 @@
 """``hw.Freshness``: how current an asset must be, declared on ``@hw.asset(freshness=...)``.
 
 Pure data checked once at definition time; whether an asset is overdue is computed from the
-event log by ``headwater.instance.status``.
+event log by ``headwater.state.status``.
 """
 
 from __future__ import annotations

@@ -29,9 +29,8 @@ from headwater.events import RunStatus
 from headwater.execution import capture
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
-from headwater.instance.partition_status import in_progress, summarise
-from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
+from headwater.state.partition_status import in_progress, key_context, summarise
 from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
 

@@ -24,17 +24,17 @@ from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
 from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig, load_config
-from headwater.instance.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
-from headwater.instance.lineage import Why, explain
 from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
 from headwater.instance.pool_limits import PoolLimitedPool
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
-from headwater.instance.status import AssetStatus
 from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
 from headwater.keys import AssetKey, CoercibleToKey, to_key
+from headwater.state.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
+from headwater.state.lineage import Why, explain
+from headwater.state.status import AssetStatus
 from headwater.storage import Storage
 
 

@@ -16,9 +16,9 @@ from headwater.errors import SelectionError
 from headwater.events import Event, EventType, RunRecord
 from headwater.execution.step import json_safe
 from headwater.graph import AssetGraph
-from headwater.instance.provenance import inputs_map, latest_versions, version_of
 from headwater.instance.result import RunResult
 from headwater.keys import CoercibleToKey, to_key
+from headwater.state.versions import inputs_map, latest_versions, version_of
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance

@@ -17,6 +17,7 @@ from headwater.graph.partition_plan import InputKeys, check_run_partitions, grap
 from headwater.graph.plan import Plan
 from headwater.io import IOManager
 from headwater.keys import AssetKey
+from headwater.state.partition_status import key_context
 from headwater.storage import Storage
 
 
@@ -34,13 +35,6 @@ class PartitionedRun:
         if self.partition_keys:
             return f"{self.partition_keys[0]}{RANGE_SEPARATOR}{self.partition_keys[-1]}"
         return self.partition
-
-
-def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:
-    """Dynamic partition keys from storage (read only when the graph has dynamic partitions)."""
-    if not graph_partitions(graph).dynamic:
-        return KeyContext()
-    return KeyContext(dynamic=storage.dynamic_partitions())
 
 
 def prepare(

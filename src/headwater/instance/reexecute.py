@@ -18,8 +18,8 @@ from headwater.errors import SelectionError
 from headwater.events import EventType, RunRecord
 from headwater.graph import AssetGraph
 from headwater.graph.reexecution import PARENT_TAG, ROOT_TAG, ReexecutionError, keys_to_rerun, reexecution_tags
-from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
+from headwater.state.partition_status import key_context
 
 __all__ = ["PARENT_TAG", "ROOT_TAG", "Reexecution", "ReexecutionError", "prepare", "reexecute"]
 

@@ -11,12 +11,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from headwater.errors import HeadwaterError, SelectionError
 from headwater.events import EventType
 from headwater.graph.selection import select
-from headwater.instance.columns import column_lineage
-from headwater.instance.diff import diff
-from headwater.instance.partition_status import partition_status
-from headwater.instance.partitioned import key_context
-from headwater.instance.status import UPSTREAM_REASON_KINDS
 from headwater.keys import AssetKey
+from headwater.state.columns import column_lineage
+from headwater.state.diff import diff
+from headwater.state.partition_status import key_context, partition_status
+from headwater.state.status import UPSTREAM_REASON_KINDS
 from headwater.storage import CheckVerdict
 from headwater.web.catalog import catalog_rows
 from headwater.web.serialize import event_json

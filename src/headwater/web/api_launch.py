@@ -17,8 +17,8 @@ from headwater.errors import ConfigError, HeadwaterError, SelectionError
 from headwater.events import EventType
 from headwater.graph.reexecution import keys_to_rerun
 from headwater.graph.selection import select
-from headwater.instance.partitioned import key_context
 from headwater.keys import AssetKey
+from headwater.state.partition_status import key_context
 from headwater.web.run_config import config_problems, config_schemas
 from headwater.web.state import NotFound, WebState, web_state
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from headwater.events import CheckOutcome
 from headwater.keys import AssetKey
 from headwater.web.states import AssetStates
 
@@ -43,7 +42,6 @@ def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool =
                     "declared": len(graph.checks.get(key, ())),
                     "passed": sum(c.passed for c in checks),
                     "failed": sum(c.failed for c in checks),
-                    "warned": sum(c.outcome is CheckOutcome.WARNED for c in checks),
                 },
             }
         )

@@ -12,8 +12,8 @@ from typing import Any
 
 from headwater.events import EventType, RunStatus
 from headwater.graph import AssetGraph
-from headwater.instance.status import AssetStatus, ReasonKind
 from headwater.keys import AssetKey
+from headwater.state.status import AssetStatus, ReasonKind
 from headwater.storage import CheckVerdict, Storage
 
 STATE_CODES: Mapping[str, str] = {

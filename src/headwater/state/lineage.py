@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from headwater.events import EventRecord, EventType
 from headwater.graph import AssetGraph
-from headwater.instance.provenance import short_version, version_of
 from headwater.keys import AssetKey
+from headwater.state.versions import short_version, version_of
 from headwater.storage import Storage
 from headwater.storage.value_history import ValueHistory
 

@@ -9,7 +9,7 @@ import pytest
 
 import headwater as hw
 from headwater.graph import AssetGraph
-from headwater.instance.status import AssetStatus
+from headwater.state.status import AssetStatus
 
 DAYS = ("2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04")
 VALUES: dict[str, int] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import headwater as hw
-from headwater.instance.diff import diff
+from headwater.state.diff import diff
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import event
 import headwater as hw
 from headwater.events import EventType
 from headwater.graph import AssetGraph
-from headwater.instance.lineage import explain
+from headwater.state.lineage import explain
 from headwater.storage import Storage
 from headwater.storage.value_history import ValueHistory
 

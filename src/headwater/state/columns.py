@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from headwater.errors import DefinitionError, SelectionError, did_you_mean
 from headwater.events import EventRecord
@@ -22,7 +22,15 @@ from headwater.storage import Storage
 
 if TYPE_CHECKING:
     from headwater.definitions import Definitions
-    from headwater.instance.instance import Instance
+
+
+class HasStorage(Protocol):
+    """Anything that holds an event log, such as an ``Instance``."""
+
+    @property
+    def storage(self) -> Storage:
+        """The event log."""
+        ...
 
 
 def recorded_shape(data: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -240,7 +248,7 @@ def _walk(
 
 
 def column_lineage(
-    instance: Instance | Storage,
+    instance: HasStorage | Storage,
     defs: Definitions | AssetGraph,
     key: CoercibleToKey,
     column: str | None = None,

@@ -24,11 +24,11 @@ from headwater.definitions.partitions import PartitionMapping, PartitionsDefinit
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
 from headwater.graph.partition_plan import graph_partitions
-from headwater.instance.mapped_status import MappedInputs
-from headwater.instance.partition_status import PartitionStatus, partition_status
-from headwater.instance.provenance import short_version, version_of
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
+from headwater.state.mapped_status import MappedInputs
+from headwater.state.partition_status import PartitionStatus, partition_status
+from headwater.state.versions import short_version, version_of
 from headwater.storage import CheckVerdict, Storage
 
 MAX_CAUSES: Final = 5

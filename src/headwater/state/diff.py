@@ -10,9 +10,9 @@ from typing import Any
 
 from headwater.errors import SelectionError
 from headwater.events import EventRecord, EventType
-from headwater.instance.columns import recorded_shape
-from headwater.instance.history import numeric
 from headwater.keys import AssetKey
+from headwater.state.columns import recorded_shape
+from headwater.state.history import numeric
 from headwater.storage import Storage
 
 

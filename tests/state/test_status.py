@@ -10,7 +10,7 @@ import pytest
 
 import headwater as hw
 from headwater.graph import AssetGraph
-from headwater.instance.status import AssetStatus
+from headwater.state.status import AssetStatus
 
 
 @pytest.fixture

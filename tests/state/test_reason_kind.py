@@ -7,7 +7,7 @@ from pathlib import Path
 
 import headwater as hw
 from headwater.graph import AssetGraph
-from headwater.instance.status import UPSTREAM_REASON_KINDS, AssetStatus, ReasonKind
+from headwater.state.status import UPSTREAM_REASON_KINDS, AssetStatus, ReasonKind
 
 
 def test_reason_kinds_keep_their_json_strings() -> None:

@@ -20,9 +20,9 @@ from headwater.errors import SelectionError
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
 from headwater.graph.partition_plan import graph_partitions
-from headwater.instance.partitioned import key_context
-from headwater.instance.provenance import newest, short_version, version_of
 from headwater.keys import AssetKey
+from headwater.state.partition_status import key_context
+from headwater.state.versions import newest, short_version, version_of
 from headwater.storage import Storage
 
 

@@ -15,6 +15,7 @@ from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext, Partit
 from headwater.errors import SelectionError
 from headwater.events import RunStatus
 from headwater.graph import AssetGraph
+from headwater.graph.partition_plan import graph_partitions
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -131,3 +132,10 @@ def summarise(
     return PartitionStatus(
         asset_key=key, partitions=definition.describe(), total=len(keys), counts=counts, ranges=tuple(ranges)
     )
+
+
+def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:
+    """Dynamic partition keys from storage (read only when the graph has dynamic partitions)."""
+    if not graph_partitions(graph).dynamic:
+        return KeyContext()
+    return KeyContext(dynamic=storage.dynamic_partitions())
