@@ -39,7 +39,7 @@ from headwater.storage.rows import (
     run_to_row,
 )
 from headwater.storage.schema import asset_latest, check_latest, events, runs, step_logs
-from headwater.storage.writes import KINDS, EventWriter
+from headwater.storage.writes import KINDS, EventRowWriter
 
 _EVENT_TYPES: Final = {t.value: t for t in EventType}
 _JSON: Final = json.JSONDecoder()
@@ -69,7 +69,7 @@ class Storage(PartitionStore):
             threading.RLock() if isinstance(engine.pool, StaticPool) else nullcontext()
         )
         self._unreported: list[str] = []
-        self._writer = EventWriter(engine.dialect)
+        self._writer = EventRowWriter(engine.dialect)
 
     # -- opening ---------------------------------------------------------------------------------
 
@@ -375,38 +375,50 @@ class Storage(PartitionStore):
         return sorted(found, key=lambda record: record.id)
 
     def check_verdicts(
-        self, keys: Collection[AssetKey] | None = None, partition: str | None = None
+        self, keys: Collection[AssetKey] | None = None, partition: str | None = None, *, with_payload: bool = False
     ) -> list[CheckVerdict]:
-        """The latest evaluation of each check of each asset that judges the asset's current value.
+        """The latest evaluation of each check of each asset that judges the asset's current value, in id order.
 
         An evaluation judges the current value when it was recorded after the asset's latest
-        materialization or observation at that partition (or when there is none). One query for every
+        materialization and observation at that partition (or when there is none). One query for every
         asset (``keys`` None), or one per thousand keys; ``partition`` None means unpartitioned.
+        ``with_payload`` also reads each evaluation's event data (metadata, description, error).
         """
         place = partition or ""
-        value = (
-            select(asset_latest.c.asset_key, func.max(asset_latest.c.event_id).label("value_id"))
-            .where(asset_latest.c.partition == place, asset_latest.c.kind.in_(("materialization", "observation")))
-            .group_by(asset_latest.c.asset_key)
-            .subquery()
+        made = asset_latest.alias("made")
+        seen = asset_latest.alias("seen")
+        columns = [
+            check_latest.c.asset_key,
+            check_latest.c.check_name,
+            check_latest.c.outcome,
+            check_latest.c.blocking,
+            check_latest.c.event_id,
+            check_latest.c.run_id,
+            check_latest.c.timestamp,
+        ]
+        joined = check_latest.outerjoin(
+            made,
+            and_(
+                made.c.asset_key == check_latest.c.asset_key,
+                made.c.partition == place,
+                made.c.kind == "materialization",
+            ),
+        ).outerjoin(
+            seen,
+            and_(seen.c.asset_key == check_latest.c.asset_key, seen.c.partition == place, seen.c.kind == "observation"),
         )
+        if with_payload:
+            columns.append(events.c.data)
+            joined = joined.join(events, events.c.id == check_latest.c.event_id)
         stmt = (
-            select(
-                check_latest.c.asset_key,
-                check_latest.c.check_name,
-                check_latest.c.outcome,
-                check_latest.c.blocking,
-                check_latest.c.event_id,
-                check_latest.c.run_id,
-                check_latest.c.timestamp,
-                events.c.data,
+            select(*columns)
+            .select_from(joined)
+            .where(
+                check_latest.c.partition == place,
+                check_latest.c.event_id > func.coalesce(made.c.event_id, 0),
+                check_latest.c.event_id > func.coalesce(seen.c.event_id, 0),
             )
-            .select_from(
-                check_latest.join(events, events.c.id == check_latest.c.event_id).outerjoin(
-                    value, value.c.asset_key == check_latest.c.asset_key
-                )
-            )
-            .where(check_latest.c.partition == place, check_latest.c.event_id > func.coalesce(value.c.value_id, 0))
+            .order_by(check_latest.c.event_id)
         )
         names = None if keys is None else sorted({key.to_string() for key in keys})
         batches = (
@@ -420,21 +432,22 @@ class Storage(PartitionStore):
         outcomes = {o.value: o for o in CheckOutcome}
         parse = AssetKey.parse
         with self._read("read check verdicts") as conn:
-            found = [row for batch in batches for row in conn.execute(batch)]
-        rows = cast("list[tuple[str, str, str, int, int, str, float, str]]", found)
+            found = [tuple(row) for batch in batches for row in conn.execute(batch)]
+        if names is not None and len(batches) > 1:
+            found.sort(key=lambda r: r[4])
         return [
             CheckVerdict(
-                asset_key=parse(name),
-                check=check,
+                asset_key=parse(row[0]),
+                check=row[1],
                 partition=partition,
-                outcome=outcomes[outcome],
-                blocking=bool(blocking),
-                event_id=int(event_id),
-                run_id=run_id,
-                timestamp=timestamp,
-                payload=payload,
+                outcome=outcomes[row[2]],
+                blocking=bool(row[3]),
+                event_id=int(row[4]),
+                run_id=row[5],
+                timestamp=row[6],
+                payload=row[7] if with_payload else None,
             )
-            for name, check, outcome, blocking, event_id, run_id, timestamp, payload in sorted(rows, key=lambda r: r[4])
+            for row in found
         ]
 
     # -- logs ------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ _INSERT_EVENTS: Final = insert(events).returning(events.c.id, sort_by_parameter_
 
 
 @dataclass(frozen=True, slots=True)
-class Batch:
+class PreparedBatch:
     """Events checked and converted to rows before any transaction starts."""
 
     events: Sequence[Event]
@@ -56,7 +56,7 @@ class Batch:
     latest_keys: list[list[tuple[str, str]]]  # per event: (asset key, kind) pairs it updates
 
 
-class EventWriter:
+class EventRowWriter:
     """Writes batches of events for one dialect.
 
     On SQLite it runs SQL compiled once from the same tables straight on the driver's cursor: the
@@ -75,16 +75,16 @@ class EventWriter:
             self._upsert_sql = _compile(self._upsert, dialect, _LATEST_COLUMNS)
             self._check_sql = _compile(self._check_upsert, dialect, _CHECK_COLUMNS)
 
-    def prepare(self, batch: Sequence[Event]) -> Batch:
+    def prepare(self, batch: Sequence[Event]) -> PreparedBatch:
         """Convert and check every event; raises StorageError naming the first bad one."""
         count = len(batch)
-        return Batch(
+        return PreparedBatch(
             events=batch,
             rows=[event_to_row(e, i, count) for i, e in enumerate(batch, start=1)],
             latest_keys=[_latest_keys(e, i, count) for i, e in enumerate(batch, start=1)],
         )
 
-    def write(self, conn: Connection, batch: Batch) -> list[int]:
+    def write(self, conn: Connection, batch: PreparedBatch) -> list[int]:
         """Insert the batch and update the index tables; return the new ids in order."""
         if self._sqlite:
             ids = self._driver_call(conn, self._sqlite_insert, batch.rows)
