@@ -13,7 +13,7 @@ import pytest
 
 import headwater as hw
 from headwater.automation import RunsConfig
-from headwater.errors import ConfigError, DefinitionError, RunFailed
+from headwater.errors import ConfigError, DefinitionError
 from headwater.events import Event, EventType
 from headwater.instance.config import load_config
 from headwater.storage.pool_slots import PoolSlotStore
@@ -115,21 +115,22 @@ def test_a_run_canceled_while_waiting_for_a_slot_ends(tmp_path: Path) -> None:
         instance.storage.add_run(hw.RunRecord(run_id="holder"))
         instance.storage.store_events([Event(run_id="holder", type=EventType.RUN_STARTED)])
         assert PoolSlotStore(instance.storage).try_acquire("warehouse", 1, run_id="holder", step_key="x") is not None
-        errors: list[BaseException] = []
+        results: list[hw.RunResult] = []
 
         def run() -> None:
-            try:
-                instance.materialize(hw.Definitions(assets=[load]), run_id="waiting")
-            except RunFailed as exc:
-                errors.append(exc)
+            results.append(instance.materialize(hw.Definitions(assets=[load]), run_id="waiting"))
 
         thread = threading.Thread(target=run)
         thread.start()
         RunQueueStore(instance.storage).request_cancel("waiting")
         thread.join(60)
         assert not thread.is_alive()
-        message = "the run was canceled while step 'load' waited for a slot of pool 'warehouse' (1 at once, "
-        assert [str(e) for e in errors] == [message + "set by [runs.pools] in headwater.toml)"]
+        (result,) = results  # canceled is not an error: materialize returns
+        message = "the run was canceled while the step waited for a slot of pool 'warehouse'"
+        assert result.run.status is hw.RunStatus.CANCELED and not result.success
+        assert [e.data["reason"] for e in result.events if e.type is EventType.STEP_SKIPPED] == [message]
+        assert result.events[-1].type is EventType.RUN_CANCELED
         record = instance.storage.get_run("waiting")
-        assert record is not None and record.status is hw.RunStatus.FAILED and message in (record.error or "")
+        assert record is not None and record.status is hw.RunStatus.CANCELED
         assert hw.AssetKey("load") not in instance.latest_materializations()
+        assert PoolSlotStore(instance.storage).in_use() == {"warehouse": 1}  # only the holder's

@@ -4,12 +4,14 @@ the first to finish, record its events, repeat.
 Written against ``concurrent.futures``; executors only supply the pool. The
 loop yields batches of events for its caller to append to storage; it never
 writes them itself. Failed steps with an ``hw.Retry`` policy go back in line
-after their delay; others skip their downstream.
+after their delay; others skip their downstream. A step whose pool slot is taken
+waits in line while the loop goes on with the rest, trying again on a short poll.
 """
 
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.events import Event, EventType
+from headwater.execution.slots import SLOT_POLL_MAX, SLOT_POLL_START, Release, StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
 
@@ -44,6 +47,7 @@ class PlanExecution:
     submit: Submit
     max_concurrent: int = 1
     is_canceled: Callable[[], bool] = lambda: False
+    slots: StepSlots | None = None
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -54,6 +58,12 @@ class PlanExecution:
     _running: dict[Future[StepOutcome], str] = field(default_factory=dict)
     _delayed: list[tuple[float, str]] = field(default_factory=list)
     _attempts: dict[str, int] = field(default_factory=dict)
+    _parked: list[tuple[str, str]] = field(default_factory=list)  # (step, pool) whose pool was full, oldest first
+    _full: set[str] = field(default_factory=set)  # pools that refused a slot since the last poll
+    _slot_poll_at: float = 0.0
+    _slot_wait: float = SLOT_POLL_START
+    _taken: dict[str, Release] = field(default_factory=dict)  # slots of steps about to be submitted
+    _holding: dict[Future[StepOutcome], Release] = field(default_factory=dict)
 
     def __iter__(self) -> Iterator[Batch]:
         steps = self.plan.steps
@@ -67,20 +77,27 @@ class PlanExecution:
             del self._waiting[key]
         self._ready.reverse()  # pop() from the end keeps plan order
         batch = Batch()
-        while self._ready or self._running or self._delayed:
+        try:
+            yield from self._drive(batch, children)
+        finally:
+            for release in self._taken.values():  # taken, but the loop stopped before submitting
+                release()
+            self._taken.clear()
+
+    def _drive(self, batch: Batch, children: dict[str, list[str]]) -> Iterator[Batch]:
+        while self._ready or self._running or self._delayed or self._parked:
             if not self.canceled and self.is_canceled():
                 self.canceled = True
                 self._skip_all(batch, "the run was canceled")
             self._release_due()
-            starting: list[str] = []
-            while self._ready and len(self._running) + len(starting) < self.max_concurrent:
-                starting.append(self._ready.pop())
+            starting = self._starting()
             batch.events.extend(self._started(key) for key in starting)
             if batch.events or batch.logs:
                 yield batch
                 batch = Batch()
+            submit = self.submit if self.slots is None else self._submit
             for key in starting:
-                self._running[self.submit(key)] = key
+                self._running[submit(key)] = key
             for key, outcome in self._finished():
                 if outcome.logs:
                     batch.logs.append((key, outcome.logs))
@@ -106,20 +123,80 @@ class PlanExecution:
         if batch.events or batch.logs:
             yield batch
 
+    def _starting(self) -> list[str]:
+        """Steps to submit now, up to the free workers: waiting ones first, when their poll is due."""
+        room = self.max_concurrent - len(self._running)
+        starting: list[str] = []
+        if self._parked and time.monotonic() >= self._slot_poll_at:
+            self._full.clear()
+            parked, self._parked = self._parked, []
+            for key, pool in parked:
+                if len(starting) < room and self._take_slot(key, pool):
+                    starting.append(key)
+                else:
+                    self._parked.append((key, pool))
+            self._slot_poll_at = time.monotonic() + self._slot_wait
+            self._slot_wait = min(self._slot_wait * 2, SLOT_POLL_MAX) if self._parked else SLOT_POLL_START
+        while self._ready and len(starting) < room:
+            key = self._ready.pop()
+            needs = self.slots.pool_of(key) if self.slots is not None else None
+            if needs is None or self._take_slot(key, needs):
+                starting.append(key)
+                continue
+            if not self._parked:
+                self._slot_poll_at = time.monotonic() + self._slot_wait
+            self._parked.append((key, needs))
+        return starting
+
+    def _take_slot(self, key: str, pool: str) -> bool:
+        """Take the step's slot unless its pool refused one since the last poll (one query per full pool)."""
+        if pool in self._full or self.slots is None:
+            return False
+        release = self.slots.try_acquire(key)
+        if release is None:
+            self._full.add(pool)
+            return False
+        self._taken[key] = release
+        return True
+
+    def _submit(self, key: str) -> Future[StepOutcome]:
+        release = self._taken.pop(key, None)
+        if release is None:
+            return self.submit(key)
+        once = _once(release)
+        try:
+            future = self.submit(key)
+        except BaseException:
+            once()
+            raise
+        # Given back as soon as the step ends, even when the loop is not there to see it.
+        future.add_done_callback(lambda _: once())
+        self._holding[future] = once
+        return future
+
     def _finished(self) -> list[tuple[str, StepOutcome]]:
-        """Wait for at least one running step (or the next retry's time) and collect outcomes."""
+        """Wait for at least one running step (or the next retry's or slot poll's time) and collect outcomes."""
+        wake = self._delayed[0][0] if self._delayed else None
+        if self._parked and (wake is None or self._slot_poll_at < wake):
+            wake = self._slot_poll_at  # the next try for a full pool's slot
         if not self._running:
-            if self._delayed and not self._ready:
-                time.sleep(max(0.0, self._delayed[0][0] - time.monotonic()))
+            if wake is not None and not self._ready:
+                time.sleep(max(0.0, wake - time.monotonic()))
             return []
         # Inline pools hand back finished futures: skip the waiter machinery for them.
         done = [f for f in self._running if f.done()]
         if not done:
-            timeout = max(0.0, self._delayed[0][0] - time.monotonic()) if self._delayed else None
+            timeout = max(0.0, wake - time.monotonic()) if wake is not None else None
             done = list(wait(self._running, timeout=timeout, return_when=FIRST_COMPLETED)[0])
         finished = []
         for future in done:
             key = self._running.pop(future)
+            release = self._holding.pop(future, None) if self._holding else None
+            if release is not None:
+                # The done callback may not have run yet: give the slot back before trying for it again.
+                release()
+                self._slot_poll_at = 0.0
+                self._slot_wait = SLOT_POLL_START
             finished.append((key, self._outcome(key, future)))
         return finished
 
@@ -180,9 +257,24 @@ class PlanExecution:
         batch.events.append(self._event(EventType.STEP_SKIPPED, key, {"reason": reason}))
 
     def _skip_all(self, batch: Batch, reason: str) -> None:
+        for key, pool in self._parked:
+            self._skip(batch, key, f"{reason} while the step waited for a slot of pool '{pool}'")
         pending = [*reversed(self._ready), *(key for _, key in sorted(self._delayed)), *self._waiting]
         for key in pending:
             self._skip(batch, key, reason)
+        self._parked.clear()
+        self._full.clear()
         self._ready.clear()
         self._delayed.clear()
         self._waiting.clear()
+
+
+def _once(release: Release) -> Release:
+    """``release`` made safe to call from the loop and from the pool's completion callback: it runs once."""
+    lock = threading.Lock()
+
+    def run() -> None:
+        if lock.acquire(blocking=False):
+            release()
+
+    return run

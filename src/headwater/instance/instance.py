@@ -26,7 +26,7 @@ from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
-from headwater.instance.pool_limits import PoolLimitedPool
+from headwater.instance.pool_limits import PoolSlots
 from headwater.instance.provenance import ProvenancePool
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
@@ -191,8 +191,8 @@ class Instance:
         try:
             stamped = ProvenancePool.for_run(pool, graph, self.storage, the_plan.asset_keys, partition)
             pools = self.config.runs.pools if self.config is not None else {}
-            limited = PoolLimitedPool.wrap(stamped, graph, self.storage, pools)
-            events = execute_run(self.storage, run, the_plan, limited, spec, on_batch=on_batch)
+            slots = PoolSlots.for_run(graph, self.storage, pools, run.run_id)
+            events = execute_run(self.storage, run, the_plan, stamped, spec, on_batch=on_batch, slots=slots)
         finally:
             if owned and isinstance(pool, InProcessPool):
                 teardown_resources(pool.env.resources)

@@ -2,73 +2,44 @@
 event log before it starts and gives it back when it ends, so at most ``[runs.pools] name = N``
 such steps run at once across every run and process sharing the event log.
 
-The wrapper blocks the run's scheduling loop while the pool is full: simple, and it cannot deadlock,
-because slots are given back when steps end (from the pool's completion callback), not by the loop.
+This is the scheduling loop's slot hook over :class:`PoolSlotStore`; the loop asks it before it
+submits a limited step, and while the pool is full the step waits in line and the loop goes on.
 """
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Mapping
-from concurrent.futures import Future
 
-from headwater.errors import RunFailed
-from headwater.execution.pools import StepPool
-from headwater.execution.step import RunSpec, StepOutcome
+from headwater.execution.slots import Release
 from headwater.graph import AssetGraph
 from headwater.storage import Storage
 from headwater.storage.pool_slots import PoolSlotStore
-from headwater.storage.run_queue import RunQueueStore
-
-POLL_START = 0.02
-POLL_MAX = 0.5
 
 
-class PoolLimitedPool(StepPool):
-    """Wraps a run's pool: steps of limited pools wait for a free slot before they are submitted."""
+class PoolSlots:
+    """The slots of one run's steps in the event log (a :class:`~headwater.execution.slots.StepSlots`)."""
 
-    def __init__(self, inner: StepPool, limits: Mapping[str, tuple[str, int]], store: PoolSlotStore) -> None:
-        self.inner = inner
-        self.max_workers = inner.max_workers
-        self.limits = limits  # op name -> (pool, limit)
+    def __init__(self, store: PoolSlotStore, limits: Mapping[str, tuple[str, int]], run_id: str) -> None:
         self.store = store
+        self.limits = limits  # op name -> (pool, limit)
+        self.run_id = run_id
 
     @classmethod
-    def wrap(cls, inner: StepPool, graph: AssetGraph, storage: Storage, pools: Mapping[str, int]) -> StepPool:
-        """``inner`` limited by ``pools`` (pool name -> steps at once); unchanged when no op is limited."""
+    def for_run(cls, graph: AssetGraph, storage: Storage, pools: Mapping[str, int], run_id: str) -> PoolSlots | None:
+        """The slots of run ``run_id`` under ``pools`` (pool name -> steps at once); None when no op is limited."""
         limits = {
             name: (op.pool, pools[op.pool])
             for name, op in graph.ops.items()
             if op.pool is not None and op.pool in pools
         }
-        return cls(inner, limits, PoolSlotStore(storage)) if limits else inner
+        return cls(PoolSlotStore(storage), limits, run_id) if limits else None
 
-    def submit(self, op_name: str, spec: RunSpec) -> Future[StepOutcome]:
-        limit = self.limits.get(op_name)
-        if limit is None:
-            return self.inner.submit(op_name, spec)
-        slot = self._acquire(*limit, run_id=spec.run_id, step_key=op_name)
-        try:
-            future = self.inner.submit(op_name, spec)
-        except BaseException:
-            self.store.release(slot)
-            raise
-        future.add_done_callback(lambda _: self.store.release(slot))
-        return future
+    def pool_of(self, step_key: str) -> str | None:
+        limit = self.limits.get(step_key)
+        return None if limit is None else limit[0]
 
-    def _acquire(self, pool: str, limit: int, *, run_id: str, step_key: str) -> int:
-        wait = POLL_START
-        while True:
-            slot = self.store.try_acquire(pool, limit, run_id=run_id, step_key=step_key)
-            if slot is not None:
-                return slot
-            if wait >= POLL_MAX and RunQueueStore(self.store.storage).cancel_requested(run_id):
-                raise RunFailed(
-                    f"the run was canceled while step '{step_key}' waited for a slot of pool '{pool}' "
-                    f"({limit} at once, set by [runs.pools] in headwater.toml)"
-                )
-            time.sleep(wait)
-            wait = min(wait * 2, POLL_MAX)
-
-    def close(self) -> None:
-        self.inner.close()
+    def try_acquire(self, step_key: str) -> Release | None:
+        pool, limit = self.limits[step_key]
+        slot = self.store.try_acquire(pool, limit, run_id=self.run_id, step_key=step_key)
+        return None if slot is None else functools.partial(self.store.release, slot)

@@ -14,6 +14,7 @@ from headwater.events import Event, EventType, RunRecord
 from headwater.execution import capture
 from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
+from headwater.execution.slots import StepSlots
 from headwater.execution.step import RunSpec
 from headwater.graph.plan import Plan
 from headwater.instance.event_writer import EventWriter
@@ -31,8 +32,12 @@ def execute_run(
     *,
     on_batch: OnBatch | None = None,
     is_canceled: Callable[[], bool] = lambda: False,
+    slots: StepSlots | None = None,
 ) -> list[Event]:
-    """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error."""
+    """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error.
+
+    ``slots`` limits how many steps of a pool run at once; the loop asks it before submitting one.
+    """
     events: list[Event] = []
     subsets = plan.subsets
     if subsets:
@@ -50,6 +55,7 @@ def execute_run(
         submit=lambda key: pool.submit(key, spec),
         max_concurrent=pool.max_workers,
         is_canceled=lambda: writer.cancel_requested or is_canceled(),
+        slots=slots,
     )
     started: set[str] = set()
     try:
