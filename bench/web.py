@@ -14,6 +14,8 @@ times, with ``time.perf_counter``:
 Also, server-side in-process (FastAPI's TestClient, medians of 5):
 
 - ``states_uncached``: computing the 10,000 assets' states once, without that cache;
+- ``states_with_checks``: the same for 10,000 assets that each have a check with a verdict (target
+  < 50 ms), and how many SELECTs it runs (a fixed number whatever the number of assets and checks);
 - ``runs_list``: ``GET /api/runs`` with 100,000 runs in the event log: the first page, a page
   deep in the log (keyset cursor), and the first page filtered by status (target < 200 ms);
 - ``run_event_log``: the run page's data for a real 1,000-step run: ``GET /api/runs/{id}``
@@ -137,6 +139,50 @@ def states_uncached(n: int = 10_000) -> dict[str, float | int]:
             loaded, layout = state.layout()
             seconds = median_time(lambda: state.states(loaded).codes(layout.keys), 5)
     return {"n": n, "states_uncached_s": round(seconds, 4)}
+
+
+def states_with_checks(n: int = 10_000) -> dict[str, float | int]:
+    """The graph's states of ``n`` assets that each have a check (every third failed), from an event log
+    holding a materialization and a check evaluation per asset: seconds (median of 5) and SELECTs run."""
+    import dataclasses
+
+    import graphs
+    from sqlalchemy import event
+
+    import headwater as hw
+    from headwater.events import Event, EventType
+    from headwater.graph import AssetGraph
+    from headwater.storage import Storage
+    from headwater.web.states import AssetStates
+
+    specs = graphs.layered_assets(n)
+    checks = [
+        dataclasses.replace(hw.check(asset=spec.key, name="positive")(lambda: hw.CheckResult(passed=True)))
+        for spec in specs
+    ]
+    defs = hw.Definitions(assets=specs, checks=checks)
+    graph = AssetGraph.from_definitions(defs)
+    with tempfile.TemporaryDirectory(prefix="headwater-bench-checks-") as name:
+        storage = Storage.open(f"sqlite:///{name}/events.db")
+        batch = []
+        for i, spec in enumerate(specs):
+            batch.append(Event(run_id="r", type=EventType.ASSET_MATERIALIZED, asset_key=spec.key, data={}))
+            verdict = {"check": "positive", "severity": "error", "blocking": False, "passed": i % 3 != 0}
+            batch.append(Event(run_id="r", type=EventType.CHECK_EVALUATED, asset_key=spec.key, data=verdict))
+        storage.store_events(batch)
+        keys = tuple(graph.keys)
+        seconds = median_time(lambda: AssetStates(storage, graph).codes(keys), 5)
+        selects = [0]
+
+        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            selects[0] += statement.lstrip().upper().startswith("SELECT")
+
+        engine = storage._engine  # counting only: a listener on the engine, nothing replaced
+        event.listen(engine, "before_cursor_execute", seen)
+        codes = AssetStates(storage, graph).codes(keys)
+        event.remove(engine, "before_cursor_execute", seen)
+        storage.close()
+    return {"n": n, "states_s": round(seconds, 4), "selects": selects[0], "check_failed": codes.count("c")}
 
 
 COLUMNS_DEFS = """
@@ -295,6 +341,7 @@ def main() -> None:
     sizes = [int(v) for v in sys.argv[1:] if v.isdigit()] or [5_000, 10_000]
     figures: dict[str, Any] = {"W6_web": [measure(n) for n in sizes]}
     figures["states_uncached"] = states_uncached()
+    figures["states_with_checks"] = states_with_checks()
     figures["runs_list"] = runs_list()
     figures["run_event_log"] = run_event_log()
     figures["column_lineage"] = column_lineage()

@@ -7,13 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 import headwater as hw
 from headwater.events import EventType
 from headwater.graph import AssetGraph
 from headwater.state.lineage import explain
-from headwater.storage import Storage
 from headwater.storage.value_history import ValueHistory
 
 
@@ -50,32 +48,11 @@ def wide(width: int, value: int = 1) -> hw.Definitions:
     return hw.Definitions(assets=[*roots, joined, top])
 
 
-class Queries:
-    """Counts the SELECTs a storage runs (a real listener on its engine, nothing replaced).
-
-    The read-only engine is the same engine with options, so listening on the base sees both.
-    """
-
-    def __init__(self, storage: Storage) -> None:
-        self.count = 0
-        self.engines = [storage._engine]
-        for engine in self.engines:
-            event.listen(engine, "before_cursor_execute", self.seen)
-
-    def seen(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            self.count += 1
-
-    def close(self) -> None:
-        for engine in self.engines:
-            event.remove(engine, "before_cursor_execute", self.seen)
-
-
-def test_why_reads_each_level_with_one_query(instance: hw.Instance) -> None:
+def test_why_reads_each_level_with_one_query(instance: hw.Instance, count_queries: Any) -> None:
     defs = wide(25)
     assert instance.materialize(defs).success
     graph = AssetGraph.from_definitions(defs)
-    queries = Queries(instance.storage)
+    queries = count_queries(instance.storage)
     try:
         why = explain(instance.storage, graph, hw.AssetKey("top"), depth=3)
     finally:

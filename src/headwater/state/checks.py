@@ -16,38 +16,56 @@ from headwater.storage import CheckVerdict, Storage
 
 
 class CheckVerdicts:
-    """The verdict of every declared check of ``graph``, at ``partition`` for partitioned assets.
+    """The verdict of every declared check of ``graph`` (or of ``keys``), at ``partition`` for partitioned assets.
 
     Unpartitioned assets are read unpartitioned whatever ``partition`` is; at most two queries in all.
+    ``with_payload`` also reads each evaluation's data (metadata, description, error), for pages of one asset.
     """
 
-    def __init__(self, storage: Storage, graph: AssetGraph, partition: str | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        graph: AssetGraph,
+        partition: str | None = None,
+        *,
+        keys: Collection[AssetKey] | None = None,
+        with_payload: bool = False,
+    ) -> None:
         self.storage = storage
         self.graph = graph
         self.partition = partition
+        self.keys = keys
+        self.with_payload = with_payload
 
     @cached_property
     def by_asset(self) -> Mapping[AssetKey, Mapping[str, CheckVerdict]]:
         """Asset -> check name -> verdict, for checks with a verdict on the current value."""
-        declared = {key: {c.name for c in checks} for key, checks in self.graph.checks.items() if checks}
+        checks = self.graph.checks
+        wanted = checks.keys() if self.keys is None else [k for k in self.keys if k in checks]
+        declared = {key: {c.name for c in checks[key]} for key in wanted if checks[key]}
         if not declared:
             return {}
-        found = self._read(declared.keys())
         out: dict[AssetKey, dict[str, CheckVerdict]] = {}
-        for verdict in found:
-            if verdict.check in declared.get(verdict.asset_key, ()):
-                out.setdefault(verdict.asset_key, {})[verdict.check] = verdict
-        return {key: dict(sorted(checks.items())) for key, checks in out.items()}
+        for verdict in self._read(declared.keys()):
+            names = declared.get(verdict.asset_key)
+            if names is not None and verdict.check in names:
+                found = out.get(verdict.asset_key)
+                if found is None:
+                    found = out[verdict.asset_key] = {}
+                found[verdict.check] = verdict
+        return {key: dict(sorted(checks.items())) if len(checks) > 1 else checks for key, checks in out.items()}
 
     def _read(self, keys: Collection[AssetKey]) -> list[CheckVerdict]:
+        read, payload = self.storage.check_verdicts, self.with_payload
+        every = self.keys is None  # the whole graph: one query, without an IN list
         if self.partition is None:
-            return self.storage.check_verdicts(None)
+            return read(None if every else keys, with_payload=payload)
         nodes = self.graph.nodes
         partitioned = {k for k in keys if nodes[k].spec.partitions is not None}
-        plain = self.storage.check_verdicts(None) if len(partitioned) < len(keys) else []
+        plain = read(None if every else keys, with_payload=payload) if len(partitioned) < len(keys) else []
         found = [v for v in plain if v.asset_key not in partitioned]
         if partitioned:
-            found += self.storage.check_verdicts(partitioned, self.partition)
+            found += read(partitioned, self.partition, with_payload=payload)
         return found
 
     @cached_property

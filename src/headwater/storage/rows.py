@@ -30,8 +30,8 @@ class CheckVerdict:
     event_id: int
     run_id: str
     timestamp: float
-    payload: str = "{}"
-    """The evaluation's stored JSON payload, parsed on demand by ``evaluation``."""
+    payload: str | None = None
+    """The evaluation's stored JSON payload (when read ``with_payload``), parsed on demand by ``data``."""
 
     @property
     def failed(self) -> bool:
@@ -45,8 +45,8 @@ class CheckVerdict:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The evaluation's event data (metadata, description, error)."""
-        parsed: dict[str, Any] = json.loads(self.payload)
+        """The evaluation's event data (metadata, description, error); empty unless read ``with_payload``."""
+        parsed: dict[str, Any] = json.loads(self.payload) if self.payload is not None else {}
         return parsed
 
     def evaluation(self) -> CheckEvaluated:

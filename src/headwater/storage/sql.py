@@ -432,7 +432,10 @@ class Storage(PartitionStore):
         outcomes = {o.value: o for o in CheckOutcome}
         parse = AssetKey.parse
         with self._read("read check verdicts") as conn:
-            found = [tuple(row) for batch in batches for row in conn.execute(batch)]
+            found = cast(
+                "list[tuple[str, str, str, int, int, str, float, str | None]]",
+                [tuple(row) for batch in batches for row in conn.execute(batch)],
+            )
         if names is not None and len(batches) > 1:
             found.sort(key=lambda r: r[4])
         return [

@@ -25,7 +25,7 @@ def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool =
         node = graph.nodes[key]
         spec = node.spec
         record = latest.get(key)
-        checks = states.checks(key) if key in graph.checks else []
+        checks = list(states.status.checks.of(key).values())
         rows.append(
             {
                 "key": key.to_string(),

@@ -13,6 +13,7 @@ from typing import Any
 from headwater.events import EventType, RunStatus
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
+from headwater.state import CheckVerdicts
 from headwater.state.status import AssetStatus, ReasonKind
 from headwater.storage import CheckVerdict, Storage
 
@@ -61,8 +62,10 @@ class AssetStates:
         return out
 
     def checks(self, key: AssetKey) -> list[CheckVerdict]:
-        """The verdict of each declared check of ``key`` on its current value, by name (see ``state.checks``)."""
-        return list(self.status.checks.of(key).values())
+        """The verdict of each declared check of ``key`` on its current value, with its data, by name
+        (see ``state.checks``)."""
+        verdicts = CheckVerdicts(self.storage, self.graph, self.status.partition, keys=[key], with_payload=True)
+        return list(verdicts.of(key).values())
 
     def check_failed(self) -> frozenset[AssetKey]:
         """Assets with a failed check: the definition status and automation use too."""
