@@ -27,6 +27,12 @@ from headwater.automation.config import RunsConfig
 from headwater.storage.run_queue import QueuedRun, RunQueueStore
 
 
+def run_log_dir(home: str) -> Path:
+    """Where the run processes launched for the instance at ``home`` write their output (the
+    daemon's launcher and the web server's alike)."""
+    return Path(home) / "run-logs"
+
+
 def command_for(run_id: str, location: Mapping[str, Any]) -> list[str]:
     """The command line that executes the queued run ``run_id`` of the code at ``location``."""
     where = ["-m", str(location["module"])] if location.get("module") else ["-f", str(location["file"])]

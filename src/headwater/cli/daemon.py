@@ -16,8 +16,11 @@ from headwater.cli.loading import load, location_options
 
 
 def run_log_dir(home: str) -> Path:
-    """Where the daemon writes the output of the run processes it launches."""
-    return Path(home) / "run-logs"
+    """Where the daemon writes the output of the run processes it launches (imported here only when
+    called: the automation package is too heavy for every command's start)."""
+    from headwater.automation.launcher import run_log_dir as launcher_log_dir
+
+    return launcher_log_dir(home)
 
 
 def build_daemon(instance: Any, defs: Any) -> Any:

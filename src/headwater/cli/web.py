@@ -88,7 +88,10 @@ def web_command(
     token: str | None,
     new_token: bool,
 ) -> None:
-    """Serve the web UI: asset graph, catalog, runs with live logs, and launching materializations."""
+    """Serve the web UI: asset graph, catalog, runs with live logs, and launching materializations.
+
+    Launches go to the run queue; while no `headwater daemon` runs, the server launches queued runs itself.
+    """
     import uvicorn
 
     if new_token:

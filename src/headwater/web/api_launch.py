@@ -1,24 +1,23 @@
-"""JSON API of launching: check a launch (selection count, partitions, config), launch a
-materialization or a backfill, re-execute a run from its failure (each a CLI subprocess), and
-follow a launch until its run or backfill exists.
+"""JSON API of launching: check a launch (selection count, partitions, config, tags), launch a
+materialization or a backfill and re-execute a run from its failure (each through the run queue, see
+``headwater.web.launch``), and follow a launch until its run has started.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pydantic
 from fastapi import APIRouter, Depends
 
+from headwater.definitions import Definitions
 from headwater.definitions.partitions import RANGE_SEPARATOR, parse_partition_selection
 from headwater.errors import ConfigError, HeadwaterError, SelectionError
-from headwater.events import EventType
-from headwater.graph.reexecution import keys_to_rerun
 from headwater.graph.selection import select
 from headwater.keys import AssetKey
 from headwater.state.partition_status import key_context
+from headwater.web.launch import launch_backfill, launch_reexecution, launch_run, launch_status
 from headwater.web.run_config import config_problems, config_schemas
 from headwater.web.state import NotFound, WebState, web_state
 
@@ -38,12 +37,16 @@ class LaunchRequest(pydantic.BaseModel):
         "one run per partition, in dependency order).",
     )
     config: dict[str, dict[str, Any]] | None = pydantic.Field(None, description="Run config: asset key -> fields.")
+    tags: dict[str, str] | None = pydantic.Field(
+        None, description="Run tags: name -> value (subject to [runs] tag_limits, e.g. team=finance)."
+    )
 
 
 @dataclass(kw_only=True)
 class Checked:
     """A launch request checked against the current definitions."""
 
+    defs: Definitions
     keys: list[AssetKey]
     backfill: bool
     partitions: dict[str, Any] | None
@@ -60,7 +63,9 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
         raise SelectionError(f"the selection '{body.select}' selects no assets: nothing to materialize")
     text = (body.partition or "").strip()
     backfill = RANGE_SEPARATOR in text or "," in text
-    checked = Checked(keys=keys, backfill=backfill, partitions=None, schemas=config_schemas(graph, keys))
+    checked = Checked(
+        defs=loaded.defs, keys=keys, backfill=backfill, partitions=None, schemas=config_schemas(graph, keys)
+    )
     defined = [(k, d) for k in keys if (d := graph.nodes[k].spec.partitions) is not None]
     partitioned = [k for k, _ in defined]
     if defined:
@@ -98,6 +103,14 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
         checked.problems.append(
             "run config is not passed to backfills: leave it empty, or launch one partition at a time"
         )
+    if body.tags and backfill:
+        checked.problems.append(
+            "run tags are not passed to backfills (their runs are tagged headwater/backfill=ID): "
+            "leave them empty, or launch one partition at a time"
+        )
+    blank = [name for name in body.tags or {} if not name.strip()]
+    if blank:
+        checked.problems.append('a run tag has an empty name: give each tag as "name": "value"')
     checked.problems += config_problems(graph, keys, body.config or {})
     return checked
 
@@ -120,40 +133,41 @@ def launch_check(state: State, body: LaunchRequest) -> dict[str, Any]:
 
 @router.post("/launch", status_code=202, summary="Launch a materialization or backfill (POST with a CSRF token)")
 def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
-    """Check the request, then start ``headwater materialize`` (a partition key) or ``headwater
-    backfill`` (a range or list of partitions) in a subprocess.
+    """Check the request, then queue a run (a partition key, or none) or store a backfill handed to
+    the daemon (a range or list of partitions); the response names the run or backfill.
 
-    Poll ``GET /api/launches/{launch_id}`` for the run or backfill id (or the command's error).
+    Queued runs start under ``[runs] max_concurrent`` and ``tag_limits``; poll
+    ``GET /api/launches/{launch_id}`` until the run has started (or failed before starting).
     """
     checked = check_request(state, body)
     if checked.problems:
         raise ConfigError("; ".join(checked.problems))
+    instance = state.instance()
     if checked.backfill:
-        started = state.launcher.launch_backfill(body.select, (body.partition or "").strip())
+        launch_id = launch_backfill(instance, checked.defs, body.select, (body.partition or "").strip()).backfill_id
     else:
-        config_json = json.dumps(body.config) if body.config else None
-        started = state.launcher.launch(body.select, body.partition or None, config_json)
-    return {"launch_id": started.launch_id, "status": "pending", "kind": started.kind, "assets": len(checked.keys)}
+        partition = (body.partition or "").strip() or None
+        run = launch_run(instance, checked.defs, body.select, partition=partition, config=body.config, tags=body.tags)
+        launch_id = run.run_id
+    return {**launch_status(state.storage, launch_id), "assets": len(checked.keys)}
 
 
-@router.get("/launches/{launch_id}", summary="Follow a launch until its run or backfill is recorded")
-def launch_status(state: State, launch_id: str) -> dict[str, Any]:
-    """``pending``, ``started`` (with ``run_id`` or ``backfill_id``) or ``failed`` (with ``error``)."""
-    return state.launcher.status(launch_id)
+@router.get("/launches/{launch_id}", summary="Follow a launch until its run has started")
+def launch_status_of(state: State, launch_id: str) -> dict[str, Any]:
+    """``pending`` (its run is queued), ``started`` (with ``run_id`` or ``backfill_id``) or ``failed``
+    (the run ended before it started, with ``error``)."""
+    return launch_status(state.storage, launch_id)
 
 
 @router.post(
     "/runs/{run_id}/reexecute", status_code=202, summary="Re-execute a run from its failure (POST with a CSRF token)"
 )
 def reexecute(state: State, run_id: str) -> dict[str, Any]:
-    """Check that the run can be re-executed from failure (it finished and left assets undone),
-    then start ``headwater runs reexecute RUN_ID --from-failure``; follow it with
+    """Check that the run can be re-executed from failure (it finished and left assets undone), then
+    queue a new run of what it did not complete, with its partition and config; follow it with
     ``GET /api/launches/{launch_id}``. The new run records the old one as its parent."""
     parent = state.storage.get_run(run_id)
     if parent is None:
         raise NotFound(f"no run with id '{run_id}' in {state.storage.url}: the runs page lists run ids")
-    wanted = (EventType.ASSET_MATERIALIZED, EventType.CHECK_EVALUATED)
-    done = [record.event for record in state.storage.get_events(parent.run_id, types=wanted)]
-    keys = keys_to_rerun(parent, done, state.loaded().graph, from_failure=True)
-    started = state.launcher.launch_reexecute(parent.run_id)
-    return {"launch_id": started.launch_id, "status": "pending", "kind": started.kind, "assets": len(keys)}
+    run = launch_reexecution(state.instance(), state.loaded().defs, parent.run_id)
+    return {**launch_status(state.storage, run.run_id), "assets": len(run.asset_keys)}

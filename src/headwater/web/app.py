@@ -43,7 +43,8 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     warm: bool = True,
 ) -> FastAPI:
-    """The web UI and HTTP API for one project.
+    """The web UI and HTTP API for one project; while no daemon runs, it also launches queued runs
+    (see ``headwater.web.queue_launcher``).
 
     Args:
         project_dir: the project folder (default: the current directory); its ``headwater.toml``
@@ -51,7 +52,8 @@ def create_app(
         location: where the definitions are; else ``module``/``file``/``attribute`` or pyproject.
         config: the instance configuration (storage URL); else read for ``project_dir``.
         token: when set, every request needs it (see ``headwater.web.security``).
-        writes_need_token: refuse state-changing requests when no token is set (non-loopback binds).
+        writes_need_token: refuse state-changing requests when no token is set (non-loopback binds);
+            such a read-only server does not launch queued runs either.
         allowed_hosts: host names accepted in the Host header (None: any).
         warm: load the definitions and lay out the graph in a background thread at startup.
     """
@@ -61,10 +63,15 @@ def create_app(
         Path(settings.home).mkdir(parents=True, exist_ok=True)
     state = WebState(where, settings, Storage.open(settings.storage_url))
 
+    # A read-only server (writes need a token it does not have) launches nothing, queued runs included.
+    launches = token is not None or not writes_need_token
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm:
             threading.Thread(target=state.warm, name="headwater-web-warm", daemon=True).start()
+        if launches:
+            state.queue_launcher.start()
         try:
             yield
         finally:

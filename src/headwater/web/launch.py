@@ -1,195 +1,108 @@
-"""Launching from the UI as CLI subprocesses: ``headwater materialize``, ``headwater backfill``
-and ``headwater runs reexecute``.
+"""Launching from the UI through the run queue: a materialization or a re-execution is queued as
+``headwater materialize --queue`` queues it, and a backfill is stored and handed to the daemon as
+``headwater backfill --queue`` does, so every launch obeys ``[runs] max_concurrent`` and ``tag_limits``.
 
-User code never runs in the web process: the subprocess loads the definitions, records the run
-in storage (tagged with the launch id, so the UI can find it) or the backfill (found by the id it
-prints) and exits. A launch that fails before the run starts (a bad selection, config or missing
-upstream value) reports the command's error message.
+A launch's id is the id of the run or backfill it recorded, and its status is a query of that record;
+no user code runs here (the run process loads the definitions and fails the run with any error found
+only there, such as a missing upstream value).
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
-import time
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from headwater.definitions import CodeLocation
+from headwater.definitions import Definitions
 from headwater.errors import HeadwaterError
-from headwater.instance.config import InstanceConfig
+from headwater.events import RunRecord
+from headwater.instance.backfill import create_backfill
+from headwater.instance.backfill_queue import hand_to_daemon
+from headwater.instance.instance import Instance
+from headwater.instance.queue import submit_reexecution, submit_run
 from headwater.storage import Storage
+from headwater.storage.backfills import BackfillRecord
 
 LAUNCH_TAG = "headwater.launch"
-"""The run tag carrying the launch id."""
-
-_BACKFILL_LINE = re.compile(r"^backfill ([0-9a-f]{8}): ", re.MULTILINE)
-
-
-@dataclass(kw_only=True)
-class Launch:
-    """One launched ``headwater materialize`` process."""
-
-    launch_id: str
-    kind: str
-    """``materialize``, ``backfill`` or ``reexecute``."""
-    selection: str
-    process: subprocess.Popen[bytes]
-    output: Path
-    started_at: float = field(default_factory=time.time)
-    run_id: str | None = None
-    backfill_id: str | None = None
-    error: str | None = None
+"""The run tag carrying the launch id (the run's own id) of a run launched from the UI."""
 
 
 class LaunchNotFound(HeadwaterError):
     """No launch has this id (HTTP 404)."""
 
 
-class Launcher:
-    """Starts and follows materialization subprocesses for one code location and instance."""
+def launch_run(
+    instance: Instance,
+    defs: Definitions,
+    selection: str,
+    *,
+    partition: str | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> RunRecord:
+    """Queue a run of ``selection`` (recorded before this returns); the queue's launcher starts it."""
+    run_id = uuid.uuid4().hex
+    return submit_run(
+        instance,
+        defs,
+        selection,
+        partition=partition,
+        config=config,
+        tags={**(tags or {}), LAUNCH_TAG: run_id},
+        run_id=run_id,
+    )
 
-    def __init__(self, location: CodeLocation, config: InstanceConfig, storage: Storage) -> None:
-        self.location = location
-        self.config = config
-        self.storage = storage
-        self._launches: dict[str, Launch] = {}
-        self._lock = threading.Lock()
-        self._folder = Path(tempfile.mkdtemp(prefix="headwater-web-"))
 
-    def _base(self, *args: str) -> list[str]:
-        where = ["-m", self.location.module] if self.location.module else ["-f", str(self.location.file)]
-        return [sys.executable, "-m", "headwater.cli.main", *args, *where, "-a", self.location.attribute]
+def launch_reexecution(instance: Instance, defs: Definitions, parent_run_id: str) -> RunRecord:
+    """Queue a re-execution of ``parent_run_id`` from its failure; raises ReexecutionError when it cannot."""
+    run_id = uuid.uuid4().hex
+    return submit_reexecution(instance, defs, parent_run_id, tags={LAUNCH_TAG: run_id}, run_id=run_id)
 
-    def command(self, selection: str, partition: str | None, config_json: str | None, launch_id: str) -> list[str]:
-        """The ``headwater materialize`` command line for a launch."""
-        cmd = [*self._base("materialize"), "--select", selection, "--json", "--tag", f"{LAUNCH_TAG}={launch_id}"]
-        if partition:
-            cmd += ["--partition", partition]
-        if config_json:
-            cmd += ["--config-json", config_json]
-        return cmd
 
-    def launch(self, selection: str, partition: str | None = None, config_json: str | None = None) -> Launch:
-        """Start materializing ``selection`` in a new process; returns at once."""
-        launch_id = uuid.uuid4().hex
-        return self._start(
-            launch_id, "materialize", selection, self.command(selection, partition, config_json, launch_id)
-        )
+def launch_backfill(instance: Instance, defs: Definitions, selection: str, partitions: str) -> BackfillRecord:
+    """Store a backfill of ``selection`` over ``partitions`` and hand it to the daemon (or, with none
+    running, to the web server's queue launcher), which queues each run once its upstream runs succeeded."""
+    record, _ = create_backfill(instance, defs, selection, mode="partitions", partitions=partitions)
+    return hand_to_daemon(instance, defs, record.backfill_id, check=False)  # planned just now
 
-    def launch_backfill(self, selection: str, partitions: str) -> Launch:
-        """Start ``headwater backfill --select SELECTION --partitions PARTITIONS``; returns at once."""
-        launch_id = uuid.uuid4().hex
-        cmd = [*self._base("backfill"), "--select", selection, "--partitions", partitions, "--json"]
-        return self._start(launch_id, "backfill", selection, cmd)
 
-    def launch_reexecute(self, run_id: str) -> Launch:
-        """Start ``headwater runs reexecute RUN_ID --from-failure``; returns at once."""
-        launch_id = uuid.uuid4().hex
-        cmd = [
-            *self._base("runs", "reexecute"),
-            run_id,
-            "--from-failure",
-            "--json",
-            "--tag",
-            f"{LAUNCH_TAG}={launch_id}",
-        ]
-        return self._start(launch_id, "reexecute", run_id, cmd)
-
-    def _start(self, launch_id: str, kind: str, selection: str, command: list[str]) -> Launch:
-        env = {
-            **os.environ,
-            "HEADWATER_HOME": self.config.home,
-            "HEADWATER_STORAGE_URL": self.config.storage_url,
-            "COLUMNS": "100000",  # error messages on one line each
-        }
-        output = self._folder / f"{launch_id}.log"
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                command,
-                cwd=self.location.working_dir or os.getcwd(),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
-                start_new_session=True,
-            )
-        found = Launch(launch_id=launch_id, kind=kind, selection=selection, process=process, output=output)
-        with self._lock:
-            self._launches[launch_id] = found
-        return found
-
-    def status(self, launch_id: str) -> dict[str, Any]:
-        """``pending`` until the run is recorded, then ``started`` with its run id; ``failed`` with the error."""
-        with self._lock:
-            found = self._launches.get(launch_id)
-        if found is None:
-            raise LaunchNotFound(f"no launch '{launch_id}' in this web server: launches are kept until it stops")
-        code = found.process.poll()
-        if found.kind == "backfill":
-            if found.backfill_id is None:
-                found.backfill_id = self._find_backfill(found.output)
-        elif found.run_id is None:
-            found.run_id = self._find_run(launch_id)
-        started = found.run_id or found.backfill_id
-        if started is None and code is not None and found.error is None:
-            found.error = _error_text(found.output) or f"headwater {found.kind} exited with code {code}"
-        state = "started" if started else ("failed" if found.error else "pending")
+def launch_status(storage: Storage, launch_id: str) -> dict[str, Any]:
+    """A launch from its stored record: ``pending`` while its run is queued, ``started`` once the run
+    started (or for a backfill, once stored), ``failed`` with the error when the run ended before it
+    started (its definitions did not load, an upstream value is missing, it was canceled)."""
+    run = storage.get_run(launch_id)
+    if run is not None and run.tags.get(LAUNCH_TAG) == launch_id:
+        error = None
+        if run.started_at is not None:
+            state = "started"
+        elif run.status.finished:
+            state = "failed"
+            error = run.error or f"the run ended {run.status.value} before it started"
+        else:
+            state = "pending"
         return {
             "launch_id": launch_id,
-            "kind": found.kind,
+            "kind": "reexecute" if run.parent_run_id else "materialize",
             "status": state,
-            "selection": found.selection,
-            "run_id": found.run_id,
-            "backfill_id": found.backfill_id,
-            "error": found.error,
-            "exit_code": code,
+            "selection": run.selection,
+            "run_id": run.run_id,
+            "run_status": run.status.value,
+            "backfill_id": None,
+            "error": error,
         }
-
-    def _find_backfill(self, output: Path) -> str | None:
-        try:
-            match = _BACKFILL_LINE.search(output.read_text(errors="replace"))
-        except OSError:
-            return None
-        if match is None:
-            return None
-        for record in self.storage.list_backfills(limit=200):
-            if record.backfill_id.startswith(match.group(1)):
-                return record.backfill_id
-        return None
-
-    def _find_run(self, launch_id: str) -> str | None:
-        for run in self.storage.list_runs(limit=200):
-            if run.tags.get(LAUNCH_TAG) == launch_id:
-                return run.run_id
-        return None
-
-    def close(self, timeout: float = 10.0) -> None:
-        """Wait a little for launched runs to end (they keep running if they take longer)."""
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            launches = list(self._launches.values())
-        for found in launches:
-            try:
-                found.process.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                continue  # a long run goes on in its own session and records its own end
-        shutil.rmtree(self._folder, ignore_errors=True)
-
-
-def _error_text(path: Path) -> str:
-    try:
-        text = path.read_text(errors="replace").strip()
-    except OSError:
-        return ""
-    start = text.find("error: ")
-    if start >= 0:
-        return text[start + len("error: ") :].strip()
-    return "\n".join(text.splitlines()[-20:])
+    backfill = storage.get_backfill(launch_id)
+    if backfill is not None and backfill.backfill_id == launch_id:
+        return {
+            "launch_id": launch_id,
+            "kind": "backfill",
+            "status": "started",
+            "selection": backfill.selection,
+            "run_id": None,
+            "run_status": None,
+            "backfill_id": backfill.backfill_id,
+            "error": None,
+        }
+    raise LaunchNotFound(
+        f"no launch '{launch_id}': a launch id is the id of the run or backfill the launch recorded; "
+        "the runs and backfills pages list them"
+    )

@@ -1,5 +1,5 @@
-"""What one web app holds: the project's definitions, the event log, the launcher and the
-cached layout of the current graph version.
+"""What one web app holds: the project's definitions, the event log, the run queue's launcher
+(used while no daemon runs) and the cached layout of the current graph version.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from headwater.instance.config import InstanceConfig
 from headwater.instance.instance import Instance
 from headwater.io.filesystem import FilesystemIOManager
 from headwater.storage import Storage
-from headwater.web.launch import Launcher
 from headwater.web.layout import Layout, compute_layout
 from headwater.web.project import Loaded, Project
 from headwater.web.queries import WebQueries
+from headwater.web.queue_launcher import QueueLauncher
 from headwater.web.states import AssetStates
 
 
@@ -33,7 +33,7 @@ class WebState:
         self.config = config
         self.storage = storage
         self.queries = WebQueries(storage)
-        self.launcher = Launcher(location, config, storage)
+        self.queue_launcher = QueueLauncher(storage, config, loaded=self.loaded, instance=self.instance)
         self._layout: tuple[int, Layout] | None = None
         self._instance: Instance | None = None
         self._codes: tuple[tuple[int, str], str] | None = None
@@ -85,8 +85,8 @@ class WebState:
             return
 
     def close(self) -> None:
-        """Release the launcher and the database."""
-        self.launcher.close()
+        """Stop the queue launcher and release the database."""
+        self.queue_launcher.close()
         self.storage.close()
 
 
