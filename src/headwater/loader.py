@@ -97,7 +97,10 @@ def _definitions_in(module: ModuleType, attribute: str, where: str) -> Definitio
     if callable(value) and not isinstance(value, Definitions):
         value = value()
     if not isinstance(value, Definitions):
-        raise DefinitionError(f"{where} attribute '{attribute}' is {type(value).__name__}, not hw.Definitions")
+        raise DefinitionError(
+            f"{where} attribute '{attribute}' is {type(value).__name__}, not hw.Definitions: set it to "
+            "hw.Definitions(...) (or a function returning one), or pass the name of the attribute that is"
+        )
     return value
 
 
@@ -106,7 +109,10 @@ def _import(location: CodeLocation) -> Any:
         return importlib.import_module(location.module)
     if location.file:
         return _import_file(Path(location.file))
-    raise DefinitionError("a code location needs a module or a file")
+    raise DefinitionError(
+        "a code location needs a module or a file: build it with hw.find_location(module=...) or "
+        "hw.find_location(file=...)"
+    )
 
 
 def load_definitions(location: CodeLocation) -> Definitions:

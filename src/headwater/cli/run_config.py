@@ -22,6 +22,10 @@ def from_yaml_file(path: str) -> dict[str, Any]:
         source = Path(path).read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read run config file {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read run config file {path}: byte {exc.start} is not UTF-8 text; save the file as UTF-8"
+        ) from None
     try:
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:

@@ -79,7 +79,7 @@ def automation_of(value: AutomationCondition | None, where: str) -> AutomationCo
 
 def callable_of(fn: object, decorator: str) -> Callable[..., Any]:
     if not callable(fn):
-        raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}")
+        raise DefinitionError(f"{decorator} decorates a function; got {type(fn).__name__} {fn!r}: put it on a def")
     return fn
 
 

@@ -110,7 +110,9 @@ def _signature_params(fn: Callable[..., Any], where: str) -> tuple[_Raw, ...]:
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as exc:
-        raise DefinitionError(f"cannot read the signature of {where}: {exc}") from exc
+        raise DefinitionError(
+            f"cannot read the signature of {where}: {exc}; wrap it in a def whose parameters name its inputs"
+        ) from exc
     raw = []
     for p in signature.parameters.values():
         if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):

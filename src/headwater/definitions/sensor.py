@@ -141,7 +141,7 @@ def sensor(
 
     def build(fn: Callable[..., Any]) -> SensorSpec:
         if not callable(fn):
-            raise DefinitionError(f"@hw.sensor decorates a function; got {type(fn).__name__} {fn!r}")
+            raise DefinitionError(f"@hw.sensor decorates a function; got {type(fn).__name__} {fn!r}: put it on a def")
         site = definition_site(fn)
         if name is None and getattr(fn, "__name__", "") == "<lambda>":
             raise DefinitionError(f"@hw.sensor on a lambda ({site}) needs a name: use @hw.sensor(name='...')")

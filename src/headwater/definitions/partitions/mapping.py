@@ -203,7 +203,10 @@ class StaticMapping(PartitionMapping):
 
     def __init__(self, mapping: Mapping[str, str | Iterable[str]]) -> None:
         if not isinstance(mapping, Mapping) or not mapping:
-            raise DefinitionError("StaticMapping needs a dict of upstream key -> downstream key(s)")
+            raise DefinitionError(
+                "StaticMapping needs a dict of upstream key -> downstream key(s), "
+                "e.g. hw.StaticMapping({'us': 'americas', 'eu': ['europe', 'emea']})"
+            )
         pairs = tuple((up, (down,) if isinstance(down, str) else tuple(down)) for up, down in mapping.items())
         inverse: dict[str, list[str]] = {}
         for up, downs in pairs:
@@ -252,7 +255,10 @@ class DimensionMapping(PartitionMapping):
     def check(self, down: PartitionsDefinition | None, up: PartitionsDefinition, where: str) -> None:
         multi = down if isinstance(down, MultiPartitions) else up
         if not isinstance(multi, MultiPartitions):
-            raise DefinitionError(f"{where}: DimensionMapping needs a multi-partitioned asset on one side")
+            raise DefinitionError(
+                f"{where}: DimensionMapping needs a multi-partitioned asset on one side; give one of the assets "
+                "hw.MultiPartitions(...), or use a mapping for single partitions such as hw.IdentityMapping()"
+            )
         if self.dimension not in multi.names:
             raise DefinitionError(
                 f"{where}: DimensionMapping names dimension {self.dimension!r}, which "
