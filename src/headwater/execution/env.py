@@ -24,7 +24,10 @@ def resolve_resources(defs: Definitions) -> dict[str, Any]:
             try:
                 resource.setup()
             except Exception as exc:
-                raise ConfigError(f"resource '{name}' failed in setup(): {type(exc).__name__}: {exc}") from exc
+                raise ConfigError(
+                    f"resource '{name}' failed in setup(): {type(exc).__name__}: {exc}; fix the resource's "
+                    "settings in Definitions(resources=...) or what its setup() connects to"
+                ) from exc
         out[name] = resource
     return out
 

@@ -80,7 +80,10 @@ class FilesystemIOManager(IOManager):
         try:
             return pickle.loads(data)
         except Exception as exc:
-            raise IOManagerError(f"asset '{key}': cannot unpickle {path}: {exc}") from exc
+            raise IOManagerError(
+                f"asset '{key}': cannot unpickle {path}: {exc}; the file is damaged or was written by other "
+                "code: materialize the asset again"
+            ) from exc
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         return os.path.isfile(self._file(key, partition))
