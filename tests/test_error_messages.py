@@ -258,7 +258,7 @@ def test_unreachable_entries_still_exist() -> None:
 def test_every_error_message_is_asserted() -> None:
     missing = [f"src/headwater/{s.path}:{s.line} {s.error}: {s.fragments[0]!r}" for s in unasserted(collect_sites())]
     # the tests of the remaining messages are being written; this ceiling only goes down, to zero
-    assert len(missing) <= 25, "\n".join(missing)
+    assert len(missing) <= 9, "\n".join(missing)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def _import_file(path: Path) -> ModuleType:
         return existing
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise DefinitionError(f"cannot import {path}: is it a Python file?")
+        raise DefinitionError(f"cannot import {path}: is it a Python file? give -f (file=) the path of a .py file")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     folder = str(path.parent)

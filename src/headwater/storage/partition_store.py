@@ -51,7 +51,8 @@ class PartitionStore:
                 conn.execute(insert(backfills), bf.backfill_to_row(record))
         except IntegrityError as exc:
             raise StorageError(
-                f"cannot add backfill '{record.backfill_id}': a backfill with that id already exists"
+                f"cannot add backfill '{record.backfill_id}': a backfill with that id already exists; give each "
+                "backfill a new id (e.g. uuid.uuid4().hex)"
             ) from exc
 
     def get_backfill(self, backfill_id: str) -> bf.BackfillRecord | None:

@@ -55,7 +55,11 @@ class Project:
             if self._loaded is None or self._changed():
                 self._load()
             if self._loaded is None:
-                raise ProjectUnavailable(self.error or f"cannot load definitions from {self.location.describe()}")
+                raise ProjectUnavailable(
+                    self.error
+                    or f"cannot load definitions from {self.location.describe()}: importing them raised an error "
+                    "without a message; import the module in Python to see its traceback"
+                )
             return self._loaded
 
     def _changed(self) -> bool:
