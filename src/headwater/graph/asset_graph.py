@@ -17,6 +17,7 @@ from typing import Any
 from headwater.definitions import AssetSpec, CheckSpec, Definitions, Op, Param, ParamKind
 from headwater.errors import CycleError, DefinitionError, SelectionError, did_you_mean
 from headwater.gcpause import gc_paused
+from headwater.graph.derived import GraphIndex, GraphPartitions, index_graph, partition_graph
 from headwater.keys import AssetKey
 
 
@@ -130,12 +131,10 @@ class AssetGraph:
         cached = defs.cache.get("graph")
         if isinstance(cached, AssetGraph):
             return cached
-        # Partition mappings are checked with the graph, so `headwater check` reports them too.
-        from headwater.graph.partition_plan import graph_partitions
-
         with gc_paused():
             graph = _build(defs)
-            graph_partitions(graph)
+            # Partition mappings are checked with the graph, so `headwater check` reports them too.
+            _ = graph.partitions
         defs.cache["graph"] = graph
         return graph
 
@@ -181,6 +180,19 @@ class AssetGraph:
             if node.spec.op is not None:
                 out.setdefault(node.spec.op.name, node.spec.op)
         return out
+
+    @cached_property
+    def partitions(self) -> GraphPartitions:
+        """The partitioned assets and every op's upstream edges with checked mappings (computed once).
+
+        Raises DefinitionError naming the asset and input when a mapping cannot work.
+        """
+        return partition_graph(self)
+
+    @cached_property
+    def index(self) -> GraphIndex:
+        """The graph by position in ``keys``, for walks that must stay fast on 10,000 assets (computed once)."""
+        return index_graph(self)
 
     def op_of(self, key: AssetKey) -> Op | None:
         """The op computing ``key`` (None for source assets)."""

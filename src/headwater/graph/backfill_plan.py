@@ -26,7 +26,6 @@ from headwater.definitions.partitions import (
 )
 from headwater.errors import SelectionError
 from headwater.graph.asset_graph import AssetGraph
-from headwater.graph.partition_plan import graph_partitions
 from headwater.graph.plan import Plan, plan
 from headwater.keys import AssetKey
 
@@ -107,7 +106,7 @@ def plan_backfill(
     With ``whole_windows`` (a backfill of a requested range), a coarser time window reading a finer
     upstream group keeps only the windows whose upstream windows are all in that group's keys.
     """
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     wanted = set(selected)
     ordered = [k for k in graph.sort(wanted) if graph.nodes[k].spec.op is not None]
     op_of = {key: graph.nodes[key].spec.op.name for key in ordered}  # type: ignore[union-attr]
@@ -164,7 +163,7 @@ def _crossing(
     graph: AssetGraph, groups: Sequence[BackfillGroup], group: BackfillGroup, op_of: dict[AssetKey, str]
 ) -> list[tuple[int, AssetKey, PartitionMapping | None]]:
     """Edges from ``group``'s assets to assets of other groups: (upstream group, upstream key, mapping)."""
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     group_by_key = {key: g.index for g in groups for key in g.keys}
     found: list[tuple[int, AssetKey, PartitionMapping | None]] = []
     for key in group.keys:

@@ -1,96 +1,21 @@
-"""Partitions over the graph: each input's partition mapping, checked once per graph, and the
-upstream partitions each step of a partitioned run reads.
+"""Partitions of a run over the graph: which partitioned assets a run covers and the upstream
+partitions each of its steps reads (the checked mappings are ``AssetGraph.partitions``).
 
 Pure: dynamic partition keys and the clock come in a ``KeyContext``. Nothing here recurses.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from headwater.definitions.partitions import (
-    DynamicPartitions,
-    KeyContext,
-    MultiPartitions,
-    PartitionMapping,
-    PartitionsDefinition,
-    resolve_mapping,
-)
+from headwater.definitions.partitions import KeyContext, PartitionsDefinition
 from headwater.errors import SelectionError
 from headwater.graph.asset_graph import AssetGraph
 from headwater.graph.plan import Plan
 from headwater.keys import AssetKey
 
 InputKeys = str | tuple[str, ...] | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Edge:
-    """One upstream of an op: the input name (None for a ``deps=`` entry), its key and mapping."""
-
-    param: str | None
-    upstream: AssetKey
-    mapping: PartitionMapping | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class GraphPartitions:
-    """The partitioned assets of a graph and every op's upstream edges with their mappings."""
-
-    by_key: Mapping[AssetKey, PartitionsDefinition]
-    edges: Mapping[str, tuple[Edge, ...]]
-    dynamic: bool = False
-    """Whether some partitions (or a dimension of them) are dynamic: keys then come from storage."""
-
-    def of(self, key: AssetKey) -> PartitionsDefinition | None:
-        """The partitions of ``key`` (None if unpartitioned)."""
-        return self.by_key.get(key)
-
-
-_CACHE: weakref.WeakKeyDictionary[AssetGraph, GraphPartitions] = weakref.WeakKeyDictionary()
-
-
-def graph_partitions(graph: AssetGraph) -> GraphPartitions:
-    """Partitions and checked mappings of ``graph`` (computed once per graph).
-
-    Raises DefinitionError naming the asset and input when a mapping cannot work.
-    """
-    cached = _CACHE.get(graph)
-    if cached is not None:
-        return cached
-    by_key = {key: node.spec.partitions for key, node in graph.nodes.items() if node.spec.partitions is not None}
-    edges: dict[str, tuple[Edge, ...]] = {}
-    if by_key:
-        for name, op in graph.ops.items():
-            spec = graph.nodes[op.keys[0]].spec
-            down = spec.partitions
-            found: list[Edge] = []
-            for param, up_key in graph.bindings[name].inputs.items():
-                where = f"asset '{spec.key}' ({op.site}) input '{param}' from '{up_key}'"
-                given = spec.partition_mappings.get(param)
-                found.append(
-                    Edge(param=param, upstream=up_key, mapping=resolve_mapping(down, by_key.get(up_key), given, where))
-                )
-            for dep in spec.deps:
-                where = f"asset '{spec.key}' ({op.site}) dep '{dep}'"
-                given = spec.partition_mappings.get(dep.to_string())
-                found.append(
-                    Edge(param=None, upstream=dep, mapping=resolve_mapping(down, by_key.get(dep), given, where))
-                )
-            edges[name] = tuple(found)
-    dynamic = any(_is_dynamic(d) for d in set(by_key.values()))
-    result = GraphPartitions(by_key=by_key, edges=edges, dynamic=dynamic)
-    _CACHE[graph] = result
-    return result
-
-
-def _is_dynamic(definition: PartitionsDefinition) -> bool:
-    if isinstance(definition, MultiPartitions):
-        return any(isinstance(d, DynamicPartitions) for _, d in definition.dimensions)
-    return isinstance(definition, DynamicPartitions)
 
 
 def check_run_partitions(
@@ -102,7 +27,7 @@ def check_run_partitions(
     SelectionError when a key is unknown, when no partition is given for partitioned
     assets, or when one is given and nothing selected is partitioned.
     """
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     groups: dict[PartitionsDefinition, list[AssetKey]] = {}
     for key in plan.asset_keys:
         definition = parts.of(key)
@@ -131,7 +56,7 @@ def check_run_partitions(
 
 def run_inputs(graph: AssetGraph, plan: Plan, keys: Sequence[str], ctx: KeyContext) -> dict[str, dict[str, InputKeys]]:
     """Op name -> input name -> upstream partition(s) read, for a run of partition(s) ``keys``."""
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     out: dict[str, dict[str, InputKeys]] = {}
     for name in plan.steps:
         down = parts.of(graph.ops[name].keys[0])

@@ -13,7 +13,7 @@ from typing import Any
 from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext
 from headwater.errors import SelectionError
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import InputKeys, check_run_partitions, graph_partitions, run_inputs
+from headwater.graph.partition_plan import InputKeys, check_run_partitions, run_inputs
 from headwater.graph.plan import Plan
 from headwater.io import IOManager
 from headwater.keys import AssetKey
@@ -47,7 +47,7 @@ def prepare(
     ctx: KeyContext | None = None,
 ) -> PartitionedRun | None:
     """The partition part of a run, or None when neither the graph nor the call involves partitions."""
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     if not parts.by_key and partition is None and not partition_keys:
         return None
     if partition is not None and partition_keys:
@@ -66,7 +66,7 @@ def prepare(
 
 def _expand(graph: AssetGraph, plan: Plan, label: str, ctx: KeyContext) -> Sequence[str]:
     """The keys of a range label ``START...END`` (as a queued backfill run records its range)."""
-    parts = graph_partitions(graph)
+    parts = graph.partitions
     found = {key: parts.by_key[key] for key in plan.asset_keys if key in parts.by_key}
     definitions = set(found.values())
     start, _, end = label.partition(RANGE_SEPARATOR)

@@ -18,7 +18,6 @@ from headwater.events import Event, EventType
 from headwater.execution.pools import StepPool
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import graph_partitions
 from headwater.keys import AssetKey
 from headwater.state.versions import inputs_map, latest_versions, version_of
 from headwater.storage import Storage
@@ -40,7 +39,7 @@ class ProvenancePool(StepPool):
         """A pool for a run materializing ``keys``, knowing the stored versions of their parents."""
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
-        partitioned = graph_partitions(graph).by_key
+        partitioned = graph.partitions.by_key
         if partition is None or not partitioned:
             records = latest_versions(storage, parents, partition)
         else:  # unpartitioned parents have one value; partitioned ones are read at the run's partition

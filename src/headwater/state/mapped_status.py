@@ -19,7 +19,6 @@ from headwater.definitions.partitions.base import describe_keys
 from headwater.errors import SelectionError
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import graph_partitions
 from headwater.keys import AssetKey
 from headwater.state.partition_status import key_context
 from headwater.state.versions import newest, short_version, version_of
@@ -50,7 +49,7 @@ class MappedInputs:
     @cached_property
     def partitioned(self) -> frozenset[AssetKey]:
         """The partitioned assets of the graph."""
-        return frozenset(graph_partitions(self.graph).by_key)
+        return frozenset(self.graph.partitions.by_key)
 
     @cached_property
     def context(self) -> KeyContext:

@@ -15,7 +15,6 @@ from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext, Partit
 from headwater.errors import SelectionError
 from headwater.events import RunStatus
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import graph_partitions
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -136,6 +135,6 @@ def summarise(
 
 def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:
     """Dynamic partition keys from storage (read only when the graph has dynamic partitions)."""
-    if not graph_partitions(graph).dynamic:
+    if not graph.partitions.dynamic:
         return KeyContext()
     return KeyContext(dynamic=storage.dynamic_partitions())

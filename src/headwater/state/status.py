@@ -12,18 +12,15 @@ changes further up are passed down by asset, at the asked partition.
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
-from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
 from headwater.events import EventRecord
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import graph_partitions
+from headwater.graph.derived import GraphIndex
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
 from headwater.state.mapped_status import MappedInputs
@@ -57,7 +54,6 @@ UPSTREAM_REASON_KINDS: Final = frozenset(
 
 _Cause = tuple[int, int, ReasonKind]
 """An upstream change on its way down the graph: (levels up, position in graph order, reason kind)."""
-_MappedEdge = tuple[int, int, PartitionMapping, PartitionsDefinition | None, PartitionsDefinition]
 
 
 class Reason(NamedTuple):
@@ -217,7 +213,7 @@ class AssetStatus:
         return self._latest.get(key)
 
     def _by_position(self, records: dict[AssetKey, EventRecord]) -> list[EventRecord | None]:
-        index = _index(self.graph)
+        index = self.graph.index
         out: list[EventRecord | None] = [None] * len(index.keys)
         position = index.position
         for key, record in records.items():
@@ -233,7 +229,7 @@ class AssetStatus:
         The walk works on positions in the graph's order: upstream causes are (depth, position,
         kind) tuples, so sorting and comparing them stays in C, which keeps 10,000 assets fast.
         """
-        index = _index(self.graph)
+        index = self.graph.index
         latest = self._by_position(self._latest)
         failures = self._by_position(self._failed)
         code_changed = {index.position[k.to_string()] for k in self.code_changed}
@@ -253,7 +249,7 @@ class AssetStatus:
     def _state(
         self,
         pos: int,
-        index: _GraphIndex,
+        index: GraphIndex,
         latest: list[EventRecord | None],
         failures: list[EventRecord | None],
         code_changed: set[int],
@@ -444,57 +440,12 @@ class AssetStatus:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class _GraphIndex:
-    """A graph by position in its topological order: what the status walk reads, built once per graph."""
-
-    keys: tuple[AssetKey, ...]
-    names: tuple[str, ...]
-    position: dict[str, int]
-    parents: tuple[tuple[int, ...], ...]
-    sources: tuple[bool, ...]
-    partitioned: tuple[bool, ...]
-    mapped_edges: tuple[_MappedEdge, ...]
-    """Inputs from partitioned assets: (asset, parent, mapping, their partitions), by position."""
-
-
-_INDEXES: weakref.WeakKeyDictionary[AssetGraph, _GraphIndex] = weakref.WeakKeyDictionary()
-
-
-def _index(graph: AssetGraph) -> _GraphIndex:
-    found = _INDEXES.get(graph)
-    if found is None:
-        keys = tuple(graph.keys)
-        names = tuple(k.to_string() for k in keys)
-        position = {name: pos for pos, name in enumerate(names)}
-        parents = tuple(tuple(sorted(position[p.to_string()] for p in graph.nodes[k].parents)) for k in keys)
-        sources = tuple(graph.nodes[k].spec.is_source for k in keys)
-        partitioned = tuple(graph.nodes[k].spec.partitions is not None for k in keys)
-        edges = _mapped_edges(graph, position) if any(partitioned) else ()
-        found = _INDEXES[graph] = _GraphIndex(keys, names, position, parents, sources, partitioned, edges)
-    return found
-
-
 def partition_summary(found: PartitionStatus) -> str:
     """``730/1095 materialized, 2 failed, 1 in progress``: the counts that are not zero, materialized first."""
     counts = found.counts
     parts = [f"{counts.get('materialized', 0)}/{found.total} materialized"]
     parts += [f"{counts[name]} {name.replace('_', ' ')}" for name in ("failed", "in_progress") if counts.get(name)]
     return ", ".join(parts)
-
-
-def _mapped_edges(graph: AssetGraph, position: dict[str, int]) -> tuple[_MappedEdge, ...]:
-    parts = graph_partitions(graph)
-    found: dict[tuple[int, int], _MappedEdge] = {}
-    for name, edges in parts.edges.items():
-        for edge in edges:
-            if edge.mapping is None:
-                continue
-            up = position[edge.upstream.to_string()]
-            for key in graph.ops[name].keys:
-                down = position[key.to_string()]
-                found.setdefault((down, up), (down, up, edge.mapping, parts.of(key), parts.by_key[edge.upstream]))
-    return tuple(found.values())
 
 
 def _run(record: EventRecord | None) -> str:
