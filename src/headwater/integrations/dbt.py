@@ -19,7 +19,7 @@ from headwater.definitions import AssetSpec, CheckResult, CheckSpec, Context, Mu
 from headwater.definitions.check import Severity
 from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.params import classify_params
-from headwater.errors import DefinitionError
+from headwater.errors import DefinitionError, did_you_mean
 from headwater.integrations.dbt_cli import DbtProject
 from headwater.integrations.dbt_results import dbt_test_result, run_build
 from headwater.keys import AssetKey, check_key_part
@@ -48,7 +48,11 @@ class DbtAssets:
         for unique_id, key in self.keys.items():
             if unique_id.split(".")[0] in ASSET_TYPES and unique_id.split(".")[-1] == name:
                 return key
-        raise DefinitionError(f"dbt project {self.project.project_dir} has no model, seed or snapshot named {name!r}")
+        names = sorted({u.split(".")[-1] for u in self.keys if u.split(".")[0] in ASSET_TYPES})
+        raise DefinitionError(
+            f"dbt project {self.project.project_dir} has no model, seed or snapshot named {name!r}"
+            f"{did_you_mean(name, names)}; its models, seeds and snapshots are: {', '.join(names) or '(none)'}"
+        )
 
 
 def dbt_assets(
