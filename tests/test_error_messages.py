@@ -254,11 +254,14 @@ def test_the_collector_finds_the_error_tree() -> None:
 
 
 def test_a_message_no_test_mentions_is_reported() -> None:
-    text = asserted_text()
-    never = Site("x.py", 1, "f", "ConfigError", ("this exact sentence appears in no test at all",))
-    partly = Site("x.py", 1, "f", "ConfigError", ("prefix nobody wrote " + "is not a partition of asset",))
-    assert not is_asserted(never, text)
+    text = _normal("assert str(exc) == \"partition 'x' is not a partition of asset 'sales'\"")
+    partly = Site("x.py", 1, "f", "SelectionError", ("prefix nobody wrote is not a partition of asset",))
+    never = Site("x.py", 1, "f", "SelectionError", ("a sentence that this text does not hold",))
+    short = Site("x.py", 1, "f", "SelectionError", ("not a partition",))
     assert is_asserted(partly, text)  # a long enough stretch of the message is found
+    assert not is_asserted(never, text)
+    assert is_asserted(short, text)
+    assert "a sentence that this" not in asserted_text()  # this file is not part of what is searched
 
 
 def test_messages_built_at_run_time_are_listed_with_a_reason() -> None:
