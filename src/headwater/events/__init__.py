@@ -1,0 +1,58 @@
+"""The event vocabulary: what a run records (event types and their typed payloads), the run record
+itself, and the enumerations storage and JSON carry. Pure data: no I/O here."""
+
+from __future__ import annotations
+
+from headwater.events.checks import CheckEvaluated
+from headwater.events.kinds import (
+    ASSET_STATUSES,
+    RUN_END_TYPES,
+    RUN_STATUS_BY_EVENT,
+    STEP_END_TYPES,
+    AssetStateKind,
+    BackfillUnitState,
+    CheckOutcome,
+    CheckSeverity,
+    EventType,
+    RunStatus,
+)
+from headwater.events.payloads import (
+    AssetMaterialized,
+    AssetObserved,
+    RunEnded,
+    RunStarted,
+    StepFailedPayload,
+    StepRetrying,
+    StepSkipped,
+    StepStarted,
+    StepSucceeded,
+)
+from headwater.events.records import PAYLOAD_TYPES, Event, EventRecord, Payload, RunRecord
+
+__all__ = [
+    "ASSET_STATUSES",
+    "PAYLOAD_TYPES",
+    "RUN_END_TYPES",
+    "RUN_STATUS_BY_EVENT",
+    "STEP_END_TYPES",
+    "AssetMaterialized",
+    "AssetObserved",
+    "AssetStateKind",
+    "BackfillUnitState",
+    "CheckEvaluated",
+    "CheckOutcome",
+    "CheckSeverity",
+    "Event",
+    "EventRecord",
+    "EventType",
+    "Payload",
+    "RunEnded",
+    "RunRecord",
+    "RunStarted",
+    "RunStatus",
+    "StepFailedPayload",
+    "StepRetrying",
+    "StepSkipped",
+    "StepStarted",
+    "StepSucceeded",
+]

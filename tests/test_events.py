@@ -1,0 +1,140 @@
+"""The typed event payloads: each round-trips through its stored JSON form, older stored shapes
+still read, and the JSON a run writes has the keys it had before the payloads were typed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import headwater as hw
+from headwater.events import (
+    PAYLOAD_TYPES,
+    AssetMaterialized,
+    AssetObserved,
+    CheckEvaluated,
+    CheckSeverity,
+    Event,
+    EventType,
+    Payload,
+    RunEnded,
+    RunStarted,
+    StepFailedPayload,
+    StepRetrying,
+    StepSkipped,
+    StepStarted,
+    StepSucceeded,
+)
+from headwater.keys import AssetKey
+
+PAYLOADS: list[tuple[EventType, Payload]] = [
+    (EventType.RUN_STARTED, RunStarted(steps=3)),
+    (EventType.RUN_FAILED, RunEnded(error="1 step failed: a", traceback="Traceback ...")),
+    (EventType.RUN_SUCCEEDED, RunEnded()),
+    (EventType.STEP_STARTED, StepStarted(attempt=2)),
+    (EventType.STEP_SUCCEEDED, StepSucceeded()),
+    (
+        EventType.STEP_FAILED,
+        StepFailedPayload(error="boom", traceback="Traceback ...", asset_keys=(AssetKey("mart", "a"),)),
+    ),
+    (
+        EventType.STEP_RETRYING,
+        StepRetrying(error="boom", traceback="tb", asset_keys=(AssetKey("a"),), attempt=1, max_retries=3, delay=0.5),
+    ),
+    (EventType.STEP_SKIPPED, StepSkipped(reason="upstream step 'a' failed", asset_keys=(AssetKey("b"),))),
+    (
+        EventType.ASSET_MATERIALIZED,
+        AssetMaterialized(
+            data_version="v1",
+            code_version="3",
+            metadata={"rows": 2},
+            shape={"kind": "list", "rows": 2},
+            inputs={"orders": "v0"},
+            inputs_left_out=4,
+        ),
+    ),
+    (EventType.ASSET_MATERIALIZED, AssetMaterialized(data_version="r:report", reported=True, inputs={})),
+    (EventType.ASSET_OBSERVED, AssetObserved(data_version="17", metadata={"size": 3}, reported=True)),
+    (EventType.CHECK_EVALUATED, CheckEvaluated(check="c", passed=False, severity=CheckSeverity.WARN)),
+]
+
+
+@pytest.mark.parametrize(("kind", "payload"), PAYLOADS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(PAYLOADS)])
+def test_a_payload_round_trips_through_its_stored_json(kind: EventType, payload: Payload) -> None:
+    stored = json.loads(json.dumps(payload.to_data()))
+    assert type(payload).from_data(stored) == payload
+    assert Event(run_id="r", type=kind, data=stored).payload() == payload
+
+
+def test_every_event_type_has_a_payload_class() -> None:
+    assert set(PAYLOAD_TYPES) == set(EventType)
+
+
+def test_older_stored_shapes_read_with_defaults() -> None:
+    assert AssetMaterialized.from_data({"data_version": "v"}) == AssetMaterialized(data_version="v")
+    assert AssetMaterialized.from_data({}).inputs is None  # recorded before provenance existed
+    assert StepFailedPayload.from_data({"error": "boom"}) == StepFailedPayload(error="boom")
+    assert StepStarted.from_data({}).attempt is None
+    assert RunStarted.from_data({"steps": "many"}).steps is None
+    assert Event(run_id="r", type=EventType.RUN_CANCELED, data={"error": "canceled"}).payload() == RunEnded(
+        error="canceled"
+    )
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[hw.Instance]:
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path))) as opened:
+        yield opened
+
+
+@hw.asset(code_version="1")
+def orders() -> list[dict[str, int]]:
+    return [{"id": 1}, {"id": 2}, {"id": 3}]
+
+
+@hw.asset(code_version="2")
+def revenue(context: hw.Context, orders: list[dict[str, int]]) -> hw.Output[int]:
+    context.add_metadata({"note": "from the context"})
+    return hw.Output(sum(o["id"] for o in orders), metadata={"rows": len(orders)}, data_version="rev-1")
+
+
+def _stored(instance: hw.Instance, run_id: str, kind: EventType) -> dict[str, dict[str, Any]]:
+    return {
+        str(r.event.asset_key or r.event.step_key): dict(r.event.data)
+        for r in instance.storage.get_events(run_id, types=[kind])
+    }
+
+
+def test_materialization_json_keys_are_unchanged(instance: hw.Instance) -> None:
+    # The keys execution/step.py and instance/provenance.py wrote before the payloads were typed.
+    result = instance.materialize(hw.Definitions(assets=[orders, revenue]))
+    data = _stored(instance, result.run_id, EventType.ASSET_MATERIALIZED)
+    assert set(data["orders"]) == {"data_version", "shape", "code_version"}
+    assert data["orders"]["shape"] == {"rows": 3, "columns": {"id": "int"}}
+    assert set(data["revenue"]) == {"metadata", "data_version", "code_version", "inputs"}
+    assert data["revenue"]["metadata"] == {"rows": 3, "note": "from the context"}
+    assert data["revenue"]["data_version"] == "rev-1"
+    assert data["revenue"]["code_version"] == "2"
+    assert data["revenue"]["inputs"] == {"orders": data["orders"]["data_version"]}
+    started = instance.storage.get_events(result.run_id, types=[EventType.RUN_STARTED])
+    assert [dict(r.event.data) for r in started] == [{"steps": 2}]
+
+
+def test_failure_and_report_json_keys_are_unchanged(instance: hw.Instance) -> None:
+    @hw.asset
+    def broken() -> int:
+        raise ValueError("no data")
+
+    failed = instance.materialize(hw.Definitions(assets=[broken]))
+    assert not failed.success
+    data = _stored(instance, failed.run_id, EventType.STEP_FAILED)
+    assert set(data["broken"]) == {"error", "traceback", "asset_keys"}
+    assert data["broken"]["asset_keys"] == ["broken"]
+    ended = instance.storage.get_events(failed.run_id, types=[EventType.RUN_FAILED])
+    assert [set(r.event.data) for r in ended] == [{"error"}]
+    reported = instance.report("orders", data_version="7", metadata={"rows": 1})
+    data = _stored(instance, reported.run_id, EventType.ASSET_MATERIALIZED)
+    assert data["orders"] == {"reported": True, "data_version": "7", "metadata": {"rows": 1}}
