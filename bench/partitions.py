@@ -24,7 +24,8 @@ from headwater.definitions.partitions import KeyContext
 from headwater.events import Event, EventType
 from headwater.graph.backfill_plan import plan_backfill
 from headwater.graph.partition_plan import run_inputs
-from headwater.instance.backfill import create_backfill, run_backfill
+from headwater.instance.backfill import create_backfill
+from headwater.instance.backfill_run import run_backfill
 from headwater.state.partition_status import partition_status
 
 THREE_YEARS = hw.DailyPartitions(start="2023-01-01", end="2026-01-01")

@@ -19,7 +19,8 @@ def test_partitions_example_runs() -> None:
 
 
 def test_partitions_example_backfill_leaves_out_the_unfinished_week(tmp_path: Path) -> None:
-    from headwater.instance.backfill import create_backfill, run_backfill
+    from headwater.instance.backfill import create_backfill
+    from headwater.instance.backfill_run import run_backfill
 
     blocks = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.S) if "partitions=" in b]
     namespace: dict[str, object] = {"__name__": "readme_partitions", "hw": hw}

@@ -10,7 +10,8 @@ import pytest
 import headwater as hw
 from headwater.definitions.partitions import KeyContext
 from headwater.errors import SelectionError
-from headwater.instance.backfill import cancel_backfill, create_backfill, get_backfill, run_backfill
+from headwater.instance.backfill import cancel_backfill, create_backfill, get_backfill
+from headwater.instance.backfill_run import run_backfill
 from headwater.state.partition_status import partition_status
 from headwater.storage.backfills import BackfillStatus
 

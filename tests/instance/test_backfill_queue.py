@@ -16,8 +16,9 @@ import headwater as hw
 from headwater.automation import AutomationConfig, Daemon
 from headwater.automation.config import RunsConfig
 from headwater.errors import SelectionError
-from headwater.instance.backfill import BACKFILL_TAG, cancel_backfill, create_backfill, get_backfill, run_backfill
+from headwater.instance.backfill import BACKFILL_TAG, cancel_backfill, create_backfill, get_backfill
 from headwater.instance.backfill_queue import BackfillDriver, QueuedBackfill, hand_to_daemon
+from headwater.instance.backfill_run import run_backfill
 from headwater.storage.backfills import BackfillStatus
 from headwater.storage.run_queue import RunQueueStore
 

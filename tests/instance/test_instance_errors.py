@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 import headwater as hw
-from headwater.instance.backfill import create_backfill, run_backfill
+from headwater.instance.backfill import create_backfill
+from headwater.instance.backfill_run import run_backfill
 
 DAILY = hw.DailyPartitions(start="2026-01-01", end="2026-01-05")
 

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 import pydantic
 
 PRIORITY_TAG = "headwater.priority"
+DAEMON_LEASE = "daemon"
+"""The lease the daemon (or, with none running, the web server's queue launcher) holds to launch runs."""
 """Runs with a higher integer in this tag launch first."""
 
 

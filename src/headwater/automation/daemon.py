@@ -21,7 +21,7 @@ from typing import Any
 
 from headwater.automation import monitor
 from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, StaleKeys
-from headwater.automation.config import AutomationConfig
+from headwater.automation.config import DAEMON_LEASE, AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
 from headwater.automation.requests import location_json, queue_request, run_id_for
@@ -41,7 +41,7 @@ from headwater.storage.run_queue import RunQueueStore
 
 _EXTRA_POLL = 1.0
 """Seconds between rounds of extra work between ticks, so dependent backfill runs follow promptly."""
-LEASE = "daemon"
+LEASE = DAEMON_LEASE
 log = logging.getLogger("headwater.daemon")
 
 

@@ -121,8 +121,9 @@ def _run(
 ) -> None:
     """Run the backfill here, or with ``queue`` hand it to the daemon (checking it still plans unless
     it was ``planned`` just now) and follow it."""
-    from headwater.instance.backfill import concurrency_limit, run_backfill
+    from headwater.instance.backfill import concurrency_limit
     from headwater.instance.backfill_queue import hand_to_daemon
+    from headwater.instance.backfill_run import run_backfill
 
     err = output.console(stderr=True)
     limit = concurrency_limit(instance, max_concurrent)
@@ -164,7 +165,7 @@ def _follow(instance: Instance, backfill_id: str, bar: RunProgress) -> BackfillR
     """Follow a backfill the daemon drives by its stored record, saying when no daemon is running."""
     import time
 
-    from headwater.automation.daemon import LEASE
+    from headwater.automation.config import DAEMON_LEASE as LEASE
     from headwater.instance.backfill_queue import follow
     from headwater.storage.run_queue import RunQueueStore
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -24,9 +23,8 @@ from headwater.definitions.partitions import (
     parse_partition_selection,
 )
 from headwater.definitions.partitions.base import describe_keys
-from headwater.errors import DefinitionError, HeadwaterError, SelectionError
+from headwater.errors import DefinitionError, SelectionError
 from headwater.events import RunStatus
-from headwater.execution import capture
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
 from headwater.keys import AssetKey
@@ -35,7 +33,7 @@ from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
 
 if TYPE_CHECKING:
-    from headwater.instance.instance import Instance
+    from headwater.instance.core import InstanceCore
 
 BACKFILL_TAG: Final = "headwater/backfill"
 QUEUED: Final = "queued"
@@ -71,7 +69,7 @@ class Progress:
 OnProgress = Callable[[Progress], None]
 
 
-def _keys_for(instance: Instance, mode: str, text: str | None, ctx: KeyContext) -> Any:
+def _keys_for(instance: InstanceCore, mode: str, text: str | None, ctx: KeyContext) -> Any:
     def keys_for(assets: tuple[AssetKey, ...], definition: PartitionsDefinition) -> Sequence[str]:
         if mode == "all":
             return definition.keys(ctx)
@@ -113,7 +111,7 @@ def _selected(text: str, definition: PartitionsDefinition, ctx: KeyContext, asse
 
 
 def create_backfill(
-    instance: Instance, defs: Definitions, select: str | None, *, mode: str, partitions: str | None = None
+    instance: InstanceCore, defs: Definitions, select: str | None, *, mode: str, partitions: str | None = None
 ) -> tuple[BackfillRecord, BackfillPlan]:
     """Plan and store a backfill of the selected assets; ``mode`` is one of ``MODES``."""
     if mode not in MODES:
@@ -146,7 +144,7 @@ def create_backfill(
     return record, the_plan
 
 
-def replan(instance: Instance, defs: Definitions, record: BackfillRecord) -> BackfillPlan:
+def replan(instance: InstanceCore, defs: Definitions, record: BackfillRecord) -> BackfillPlan:
     """The plan a stored backfill runs, from its stored assets and keys.
 
     Raises SelectionError naming the keys when stored partitions no longer exist (for example
@@ -293,7 +291,7 @@ def settle_queued(storage: Storage, backfill_id: str) -> dict[str, int]:
     return in_flight
 
 
-def concurrency_limit(instance: Instance, requested: int) -> int:
+def concurrency_limit(instance: InstanceCore, requested: int) -> int:
     """Runs a backfill may have going at once: ``requested``, capped by ``[runs] max_concurrent``."""
     if requested < 1:
         raise SelectionError(f"max_concurrent must be 1 or more, got {requested}")
@@ -301,76 +299,7 @@ def concurrency_limit(instance: Instance, requested: int) -> int:
     return min(requested, config.runs.max_concurrent) if config is not None else requested
 
 
-def run_backfill(
-    instance: Instance,
-    defs: Definitions,
-    backfill_id: str,
-    *,
-    executor: Any = None,
-    on_progress: OnProgress | None = None,
-    max_concurrent: int = 1,
-) -> BackfillRecord:
-    """Run (or resume) a stored backfill until it ends or is canceled; returns its final record.
-
-    Up to ``max_concurrent`` runs (capped by ``[runs] max_concurrent``) go at once, in threads of
-    this process, each as soon as the runs it depends on have succeeded; a run whose upstream
-    failed is skipped.
-    """
-    limit = concurrency_limit(instance, max_concurrent)
-    record = get_backfill(instance, backfill_id)
-    if record.status is BackfillStatus.SUCCEEDED:
-        return record
-    the_plan = replan(instance, defs, record)
-    storage = instance.storage
-    bid = record.backfill_id
-    queued = settle_queued(storage, bid)
-    if queued:
-        raise SelectionError(
-            f"backfill {bid[:8]} has {len(queued)} run(s) still in the run queue; follow them with "
-            f"`headwater backfill resume {bid[:8]} --queue`, or cancel the backfill first"
-        )
-    if driven_by_daemon(record):
-        if not record.status.finished:
-            raise SelectionError(
-                f"backfill {bid[:8]} is run by `headwater daemon`; follow it with `headwater backfill resume "
-                f"{bid[:8]} --queue`, or cancel it (`headwater backfill cancel {bid[:8]}`) before running the rest here"
-            )
-        storage.update_backfill(bid, request={k: v for k, v in record.request.items() if k != DRIVER})
-    storage.update_backfill(bid, status=BackfillStatus.RUNNING, error=None)
-    tracker = Tracker(storage, record, the_plan, on_progress)
-
-    def launch(unit: BackfillUnit) -> tuple[str, str | None]:
-        group = the_plan.groups[unit.group]
-        try:
-            result = instance.materialize(
-                defs,
-                " ".join(k.to_string() for k in group.keys),
-                partition=unit.partitions[0] if len(unit.partitions) == 1 else None,
-                partition_keys=unit.partitions if len(unit.partitions) > 1 else None,
-                tags={BACKFILL_TAG: bid},
-                executor=executor,
-            )
-        except HeadwaterError as exc:
-            storage.update_backfill(bid, error=f"{unit.label or 'unpartitioned'}: {exc}")
-            return "failed", None
-        return ("succeeded" if result.success else "failed"), result.run_id
-
-    running: dict[Future[tuple[str, str | None]], BackfillUnit] = {}
-    with ThreadPoolExecutor(max_workers=limit) as pool, capture.routed():
-        while tracker.ready or running:
-            while len(running) < limit and (unit := tracker.next_ready()) is not None:
-                if limit == 1:
-                    tracker.decide(unit, *launch(unit))  # no thread hop for the common sequential case
-                else:
-                    running[pool.submit(launch, unit)] = unit
-            if running:
-                for future in wait(running, return_when=FIRST_COMPLETED).done:
-                    tracker.decide(running.pop(future), *future.result())
-    tracker.finish()
-    return get_backfill(instance, bid)
-
-
-def get_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
+def get_backfill(instance: InstanceCore, backfill_id: str) -> BackfillRecord:
     """The backfill with this id or unique id prefix; raises SelectionError naming recent ones."""
     record = instance.storage.get_backfill(backfill_id)
     if record is None:
@@ -381,7 +310,7 @@ def get_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
     return record
 
 
-def cancel_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
+def cancel_backfill(instance: InstanceCore, backfill_id: str) -> BackfillRecord:
     """Ask a backfill to stop after its runs in flight (one not running stops at once); its runs
     still waiting in the run queue are canceled."""
     record = get_backfill(instance, backfill_id)
@@ -396,7 +325,7 @@ def cancel_backfill(instance: Instance, backfill_id: str) -> BackfillRecord:
     return get_backfill(instance, record.backfill_id)
 
 
-def cancel_queued_runs(instance: Instance, backfill_id: str) -> list[str]:
+def cancel_queued_runs(instance: InstanceCore, backfill_id: str) -> list[str]:
     """Cancel the backfill's runs that are still waiting in the queue; returns their ids."""
     waiting = [
         run_id

@@ -33,7 +33,7 @@ from headwater.instance.backfill import (
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
 
 if TYPE_CHECKING:
-    from headwater.instance.instance import Instance
+    from headwater.instance.core import InstanceCore
 
 _FLUSH: Final = 100
 """Queued runs recorded on the backfill per transaction (a stopped process leaves at most this many unrecorded)."""
@@ -44,7 +44,7 @@ class QueuedBackfill:
     """One pass over a stored backfill whose runs go through the run queue; ``step()`` advances it."""
 
     def __init__(
-        self, instance: Instance, defs: Definitions, backfill_id: str, *, on_progress: OnProgress | None = None
+        self, instance: InstanceCore, defs: Definitions, backfill_id: str, *, on_progress: OnProgress | None = None
     ) -> None:
         record = get_backfill(instance, backfill_id)
         self.instance = instance
@@ -96,7 +96,9 @@ class QueuedBackfill:
         return True
 
 
-def hand_to_daemon(instance: Instance, defs: Definitions, backfill_id: str, *, check: bool = True) -> BackfillRecord:
+def hand_to_daemon(
+    instance: InstanceCore, defs: Definitions, backfill_id: str, *, check: bool = True
+) -> BackfillRecord:
     """Make ``headwater daemon`` the driver of a backfill (new, or resumed: it runs what did not succeed).
 
     With ``check``, the backfill is first planned against ``defs`` so that partitions or assets
@@ -120,7 +122,7 @@ class BackfillDriver:
     that held the lease meanwhile) is planned again from storage, so nothing is queued twice.
     """
 
-    def __init__(self, instance: Instance, defs: Definitions) -> None:
+    def __init__(self, instance: InstanceCore, defs: Definitions) -> None:
         self.instance = instance
         self.defs = defs
         self._held: dict[str, tuple[QueuedBackfill, float]] = {}
@@ -158,7 +160,7 @@ class BackfillDriver:
 
 
 def follow(
-    instance: Instance,
+    instance: InstanceCore,
     backfill_id: str,
     on_poll: Callable[[BackfillRecord], None],
     *,

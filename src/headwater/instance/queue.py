@@ -20,11 +20,11 @@ from headwater.graph import AssetGraph
 from headwater.storage.run_queue import RunQueueStore
 
 if TYPE_CHECKING:
-    from headwater.instance.instance import Instance
+    from headwater.instance.core import InstanceCore
 
 
 def submit_run(
-    instance: Instance,
+    instance: InstanceCore,
     defs: Definitions,
     select: str | None = None,
     *,
@@ -49,7 +49,7 @@ def submit_run(
 
 
 def submit_reexecution(
-    instance: Instance,
+    instance: InstanceCore,
     defs: Definitions,
     parent_run_id: str,
     *,
@@ -85,7 +85,7 @@ def _require_location(defs: Definitions) -> None:
         )
 
 
-def _queue(instance: Instance, defs: Definitions, **request: Any) -> RunRecord:
+def _queue(instance: InstanceCore, defs: Definitions, **request: Any) -> RunRecord:
     runs_config = instance.config.runs if instance.config is not None else None
     return queue_request(
         RunQueueStore(instance.storage),
@@ -97,7 +97,7 @@ def _queue(instance: Instance, defs: Definitions, **request: Any) -> RunRecord:
     )
 
 
-def queued_run(instance: Instance, run_id: str) -> RunRecord:
+def queued_run(instance: InstanceCore, run_id: str) -> RunRecord:
     """The QUEUED run ``run_id`` that this process is about to execute."""
     run = instance.storage.get_run(run_id)
     if run is None:

@@ -24,6 +24,7 @@ from headwater.state.partition_status import key_context
 __all__ = ["PARENT_TAG", "ROOT_TAG", "Reexecution", "ReexecutionError", "prepare", "reexecute"]
 
 if TYPE_CHECKING:
+    from headwater.instance.core import InstanceCore
     from headwater.instance.instance import Instance
     from headwater.instance.result import RunResult
     from headwater.instance.run import OnBatch
@@ -43,7 +44,7 @@ class Reexecution:
         return reexecution_tags(self.parent, extra)
 
 
-def prepare(instance: Instance, defs: Definitions, run_id: str, *, from_failure: bool = True) -> Reexecution:
+def prepare(instance: InstanceCore, defs: Definitions, run_id: str, *, from_failure: bool = True) -> Reexecution:
     """Work out what re-executing ``run_id`` runs; raises ReexecutionError when it cannot."""
     storage = instance.storage
     parent = storage.get_run(run_id)
@@ -84,7 +85,7 @@ def reexecute(
 
 
 def _partitions(
-    instance: Instance, graph: AssetGraph, parent: RunRecord, keys: list[AssetKey]
+    instance: InstanceCore, graph: AssetGraph, parent: RunRecord, keys: list[AssetKey]
 ) -> tuple[str | None, tuple[str, ...] | None]:
     """The parent's partition, or the keys of its range (read through the selected assets' partitions)."""
     label = parent.partition

@@ -18,7 +18,7 @@ from headwater.errors import HeadwaterError
 from headwater.events import RunRecord
 from headwater.instance.backfill import create_backfill
 from headwater.instance.backfill_queue import hand_to_daemon
-from headwater.instance.instance import Instance
+from headwater.instance.core import InstanceCore
 from headwater.instance.queue import submit_reexecution, submit_run
 from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord
@@ -32,7 +32,7 @@ class LaunchNotFound(HeadwaterError):
 
 
 def launch_run(
-    instance: Instance,
+    instance: InstanceCore,
     defs: Definitions,
     selection: str,
     *,
@@ -53,13 +53,13 @@ def launch_run(
     )
 
 
-def launch_reexecution(instance: Instance, defs: Definitions, parent_run_id: str) -> RunRecord:
+def launch_reexecution(instance: InstanceCore, defs: Definitions, parent_run_id: str) -> RunRecord:
     """Queue a re-execution of ``parent_run_id`` from its failure; raises ReexecutionError when it cannot."""
     run_id = uuid.uuid4().hex
     return submit_reexecution(instance, defs, parent_run_id, tags={LAUNCH_TAG: run_id}, run_id=run_id)
 
 
-def launch_backfill(instance: Instance, defs: Definitions, selection: str, partitions: str) -> BackfillRecord:
+def launch_backfill(instance: InstanceCore, defs: Definitions, selection: str, partitions: str) -> BackfillRecord:
     """Store a backfill of ``selection`` over ``partitions`` and hand it to the daemon (or, with none
     running, to the web server's queue launcher), which queues each run once its upstream runs succeeded."""
     record, _ = create_backfill(instance, defs, selection, mode="partitions", partitions=partitions)

@@ -21,13 +21,13 @@ import uuid
 from collections.abc import Callable
 
 from headwater.automation import monitor
-from headwater.automation.daemon import LEASE
+from headwater.automation.config import DAEMON_LEASE as LEASE
 from headwater.automation.launcher import Launcher, run_log_dir
 from headwater.graph import AssetGraph
 from headwater.instance.backfill import driven_by_daemon
 from headwater.instance.backfill_queue import BackfillDriver
 from headwater.instance.config import InstanceConfig
-from headwater.instance.instance import Instance
+from headwater.instance.core import InstanceCore
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
 from headwater.web.project import Loaded, ProjectUnavailable
@@ -50,7 +50,7 @@ class QueueLauncher:
         config: InstanceConfig,
         *,
         loaded: Callable[[], Loaded],
-        instance: Callable[[], Instance],
+        instance: Callable[[], InstanceCore],
     ) -> None:
         self.queue = RunQueueStore(storage)
         self.config = config

@@ -11,7 +11,7 @@ from fastapi import Request
 from headwater.definitions import CodeLocation
 from headwater.errors import HeadwaterError
 from headwater.instance.config import InstanceConfig
-from headwater.instance.instance import Instance
+from headwater.instance.core import InstanceCore
 from headwater.io.filesystem import FilesystemIOManager
 from headwater.storage import Storage
 from headwater.web.layout import Layout, compute_layout
@@ -35,7 +35,7 @@ class WebState:
         self.queries = WebQueries(storage)
         self.queue_launcher = QueueLauncher(storage, config, loaded=self.loaded, instance=self.instance)
         self._layout: tuple[int, Layout] | None = None
-        self._instance: Instance | None = None
+        self._instance: InstanceCore | None = None
         self._codes: tuple[tuple[int, str], str] | None = None
         self._lock = threading.Lock()
 
@@ -51,12 +51,12 @@ class WebState:
                 self._layout = (loaded.version, compute_layout(loaded.graph, loaded.version))
             return loaded, self._layout[1]
 
-    def instance(self) -> Instance:
-        """An Instance over this app's storage, for the instance-level operations the UI offers
+    def instance(self) -> InstanceCore:
+        """An InstanceCore over this app's storage, for the instance-level operations the UI offers
         (cancelling a backfill); it never runs assets here."""
         with self._lock:
             if self._instance is None:
-                self._instance = Instance(self.storage, FilesystemIOManager(self.config.io_dir), config=self.config)
+                self._instance = InstanceCore(self.storage, FilesystemIOManager(self.config.io_dir), config=self.config)
             return self._instance
 
     def state_codes(self, loaded: Loaded, layout: Layout) -> str:

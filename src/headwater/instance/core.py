@@ -1,0 +1,153 @@
+"""The instance's core: its storage, where asset values live and its configuration, with everything
+that needs no step execution (selection, the run queue, cancel, dynamic partitions, status, lineage
+and history). ``Instance`` adds running; the web process holds only an ``InstanceCore``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+from headwater.definitions import Definitions
+from headwater.errors import SelectionError
+from headwater.events import EventType, RunRecord
+from headwater.graph import AssetGraph
+from headwater.graph.plan import Plan, plan
+from headwater.graph.selection import select
+from headwater.instance.config import InstanceConfig, load_config
+from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
+from headwater.keys import AssetKey, CoercibleToKey, to_key
+from headwater.state.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
+from headwater.state.lineage import Why, explain
+from headwater.state.status import AssetStatus
+from headwater.storage import Storage
+
+
+class InstanceCore:
+    """Storage for runs and events, plus where asset values live: everything but running steps."""
+
+    def __init__(self, storage: Storage, io_manager: IOManager, *, config: InstanceConfig | None = None) -> None:
+        self.storage = storage
+        self.io_manager = io_manager
+        self.config = config
+
+    def close(self) -> None:
+        """Release the database."""
+        self.storage.close()
+
+    @classmethod
+    def ephemeral(cls) -> Self:
+        """An instance in memory: nothing is written to disk."""
+        return cls(Storage.in_memory(), InMemoryIOManager())
+
+    @classmethod
+    def from_config(cls, config: InstanceConfig, *, migrate: bool = False) -> Self:
+        """An instance for ``config`` (creating the SQLite folder when needed)."""
+        url = config.storage_url
+        if url.startswith("sqlite:///"):
+            Path(config.home).mkdir(parents=True, exist_ok=True)
+        return cls(Storage.open(url, migrate=migrate), FilesystemIOManager(config.io_dir), config=config)
+
+    @classmethod
+    def get(cls, project_dir: str | os.PathLike[str] | None = None, *, migrate: bool = False) -> Self:
+        """The instance configured for a project folder (default: the current directory)."""
+        return cls.from_config(load_config(project_dir), migrate=migrate)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def plan(self, defs: Definitions, select_text: str | None = None) -> Plan:
+        """The plan for a selection of ``defs``."""
+        graph = AssetGraph.from_definitions(defs)
+        return plan(graph, self.select(defs, select_text))
+
+    def select(self, defs: Definitions, select_text: str | None = None) -> frozenset[AssetKey]:
+        """The keys of ``defs`` selected by ``select_text`` (``status:`` and ``changed:`` included)."""
+        graph = AssetGraph.from_definitions(defs)
+        return select(graph, select_text, predicates=AssetStatus(self.storage, graph).predicates())
+
+    def _check_inputs(self, defs: Definitions, the_plan: Plan, partition: str | None) -> None:
+        graph = AssetGraph.from_definitions(defs)
+        missing: dict[AssetKey, list[str]] = {}
+        for key in sorted(the_plan.external_inputs):
+            if graph.nodes[key].spec.is_source:
+                continue
+            manager = defs.io_managers.get(graph.nodes[key].spec.io_manager, self.io_manager)
+            if isinstance(manager, IOManager) and not manager.exists(key, partition):
+                missing[key] = sorted(s.key for s in the_plan.steps.values() if key in s.external_inputs)
+        if missing:
+            lines = "; ".join(f"'{key}' (needed by {', '.join(steps)})" for key, steps in missing.items())
+            first = next(iter(missing.values()))[0]
+            raise SelectionError(
+                f"{len(missing)} upstream asset(s) outside the selection have no stored value: {lines}; "
+                f"add them to the selection (e.g. --select '+{first}') or materialize them first"
+            )
+
+    def submit_run(
+        self,
+        defs: Definitions,
+        select: str | None = None,
+        *,
+        partition: str | None = None,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> RunRecord:
+        """Queue a run for the daemon to launch (under the ``[runs]`` limits); returns it at once."""
+        from headwater.instance.queue import submit_run
+
+        return submit_run(self, defs, select, partition=partition, config=config, tags=tags)
+
+    def cancel_run(self, run_id: str) -> None:
+        """Ask a run to stop: its process sees the request within a second and skips what is left."""
+        from headwater.events import Event, RunStatus
+        from headwater.storage.run_queue import RunQueueStore
+
+        RunQueueStore(self.storage).request_cancel(run_id)
+        run = self.storage.get_run(run_id)
+        if run is not None and run.status is RunStatus.QUEUED:  # not started: nothing will poll the request
+            self.storage.store_events([Event(run_id=run_id, type=EventType.RUN_CANCELED, data={"error": "canceled"})])
+
+    def add_dynamic_partitions(self, name: str, keys: Sequence[str]) -> list[str]:
+        """Add keys to the ``hw.DynamicPartitions(name)`` set; returns the keys that were new."""
+        from headwater.definitions.partitions import check_partition_key
+
+        checked = [check_partition_key(k, f"dynamic partitions '{name}'") for k in keys]
+        return self.storage.add_dynamic_partitions(name, checked)
+
+    def delete_dynamic_partitions(self, name: str, keys: Sequence[str]) -> list[str]:
+        """Remove keys from the ``hw.DynamicPartitions(name)`` set; returns the keys that were present."""
+        return self.storage.delete_dynamic_partitions(name, list(keys))
+
+    def latest_materializations(self, keys: Iterable[AssetKey] | None = None) -> dict[AssetKey, Any]:
+        """Latest materialization event record per asset key."""
+        return self.storage.latest("materialization", list(keys) if keys is not None else None)
+
+    def run_events(self, run_id: str) -> list[Any]:
+        """All events of a run."""
+        return self.storage.get_events(run_id)
+
+    def failed_step_errors(self, run_id: str) -> list[str]:
+        """Error messages of a run's failed steps."""
+        return [str(r.event.data.get("error")) for r in self.storage.get_events(run_id, types=[EventType.STEP_FAILED])]
+
+    def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
+        """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
+        return AssetStatus(self.storage, AssetGraph.from_definitions(defs), partition)
+
+    def why(self, defs: Definitions, key: CoercibleToKey, depth: int = 3) -> Why:
+        """Why ``key`` has its current value: the run that made it and the inputs it consumed, ``depth`` levels up."""
+        graph = AssetGraph.from_definitions(defs)
+        return explain(self.storage, graph, graph.node(to_key(key)).key, depth)
+
+    def metadata_history(self, key: CoercibleToKey, name: str, *, limit: int = 100) -> list[MetadataPoint]:
+        """Numeric values of metadata ``name`` over ``key``'s last ``limit`` materializations, oldest first."""
+        return metadata_history(self.storage, to_key(key), name, limit=limit)
+
+    def check_history(self, key: CoercibleToKey, check: str | None = None, *, limit: int = 50) -> list[CheckEvaluation]:
+        """Evaluations of ``key``'s checks (or of the check named ``check``), newest first."""
+        return check_history(self.storage, to_key(key), check, limit=limit)
