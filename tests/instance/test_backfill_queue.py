@@ -302,7 +302,7 @@ def test_in_process_resume_refuses_a_backfill_the_daemon_drives(instance: hw.Ins
 def test_build_daemon_launches_the_runs_of_a_queued_backfill(
     instance: hw.Instance, defs: hw.Definitions, home: Path
 ) -> None:
-    from headwater.cli.daemon import build_daemon
+    from headwater.instance.daemon import build_daemon
 
     record, _ = create_backfill(instance, defs, "raw", mode="partitions", partitions="2026-01-01...2026-01-02")
     hand_to_daemon(instance, defs, record.backfill_id, check=False)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from headwater.cli.daemon import build_daemon
 from headwater.events import Event, EventType, RunRecord, RunStatus
 from headwater.instance.backfill import driven_by_daemon
+from headwater.instance.daemon import build_daemon
 from headwater.loader import load_definitions
 from headwater.storage.run_queue import RunQueueStore
 from headwater.web.state import WebState

@@ -22,11 +22,11 @@ from headwater.definitions.cron import latest_tick
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
+from headwater.state.status import AssetStatus
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore
 from headwater.storage.run_queue import RunQueueStore
 
-StaleKeys = Callable[[], frozenset[AssetKey]]
 Keys = set[AssetKey]
 
 
@@ -39,7 +39,8 @@ class Facts:
     in_progress: frozenset[AssetKey]
     failed_checks: frozenset[AssetKey]
     last_requested: Mapping[AssetKey, float]
-    stale_keys: StaleKeys | None = None
+    status: AssetStatus | None = None
+    """The status query ``stale`` reads (asked once, only if a condition uses it)."""
     _ticks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
@@ -52,6 +53,7 @@ class Facts:
             in_progress=RunQueueStore(storage).in_progress_keys(),
             failed_checks=CheckVerdicts(storage, graph).failed_keys,
             last_requested=_by_key(store.last_requested_times(), keys),
+            status=AssetStatus(storage, graph, now=now),
         )
 
     def cron_tick(self, cron: str, timezone: str) -> float:
@@ -63,8 +65,8 @@ class Facts:
 
     @cached_property
     def stale(self) -> frozenset[AssetKey]:
-        """Stale assets, from the injected status query (asked once, only if a condition uses it)."""
-        return self.stale_keys() if self.stale_keys is not None else frozenset()
+        """Stale assets, from the status query (asked once, only if a condition uses it)."""
+        return self.status.stale if self.status is not None else frozenset()
 
 
 def _by_key(found: Mapping[str, float], keys: Mapping[str, AssetKey]) -> dict[AssetKey, float]:
@@ -250,7 +252,7 @@ class _Leaves:
         if op == "check_failed":
             return batch & facts.failed_checks
         if op == "stale":
-            if facts.stale_keys is None:  # no status query given: a parent changed after the asset
+            if facts.status is None:  # no status query given: a parent changed after the asset
                 newest = self._newest_parent
                 return {k for k in batch if k in facts.updated and newest.get(k, 0.0) > facts.updated[k]}
             return batch & facts.stale

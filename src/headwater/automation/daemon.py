@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.automation import monitor
-from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, StaleKeys
+from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
@@ -77,7 +77,6 @@ class Daemon:
         defs: Definitions,
         *,
         config: AutomationConfig | None = None,
-        stale_keys: Callable[[AssetGraph], StaleKeys] | None = None,
         env: Mapping[str, str] | None = None,
         log_dir: str | None = None,
         owner: str | None = None,
@@ -94,7 +93,6 @@ class Daemon:
         self.queue = RunQueueStore(storage)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.launcher = Launcher(self.queue, self.config.runs, env=env, log_dir=log_dir) if launch else None
-        self._stale = stale_keys
         self.sensors = [*defs.sensors, *alert_sensors(self.config.alerts)]
         self._evaluator = Evaluator(self.graph)
         self._has_conditions = bool(self._evaluator.program_of)
@@ -209,8 +207,6 @@ class Daemon:
                 states = self.store.asset_automation_states()
                 self._previous = {k: (s.detail.get("nodes"), s.detail.get("true")) for k, s in states.items()}
             facts = Facts.load(self.storage, now, self._evaluator.keys_by_name, self._evaluator.graph)
-            if self._stale is not None:
-                facts.stale_keys = self._stale(self.graph)
         with timer("conditions.evaluate"):
             results = self._evaluator.evaluate(facts)
         summary.evaluated_assets = len(results)

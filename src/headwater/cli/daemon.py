@@ -23,32 +23,6 @@ def run_log_dir(home: str) -> Path:
     return launcher_log_dir(home)
 
 
-def build_daemon(instance: Any, defs: Any) -> Any:
-    """A Daemon on the instance's storage and configuration, with its status query for ``stale``,
-    that advances the backfills handed to it (``headwater backfill --queue``) each tick."""
-    from headwater.automation import Daemon
-    from headwater.instance.backfill_queue import BackfillDriver
-    from headwater.state.status import AssetStatus
-
-    config = instance.config
-    automation = config.automation if config is not None else None
-    env = {"HEADWATER_HOME": config.home, "HEADWATER_STORAGE_URL": config.storage_url} if config is not None else {}
-    log_dir = str(run_log_dir(config.home)) if config is not None else None
-
-    def stale_keys(graph: Any) -> Any:
-        return lambda: AssetStatus(instance.storage, graph).stale
-
-    return Daemon(
-        instance.storage,
-        defs,
-        config=automation,
-        stale_keys=stale_keys,
-        env=env,
-        log_dir=log_dir,
-        extra_work={"backfills": BackfillDriver(instance, defs)},
-    )
-
-
 @click.command("daemon")
 @location_options
 @click.option("--once", is_flag=True, help="Do one tick and exit (prints what it did).")
@@ -72,6 +46,7 @@ def daemon_command(
 ) -> None:
     """Run automation: schedules, sensors, asset conditions, the run queue and run monitoring."""
     from headwater.instance import Instance
+    from headwater.instance.daemon import build_daemon
 
     defs = load(module, file, attribute)
     with Instance.get() as instance:
