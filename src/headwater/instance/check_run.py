@@ -1,23 +1,26 @@
 """Run checks on their own against stored values (``headwater check run``), as a run of their own.
 
-The run records ``CHECK_EVALUATED`` events like a materialization run does; it fails when an
-error-severity check fails or raises, so CI can gate on it. Nothing is materialized.
+The run records ``CHECK_EVALUATED`` events like a materialization run does, one step per asset,
+through the same run driver (heartbeat, cancel, interruption); it fails when a check fails
+(error severity, or raised), so CI can gate on it. Nothing is materialized.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError, did_you_mean
-from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, RunRecord
+from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, RunRecord, StepSkipped
+from headwater.execution import capture
 from headwater.execution.env import build_env, teardown_resources
+from headwater.execution.run_driver import RunDriver
 from headwater.execution.step import RunSpec, run_checks
 from headwater.graph import AssetGraph
 from headwater.instance.result import RunResult
+from headwater.keys import AssetKey
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
@@ -60,36 +63,37 @@ def check_run(
         tags={CHECK_RUN_TAG: "checks"},
     )
     instance.storage.add_run(run)
-    events: list[Event] = [Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(keys)})]
-    instance.storage.store_events(events)
     env = build_env(defs, instance.io_manager)
     spec = RunSpec(run_id=run.run_id, partition=partition)
     failed: list[str] = []
+    steps = {key.to_string(): (key,) for key in keys}
     try:
-        for key in keys:
-            record = latest.get(key)
-            stamp = record.event.timestamp if record is not None else None
-            outcome = run_checks(env, key, spec, names=names, materialized_at=stamp)
-            instance.storage.store_events(outcome.events)
-            instance.storage.store_logs(run.run_id, outcome.step_key, outcome.logs)
-            events.extend(outcome.events)
-            failed.extend(
-                f"{e.asset_key}:{verdict.check}"
-                for e in outcome.events
-                if (verdict := CheckEvaluated.from_data(e.data)).outcome is CheckOutcome.FAILED
-            )
+        with RunDriver(instance.storage, run, steps) as driver, capture.routed():
+            for position, key in enumerate(keys):
+                if driver.cancel_requested:
+                    driver.write([_skipped(run, other) for other in keys[position:]])
+                    driver.end(canceled=True)
+                    break
+                record = latest.get(key)
+                stamp = record.event.timestamp if record is not None else None
+                driver.write([Event(run_id=run.run_id, type=EventType.STEP_STARTED, step_key=key.to_string())])
+                outcome = run_checks(env, key, spec, names=names, materialized_at=stamp)
+                done = Event(run_id=run.run_id, type=EventType.STEP_SUCCEEDED, step_key=outcome.step_key)
+                driver.write([*outcome.events, done], [(outcome.step_key, outcome.logs)] if outcome.logs else ())
+                failed.extend(
+                    f"{e.asset_key}:{verdict.check}"
+                    for e in outcome.events
+                    if (verdict := CheckEvaluated.from_data(e.data)).outcome is CheckOutcome.FAILED
+                )
+            if failed and driver.ended is None:
+                driver.end(error=f"{len(failed)} check(s) failed: {', '.join(failed)}")
     finally:
         teardown_resources(env.resources)
-    if failed:
-        end = Event(
-            run_id=run.run_id,
-            type=EventType.RUN_FAILED,
-            timestamp=time.time(),
-            data={"error": f"{len(failed)} check(s) failed: {', '.join(failed)}"},
-        )
-    else:
-        end = Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=time.time())
-    instance.storage.store_events([end])
-    events.append(end)
+    events = driver.events
     final = instance.storage.get_run(run.run_id) or run
     return RunResult(run=final, events=tuple(events), io_managers={})
+
+
+def _skipped(run: RunRecord, key: AssetKey) -> Event:
+    data = StepSkipped(reason="the run was canceled", asset_keys=(key,)).to_data()
+    return Event(run_id=run.run_id, type=EventType.STEP_SKIPPED, step_key=key.to_string(), data=data)

@@ -1,23 +1,20 @@
-"""Drive one run: write its start, feed the scheduling loop's batches to
-storage, and always write how it ended, even when the process is interrupted.
+"""A materialization run: the scheduling loop's batches fed to the run's driver, which writes its
+start and always writes how it ended, even when the process is interrupted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
-import traceback
 from collections.abc import Callable
 from dataclasses import replace
 
-from headwater.events import Event, EventType, RunRecord
+from headwater.events import Event, RunRecord
 from headwater.execution import capture
 from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
+from headwater.execution.run_driver import RunDriver
 from headwater.execution.slots import StepSlots
 from headwater.execution.step import RunSpec
 from headwater.graph.plan import Plan
-from headwater.instance.event_writer import EventWriter
 from headwater.storage import Storage
 
 OnBatch = Callable[[Batch], None]
@@ -34,76 +31,35 @@ def execute_run(
     is_canceled: Callable[[], bool] = lambda: False,
     slots: StepSlots | None = None,
 ) -> list[Event]:
-    """Run ``plan`` as ``run``; returns every event written. The run ends failed on any error.
+    """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
-    ``slots`` limits how many steps of a pool run at once; the loop asks it before submitting one.
+    The run's lifecycle (start, group commits, heartbeat and cancel, interruption, end) is the
+    ``RunDriver``'s. ``slots`` limits how many steps of a pool run at once; the loop asks it before
+    submitting one.
     """
-    events: list[Event] = []
     subsets = plan.subsets
     if subsets:
         spec = replace(spec, subsets=subsets)
-    writer = EventWriter(storage, run.run_id)
-
-    def write(batch_events: list[Event], logs: list[tuple[str, str]] | None = None) -> None:
-        writer.add(batch_events, logs or ())
-        events.extend(batch_events)
-
-    write([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(plan.steps)})])
-    execution = PlanExecution(
-        plan=plan,
-        spec=spec,
-        submit=lambda key: pool.submit(key, spec),
-        max_concurrent=pool.max_workers,
-        is_canceled=lambda: writer.cancel_requested or is_canceled(),
-        slots=slots,
-    )
-    started: set[str] = set()
-    try:
+    steps = {key: step.asset_keys for key, step in plan.steps.items()}
+    with RunDriver(storage, run, steps) as driver:
+        execution = PlanExecution(
+            plan=plan,
+            spec=spec,
+            submit=lambda key: pool.submit(key, spec),
+            max_concurrent=pool.max_workers,
+            is_canceled=lambda: driver.cancel_requested or is_canceled(),
+            slots=slots,
+        )
         with capture.routed():
             for batch in execution:
-                write(batch.events, batch.logs)
-                for event in batch.events:
-                    if event.type is EventType.STEP_STARTED and event.step_key:
-                        started.add(event.step_key)
-                    elif event.step_key:
-                        started.discard(event.step_key)
+                driver.write(batch.events, batch.logs)
                 if on_batch is not None:
                     on_batch(batch)
-    except BaseException as exc:
-        reason = f"the run was interrupted: {type(exc).__name__}: {exc}".rstrip(": ")
-        tail = [
-            Event(
-                run_id=run.run_id,
-                type=EventType.STEP_FAILED,
-                step_key=key,
-                data={"error": reason, "asset_keys": [k.to_string() for k in plan.steps[key].asset_keys]},
-            )
-            for key in sorted(started)
-        ]
-        tail.append(
-            Event(
-                run_id=run.run_id,
-                type=EventType.RUN_FAILED,
-                data={"error": reason, "traceback": "".join(traceback.format_exception(exc))},
-            )
-        )
-        # The original error matters more than a storage failure while recording it.
-        with contextlib.suppress(Exception):
-            write(tail)
-            writer.close()
-        raise
-    if execution.canceled:
-        end = EventType.RUN_CANCELED
-        data = {"error": "canceled"}
-    elif execution.failed or execution.skipped:
-        end = EventType.RUN_FAILED
-        data = {"error": _failure_summary(execution)}
-    else:
-        end = EventType.RUN_SUCCEEDED
-        data = {}
-    write([Event(run_id=run.run_id, type=end, timestamp=time.time(), data=data)])
-    writer.close()
-    return events
+        if execution.canceled:
+            driver.end(canceled=True)
+        elif execution.failed or execution.skipped:
+            driver.end(error=_failure_summary(execution))
+    return driver.events
 
 
 def _failure_summary(execution: PlanExecution) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import headwater as hw
 from headwater.events import EventType
-from headwater.instance.event_writer import EventWriter
+from headwater.execution.event_writer import EventWriter
 
 
 def test_a_long_steps_start_is_visible_while_it_runs(tmp_path: Path) -> None:
