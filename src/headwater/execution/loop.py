@@ -48,6 +48,8 @@ class PlanExecution:
     max_concurrent: int = 1
     is_canceled: Callable[[], bool] = lambda: False
     slots: StepSlots | None = None
+    on_outcome: Callable[[StepOutcome], StepOutcome] | None = None
+    """Sees each step's outcome before the loop does (e.g. to stamp provenance on its events)."""
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -233,13 +235,14 @@ class PlanExecution:
 
     def _outcome(self, key: str, future: Future[StepOutcome]) -> StepOutcome:
         try:
-            return future.result()
+            outcome = future.result()
         except BaseException as exc:  # the pool itself failed (worker died, unpicklable input, ...)
             error = f"step '{key}' could not run in the executor: {type(exc).__name__}: {exc}"
             data = {"error": error, "traceback": "".join(traceback.format_exception(exc))}
             return StepOutcome(
                 step_key=key, events=[self._event(EventType.STEP_FAILED, key, data)], logs="", failed=True
             )
+        return self.on_outcome(outcome) if self.on_outcome is not None else outcome
 
     def _started(self, key: str) -> Event:
         attempt = self._attempts.get(key)

@@ -24,7 +24,7 @@ from headwater.instance.core import InstanceCore
 from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
 from headwater.instance.pool_limits import PoolSlots
-from headwater.instance.provenance import ProvenancePool
+from headwater.instance.provenance import Provenance
 from headwater.instance.result import RunResult
 from headwater.instance.run import OnBatch, execute_run
 from headwater.io import IOManager
@@ -130,10 +130,12 @@ class Instance(InstanceCore):
                 inputs=partitioned.inputs,
             )
         try:
-            stamped = ProvenancePool.for_run(pool, graph, self.storage, the_plan.asset_keys, partition)
+            provenance = Provenance.for_run(graph, self.storage, the_plan.asset_keys, partition)
             pools = self.config.runs.pools if self.config is not None else {}
             slots = PoolSlots.for_run(graph, self.storage, pools, run.run_id)
-            events = execute_run(self.storage, run, the_plan, stamped, spec, on_batch=on_batch, slots=slots)
+            events = execute_run(
+                self.storage, run, the_plan, pool, spec, on_batch=on_batch, slots=slots, on_outcome=provenance.stamp
+            )
         finally:
             if owned and isinstance(pool, InProcessPool):
                 teardown_resources(pool.env.resources)

@@ -2,7 +2,7 @@
 
 Steps run wherever the executor puts them and cannot read the event log, so the run's
 side stamps each ``ASSET_MATERIALIZED`` event with ``data["inputs"]`` (upstream key ->
-short data version) as the step's outcome passes back to the scheduling loop. Versions
+short data version) as the step's outcome reaches the scheduling loop (``on_outcome``). Versions
 of upstream assets outside the run come from one batched query at the start of the run;
 those made inside it come from the outcomes already seen.
 """
@@ -11,32 +11,28 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future
 
 from headwater.definitions.partitions import RANGE_SEPARATOR
 from headwater.events import Event, EventType
-from headwater.execution.pools import StepPool
-from headwater.execution.step import RunSpec, StepOutcome
+from headwater.execution.step import StepOutcome
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.state.versions import inputs_map, latest_versions, version_of
 from headwater.storage import Storage
 
 
-class ProvenancePool(StepPool):
-    """Wraps the run's pool: each outcome's materializations get the versions of their inputs."""
+class Provenance:
+    """A hook of the scheduling loop: each outcome's materializations get the versions of their inputs."""
 
-    def __init__(self, inner: StepPool, graph: AssetGraph, versions: Mapping[AssetKey, str]) -> None:
-        self.inner = inner
+    def __init__(self, graph: AssetGraph, versions: Mapping[AssetKey, str]) -> None:
         self.graph = graph
-        self.max_workers = inner.max_workers
         self.versions: dict[AssetKey, str] = dict(versions)
 
     @classmethod
     def for_run(
-        cls, inner: StepPool, graph: AssetGraph, storage: Storage, keys: Iterable[AssetKey], partition: str | None
-    ) -> ProvenancePool:
-        """A pool for a run materializing ``keys``, knowing the stored versions of their parents."""
+        cls, graph: AssetGraph, storage: Storage, keys: Iterable[AssetKey], partition: str | None
+    ) -> Provenance:
+        """The hook for a run materializing ``keys``, knowing the stored versions of their parents."""
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
         partitioned = graph.partitions.by_key
@@ -47,20 +43,7 @@ class ProvenancePool(StepPool):
             if RANGE_SEPARATOR not in partition:
                 records.update(latest_versions(storage, [p for p in parents if p in partitioned], partition))
         versions = {key: v for key, rec in records.items() if (v := version_of(rec)) is not None}
-        return cls(inner, graph, versions)
-
-    def submit(self, op_name: str, spec: RunSpec) -> Future[StepOutcome]:
-        inner = self.inner.submit(op_name, spec)
-        outer: Future[StepOutcome] = Future()
-
-        def done(future: Future[StepOutcome]) -> None:
-            try:
-                outer.set_result(self.stamp(future.result()))
-            except BaseException as exc:  # the loop reports pool failures from the future
-                outer.set_exception(exc)
-
-        inner.add_done_callback(done)
-        return outer
+        return cls(graph, versions)
 
     def stamp(self, outcome: StepOutcome) -> StepOutcome:
         """``outcome`` with ``inputs`` added to its materializations (and their versions remembered)."""

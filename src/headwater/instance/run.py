@@ -13,7 +13,7 @@ from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
 from headwater.execution.run_driver import RunDriver
 from headwater.execution.slots import StepSlots
-from headwater.execution.step import RunSpec
+from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
 from headwater.storage import Storage
 
@@ -30,12 +30,13 @@ def execute_run(
     on_batch: OnBatch | None = None,
     is_canceled: Callable[[], bool] = lambda: False,
     slots: StepSlots | None = None,
+    on_outcome: Callable[[StepOutcome], StepOutcome] | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
     The run's lifecycle (start, group commits, heartbeat and cancel, interruption, end) is the
-    ``RunDriver``'s. ``slots`` limits how many steps of a pool run at once; the loop asks it before
-    submitting one.
+    ``RunDriver``'s. The loop's hooks: ``slots`` limits how many steps of a pool run at once (asked
+    before a step is submitted); ``on_outcome`` sees each step's outcome first (provenance stamping).
     """
     subsets = plan.subsets
     if subsets:
@@ -49,6 +50,7 @@ def execute_run(
             max_concurrent=pool.max_workers,
             is_canceled=lambda: driver.cancel_requested or is_canceled(),
             slots=slots,
+            on_outcome=on_outcome,
         )
         with capture.routed():
             for batch in execution:
