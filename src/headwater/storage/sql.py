@@ -247,6 +247,23 @@ class Storage(PartitionStore):
         with self._read("read events") as conn:
             return [row_to_record(row) for row in conn.execute(stmt)]
 
+    def events_of_runs(
+        self, run_ids: Collection[str], *, types: Collection[EventType] | None = None
+    ) -> dict[str, list[EventRecord]]:
+        """The events (of ``types``) of several runs, by run id, each in ascending id order: one query
+        per thousand runs."""
+        ids = sorted(set(run_ids))
+        out: dict[str, list[EventRecord]] = {run_id: [] for run_id in ids}
+        with self._read("read events") as conn:
+            for i in range(0, len(ids), _IN_CHUNK):
+                stmt = select(events).where(events.c.run_id.in_(ids[i : i + _IN_CHUNK])).order_by(events.c.id)
+                if types is not None:
+                    stmt = stmt.where(events.c.type.in_([EventType(t).value for t in types]))
+                for row in conn.execute(stmt):
+                    record = row_to_record(row)
+                    out[record.event.run_id].append(record)
+        return out
+
     def latest(
         self,
         kind: str = "materialization",

@@ -1,8 +1,8 @@
 """The state of every asset shown on the graph and in the catalog, from the event log.
 
-fresh, stale, missing and failed come from ``AssetStatus``; ``running`` from runs in progress;
-``check_failed`` from the check verdicts (``headwater.state.checks``). One query per kind, plus one per
-run in progress: never one per asset or check of the graph.
+fresh, stale, missing and failed come from ``AssetStatus``; ``running`` from runs in progress (their
+ending events read in one query); ``check_failed`` from the check verdicts (``headwater.state.checks``).
+A fixed number of queries, whatever the number of assets, checks and runs in progress.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from headwater.events import EventType, RunStatus
+from headwater.events import EventType, RunStatus, StepFailedPayload, StepSkipped
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
@@ -47,15 +47,17 @@ class AssetStates:
     def running(self) -> dict[AssetKey, str]:
         """Assets planned in a run in progress that the run has not finished yet -> run id."""
         out: dict[AssetKey, str] = {}
-        for run in self.storage.list_runs(limit=100, statuses=[RunStatus.STARTED, RunStatus.QUEUED]):
+        runs = self.storage.list_runs(limit=100, statuses=[RunStatus.STARTED, RunStatus.QUEUED])
+        ended = self.storage.events_of_runs([run.run_id for run in runs], types=_ENDS) if runs else {}
+        for run in runs:
             done: set[str] = set()
-            for record in self.storage.get_events(run.run_id, types=_ENDS):
+            for record in ended.get(run.run_id, ()):
                 event = record.event
                 if event.asset_key is not None:
                     done.add(event.asset_key.to_string())
-                keys = event.data.get("asset_keys")
-                if isinstance(keys, list):
-                    done.update(str(k) for k in keys)
+                payload = event.payload()
+                if isinstance(payload, (StepFailedPayload, StepSkipped)):
+                    done.update(k.to_string() for k in payload.asset_keys)
             for key in run.asset_keys:
                 if key.to_string() not in done and key in self.graph.nodes:
                     out.setdefault(key, run.run_id)
