@@ -117,13 +117,15 @@ class Launcher:
         run_id = waiting.run.run_id
         location = waiting.location or {}
         if not location:
-            from headwater.events import Event, EventType
+            from headwater.events import Event, EventType, RunEnded
 
             error = (
                 f"run {run_id} was queued without a code location, so no process can load its definitions; "
                 "queue runs from definitions loaded with -m/-f (or hw.load_definitions)"
             )
-            self.queue.storage.store_events([Event(run_id=run_id, type=EventType.RUN_FAILED, data={"error": error})])
+            self.queue.storage.store_events(
+                [Event(run_id=run_id, type=EventType.RUN_FAILED, data=RunEnded(error=error).to_data())]
+            )
             return
         process = self._hand_to_spare(run_id, location)
         if process is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from headwater.events import STEP_END_TYPES, Event, EventType
+from headwater.events import STEP_END_TYPES, Event, EventType, RunEnded, StepFailedPayload
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -94,10 +94,10 @@ def _fail(storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | Non
                 step_key=step,
                 partition=run.run.partition if partitioned else None,
                 timestamp=now,
-                data={"error": reason, "asset_keys": [k.to_string() for k in keys]},
+                data=StepFailedPayload(error=reason, asset_keys=tuple(keys)).to_data(),
             )
         )
-    tail.append(Event(run_id=run_id, type=EventType.RUN_FAILED, timestamp=now, data={"error": reason}))
+    tail.append(Event(run_id=run_id, type=EventType.RUN_FAILED, timestamp=now, data=RunEnded(error=reason).to_data()))
     storage.store_events(tail)
 
 

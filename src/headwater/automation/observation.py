@@ -18,7 +18,7 @@ from typing import Any
 
 from headwater.definitions import Output
 from headwater.errors import HeadwaterError
-from headwater.events import Event, EventType, RunRecord
+from headwater.events import AssetObserved, Event, EventType, RunEnded, RunRecord, RunStarted, StepFailedPayload
 from headwater.execution.step import json_safe
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
@@ -41,7 +41,11 @@ class Observed:
         return {
             "run_id": self.run.run_id,
             "observed": [e.step_key for e in self.events if e.type is EventType.ASSET_OBSERVED],
-            "failed": {e.step_key: e.data["error"] for e in self.events if e.type is EventType.STEP_FAILED},
+            "failed": {
+                e.step_key: StepFailedPayload.from_data(e.data).error
+                for e in self.events
+                if e.type is EventType.STEP_FAILED
+            },
         }
 
 
@@ -62,7 +66,9 @@ def start_run(
         tags={KIND_TAG: kind, **(tags or {})},
     )
     storage.add_run(run)
-    storage.store_events([Event(run_id=run.run_id, type=EventType.RUN_STARTED, data={"steps": len(keys)})])
+    storage.store_events(
+        [Event(run_id=run.run_id, type=EventType.RUN_STARTED, data=RunStarted(steps=len(keys)).to_data())]
+    )
     return run
 
 
@@ -70,7 +76,10 @@ def finish_run(storage: Storage, run: RunRecord, events: list[Event], errors: Se
     """Record the run's end (failed if any error), append it to ``events`` and return it."""
     if errors:
         end = Event(
-            run_id=run.run_id, type=EventType.RUN_FAILED, timestamp=time.time(), data={"error": "; ".join(errors)}
+            run_id=run.run_id,
+            type=EventType.RUN_FAILED,
+            timestamp=time.time(),
+            data=RunEnded(error="; ".join(errors)).to_data(),
         )
     else:
         end = Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=time.time())
@@ -79,20 +88,18 @@ def finish_run(storage: Storage, run: RunRecord, events: list[Event], errors: Se
     return end
 
 
-def observation_data(key: AssetKey, result: Any) -> dict[str, Any]:
-    """The event data of what an ``observe=`` function returned; HeadwaterError for anything else."""
+def observation_data(key: AssetKey, result: Any) -> AssetObserved:
+    """The observation an ``observe=`` function returned; HeadwaterError for anything else."""
     if isinstance(result, Output):
         if result.data_version is None:
             raise HeadwaterError(
                 f"the observe function of '{key}' returned hw.Output without data_version=; "
                 "return the data version as a string, or hw.Output(None, data_version=..., metadata=...)"
             )
-        data: dict[str, Any] = {"data_version": str(result.data_version)}
-        if result.metadata:
-            data["metadata"] = json_safe(result.metadata)
-        return data
+        metadata = json_safe(result.metadata) if result.metadata else {}
+        return AssetObserved(data_version=str(result.data_version), metadata=metadata)
     if isinstance(result, (str, int)) and not isinstance(result, bool):
-        return {"data_version": str(result)}
+        return AssetObserved(data_version=str(result))
     raise HeadwaterError(
         f"the observe function of '{key}' returned {type(result).__name__}; return its data version as a "
         "string (e.g. a file's modification time or a table's row count), or "
@@ -122,14 +129,14 @@ def observe_keys(
         try:
             if fn is None:
                 raise HeadwaterError(f"source asset '{key}' has no observe= function; declare one to observe it")
-            data = observation_data(key, fn())
+            observed = observation_data(key, fn())
             event = Event(
                 run_id=run.run_id,
                 type=EventType.ASSET_OBSERVED,
                 timestamp=now if now is not None else time.time(),
                 step_key=key.to_string(),
                 asset_key=key,
-                data=data,
+                data=observed.to_data(),
             )
         except Exception as exc:
             message = (
@@ -141,11 +148,9 @@ def observe_keys(
                 type=EventType.STEP_FAILED,
                 timestamp=now if now is not None else time.time(),
                 step_key=key.to_string(),
-                data={
-                    "error": message,
-                    "traceback": "".join(traceback.format_exception(exc)),
-                    "asset_keys": [key.to_string()],
-                },
+                data=StepFailedPayload(
+                    error=message, traceback="".join(traceback.format_exception(exc)), asset_keys=(key,)
+                ).to_data(),
             )
         storage.store_events([event])
         events.append(event)

@@ -72,11 +72,13 @@ def failing(instance: Instance, run_id: str | None) -> Iterator[None]:
 
 
 def _fail_queued(instance: Instance, run_id: str, error: str) -> None:
-    from headwater.events import Event, EventType, RunStatus
+    from headwater.events import Event, EventType, RunEnded, RunStatus
 
     run = instance.storage.get_run(run_id)
     if run is not None and run.status is RunStatus.QUEUED:
-        instance.storage.store_events([Event(run_id=run_id, type=EventType.RUN_FAILED, data={"error": error})])
+        instance.storage.store_events(
+            [Event(run_id=run_id, type=EventType.RUN_FAILED, data=RunEnded(error=error).to_data())]
+        )
 
 
 def report(run: RunRecord, *, as_json: bool) -> None:

@@ -21,7 +21,7 @@ from headwater.definitions import CheckResult, Context, Op, Output, Param, Param
 from headwater.definitions.builtin_checks import MATERIALIZED_AT
 from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
-from headwater.events import CheckEvaluated, CheckSeverity, Event, EventType
+from headwater.events import AssetMaterialized, CheckEvaluated, CheckSeverity, Event, EventType, StepFailedPayload
 from headwater.execution.capture import capture
 from headwater.execution.shape import describe_value
 from headwater.graph import AssetGraph, Binding
@@ -209,11 +209,9 @@ def _failure(step_key: str, keys: Sequence[AssetKey], spec: RunSpec, exc: BaseEx
         type=EventType.STEP_FAILED,
         step_key=step_key,
         partition=spec.partition,
-        data={
-            "error": str(error),
-            "traceback": "".join(traceback.format_exception(exc)),
-            "asset_keys": [k.to_string() for k in keys],
-        },
+        data=StepFailedPayload(
+            error=str(error), traceback="".join(traceback.format_exception(exc)), asset_keys=tuple(keys)
+        ).to_data(),
     )
 
 
@@ -337,23 +335,23 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             values: dict[AssetKey, Any] = {}
             stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
             for key, partition, result in stores:
-                value, data = _unwrap(result)
+                value, metadata, data_version = _unwrap(result)
                 stored = env.io_for(key).save(key, partition, value)
                 values[key] = value
-                if "data_version" not in data:
-                    data["data_version"] = _data_version(stored, spec.run_id, op_name)
-                shape = describe_value(value)
-                if shape is not None:
-                    data["shape"] = shape
                 recorded = stored.get("metadata") if isinstance(stored, Mapping) else None
                 if recorded:  # what the IO manager reports about the stored value (rows, schema, ...)
-                    data["metadata"] = {**json_safe(recorded), **data.get("metadata", {})}
+                    metadata = {**json_safe(recorded), **metadata}
                 extra = context.metadata_for(key)
                 if extra:
-                    data["metadata"] = {**data.get("metadata", {}), **json_safe(extra)}
-                code_version = env.graph.nodes[key].spec.code_version
-                if code_version is not None:
-                    data["code_version"] = code_version
+                    metadata = {**metadata, **json_safe(extra)}
+                materialized = AssetMaterialized(
+                    data_version=data_version
+                    if data_version is not None
+                    else _data_version(stored, spec.run_id, op_name),
+                    code_version=env.graph.nodes[key].spec.code_version,
+                    metadata=metadata,
+                    shape=describe_value(value),
+                )
                 events.append(
                     Event(
                         run_id=spec.run_id,
@@ -362,7 +360,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                         step_key=op_name,
                         asset_key=key,
                         partition=partition,
-                        data=data,
+                        data=materialized.to_data(),
                     )
                 )
         except Exception as exc:
@@ -396,12 +394,9 @@ def _data_version(stored: Mapping[str, Any] | None, run_id: str, op_name: str) -
     return f"{run_id}:{op_name}"
 
 
-def _unwrap(result: Any) -> tuple[Any, dict[str, Any]]:
+def _unwrap(result: Any) -> tuple[Any, dict[str, Any], str | None]:
+    """The value, the metadata and the data version the asset function gave."""
     if isinstance(result, Output):
-        data: dict[str, Any] = {}
-        if result.metadata:
-            data["metadata"] = json_safe(result.metadata)
-        if result.data_version is not None:
-            data["data_version"] = str(result.data_version)
-        return result.value, data
-    return result, {}
+        metadata = json_safe(result.metadata) if result.metadata else {}
+        return result.value, metadata, str(result.data_version) if result.data_version is not None else None
+    return result, {}, None
