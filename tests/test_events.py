@@ -138,3 +138,10 @@ def test_failure_and_report_json_keys_are_unchanged(instance: hw.Instance) -> No
     reported = instance.report("orders", data_version="7", metadata={"rows": 1})
     data = _stored(instance, reported.run_id, EventType.ASSET_MATERIALIZED)
     assert data["orders"] == {"reported": True, "data_version": "7", "metadata": {"rows": 1}}
+
+
+def test_asset_payload_reads_a_materialization_or_an_observation() -> None:
+    observed = Event(run_id="r", type=EventType.ASSET_OBSERVED, data={"data_version": "5", "metadata": {"n": 1}})
+    made = Event(run_id="r", type=EventType.ASSET_MATERIALIZED, data={"data_version": "6", "code_version": "2"})
+    assert observed.asset_payload() == AssetObserved(data_version="5", metadata={"n": 1})
+    assert made.asset_payload() == AssetMaterialized(data_version="6", code_version="2")

@@ -79,6 +79,7 @@ def show_command(
     key: str, module: str | None, file: str | None, attribute: str | None, limit: int, as_json: bool
 ) -> None:
     """Show one asset: description, attributes, lineage neighbours, checks and last materializations."""
+    from headwater.events import AssetMaterialized
     from headwater.instance import Instance
 
     graph = _graph(module, file, attribute)
@@ -104,10 +105,11 @@ def show_command(
                 "run_id": r.event.run_id,
                 "timestamp": r.event.timestamp,
                 "partition": r.event.partition,
-                "metadata": dict(r.event.data.get("metadata", {})),
-                "code_version": r.event.data.get("code_version"),
+                "metadata": dict(made.metadata),
+                "code_version": made.code_version,
             }
             for r in records
+            for made in [AssetMaterialized.from_data(r.event.data)]
         ],
     }
     if as_json:

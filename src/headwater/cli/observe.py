@@ -24,7 +24,7 @@ def observe_command(
     module: str | None, file: str | None, attribute: str | None, selection: str | None, as_json: bool
 ) -> None:
     """Call the observe= functions of source assets and record their data versions; exit 1 if one fails."""
-    from headwater.events import EventType
+    from headwater.events import AssetObserved, EventType, StepFailedPayload
     from headwater.instance import Instance
 
     defs = load(module, file, attribute)
@@ -33,16 +33,18 @@ def observe_command(
     rows: list[dict[str, Any]] = []
     for event in result.events:
         if event.type is EventType.ASSET_OBSERVED:
+            observed = AssetObserved.from_data(event.data)
             rows.append(
                 {
                     "key": str(event.asset_key),
                     "observed": True,
-                    "data_version": event.data.get("data_version"),
-                    "metadata": event.data.get("metadata", {}),
+                    "data_version": observed.data_version,
+                    "metadata": dict(observed.metadata),
                 }
             )
         elif event.type is EventType.STEP_FAILED:
-            rows.append({"key": event.step_key, "observed": False, "error": event.data.get("error")})
+            error = StepFailedPayload.from_data(event.data).error
+            rows.append({"key": event.step_key, "observed": False, "error": error})
     if as_json:
         output.print_json({"run_id": result.run_id, "success": result.success, "observations": rows})
     else:
@@ -114,7 +116,7 @@ def report_command(
     kind = "observation" if observation else "materialization"
     output.console().print(
         output.text(
-            f"recorded a {kind} of {event.asset_key} with data version {event.data['data_version']} "
+            f"recorded a {kind} of {event.asset_key} with data version {event.asset_payload().data_version} "
             f"(run {output.short_id(result.run_id)})",
             "green",
         )

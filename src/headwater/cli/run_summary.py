@@ -9,7 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.events import Event, EventType
+from headwater.events import (
+    AssetMaterialized,
+    AssetObserved,
+    CheckEvaluated,
+    Event,
+    EventType,
+    StepFailedPayload,
+    StepSkipped,
+)
 
 
 @dataclass(kw_only=True)
@@ -69,8 +77,9 @@ class RunOutcome:
 def _asset_keys(event: Event) -> list[str]:
     if event.asset_key is not None:
         return [event.asset_key.to_string()]
-    keys = event.data.get("asset_keys")
-    return [str(k) for k in keys] if isinstance(keys, list) and keys else [event.step_key or "?"]
+    payload = event.payload()
+    keys = payload.asset_keys if isinstance(payload, StepFailedPayload | StepSkipped) else ()
+    return [k.to_string() for k in keys] if keys else [event.step_key or "?"]
 
 
 def summarise(events: Iterable[Event], expected: Iterable[str] = ()) -> RunOutcome:
@@ -93,7 +102,8 @@ def summarise(events: Iterable[Event], expected: Iterable[str] = ()) -> RunOutco
             continue
         if event.type is EventType.CHECK_EVALUATED and event.asset_key is not None:
             row = outcome(event.asset_key.to_string(), step)
-            row.checks.append((str(event.data.get("check", "?")), bool(event.data.get("passed"))))
+            result = CheckEvaluated.from_data(event.data)
+            row.checks.append((result.check or "?", result.passed))
             continue
         status = {
             EventType.ASSET_MATERIALIZED: "materialized",
@@ -104,21 +114,25 @@ def summarise(events: Iterable[Event], expected: Iterable[str] = ()) -> RunOutco
         }.get(event.type)
         if status is None:
             continue
-        error = event.data.get("error") or event.data.get("reason")
+        payload = event.payload()
+        error = (
+            payload.error
+            if isinstance(payload, StepFailedPayload)
+            else payload.reason
+            if isinstance(payload, StepSkipped)
+            else None
+        )
         for key in _asset_keys(event):
             row = outcome(key, step)
             row.step = step or row.step
             row.status = status
             row.started = started.get(step)
             row.ended = event.timestamp
-            metadata = event.data.get("metadata")
-            if isinstance(metadata, dict):
-                row.metadata = dict(metadata)
+            if isinstance(payload, AssetMaterialized | AssetObserved) and payload.metadata:
+                row.metadata = dict(payload.metadata)
             row.error = str(error) if error else None
-        if event.type is EventType.STEP_FAILED:
-            out.failures.append(
-                StepFailure(step=step, error=str(error or "failed"), traceback=str(event.data.get("traceback", "")))
-            )
+        if isinstance(payload, StepFailedPayload):
+            out.failures.append(StepFailure(step=step, error=str(error or "failed"), traceback=payload.traceback or ""))
     return out
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from headwater.cli import output
-from headwater.events import RunStatus
+from headwater.events import RunEnded, RunStatus, StepFailedPayload
 
 if TYPE_CHECKING:
     from headwater.events import RunRecord
@@ -167,7 +167,8 @@ def logs_command(run_id: str, step: str | None) -> None:
         event = record.event
         if step is not None and event.step_key != step:
             continue
-        trace = str(event.data.get("traceback") or event.data.get("error") or "")
+        failure = event.payload()
+        trace = failure.traceback or failure.error or "" if isinstance(failure, StepFailedPayload | RunEnded) else ""
         if not trace:
             continue
         title = f"traceback of step {event.step_key}" if event.step_key else "run failure"

@@ -114,6 +114,8 @@ def why_command(
 
 
 def _label(why: Why) -> str:
+    from headwater.events import AssetMaterialized
+
     record = why.record
     if record is None:
         if why.consumed is not None:
@@ -122,8 +124,9 @@ def _label(why: Why) -> str:
     event = record.event
     parts = [why.key.to_string(), f"version {why.data_version or '-'}", f"run {output.short_id(event.run_id)}"]
     parts.append(output.when(event.timestamp))
-    if event.data.get("code_version") is not None:
-        parts.append(f"code {event.data['code_version']}")
+    made = event.asset_payload()
+    if isinstance(made, AssetMaterialized) and made.code_version is not None:
+        parts.append(f"code {made.code_version}")
     if event.partition is not None:
         parts.append(f"partition {event.partition}")
     if why.consumed is not None or why.latest_version is not None:

@@ -81,6 +81,13 @@ class Event:
         """The typed payload of this event, read from ``data`` by its type (see ``PAYLOAD_TYPES``)."""
         return PAYLOAD_TYPES[self.type].from_data(self.data)
 
+    def asset_payload(self) -> AssetMaterialized | AssetObserved:
+        """The payload of a materialization or an observation, both of which carry ``data_version`` and
+        ``metadata``: what readers of "the latest value of an asset" need, whichever made it."""
+        if self.type is EventType.ASSET_OBSERVED:
+            return AssetObserved.from_data(self.data)
+        return AssetMaterialized.from_data(self.data)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EventRecord:

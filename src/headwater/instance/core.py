@@ -12,7 +12,7 @@ from typing import Any, Self
 
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError
-from headwater.events import EventType, RunRecord
+from headwater.events import EventType, RunRecord, StepFailedPayload
 from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
@@ -104,13 +104,15 @@ class InstanceCore:
 
     def cancel_run(self, run_id: str) -> None:
         """Ask a run to stop: its process sees the request within a second and skips what is left."""
-        from headwater.events import Event, RunStatus
+        from headwater.events import Event, RunEnded, RunStatus
         from headwater.storage.run_queue import RunQueueStore
 
         RunQueueStore(self.storage).request_cancel(run_id)
         run = self.storage.get_run(run_id)
         if run is not None and run.status is RunStatus.QUEUED:  # not started: nothing will poll the request
-            self.storage.store_events([Event(run_id=run_id, type=EventType.RUN_CANCELED, data={"error": "canceled"})])
+            self.storage.store_events(
+                [Event(run_id=run_id, type=EventType.RUN_CANCELED, data=RunEnded(error="canceled").to_data())]
+            )
 
     def add_dynamic_partitions(self, name: str, keys: Sequence[str]) -> list[str]:
         """Add keys to the ``hw.DynamicPartitions(name)`` set; returns the keys that were new."""
@@ -133,7 +135,8 @@ class InstanceCore:
 
     def failed_step_errors(self, run_id: str) -> list[str]:
         """Error messages of a run's failed steps."""
-        return [str(r.event.data.get("error")) for r in self.storage.get_events(run_id, types=[EventType.STEP_FAILED])]
+        failed = self.storage.get_events(run_id, types=[EventType.STEP_FAILED])
+        return [StepFailedPayload.from_data(r.event.data).error for r in failed]
 
     def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
         """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""

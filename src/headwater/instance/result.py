@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.errors import RunFailed
-from headwater.events import Event, EventType, RunRecord, RunStatus
+from headwater.events import AssetMaterialized, Event, EventType, RunRecord, RunStatus, StepFailedPayload
 from headwater.io import IOManager
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 
@@ -60,13 +60,13 @@ class RunResult:
         asset_key = to_key(key)
         for event in self.of_type(EventType.ASSET_MATERIALIZED):
             if event.asset_key == asset_key:
-                return dict(event.data.get("metadata", {}))
+                return dict(AssetMaterialized.from_data(event.data).metadata)
         raise KeyError(f"asset '{asset_key}' was not materialized by run {self.run_id}")
 
     def raise_on_failure(self) -> RunResult:
         """Raise RunFailed with the first step error unless the run succeeded."""
         if self.success:
             return self
-        errors = [str(e.data.get("error")) for e in self.of_type(EventType.STEP_FAILED)]
+        errors = [StepFailedPayload.from_data(e.data).error for e in self.of_type(EventType.STEP_FAILED)]
         detail = errors[0] if errors else (self.run.error or self.run.status.value)
         raise RunFailed(f"run {self.run_id} {self.run.status.value}: {detail}")

@@ -101,8 +101,7 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
     history = list(reversed(state.storage.asset_events(asset_key, types=kinds, limit=limit)))
     series: dict[str, list[list[float]]] = {}
     for record in history:
-        metadata = record.event.data.get("metadata") or {}
-        for name, value in metadata.items():
+        for name, value in record.event.asset_payload().metadata.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 series.setdefault(str(name), []).append([record.event.timestamp, float(value)])
     checks = {c.check: c for c in states.checks(asset_key)}

@@ -14,7 +14,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from headwater.errors import HeadwaterError
-from headwater.events import EventType, RunRecord, RunStatus
+from headwater.events import CheckEvaluated, EventType, RunRecord, RunStatus
 from headwater.storage import Storage
 from headwater.storage.run_pages import RunPages, RunPosition, StepEvent
 from headwater.web.serialize import level_of
@@ -76,8 +76,8 @@ class WebQueries:
         for event in self._pages.stored_events(run_id, after=after, limit=limit):
             data = event.data
             kind = event.type
-            parsed = json.loads(data) if kind is EventType.CHECK_EVALUATED or '"check"' in data else None
-            check = parsed.get("check") if parsed else None
+            parsed = json.loads(data) if kind is EventType.CHECK_EVALUATED else None
+            check = CheckEvaluated.from_data(parsed).check if parsed is not None else None
             text = (
                 f'{{"id": {event.id}, "run_id": {_string(event.run_id)}, "type": "{kind.value}", '
                 f'"level": "{level_of(kind, parsed or _EMPTY)}", "timestamp": {event.timestamp!r}, '

@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from headwater.events import CheckEvaluated, CheckOutcome, EventRecord, EventType, RunRecord
+from headwater.events import (
+    CheckEvaluated,
+    CheckOutcome,
+    EventRecord,
+    EventType,
+    RunEnded,
+    RunRecord,
+    StepFailedPayload,
+    StepSkipped,
+)
 from headwater.keys import AssetKey
 
 _LEVELS = {
@@ -54,7 +63,7 @@ def level_of(kind: EventType, data: Mapping[str, Any]) -> str:
 def event_json(record: EventRecord) -> dict[str, Any]:
     """An event as JSON, with a log level (error for failures, warning for skips, else info)."""
     event = record.event
-    check = event.data.get("check")
+    check = CheckEvaluated.from_data(event.data).check if event.type is EventType.CHECK_EVALUATED else None
     level = level_of(event.type, event.data)
     return {
         "id": record.id,
@@ -95,14 +104,17 @@ def steps_json(events: Iterable[StepEventLike]) -> list[dict[str, Any]]:
         elif event.type is EventType.STEP_FAILED:
             step["status"] = "failed"
             step["end"] = event.timestamp
-            step["error"] = event.data.get("error")
-            step["traceback"] = event.data.get("traceback", "")
+            failure = StepFailedPayload.from_data(event.data)
+            step["error"] = failure.error
+            step["traceback"] = failure.traceback or ""
         elif event.type is EventType.STEP_SKIPPED:
             step["status"] = "skipped"
             step["end"] = event.timestamp
-            step["error"] = event.data.get("reason")
-        elif event.type is EventType.CHECK_EVALUATED and not event.data.get("passed"):
-            step.setdefault("failed_checks", []).append(event.data.get("check"))
+            step["error"] = StepSkipped.from_data(event.data).reason
+        elif event.type is EventType.CHECK_EVALUATED:
+            result = CheckEvaluated.from_data(event.data)
+            if not result.passed:
+                step.setdefault("failed_checks", []).append(result.check)
     return list(steps.values())
 
 
@@ -116,6 +128,8 @@ def run_detail_json(run: RunRecord, events: Sequence[StepEventLike], event_count
         {"step": s["step"], "error": s["error"], "traceback": s["traceback"]} for s in steps if s["status"] == "failed"
     ]
     for event in events:
-        if event.type is EventType.RUN_FAILED and event.data.get("traceback"):
-            errors.append({"step": None, "error": event.data.get("error"), "traceback": event.data["traceback"]})
+        if event.type is EventType.RUN_FAILED:
+            ended = RunEnded.from_data(event.data)
+            if ended.traceback:
+                errors.append({"step": None, "error": ended.error, "traceback": ended.traceback})
     return {**run_json(run), "steps": steps, "errors": errors, "event_count": event_count}
