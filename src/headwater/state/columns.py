@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from headwater.errors import DefinitionError, SelectionError, did_you_mean
-from headwater.events import EventRecord
+from headwater.events import AssetMaterialized, AssetObserved, EventRecord
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 from headwater.storage import Storage
@@ -33,23 +33,23 @@ class HasStorage(Protocol):
         ...
 
 
-def recorded_shape(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``{"rows": n, "columns": {name: type}}`` of a materialization's data, from its shape or schema metadata."""
-    shape = data.get("shape")
-    if isinstance(shape, dict) and isinstance(shape.get("columns"), dict):
-        return shape
-    metadata = data.get("metadata")
-    if isinstance(metadata, dict) and isinstance(metadata.get("schema"), dict):
+def recorded_shape(made: AssetMaterialized | AssetObserved) -> dict[str, Any] | None:
+    """``{"rows": n, "columns": {name: type}}`` of a materialization, from its shape or schema metadata."""
+    shape = made.shape if isinstance(made, AssetMaterialized) else None
+    if shape is not None and isinstance(shape.get("columns"), dict):
+        return dict(shape)
+    metadata = made.metadata
+    if isinstance(metadata.get("schema"), dict):
         return {"rows": metadata.get("rows"), "columns": metadata["schema"]}
     return None
 
 
-def recorded_schema(data: Mapping[str, Any]) -> dict[str, str] | None:
-    """Column name -> type of a materialization's data; the IO manager's full schema when it gave one."""
-    metadata = data.get("metadata")
-    if isinstance(metadata, dict) and isinstance(metadata.get("schema"), dict):
-        return {str(k): str(v) for k, v in metadata["schema"].items()}
-    shape = recorded_shape(data)
+def recorded_schema(made: AssetMaterialized | AssetObserved) -> dict[str, str] | None:
+    """Column name -> type of a materialization's value; the IO manager's full schema when it gave one."""
+    schema = made.metadata.get("schema")
+    if isinstance(schema, dict):
+        return {str(k): str(v) for k, v in schema.items()}
+    shape = recorded_shape(made)
     return {str(k): str(v) for k, v in shape["columns"].items()} if shape is not None else None
 
 
@@ -172,7 +172,7 @@ class _Known:
         if cached is not _UNREAD:
             return cast("dict[str, str] | None", cached)
         record = self.record(key)
-        found = recorded_schema(record.event.data) if record is not None else None
+        found = recorded_schema(record.event.asset_payload()) if record is not None else None
         declared = self.graph.nodes[key].spec.metadata.get("schema")
         if found is None and isinstance(declared, Mapping):
             found = {str(k): str(v) for k, v in declared.items()}
@@ -185,7 +185,7 @@ class _Known:
         if cached is not _UNREAD:
             return cast("dict[str, list[Pair]] | None", cached)
         record = self.record(key)
-        found = recorded_links(record.event.data.get("metadata")) if record is not None else None
+        found = recorded_links(record.event.asset_payload().metadata) if record is not None else None
         if found is None:
             found = recorded_links(self.graph.nodes[key].spec.metadata)
         self.links[key] = found

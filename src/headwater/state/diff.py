@@ -6,10 +6,11 @@ give row counts and column types), so it works after the values themselves were 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from headwater.errors import SelectionError
-from headwater.events import EventRecord, EventType
+from headwater.events import AssetMaterialized, EventRecord, EventType
 from headwater.keys import AssetKey
 from headwater.state.columns import recorded_shape
 from headwater.state.history import numeric
@@ -28,12 +29,13 @@ def materialization_in_run(storage: Storage, key: AssetKey, run_id: str) -> Even
 
 def _side(record: EventRecord) -> dict[str, Any]:
     event = record.event
+    made = AssetMaterialized.from_data(event.data)
     return {
         "run_id": event.run_id,
         "timestamp": event.timestamp,
         "partition": event.partition,
-        "data_version": event.data.get("data_version"),
-        "code_version": event.data.get("code_version"),
+        "data_version": made.data_version,
+        "code_version": made.code_version,
     }
 
 
@@ -59,23 +61,21 @@ def diff(storage: Storage, key: AssetKey, run_a: str | None = None, run_b: str |
             b = newest[0] if newest else a
     if a.id > b.id:
         a, b = b, a
-    data_a, data_b = a.event.data, b.event.data
+    made_a, made_b = AssetMaterialized.from_data(a.event.data), AssetMaterialized.from_data(b.event.data)
     out: dict[str, Any] = {
         "key": key.to_string(),
         "a": _side(a),
         "b": _side(b),
-        "data_version_changed": data_a.get("data_version") != data_b.get("data_version"),
-        "code_version_changed": data_a.get("code_version") != data_b.get("code_version"),
-        "metadata": _metadata(data_a.get("metadata"), data_b.get("metadata")),
-        "inputs": _inputs(data_a.get("inputs"), data_b.get("inputs")),
+        "data_version_changed": made_a.data_version != made_b.data_version,
+        "code_version_changed": made_a.code_version != made_b.code_version,
+        "metadata": _metadata(made_a.metadata, made_b.metadata),
+        "inputs": _inputs(made_a.inputs or {}, made_b.inputs or {}),
     }
-    out.update(_shape(recorded_shape(data_a), recorded_shape(data_b)))
+    out.update(_shape(recorded_shape(made_a), recorded_shape(made_b)))
     return out
 
 
-def _metadata(before: Any, after: Any) -> list[dict[str, Any]]:
-    old = before if isinstance(before, dict) else {}
-    new = after if isinstance(after, dict) else {}
+def _metadata(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name in sorted(set(old) | set(new)):
         a, b = old.get(name), new.get(name)
@@ -87,9 +87,7 @@ def _metadata(before: Any, after: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _inputs(before: Any, after: Any) -> dict[str, dict[str, Any]]:
-    old = before if isinstance(before, dict) else {}
-    new = after if isinstance(after, dict) else {}
+def _inputs(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return {k: {"a": old.get(k), "b": new.get(k)} for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
 
-from headwater.events import Event, EventRecord, EventType
+from headwater.events import AssetMaterialized, CheckEvaluated, Event, EventRecord, EventType
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -102,17 +102,16 @@ def metadata_history(storage: Storage, key: AssetKey, name: str, *, limit: int =
     points: list[MetadataPoint] = []
     for record in reversed(_events(storage, key, EventType.ASSET_MATERIALIZED, limit)):
         event = record.event
-        metadata = event.data.get("metadata")
-        value = metadata.get(name) if isinstance(metadata, dict) else None
+        made = AssetMaterialized.from_data(event.data)
+        value = made.metadata.get(name)
         if isinstance(value, (int, float)) and numeric(value):
-            version = event.data.get("data_version")
             points.append(
                 MetadataPoint(
                     timestamp=event.timestamp,
                     run_id=event.run_id,
                     partition=event.partition,
                     value=value,
-                    data_version=str(version) if version is not None else None,
+                    data_version=made.data_version,
                 )
             )
     return points
@@ -122,9 +121,8 @@ def metadata_names(storage: Storage, key: AssetKey, *, limit: int = 100) -> list
     """Names of numeric metadata recorded in the last ``limit`` materializations, sorted."""
     names: set[str] = set()
     for record in _events(storage, key, EventType.ASSET_MATERIALIZED, limit):
-        metadata = record.event.data.get("metadata")
-        if isinstance(metadata, dict):
-            names.update(k for k, v in metadata.items() if numeric(v))
+        metadata = AssetMaterialized.from_data(record.event.data).metadata
+        names.update(k for k, v in metadata.items() if numeric(v))
     return sorted(names)
 
 
@@ -134,7 +132,7 @@ def check_history(
     """Evaluations of the checks of ``key`` (only ``check``, if given), newest first."""
     out: list[CheckEvaluation] = []
     for record in _events(storage, key, EventType.CHECK_EVALUATED, limit if check is None else limit * 10):
-        if check is not None and str(record.event.data.get("check", "")) != check:
+        if check is not None and CheckEvaluated.from_data(record.event.data).check != check:
             continue
         out.append(evaluation(record.event))
         if len(out) >= limit:
@@ -144,20 +142,17 @@ def check_history(
 
 def evaluation(event: Event) -> CheckEvaluation:
     """A CHECK_EVALUATED event read as a CheckEvaluation."""
-    data = event.data
-    metadata = data.get("metadata")
-    error = data.get("error")
-    description = data.get("description")
+    result = CheckEvaluated.from_data(event.data)
     return CheckEvaluation(
         asset=event.asset_key,
-        check=str(data.get("check", "")),
-        passed=bool(data.get("passed")),
-        severity=str(data.get("severity", "error")),
-        blocking=bool(data.get("blocking")),
+        check=result.check,
+        passed=result.passed,
+        severity=result.severity.value,
+        blocking=result.blocking,
         timestamp=event.timestamp,
         run_id=event.run_id,
         partition=event.partition,
-        description=str(description) if description is not None else None,
-        error=str(error) if error is not None else None,
-        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+        description=result.description,
+        error=result.error,
+        metadata=dict(result.metadata),
     )

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from headwater.events import EventRecord, EventType
+from headwater.events import AssetMaterialized, EventRecord, EventType
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.state.versions import short_version, version_of
@@ -47,6 +47,7 @@ class Why:
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (inputs nested)."""
         event = self.record.event if self.record is not None else None
+        made = event.asset_payload() if event is not None else None
         return {
             "key": self.key.to_string(),
             "found": event is not None,
@@ -57,7 +58,7 @@ class Why:
             "timestamp": event.timestamp if event is not None else None,
             "partition": event.partition if event is not None else None,
             "data_version": self.data_version,
-            "code_version": event.data.get("code_version") if event is not None else None,
+            "code_version": made.code_version if isinstance(made, AssetMaterialized) else None,
             "consumed_version": self.consumed,
             "current": self.current,
             "latest_version": self.latest_version,
@@ -101,8 +102,8 @@ def _inputs(node: Why, parents: list[AssetKey], histories: Mapping[AssetKey, lis
     record = node.record
     if record is None:  # nothing was consumed by a value that does not exist
         return []
-    inputs = record.event.data.get("inputs")
-    consumed = inputs if isinstance(inputs, dict) else {}
+    made = record.event.asset_payload()
+    consumed = (made.inputs if isinstance(made, AssetMaterialized) else None) or {}
     for parent in parents:
         history = histories.get(parent, [])
         wanted = consumed.get(parent.to_string())

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-from headwater.events import EventRecord
+from headwater.events import AssetMaterialized, EventRecord
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -30,8 +30,7 @@ def version_of(record: EventRecord | None) -> str | None:
     """The data version an event recorded, or None."""
     if record is None:
         return None
-    version = record.event.data.get("data_version")
-    return str(version) if version is not None else None
+    return record.event.asset_payload().data_version
 
 
 def newest(*records: EventRecord | None) -> EventRecord | None:
@@ -57,8 +56,9 @@ def latest_versions(
     return out
 
 
-def inputs_map(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str]) -> dict[str, Any]:
-    """``{"inputs": {...}}`` for an event's data, within MAX_INPUTS_BYTES (``inputs_left_out`` counts the rest)."""
+def consumed_inputs(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str]) -> tuple[dict[str, str], int]:
+    """The ``inputs`` of a materialization (upstream key -> short version) within MAX_INPUTS_BYTES, and how
+    many known inputs were left out to stay within it (``AssetMaterialized.inputs`` and ``inputs_left_out``)."""
     inputs: dict[str, str] = {}
     size = 2
     known = [(key, versions[key]) for key in sorted(parents) if key in versions]
@@ -66,6 +66,12 @@ def inputs_map(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str]) ->
         entry = short_version(version)
         size += len(json.dumps(key.to_string())) + len(entry) + 4
         if size > MAX_INPUTS_BYTES:
-            return {"inputs": inputs, "inputs_left_out": len(known) - index}
+            return inputs, len(known) - index
         inputs[key.to_string()] = entry
-    return {"inputs": inputs}
+    return inputs, 0
+
+
+def inputs_map(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str]) -> dict[str, Any]:
+    """``{"inputs": {...}}`` as an event's data holds it (with ``inputs_left_out`` when some were left out)."""
+    inputs, left_out = consumed_inputs(parents, versions)
+    return AssetMaterialized(inputs=inputs, inputs_left_out=left_out).to_data()
