@@ -204,7 +204,8 @@ class PlanExecution:
 
     def _retry(self, key: str, outcome: StepOutcome) -> Event | None:
         """If the step's retry policy allows, queue it again and return the notice that replaces its failure."""
-        retry = self.plan.steps[key].op.retry
+        op = self.plan.steps[key].op
+        retry = op.retry if op is not None else None
         attempt = self._attempts.get(key, 0) + 1
         if not outcome.failed or retry is None or attempt > retry.max_retries or self.canceled:
             return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -16,8 +17,10 @@ from headwater.definitions import CodeLocation, Definitions, MultiprocessExecuto
 from headwater.errors import ConfigError
 from headwater.execution import capture
 from headwater.execution.env import build_env
-from headwater.execution.step import RunSpec, StepEnv, StepOutcome, run_step
+from headwater.execution.step import RunSpec, StepEnv, StepOutcome, run_checks, run_step
+from headwater.graph.plan import Plan
 from headwater.io import FilesystemIOManager, IOManager
+from headwater.keys import AssetKey
 from headwater.loader import load_definitions
 
 
@@ -45,6 +48,28 @@ class InProcessPool(StepPool):
         try:
             future.set_result(run_step(self.env, op_name, spec))
         except Exception as exc:  # KeyboardInterrupt and SystemExit stop the run instead
+            future.set_exception(exc)
+        return future
+
+
+class CheckOnlyPool(StepPool):
+    """Runs the steps of a check-only plan inline: each evaluates one asset's checks on its stored value."""
+
+    def __init__(self, env: StepEnv, plan: Plan, materialized_at: Mapping[AssetKey, float]) -> None:
+        self.env = env
+        self.plan = plan
+        self.materialized_at = materialized_at
+
+    def submit(self, op_name: str, spec: RunSpec) -> Future[StepOutcome]:
+        future: Future[StepOutcome] = Future()
+        step = self.plan.steps[op_name]
+        key = step.asset_keys[0]
+        names = [chk.name for chk in step.checks]
+        try:
+            future.set_result(
+                run_checks(self.env, key, spec, names=names, materialized_at=self.materialized_at.get(key))
+            )
+        except Exception as exc:
             future.set_exception(exc)
         return future
 

@@ -7,7 +7,7 @@ steps that produce its upstream assets, and loads other inputs from earlier runs
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from headwater.definitions import CheckSpec, Op
@@ -19,11 +19,13 @@ from headwater.keys import AssetKey
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Step:
-    """One unit of work: run an op, store its outputs, evaluate its checks."""
+    """One unit of work: run an op, store its outputs, evaluate its checks (or, in a check-only
+    plan, only evaluate the checks of one asset's stored value: then ``binding`` is None, and
+    ``op`` too for a source asset)."""
 
     key: str
-    op: Op
-    binding: Binding
+    op: Op | None
+    binding: Binding | None
     asset_keys: tuple[AssetKey, ...]
     upstream_steps: frozenset[str]
     external_inputs: frozenset[AssetKey]
@@ -43,7 +45,11 @@ class Plan:
     @property
     def subsets(self) -> dict[str, tuple[AssetKey, ...]]:
         """Step key -> the assets it computes, for subsettable ops of which only some assets run."""
-        return {key: step.asset_keys for key, step in self.steps.items() if step.asset_keys != step.op.keys}
+        return {
+            key: step.asset_keys
+            for key, step in self.steps.items()
+            if step.op is not None and step.binding is not None and step.asset_keys != step.op.keys
+        }
 
     @property
     def external_inputs(self) -> frozenset[AssetKey]:
@@ -81,6 +87,26 @@ def plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:
     """
     with gc_paused():  # many small objects, no cycles: see headwater.gcpause
         return _plan(graph, keys)
+
+
+def check_plan(graph: AssetGraph, keys: Sequence[AssetKey], names: Collection[str] | None = None) -> Plan:
+    """A check-only plan: one independent step per asset of ``keys`` (named by its key) that evaluates
+    its checks (those in ``names``, if given) on its stored value."""
+    steps: dict[str, Step] = {}
+    for key in keys:
+        spec = graph.nodes[key].spec
+        checks = tuple(c for c in graph.checks.get(key, ()) if names is None or c.name in names)
+        steps[key.to_string()] = Step(
+            key=key.to_string(),
+            op=spec.op,
+            binding=None,
+            asset_keys=(key,),
+            upstream_steps=_NONE,
+            external_inputs=_NO_KEYS,
+            checks=checks,
+            partitioned=spec.partitions is not None,
+        )
+    return Plan(steps=steps, asset_keys=tuple(keys), skipped_sources=())
 
 
 def _plan(graph: AssetGraph, keys: Iterable[AssetKey]) -> Plan:

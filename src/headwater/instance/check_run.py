@@ -1,8 +1,9 @@
 """Run checks on their own against stored values (``headwater check run``), as a run of their own.
 
-The run records ``CHECK_EVALUATED`` events like a materialization run does, one step per asset,
-through the same run driver (heartbeat, cancel, interruption); it fails when a check fails
-(error severity, or raised), so CI can gate on it. Nothing is materialized.
+A check-only plan (one step per asset) runs through the same scheduling loop and run driver as a
+materialization (heartbeat, cancel, interruption, pool slots); its steps record ``CHECK_EVALUATED``
+events, and the run fails when a check fails (error severity, or raised), so CI can gate on it.
+Nothing is materialized.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from typing import TYPE_CHECKING
 
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError, did_you_mean
-from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, RunRecord, StepSkipped
-from headwater.execution import capture
+from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, RunRecord
 from headwater.execution.env import build_env, teardown_resources
-from headwater.execution.run_driver import RunDriver
-from headwater.execution.step import RunSpec, run_checks
+from headwater.execution.loop import PlanExecution
+from headwater.execution.pools import CheckOnlyPool
+from headwater.execution.step import RunSpec
 from headwater.graph import AssetGraph
+from headwater.graph.plan import check_plan
 from headwater.instance.result import RunResult
-from headwater.keys import AssetKey
+from headwater.instance.run import execute_run
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
@@ -64,36 +66,29 @@ def check_run(
     )
     instance.storage.add_run(run)
     env = build_env(defs, instance.io_manager)
-    spec = RunSpec(run_id=run.run_id, partition=partition)
-    failed: list[str] = []
-    steps = {key.to_string(): (key,) for key in keys}
+    plan = check_plan(graph, keys, names)
+    stamps = {key: record.event.timestamp for key, record in latest.items()}
     try:
-        with RunDriver(instance.storage, run, steps) as driver, capture.routed():
-            for position, key in enumerate(keys):
-                if driver.cancel_requested:
-                    driver.write([_skipped(run, other) for other in keys[position:]])
-                    driver.end(canceled=True)
-                    break
-                record = latest.get(key)
-                stamp = record.event.timestamp if record is not None else None
-                driver.write([Event(run_id=run.run_id, type=EventType.STEP_STARTED, step_key=key.to_string())])
-                outcome = run_checks(env, key, spec, names=names, materialized_at=stamp)
-                done = Event(run_id=run.run_id, type=EventType.STEP_SUCCEEDED, step_key=outcome.step_key)
-                driver.write([*outcome.events, done], [(outcome.step_key, outcome.logs)] if outcome.logs else ())
-                failed.extend(
-                    f"{e.asset_key}:{verdict.check}"
-                    for e in outcome.events
-                    if (verdict := CheckEvaluated.from_data(e.data)).outcome is CheckOutcome.FAILED
-                )
-            if failed and driver.ended is None:
-                driver.end(error=f"{len(failed)} check(s) failed: {', '.join(failed)}")
+        events = execute_run(
+            instance.storage,
+            run,
+            plan,
+            CheckOnlyPool(env, plan, stamps),
+            RunSpec(run_id=run.run_id, partition=partition),
+            failure=_failed_checks,
+        )
     finally:
         teardown_resources(env.resources)
-    events = driver.events
     final = instance.storage.get_run(run.run_id) or run
     return RunResult(run=final, events=tuple(events), io_managers={})
 
 
-def _skipped(run: RunRecord, key: AssetKey) -> Event:
-    data = StepSkipped(reason="the run was canceled", asset_keys=(key,)).to_data()
-    return Event(run_id=run.run_id, type=EventType.STEP_SKIPPED, step_key=key.to_string(), data=data)
+def _failed_checks(execution: PlanExecution, events: Sequence[Event]) -> str | None:
+    """Why a check run failed: the checks that failed (error severity, or raised), or None."""
+    failed = [
+        f"{e.asset_key}:{verdict.check}"
+        for e in events
+        if e.type is EventType.CHECK_EVALUATED
+        and (verdict := CheckEvaluated.from_data(e.data)).outcome is CheckOutcome.FAILED
+    ]
+    return f"{len(failed)} check(s) failed: {', '.join(failed)}" if failed else None

@@ -102,7 +102,8 @@ class Instance(InstanceCore):
                 f"definitions; config keys are asset keys such as {next(iter(graph.ops), 'orders')!r}"
             )
         for step in the_plan.steps.values():
-            validate_config(step.op, run_config)
+            if step.op is not None:
+                validate_config(step.op, run_config)
         io_for = lambda key: _io_for(defs, graph, key, self.io_manager)  # noqa: E731
         partitioned = prepare(self.storage, graph, the_plan, partition, partition_keys, io_for)
         if partitioned is None:

@@ -4,7 +4,7 @@ start and always writes how it ended, even when the process is interrupted.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from headwater.events import Event, RunRecord
@@ -31,12 +31,15 @@ def execute_run(
     is_canceled: Callable[[], bool] = lambda: False,
     slots: StepSlots | None = None,
     on_outcome: Callable[[StepOutcome], StepOutcome] | None = None,
+    failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
     The run's lifecycle (start, group commits, heartbeat and cancel, interruption, end) is the
     ``RunDriver``'s. The loop's hooks: ``slots`` limits how many steps of a pool run at once (asked
     before a step is submitted); ``on_outcome`` sees each step's outcome first (provenance stamping).
+    ``failure`` says why the run failed, from the loop and the events written (None: it succeeded);
+    by default, failed and skipped steps.
     """
     subsets = plan.subsets
     if subsets:
@@ -59,9 +62,13 @@ def execute_run(
                     on_batch(batch)
         if execution.canceled:
             driver.end(canceled=True)
-        elif execution.failed or execution.skipped:
-            driver.end(error=_failure_summary(execution))
+        elif (error := (failure or _failed_steps)(execution, driver.events)) is not None:
+            driver.end(error=error)
     return driver.events
+
+
+def _failed_steps(execution: PlanExecution, events: Sequence[Event]) -> str | None:
+    return _failure_summary(execution) if execution.failed or execution.skipped else None
 
 
 def _failure_summary(execution: PlanExecution) -> str:
