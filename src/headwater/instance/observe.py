@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from headwater.automation.observation import finish_run, observe_keys, start_run
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError
-from headwater.events import Event, EventType, RunRecord
+from headwater.events import AssetMaterialized, AssetObserved, Event, EventType, RunRecord
 from headwater.execution.step import json_safe
 from headwater.graph import AssetGraph
 from headwater.instance.result import RunResult
 from headwater.keys import CoercibleToKey, to_key
-from headwater.state.versions import inputs_map, latest_versions, version_of
+from headwater.state.versions import consumed_inputs, latest_versions, version_of
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
@@ -64,20 +64,31 @@ def report(
     current data versions of its upstream assets as its inputs.
     """
     asset_key = to_key(key)
-    data: dict[str, Any] = {"reported": True}
+    code_version: str | None = None
+    inputs: dict[str, str] | None = None
+    left_out = 0
     if defs is not None:
         graph = AssetGraph.from_definitions(defs)
         node = graph.node(asset_key)
-        if node.spec.code_version is not None and not observation:
-            data["code_version"] = node.spec.code_version
+        code_version = node.spec.code_version
         if node.parents and not observation:
             records = latest_versions(instance.storage, node.parents, partition)
             versions = {k: v for k, r in records.items() if (v := version_of(r)) is not None}
-            data.update(inputs_map(node.parents, versions))
+            inputs, left_out = consumed_inputs(node.parents, versions)
     run = start_run(instance.storage, "report", (asset_key,), asset_key.to_string(), partition)
-    data["data_version"] = str(data_version) if data_version is not None else f"{run.run_id}:report"
-    if metadata:
-        data["metadata"] = json_safe(metadata)
+    version = str(data_version) if data_version is not None else f"{run.run_id}:report"
+    recorded = json_safe(metadata) if metadata else {}
+    if observation:
+        data = AssetObserved(data_version=version, metadata=recorded, reported=True).to_data()
+    else:
+        data = AssetMaterialized(
+            data_version=version,
+            code_version=code_version,
+            metadata=recorded,
+            inputs=inputs,
+            inputs_left_out=left_out,
+            reported=True,
+        ).to_data()
     kind = EventType.ASSET_OBSERVED if observation else EventType.ASSET_MATERIALIZED
     event = Event(
         run_id=run.run_id,
