@@ -291,6 +291,7 @@ def list_command(limit: int, as_json: bool) -> None:
 @json_option
 def show_command(backfill_id: str, as_json: bool) -> None:
     """Show one backfill: status, progress and the partitions that failed."""
+    from headwater.events import BackfillUnitState
     from headwater.instance import Instance
     from headwater.instance.backfill import get_backfill
 
@@ -298,7 +299,9 @@ def show_command(backfill_id: str, as_json: bool) -> None:
         record = get_backfill(instance, backfill_id)
         runs = instance.storage.backfill_runs(record.backfill_id)
     not_ok = [
-        {"partition": r.partition, "status": r.status, "run_id": r.run_id} for r in runs if r.status != "succeeded"
+        {"partition": r.partition, "status": r.status, "run_id": r.run_id}
+        for r in runs
+        if r.status != BackfillUnitState.SUCCEEDED
     ]
     if as_json:
         output.print_json({**record.to_json(), "unsuccessful_runs": not_ok})

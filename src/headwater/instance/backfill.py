@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from headwater import tags
 from headwater.definitions import Definitions
 from headwater.definitions.partitions import (
     RANGE_SEPARATOR,
@@ -24,7 +25,7 @@ from headwater.definitions.partitions import (
 )
 from headwater.definitions.partitions.base import describe_keys
 from headwater.errors import DefinitionError, SelectionError
-from headwater.events import RunStatus
+from headwater.events import BackfillUnitState, RunStatus
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
 from headwater.keys import AssetKey
@@ -35,8 +36,8 @@ from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillSta
 if TYPE_CHECKING:
     from headwater.instance.core import InstanceCore
 
-BACKFILL_TAG: Final = "headwater/backfill"
-QUEUED: Final = "queued"
+BACKFILL_TAG: Final = tags.BACKFILL
+QUEUED: Final = BackfillUnitState.QUEUED
 """Status of a backfill run that is in the run queue or running (not yet ended)."""
 MODES: Final = ("partitions", "all", "missing", "failed")
 DRIVER: Final = "driver"
@@ -57,7 +58,7 @@ class Progress:
     succeeded: int
     failed: int
     unit: BackfillUnit
-    status: str
+    status: BackfillUnitState
     run_id: str | None
 
     @property
@@ -199,8 +200,10 @@ class Tracker:
         self.bid = record.backfill_id
         self.plan = the_plan
         self.on_progress = on_progress
-        self.state = {r.unit: r.status for r in storage.backfill_runs(self.bid) if r.status == "succeeded"}
-        self.counts = {"succeeded": len(self.state), "failed": 0}
+        self.state = {
+            r.unit: r.status for r in storage.backfill_runs(self.bid) if r.status == BackfillUnitState.SUCCEEDED
+        }
+        self.counts = {BackfillUnitState.SUCCEEDED: len(self.state), BackfillUnitState.FAILED: 0}
         self.children: dict[int, list[int]] = {}
         waiting: dict[int, int] = {}
         for unit in the_plan.units:
@@ -233,15 +236,17 @@ class Tracker:
             if self.canceled or (check and self.check_canceled()):
                 return None
             unit = self.ready.popleft()
-            if all(self.state.get(up) == "succeeded" for up in unit.upstream):
+            if all(self.state.get(up) == BackfillUnitState.SUCCEEDED for up in unit.upstream):
                 return unit
-            self.decide(unit, "skipped", None)
+            self.decide(unit, BackfillUnitState.SKIPPED, None)
         return None
 
-    def decide(self, unit: BackfillUnit, status: str, run_id: str | None) -> None:
+    def decide(self, unit: BackfillUnit, status: BackfillUnitState, run_id: str | None) -> None:
         """Record how ``unit`` ended and make its children ready once all their upstream runs ended."""
         self.state[unit.index] = status
-        self.counts["succeeded" if status == "succeeded" else "failed"] += 1
+        self.counts[
+            BackfillUnitState.SUCCEEDED if status is BackfillUnitState.SUCCEEDED else BackfillUnitState.FAILED
+        ] += 1
         self.storage.record_backfill_run(
             self.bid, BackfillRun(unit=unit.index, partition=unit.label, run_id=run_id, status=status)
         )
@@ -253,8 +258,8 @@ class Tracker:
             progress = Progress(
                 backfill_id=self.bid,
                 total=len(self.plan.units),
-                succeeded=self.counts["succeeded"],
-                failed=self.counts["failed"],
+                succeeded=self.counts[BackfillUnitState.SUCCEEDED],
+                failed=self.counts[BackfillUnitState.FAILED],
                 unit=unit,
                 status=status,
                 run_id=run_id,
@@ -266,15 +271,15 @@ class Tracker:
         if self.canceled:
             final = BackfillStatus.CANCELED
         else:
-            final = BackfillStatus.SUCCEEDED if self.counts["failed"] == 0 else BackfillStatus.FAILED
+            final = BackfillStatus.SUCCEEDED if self.counts[BackfillUnitState.FAILED] == 0 else BackfillStatus.FAILED
         self.storage.update_backfill(self.bid, status=final)
 
 
-def run_outcome(status: str) -> str | None:
+def run_outcome(status: str) -> BackfillUnitState | None:
     """A backfill run's status from its run's: None while queued or started, else succeeded or failed."""
-    if status in (RunStatus.QUEUED.value, RunStatus.STARTED.value):
+    if status in (RunStatus.QUEUED, RunStatus.STARTED):
         return None
-    return "succeeded" if status == RunStatus.SUCCEEDED.value else "failed"
+    return BackfillUnitState.SUCCEEDED if status == RunStatus.SUCCEEDED else BackfillUnitState.FAILED
 
 
 def settle_queued(storage: Storage, backfill_id: str) -> dict[str, int]:
@@ -330,7 +335,7 @@ def cancel_queued_runs(instance: InstanceCore, backfill_id: str) -> list[str]:
     waiting = [
         run_id
         for run_id, (_, _, status) in instance.storage.backfill_run_statuses(backfill_id, QUEUED).items()
-        if status == RunStatus.QUEUED.value
+        if status == RunStatus.QUEUED
     ]
     for run_id in waiting:
         instance.cancel_run(run_id)

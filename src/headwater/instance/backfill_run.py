@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions import Definitions
 from headwater.errors import HeadwaterError, SelectionError
+from headwater.events import BackfillUnitState
 from headwater.execution import capture
 from headwater.graph.backfill_plan import BackfillUnit
 from headwater.instance.backfill import (
@@ -67,7 +68,7 @@ def run_backfill(
     storage.update_backfill(bid, status=BackfillStatus.RUNNING, error=None)
     tracker = Tracker(storage, record, the_plan, on_progress)
 
-    def launch(unit: BackfillUnit) -> tuple[str, str | None]:
+    def launch(unit: BackfillUnit) -> tuple[BackfillUnitState, str | None]:
         group = the_plan.groups[unit.group]
         try:
             result = instance.materialize(
@@ -80,10 +81,10 @@ def run_backfill(
             )
         except HeadwaterError as exc:
             storage.update_backfill(bid, error=f"{unit.label or 'unpartitioned'}: {exc}")
-            return "failed", None
-        return ("succeeded" if result.success else "failed"), result.run_id
+            return BackfillUnitState.FAILED, None
+        return (BackfillUnitState.SUCCEEDED if result.success else BackfillUnitState.FAILED), result.run_id
 
-    running: dict[Future[tuple[str, str | None]], BackfillUnit] = {}
+    running: dict[Future[tuple[BackfillUnitState, str | None]], BackfillUnit] = {}
     with ThreadPoolExecutor(max_workers=limit) as pool, capture.routed():
         while tracker.ready or running:
             while len(running) < limit and (unit := tracker.next_ready()) is not None:
