@@ -67,7 +67,7 @@ def test_eager_requests_downstream_after_an_upstream_update(instance: hw.Instanc
     assert summary.requested_assets == 1
     [queued] = RunQueueStore(instance.storage).queue(launched=False)
     assert [k.to_string() for k in queued.run.asset_keys] == ["clean"]
-    assert queued.run.tags["headwater.automation"] == "conditions"
+    assert queued.run.tags["headwater/automation"] == "conditions"
 
 
 def test_on_cron_waits_for_the_tick_and_upstream(instance: hw.Instance) -> None:

@@ -32,7 +32,7 @@ def test_schedule_runs_the_latest_missed_tick_once(instance: hw.Instance) -> Non
     summary = daemon.tick(now=START + 3 * 24 * HOUR + 5 * HOUR)
     assert summary.ticks == 1
     [run] = _queued(instance)
-    assert (run.selection, run.tags["team"], run.tags["headwater.schedule"]) == ("orders", "data", "nightly")
+    assert (run.selection, run.tags["team"], run.tags["headwater/schedule"]) == ("orders", "data", "nightly")
     [tick] = AutomationStore(instance.storage).list_ticks("nightly")
     assert tick.status == "requested" and tick.run_ids == (run.run_id,)
     assert tick.data["missed_ticks_dropped"] == 3 and tick.data["tick"].endswith("02:00:00+00:00")
@@ -103,9 +103,9 @@ def test_builtin_sensors(instance: hw.Instance, tmp_path: Path) -> None:
     (inbox / "a.csv").write_text("x")
     (inbox / "skip.txt").write_text("x")
     daemon.tick(now=20.0)
-    runs = {run.tags["headwater.sensor"]: run for run in _queued(instance)}
+    runs = {run.tags["headwater/sensor"]: run for run in _queued(instance)}
     assert runs["orders_changed"].selection == "report"
-    assert runs["drops"].tags["headwater.file"] == str(inbox / "a.csv")
+    assert runs["drops"].tags["headwater/file"] == str(inbox / "a.csv")
     daemon.tick(now=30.0)
     assert len(_queued(instance)) == 2
 

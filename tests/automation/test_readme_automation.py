@@ -45,7 +45,7 @@ def test_the_example_ticks_as_described(instance: hw.Instance, tmp_path: Path, m
     daemon.tick(now=_at("2026-03-04T12:00:00"))
     daemon.tick(now=_at("2026-03-05T00:10:30"))
     runs = {
-        r.run.tags.get("headwater.schedule") or r.run.tags.get("headwater.sensor") or "conditions": r.run
+        r.run.tags.get("headwater/schedule") or r.run.tags.get("headwater/sensor") or "conditions": r.run
         for r in RunQueueStore(instance.storage).queue(launched=False)
     }
     assert runs["nightly_orders"].partition == "2026-03-04"  # yesterday's partition at 00:10

@@ -138,7 +138,7 @@ def test_launch_materializes_in_a_subprocess(project: Project, client: TestClien
     assert status["status"] == "started", status
     run = _wait_run(client, status["run_id"])
     assert run["status"] == "succeeded" and run["selection"] == "+report"
-    assert run["tags"]["headwater.launch"] == launched.json()["launch_id"]
+    assert run["tags"]["headwater/launch"] == launched.json()["launch_id"]
     bad = client.post("/api/launch", json={"select": "reprot"}, headers=csrf(client))
     assert bad.status_code == 400 and "did you mean 'report'" in bad.json()["error"]
     config = client.post("/api/launch", json={"select": "orders", "config": {"nope": {}}}, headers=csrf(client))

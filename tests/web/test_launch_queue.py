@@ -108,7 +108,7 @@ def test_a_ui_launch_carries_tags_held_by_tag_limits(
     state.queue_launcher.run_pass()
     assert _waiting(state) == [held["run_id"]]
     run = client.get(f"/api/runs/{held['run_id']}").json()
-    assert run["status"] == "queued" and run["tags"] == {"team": "finance", "headwater.launch": held["run_id"]}
+    assert run["status"] == "queued" and run["tags"] == {"team": "finance", "headwater/launch": held["run_id"]}
     _end(project, blocker)
     assert _finished(client, held["run_id"])["status"] == "succeeded"
     assert state.queue_launcher.launched == [other["run_id"], held["run_id"]]

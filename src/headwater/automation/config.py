@@ -9,7 +9,9 @@ from typing import Annotated, Literal
 
 import pydantic
 
-PRIORITY_TAG = "headwater.priority"
+from headwater import tags
+
+PRIORITY_TAG = tags.PRIORITY
 DAEMON_LEASE = "daemon"
 """The lease the daemon (or, with none running, the web server's queue launcher) holds to launch runs."""
 """Runs with a higher integer in this tag launch first."""

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater import tags
 from headwater.automation import monitor
 from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
@@ -220,7 +221,7 @@ class Daemon:
                 run_id = self._queue_run(summary)(
                     run_id_key=tick_key,
                     keys=requested,
-                    tags={"headwater.automation": "conditions"},
+                    tags={tags.AUTOMATION: "conditions"},
                     where="asset automation",
                 )
         with timer("conditions.record"):

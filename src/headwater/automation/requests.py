@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from headwater import tags
 from headwater.definitions import CodeLocation
 from headwater.errors import SelectionError
 from headwater.events import RunRecord
@@ -21,8 +22,8 @@ from headwater.storage.run_queue import RunQueueStore
 
 _NAMESPACE = uuid.UUID("6c1c6f52-0d55-4d7a-9a44-8f1d3b7a0a11")
 
-TICK_TAG = "headwater.tick"
-INSTIGATOR_TAG = "headwater.instigator"
+TICK_TAG = tags.TICK
+INSTIGATOR_TAG = tags.INSTIGATOR
 
 
 def run_id_for(idempotency_key: str) -> str:
@@ -35,16 +36,17 @@ def location_json(location: CodeLocation | None) -> dict[str, Any] | None:
     return asdict(location) if location is not None else None
 
 
-def priority_of(tags: Mapping[str, str], priority_tag: str, where: str) -> int:
-    """The run's priority from its tag (0 without one)."""
-    value = tags.get(priority_tag)
-    if value is None:
+def priority_of(run_tags: Mapping[str, str], priority_tag: str, where: str) -> int:
+    """The run's priority from its tag (0 without one); a reserved tag is read in either spelling."""
+    found = tags.find_tag(run_tags, priority_tag)
+    if found is None:
         return 0
+    value = run_tags[found]
     try:
         return int(value)
     except ValueError:
         raise SelectionError(
-            f"{where}: tag {priority_tag}={value!r} must be a whole number (higher runs first), e.g. 10"
+            f"{where}: tag {found}={value!r} must be a whole number (higher runs first), e.g. 10"
         ) from None
 
 
@@ -73,7 +75,7 @@ def queue_request(
     partition: str | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     tags: Mapping[str, str] | None = None,
-    priority_tag: str = "headwater.priority",
+    priority_tag: str = tags.PRIORITY,
     where: str = "run request",
     parent_run_id: str | None = None,
 ) -> RunRecord:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from headwater import tags
 from headwater.definitions import Schedule
 from headwater.definitions.cron import ticks_between
 from headwater.definitions.partitions import KeyContext, TimeWindowPartitions
@@ -96,7 +97,7 @@ def tick_schedule(
                 selection=schedule.select,
                 partition=partition,
                 config=schedule.config,
-                tags={**schedule.tags, "headwater.schedule": schedule.name},
+                tags={**schedule.tags, tags.SCHEDULE: schedule.name},
                 where=f"schedule '{schedule.name}'",
             )
         except Exception as exc:

@@ -220,7 +220,7 @@ def file_sensor(
 ) -> SensorSpec:
     """A sensor requesting ``select`` once for each new (or changed) file matching ``pattern`` in ``folder``.
 
-    The file's path is in the run's ``headwater.file`` tag.
+    The file's path is in the run's ``headwater/file`` tag.
     """
     where = f"file_sensor '{check_name(name, 'hw.file_sensor')}'"
     if not isinstance(folder, str) or not folder:
