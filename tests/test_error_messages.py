@@ -48,7 +48,7 @@ RUNTIME_ONLY: dict[str, str] = {
 
 # Messages that a user cannot cause through any public way, with why.
 UNREACHABLE: dict[str, str] = {
-    "automation/observation.py::observe_keys": "both callers (Instance.observe and the daemon's observe_due) pass "
+    "automation/observation.py::_observe": "both callers (Instance.observe and the daemon's observe_due) pass "
     "only source assets that have observe=; Instance.observe refuses the rest with its own asserted message",
     "execution/dask_pool.py::DaskPool.submit": "the run loop closes the pool only after its last submit; a closed "
     "pool with no recorded error cannot be handed to a run through the public API",

@@ -1,9 +1,10 @@
 """Observing source assets: call their ``observe=`` functions and record what they return.
 
-One run per round of observations (``ASSET_OBSERVED`` per success, ``STEP_FAILED`` with the
-error per failure), used by ``headwater observe`` and by the daemon, which observes each source
-asset with an ``observe_interval`` when it is due. A failed observation is due again at the next
-tick: whether an asset is due is read from the event log, so a restarted daemon agrees.
+One run per round of observations: a plan of outside work run by the scheduling loop under the
+run driver, like every run (``ASSET_OBSERVED`` per success, ``STEP_FAILED`` with the error per
+failure). Used by ``headwater observe`` and by the daemon, which observes each source asset with
+an ``observe_interval`` when it is due. A failed observation is due again at the next tick:
+whether an asset is due is read from the event log, so a restarted daemon agrees.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 
 from headwater.definitions import Output
 from headwater.errors import HeadwaterError
-from headwater.events import AssetObserved, Event, EventType, RunEnded, RunRecord, RunStarted, StepFailedPayload
-from headwater.execution.step import json_safe
+from headwater.events import AssetObserved, Event, EventType, RunRecord, StepFailedPayload
+from headwater.execution.loop import PlanExecution
+from headwater.execution.pools import InlinePool
+from headwater.execution.run_driver import execute_run
+from headwater.execution.step import RunSpec, StepOutcome, json_safe
 from headwater.graph import AssetGraph
+from headwater.graph.plan import outside_plan
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -49,43 +54,27 @@ class Observed:
         }
 
 
-def start_run(
-    storage: Storage,
+def outside_run(
     kind: str,
     keys: tuple[AssetKey, ...],
     select: str,
     partition: str | None,
     tags: Mapping[str, str] | None = None,
 ) -> RunRecord:
-    """Record a run of ``kind`` (observe, report) over ``keys`` and its RUN_STARTED event."""
-    run = RunRecord(
+    """A new run of ``kind`` (observe, report) over ``keys``, to be added to storage and run."""
+    return RunRecord(
         run_id=uuid.uuid4().hex,
         selection=select,
         asset_keys=keys,
         partition=partition,
         tags={KIND_TAG: kind, **(tags or {})},
     )
-    storage.add_run(run)
-    storage.store_events(
-        [Event(run_id=run.run_id, type=EventType.RUN_STARTED, data=RunStarted(steps=len(keys)).to_data())]
-    )
-    return run
 
 
-def finish_run(storage: Storage, run: RunRecord, events: list[Event], errors: Sequence[str]) -> Event:
-    """Record the run's end (failed if any error), append it to ``events`` and return it."""
-    if errors:
-        end = Event(
-            run_id=run.run_id,
-            type=EventType.RUN_FAILED,
-            timestamp=time.time(),
-            data=RunEnded(error="; ".join(errors)).to_data(),
-        )
-    else:
-        end = Event(run_id=run.run_id, type=EventType.RUN_SUCCEEDED, timestamp=time.time())
-    storage.store_events([end])
-    events.append(end)
-    return end
+def outside_errors(execution: PlanExecution, events: Sequence[Event]) -> str | None:
+    """Why a run of outside work failed: the errors of its failed steps, or None."""
+    errors = [StepFailedPayload.from_data(e.data).error for e in events if e.type is EventType.STEP_FAILED]
+    return "; ".join(errors) if errors else None
 
 
 def observation_data(key: AssetKey, result: Any) -> AssetObserved:
@@ -121,41 +110,47 @@ def observe_keys(
     A function that raises or returns something unusable is recorded as ``STEP_FAILED`` with the
     error (the run fails); the other observations are still recorded.
     """
-    run = start_run(storage, "observe", keys, select, None, tags)
-    events: list[Event] = []
-    errors: list[str] = []
-    for key in keys:
-        fn: Callable[..., Any] | None = graph.nodes[key].spec.observe
-        try:
-            if fn is None:
-                raise HeadwaterError(f"source asset '{key}' has no observe= function; declare one to observe it")
-            observed = observation_data(key, fn())
-            event = Event(
-                run_id=run.run_id,
-                type=EventType.ASSET_OBSERVED,
-                timestamp=now if now is not None else time.time(),
-                step_key=key.to_string(),
-                asset_key=key,
-                data=observed.to_data(),
-            )
-        except Exception as exc:
-            message = (
-                str(exc) if isinstance(exc, HeadwaterError) else f"observing '{key}' raised {type(exc).__name__}: {exc}"
-            )
-            errors.append(message)
-            event = Event(
-                run_id=run.run_id,
-                type=EventType.STEP_FAILED,
-                timestamp=now if now is not None else time.time(),
-                step_key=key.to_string(),
-                data=StepFailedPayload(
-                    error=message, traceback="".join(traceback.format_exception(exc)), asset_keys=(key,)
-                ).to_data(),
-            )
-        storage.store_events([event])
-        events.append(event)
-    finish_run(storage, run, events, errors)
-    return Observed(run=run, events=events, errors=errors)
+    run = outside_run("observe", keys, select, None, tags)
+    storage.add_run(run)
+    plan = outside_plan(keys)
+
+    def observe(step_key: str, spec: RunSpec) -> StepOutcome:
+        event = _observe(run, graph, plan.steps[step_key].asset_keys[0], now)
+        return StepOutcome(step_key=step_key, events=[event], logs="", failed=event.type is EventType.STEP_FAILED)
+
+    events = execute_run(storage, run, plan, InlinePool(observe), RunSpec(run_id=run.run_id), failure=outside_errors)
+    errors = [StepFailedPayload.from_data(e.data).error for e in events if e.type is EventType.STEP_FAILED]
+    return Observed(run=storage.get_run(run.run_id) or run, events=events, errors=errors)
+
+
+def _observe(run: RunRecord, graph: AssetGraph, key: AssetKey, now: float | None) -> Event:
+    """The event of one observation: ASSET_OBSERVED, or STEP_FAILED with the error."""
+    fn: Callable[..., Any] | None = graph.nodes[key].spec.observe
+    try:
+        if fn is None:
+            raise HeadwaterError(f"source asset '{key}' has no observe= function; declare one to observe it")
+        observed = observation_data(key, fn())
+        return Event(
+            run_id=run.run_id,
+            type=EventType.ASSET_OBSERVED,
+            timestamp=now if now is not None else time.time(),
+            step_key=key.to_string(),
+            asset_key=key,
+            data=observed.to_data(),
+        )
+    except Exception as exc:
+        message = (
+            str(exc) if isinstance(exc, HeadwaterError) else f"observing '{key}' raised {type(exc).__name__}: {exc}"
+        )
+        return Event(
+            run_id=run.run_id,
+            type=EventType.STEP_FAILED,
+            timestamp=now if now is not None else time.time(),
+            step_key=key.to_string(),
+            data=StepFailedPayload(
+                error=message, traceback="".join(traceback.format_exception(exc)), asset_keys=(key,)
+            ).to_data(),
+        )
 
 
 def due_observations(storage: Storage, graph: AssetGraph, now: float) -> tuple[AssetKey, ...]:

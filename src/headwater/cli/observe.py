@@ -109,7 +109,7 @@ def report_command(
             observation=observation,
             defs=defs,
         )
-    event = result.events[0]
+    event = next(e for e in result.events if e.asset_key is not None)  # the one recorded
     if as_json:
         output.print_json({"run_id": result.run_id, "key": str(event.asset_key), "data": dict(event.data)})
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -69,6 +69,22 @@ class CheckOnlyPool(StepPool):
             future.set_result(
                 run_checks(self.env, key, spec, names=names, materialized_at=self.materialized_at.get(key))
             )
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+class InlinePool(StepPool):
+    """Runs each step inline by calling ``run(step_key, spec)``: for observations and reports, whose
+    steps call a source asset's ``observe=`` function or record what another system made."""
+
+    def __init__(self, run: Callable[[str, RunSpec], StepOutcome]) -> None:
+        self.run = run
+
+    def submit(self, op_name: str, spec: RunSpec) -> Future[StepOutcome]:
+        future: Future[StepOutcome] = Future()
+        try:
+            future.set_result(self.run(op_name, spec))
         except Exception as exc:
             future.set_exception(exc)
         return future

@@ -1,11 +1,12 @@
-"""One run's lifecycle, the same for every kind of run (materialize, check-only, observe, report).
+"""One run's lifecycle, the same for every kind of run (materialize, check-only, observe, report),
+and ``execute_run``, which runs a plan through the scheduling loop under it.
 
 The driver writes the run's start, hands what its steps produce to the group-commit writer (whose
 background thread also sends heartbeats and picks up cancel requests), and always writes how the
 run ended: succeeded, failed with the reason, canceled, or interrupted (an exception in the run's
-own process, recorded with its traceback, with every step it had started marked failed). What
-runs the steps (the scheduling loop, a check or observe pass) is the caller's; the driver never
-runs user code itself.
+own process, recorded with its traceback, with every step it had started marked failed). The steps
+run in the pool the caller gives (the executor's, or the inline check-only and observe pools); the
+driver never runs user code itself.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from __future__ import annotations
 import contextlib
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
 from headwater.events import Event, EventType, RunEnded, RunRecord, RunStarted, StepFailedPayload
+from headwater.execution import capture
 from headwater.execution.event_writer import EventWriter
+from headwater.execution.loop import Batch, PlanExecution
+from headwater.execution.pools import StepPool
+from headwater.execution.slots import StepSlots
+from headwater.execution.step import RunSpec, StepOutcome
+from headwater.graph.plan import Plan
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -117,3 +125,69 @@ class RunDriver:
 
     def _run_event(self, kind: EventType, data: Mapping[str, object]) -> Event:
         return Event(run_id=self.run.run_id, type=kind, timestamp=time.time(), data=dict(data))
+
+
+OnBatch = Callable[[Batch], None]
+
+
+def execute_run(
+    storage: Storage,
+    run: RunRecord,
+    plan: Plan,
+    pool: StepPool,
+    spec: RunSpec,
+    *,
+    on_batch: OnBatch | None = None,
+    is_canceled: Callable[[], bool] = lambda: False,
+    slots: StepSlots | None = None,
+    on_outcome: Callable[[StepOutcome], StepOutcome] | None = None,
+    failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
+) -> list[Event]:
+    """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
+
+    The run's lifecycle (start, group commits, heartbeat and cancel, interruption, end) is the
+    ``RunDriver``'s. The loop's hooks: ``slots`` limits how many steps of a pool run at once (asked
+    before a step is submitted); ``on_outcome`` sees each step's outcome first (provenance stamping).
+    ``failure`` says why the run failed, from the loop and the events written (None: it succeeded);
+    by default, failed and skipped steps.
+    """
+    subsets = plan.subsets
+    if subsets:
+        spec = replace(spec, subsets=subsets)
+    steps = {key: step.asset_keys for key, step in plan.steps.items()}
+    with RunDriver(storage, run, steps) as driver:
+        execution = PlanExecution(
+            plan=plan,
+            spec=spec,
+            submit=lambda key: pool.submit(key, spec),
+            max_concurrent=pool.max_workers,
+            is_canceled=lambda: driver.cancel_requested or is_canceled(),
+            slots=slots,
+            on_outcome=on_outcome,
+        )
+        with capture.routed():
+            for batch in execution:
+                driver.write(batch.events, batch.logs)
+                if on_batch is not None:
+                    on_batch(batch)
+        if execution.canceled:
+            driver.end(canceled=True)
+        elif (error := (failure or _failed_steps)(execution, driver.events)) is not None:
+            driver.end(error=error)
+    return driver.events
+
+
+def _failed_steps(execution: PlanExecution, events: Sequence[Event]) -> str | None:
+    return _failure_summary(execution) if execution.failed or execution.skipped else None
+
+
+def _failure_summary(execution: PlanExecution) -> str:
+    """One line on why the run failed: failed steps, blocking checks, skipped steps."""
+    parts = []
+    if execution.failed:
+        parts.append(f"{len(execution.failed)} step(s) failed ({', '.join(execution.failed)})")
+    if execution.blocked:
+        parts.append(f"a blocking check failed on {', '.join(execution.blocked)}")
+    if execution.skipped:
+        parts.append(f"{len(execution.skipped)} downstream step(s) skipped")
+    return "; ".join(parts)

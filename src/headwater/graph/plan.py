@@ -95,7 +95,6 @@ def check_plan(graph: AssetGraph, keys: Sequence[AssetKey], names: Collection[st
     steps: dict[str, Step] = {}
     for key in keys:
         spec = graph.nodes[key].spec
-        checks = tuple(c for c in graph.checks.get(key, ()) if names is None or c.name in names)
         steps[key.to_string()] = Step(
             key=key.to_string(),
             op=spec.op,
@@ -103,9 +102,28 @@ def check_plan(graph: AssetGraph, keys: Sequence[AssetKey], names: Collection[st
             asset_keys=(key,),
             upstream_steps=_NONE,
             external_inputs=_NO_KEYS,
-            checks=checks,
+            checks=tuple(c for c in graph.checks.get(key, ()) if names is None or c.name in names),
             partitioned=spec.partitions is not None,
         )
+    return Plan(steps=steps, asset_keys=tuple(keys), skipped_sources=())
+
+
+def outside_plan(keys: Sequence[AssetKey], *, partitioned: bool = False) -> Plan:
+    """A plan of outside work: one independent step per asset of ``keys`` (named by its key) that
+    records data made outside Headwater (a source asset's ``observe=`` function, or a report)."""
+    steps = {
+        key.to_string(): Step(
+            key=key.to_string(),
+            op=None,
+            binding=None,
+            asset_keys=(key,),
+            upstream_steps=_NONE,
+            external_inputs=_NO_KEYS,
+            checks=(),
+            partitioned=partitioned,
+        )
+        for key in keys
+    }
     return Plan(steps=steps, asset_keys=tuple(keys), skipped_sources=())
 
 

@@ -18,11 +18,11 @@ from headwater.events import CheckEvaluated, CheckOutcome, Event, EventType, Run
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.loop import PlanExecution
 from headwater.execution.pools import CheckOnlyPool
+from headwater.execution.run_driver import execute_run
 from headwater.execution.step import RunSpec
 from headwater.graph import AssetGraph
 from headwater.graph.plan import check_plan
 from headwater.instance.result import RunResult
-from headwater.instance.run import execute_run
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance

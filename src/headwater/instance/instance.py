@@ -16,6 +16,7 @@ from headwater.errors import ConfigError
 from headwater.events import RunRecord
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.pools import InProcessPool, MultiprocessPool, StepPool, multiprocess_pool
+from headwater.execution.run_driver import OnBatch, execute_run
 from headwater.execution.step import RunSpec, validate_config
 from headwater.graph import AssetGraph
 from headwater.instance.check_run import check_run
@@ -26,7 +27,6 @@ from headwater.instance.partitioned import prepare
 from headwater.instance.pool_limits import PoolSlots
 from headwater.instance.provenance import Provenance
 from headwater.instance.result import RunResult
-from headwater.instance.run import OnBatch, execute_run
 from headwater.io import IOManager
 from headwater.keys import AssetKey, CoercibleToKey
 from headwater.storage import Storage

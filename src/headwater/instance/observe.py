@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from headwater.automation.observation import finish_run, observe_keys, start_run
+from headwater.automation.observation import observe_keys, outside_errors, outside_run
 from headwater.definitions import Definitions
 from headwater.errors import SelectionError
 from headwater.events import AssetMaterialized, AssetObserved, Event, EventType, RunRecord
-from headwater.execution.step import json_safe
+from headwater.execution.pools import InlinePool
+from headwater.execution.run_driver import execute_run
+from headwater.execution.step import RunSpec, StepOutcome, json_safe
 from headwater.graph import AssetGraph
+from headwater.graph.plan import outside_plan
 from headwater.instance.result import RunResult
 from headwater.keys import CoercibleToKey, to_key
 from headwater.state.versions import consumed_inputs, latest_versions, version_of
@@ -75,7 +78,7 @@ def report(
             records = latest_versions(instance.storage, node.parents, partition)
             versions = {k: v for k, r in records.items() if (v := version_of(r)) is not None}
             inputs, left_out = consumed_inputs(node.parents, versions)
-    run = start_run(instance.storage, "report", (asset_key,), asset_key.to_string(), partition)
+    run = outside_run("report", (asset_key,), asset_key.to_string(), partition)
     version = str(data_version) if data_version is not None else f"{run.run_id}:report"
     recorded = json_safe(metadata) if metadata else {}
     if observation:
@@ -98,7 +101,12 @@ def report(
         partition=partition,
         data=data,
     )
-    instance.storage.store_events([event])
-    events = [event]
-    finish_run(instance.storage, run, events, [])
+    instance.storage.add_run(run)
+
+    def record(step_key: str, spec: RunSpec) -> StepOutcome:
+        return StepOutcome(step_key=step_key, events=[event], logs="")
+
+    plan = outside_plan((asset_key,), partitioned=partition is not None)
+    spec = RunSpec(run_id=run.run_id, partition=partition)
+    events = execute_run(instance.storage, run, plan, InlinePool(record), spec, failure=outside_errors)
     return _result(instance, run, events)

@@ -24,10 +24,10 @@ from headwater.state.partition_status import key_context
 __all__ = ["PARENT_TAG", "ROOT_TAG", "Reexecution", "ReexecutionError", "prepare", "reexecute"]
 
 if TYPE_CHECKING:
+    from headwater.execution.run_driver import OnBatch
     from headwater.instance.core import InstanceCore
     from headwater.instance.instance import Instance
     from headwater.instance.result import RunResult
-    from headwater.instance.run import OnBatch
 
 
 @dataclass(frozen=True, kw_only=True)
