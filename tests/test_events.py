@@ -3,6 +3,7 @@ still read, and the JSON a run writes has the keys it had before the payloads we
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -145,3 +146,73 @@ def test_asset_payload_reads_a_materialization_or_an_observation() -> None:
     made = Event(run_id="r", type=EventType.ASSET_MATERIALIZED, data={"data_version": "6", "code_version": "2"})
     assert observed.asset_payload() == AssetObserved(data_version="5", metadata={"n": 1})
     assert made.asset_payload() == AssetMaterialized(data_version="6", code_version="2")
+
+
+SRC = Path(hw.__file__).parent
+
+READS_BY_KEY_ALLOWED: dict[str, str] = {
+    # module (relative to src/headwater) -> why it may read a ``.data`` mapping by key
+    "events": "the payload classes are where event data is read and written by key",
+    "storage": "storage keeps ``data`` as stored JSON; its index tables read the few keys they index",
+}
+
+
+def _allowed(module: str) -> bool:
+    return any(module == m or module.startswith(f"{m}/") for m in READS_BY_KEY_ALLOWED)
+
+
+def _is_data(node: ast.AST, names: set[str]) -> bool:
+    """``x.data`` (an event's data), or a local name bound to one."""
+    if isinstance(node, ast.Attribute) and node.attr == "data":
+        return True
+    return isinstance(node, ast.Name) and node.id in names
+
+
+def reads_by_key(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) of each ``.data.get(...)``, ``.data[...]`` and ``{**x.data, ...}`` in ``tree``.
+
+    A name bound with ``data = x.data`` anywhere in the module counts as ``x.data``.
+    """
+    names = {
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) and node.value.attr == "data"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            if _is_data(node.func.value, names):
+                found.append((node.lineno, ".data.get("))
+        elif isinstance(node, ast.Subscript) and _is_data(node.value, names):
+            found.append((node.lineno, ".data["))
+        elif isinstance(node, ast.Dict) and any(
+            k is None and _is_data(v, names) for k, v in zip(node.keys, node.values, strict=True)
+        ):
+            found.append((node.lineno, "{**.data}"))
+    return sorted(found)
+
+
+def test_reads_by_key_are_found() -> None:
+    source = (
+        "def f(event, record):\n"
+        "    a = event.data.get('error')\n"
+        "    b = record.event.data['data_version']\n"
+        "    data = record.event.data\n"
+        "    c = data.get('inputs')\n"
+        "    d = {**event.data, 'attempt': 2}\n"
+        "    e = Payload.from_data(event.data).error\n"
+    )
+    assert reads_by_key(ast.parse(source)) == [(2, ".data.get("), (3, ".data["), (5, ".data.get("), (6, "{**.data}")]
+
+
+def test_no_module_reads_event_data_by_string_key() -> None:
+    # Event data is read through the typed payloads (headwater.events), so a key is spelled once.
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        module = path.relative_to(SRC).with_suffix("").as_posix()
+        if _allowed(module):
+            continue
+        found.extend(f"{module}.py:{line}: {what}" for line, what in reads_by_key(ast.parse(path.read_text())))
+    assert found == [], "read these through the payload classes of headwater.events:\n" + "\n".join(found)

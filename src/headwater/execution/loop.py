@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from headwater.events import Event, EventType
+from headwater.events import Event, EventType, StepFailedPayload, StepRetrying, StepSkipped, StepStarted
 from headwater.execution.slots import SLOT_POLL_MAX, SLOT_POLL_START, Release, StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
@@ -213,8 +213,10 @@ class PlanExecution:
         self._attempts[key] = attempt
         delay = retry.wait_before(attempt)
         heapq.heappush(self._delayed, (time.monotonic() + delay, key))
-        data = {**failure.data, "attempt": attempt, "max_retries": retry.max_retries, "delay": round(delay, 3)}
-        return replace(failure, type=EventType.STEP_RETRYING, data=data)
+        notice = StepRetrying.after(
+            StepFailedPayload.from_data(failure.data), attempt=attempt, max_retries=retry.max_retries, delay=delay
+        )
+        return replace(failure, type=EventType.STEP_RETRYING, data=notice.to_data())
 
     def _on_failure(self, batch: Batch, key: str, outcome: StepOutcome) -> None:
         if outcome.failed:
@@ -239,7 +241,11 @@ class PlanExecution:
             outcome = future.result()
         except BaseException as exc:  # the pool itself failed (worker died, unpicklable input, ...)
             error = f"step '{key}' could not run in the executor: {type(exc).__name__}: {exc}"
-            data = {"error": error, "traceback": "".join(traceback.format_exception(exc))}
+            data = StepFailedPayload(
+                error=error,
+                traceback="".join(traceback.format_exception(exc)),
+                asset_keys=self.plan.steps[key].asset_keys,
+            ).to_data()
             return StepOutcome(
                 step_key=key, events=[self._event(EventType.STEP_FAILED, key, data)], logs="", failed=True
             )
@@ -247,18 +253,17 @@ class PlanExecution:
 
     def _started(self, key: str) -> Event:
         attempt = self._attempts.get(key)
-        return self._event(EventType.STEP_STARTED, key, {"attempt": attempt} if attempt else None)
+        return self._event(EventType.STEP_STARTED, key, StepStarted(attempt=attempt).to_data())
 
     def _event(self, kind: EventType, key: str, data: dict[str, Any] | None = None) -> Event:
-        """An event of step ``key``; failures and skips name the step's asset keys."""
-        if kind in (EventType.STEP_FAILED, EventType.STEP_SKIPPED):
-            data = {**(data or {}), "asset_keys": [k.to_string() for k in self.plan.steps[key].asset_keys]}
+        """An event of step ``key`` with ``data`` (a payload's ``to_data()``)."""
         partition = self.spec.partition if self.plan.steps[key].partitioned else None
         return Event(run_id=self.spec.run_id, type=kind, step_key=key, partition=partition, data=data or {})
 
     def _skip(self, batch: Batch, key: str, reason: str) -> None:
         self.skipped.append(key)
-        batch.events.append(self._event(EventType.STEP_SKIPPED, key, {"reason": reason}))
+        skipped = StepSkipped(reason=reason, asset_keys=self.plan.steps[key].asset_keys)
+        batch.events.append(self._event(EventType.STEP_SKIPPED, key, skipped.to_data()))
 
     def _skip_all(self, batch: Batch, reason: str) -> None:
         for key, pool in self._parked:

@@ -1,7 +1,7 @@
 """Provenance of materializations: the data versions of the inputs each one consumed.
 
 Steps run wherever the executor puts them and cannot read the event log, so the run's
-side stamps each ``ASSET_MATERIALIZED`` event with ``data["inputs"]`` (upstream key ->
+side stamps each ``ASSET_MATERIALIZED`` event with ``inputs`` (upstream key ->
 short data version) as the step's outcome reaches the scheduling loop (``on_outcome``). Versions
 of upstream assets outside the run come from one batched query at the start of the run;
 those made inside it come from the outcomes already seen.
@@ -13,11 +13,11 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 
 from headwater.definitions.partitions import RANGE_SEPARATOR
-from headwater.events import Event, EventType
+from headwater.events import AssetMaterialized, Event, EventType
 from headwater.execution.step import StepOutcome
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
-from headwater.state.versions import inputs_map, latest_versions, version_of
+from headwater.state.versions import consumed_inputs, latest_versions, version_of
 from headwater.storage import Storage
 
 
@@ -56,13 +56,11 @@ class Provenance:
                 events.append(event)
                 continue
             parents = self.graph.nodes[key].parents
-            stamped = (
-                dataclasses.replace(event, data={**event.data, **inputs_map(parents, self.versions)})
-                if parents
-                else event
-            )
-            version = stamped.data.get("data_version")
-            if version is not None:
-                self.versions[key] = str(version)
-            events.append(stamped)
+            made = AssetMaterialized.from_data(event.data)
+            if parents:
+                inputs, left_out = consumed_inputs(parents, self.versions)
+                made = dataclasses.replace(made, inputs=inputs, inputs_left_out=left_out)
+            if made.data_version is not None:
+                self.versions[key] = made.data_version
+            events.append(dataclasses.replace(event, data=made.to_data()) if parents else event)
         return dataclasses.replace(outcome, events=events)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, Final, NamedTuple
 
-from headwater.events import EventRecord
+from headwater.events import ASSET_STATUSES, AssetMaterialized, AssetStateKind, EventRecord
 from headwater.graph import AssetGraph
 from headwater.graph.derived import GraphIndex
 from headwater.keys import AssetKey
@@ -31,7 +31,7 @@ from headwater.storage import CheckVerdict, Storage
 MAX_CAUSES: Final = 5
 """Upstream causes kept per asset (the nearest ones), so wide graphs stay linear."""
 
-STATUSES: Final = ("fresh", "stale", "missing")
+STATUSES: Final = ASSET_STATUSES
 
 
 class ReasonKind(StrEnum):
@@ -140,7 +140,7 @@ class AssetState:
             "status": self.status,
             "reasons": [r.to_json() for r in self.reasons],
             "data_version": self.data_version,
-            "code_version": event.data.get("code_version") if event is not None else None,
+            "code_version": AssetMaterialized.from_data(event.data).code_version if event is not None else None,
             "run_id": event.run_id if event is not None else None,
             "timestamp": event.timestamp if event is not None else None,
             "failed": self.failed,
@@ -273,17 +273,16 @@ class AssetStatus:
             missing = [Reason(ReasonKind.NEVER_MATERIALIZED, key, 0, f"never {made}")]
             if failed:
                 missing.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
-            return AssetState(key, "missing", tuple(missing), None, failed)
-        data = record.event.data
+            return AssetState(key, AssetStateKind.MISSING, tuple(missing), None, failed)
+        value = AssetMaterialized.from_data(record.event.data)
         reasons: list[Reason] = []
         found: list[_Cause] = []  # changes that will reach this asset's downstream
         if pos in code_changed:
             declared = self.graph.nodes[key].spec.code_version
-            detail = f"code version changed: materialized with {data.get('code_version')!r}, now {declared!r}"
+            detail = f"code version changed: materialized with {value.code_version!r}, now {declared!r}"
             reasons.append(Reason(ReasonKind.CODE_CHANGED, key, 0, detail))
             found.append((0, pos, ReasonKind.UPSTREAM_CODE_CHANGED))
-        inputs = data.get("inputs")
-        consumed = inputs if isinstance(inputs, dict) else {}
+        consumed = value.inputs or {}
         parents = index.parents[pos]
         through = mapped.get(pos)
         for parent in parents:
@@ -298,7 +297,7 @@ class AssetStatus:
                 upstream = latest[parent]
                 if upstream is None:
                     continue
-                now = upstream.event.data.get("data_version")
+                now = version_of(upstream)
                 if was is not None and now is not None:
                     if short_version(str(now)) == was:
                         continue
@@ -329,7 +328,7 @@ class AssetStatus:
         found.extend(passed_down)
         if found:
             causes[pos] = found[:MAX_CAUSES]
-        status = "stale" if reasons or passed_down else "fresh"
+        status = AssetStateKind.STALE if reasons or passed_down else AssetStateKind.FRESH
         return AssetState(key, status, tuple(reasons), record, failed, tuple(passed_down), index.keys)
 
     @cached_property
@@ -408,7 +407,7 @@ class AssetStatus:
             if node.spec.op is None:
                 continue
             record = self._materialized.get(key)
-            recorded = record.event.data.get("code_version") if record is not None else None
+            recorded = AssetMaterialized.from_data(record.event.data).code_version if record is not None else None
             if node.spec.code_version != recorded or (record is None and node.spec.code_version is not None):
                 out.add(key)
         return frozenset(out)
@@ -416,12 +415,12 @@ class AssetStatus:
     @cached_property
     def stale(self) -> frozenset[AssetKey]:
         """Materialized, with at least one reason not to trust it."""
-        return self.select("stale")
+        return self.select(AssetStateKind.STALE)
 
     @cached_property
     def fresh(self) -> frozenset[AssetKey]:
         """Materialized, with no reason not to trust it."""
-        return self.select("fresh")
+        return self.select(AssetStateKind.FRESH)
 
     def predicates(self) -> dict[str, Callable[[str], frozenset[AssetKey]]]:
         """Callbacks for ``select(..., predicates=...)``."""
@@ -434,7 +433,7 @@ class AssetStatus:
 
     def counts(self, keys: Iterable[AssetKey] | None = None) -> dict[str, int]:
         """How many of ``keys`` (default: all) are fresh, stale and missing."""
-        out = dict.fromkeys(STATUSES, 0)
+        out: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for key in keys if keys is not None else self.graph.nodes:
             out[self.states[key].status] += 1
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from headwater.events import EventType, RunStatus, StepFailedPayload, StepSkipped
+from headwater.events import AssetStateKind, EventType, RunStatus, StepFailedPayload, StepSkipped
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
@@ -18,12 +18,12 @@ from headwater.state.status import AssetStatus, ReasonKind
 from headwater.storage import CheckVerdict, Storage
 
 STATE_CODES: Mapping[str, str] = {
-    "fresh": "f",
-    "stale": "s",
-    "missing": "m",
-    "failed": "x",
-    "running": "r",
-    "check_failed": "c",
+    AssetStateKind.FRESH: "f",
+    AssetStateKind.STALE: "s",
+    AssetStateKind.MISSING: "m",
+    AssetStateKind.FAILED: "x",
+    AssetStateKind.RUNNING: "r",
+    AssetStateKind.CHECK_FAILED: "c",
 }
 """One letter per state, so the graph's states for 10,000 assets are a 10,000-character string."""
 
@@ -73,20 +73,20 @@ class AssetStates:
         """Assets with a failed check: the definition status and automation use too."""
         return self.status.checks.failed_keys
 
-    def states(self) -> dict[AssetKey, str]:
+    def states(self) -> dict[AssetKey, AssetStateKind]:
         """Asset -> one of ``STATE_CODES``' names; running wins, then failed, failed checks, missing, stale."""
         status = self.status
-        out = dict.fromkeys(self.graph.nodes, "fresh")
+        out = dict.fromkeys(self.graph.nodes, AssetStateKind.FRESH)
         for key in status.stale:
-            out[key] = "stale"
+            out[key] = AssetStateKind.STALE
         for key in status.missing:
-            out[key] = "missing"
+            out[key] = AssetStateKind.MISSING
         for key in self.check_failed():
-            out[key] = "check_failed"
+            out[key] = AssetStateKind.CHECK_FAILED
         for key in status.failed:
-            out[key] = "failed"
+            out[key] = AssetStateKind.FAILED
         for key in self.running():
-            out[key] = "running"
+            out[key] = AssetStateKind.RUNNING
         return out
 
     def codes(self, keys: tuple[AssetKey, ...]) -> str:
