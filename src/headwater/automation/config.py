@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from headwater import tags
+from headwater.tags import PRIORITY
 
-PRIORITY_TAG = tags.PRIORITY
+PRIORITY_TAG = PRIORITY
 DAEMON_LEASE = "daemon"
 """The lease the daemon (or, with none running, the web server's queue launcher) holds to launch runs."""
 """Runs with a higher integer in this tag launch first."""

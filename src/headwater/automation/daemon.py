@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater import tags
 from headwater.automation import monitor
 from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
@@ -39,6 +38,7 @@ from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore, Evaluation, InstigatorState
 from headwater.storage.retention import PruneResult
 from headwater.storage.run_queue import RunQueueStore
+from headwater.tags import AUTOMATION
 
 _EXTRA_POLL = 1.0
 """Seconds between rounds of extra work between ticks, so dependent backfill runs follow promptly."""
@@ -221,7 +221,7 @@ class Daemon:
                 run_id = self._queue_run(summary)(
                     run_id_key=tick_key,
                     keys=requested,
-                    tags={tags.AUTOMATION: "conditions"},
+                    tags={AUTOMATION: "conditions"},
                     where="asset automation",
                 )
         with timer("conditions.record"):

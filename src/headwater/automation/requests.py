@@ -11,7 +11,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from headwater import tags
 from headwater.definitions import CodeLocation
 from headwater.errors import SelectionError
 from headwater.events import RunRecord
@@ -19,11 +18,12 @@ from headwater.graph import AssetGraph
 from headwater.graph.selection import select
 from headwater.keys import AssetKey
 from headwater.storage.run_queue import RunQueueStore
+from headwater.tags import INSTIGATOR, PRIORITY, TICK, find_tag
 
 _NAMESPACE = uuid.UUID("6c1c6f52-0d55-4d7a-9a44-8f1d3b7a0a11")
 
-TICK_TAG = tags.TICK
-INSTIGATOR_TAG = tags.INSTIGATOR
+TICK_TAG = TICK
+INSTIGATOR_TAG = INSTIGATOR
 
 
 def run_id_for(idempotency_key: str) -> str:
@@ -38,7 +38,7 @@ def location_json(location: CodeLocation | None) -> dict[str, Any] | None:
 
 def priority_of(run_tags: Mapping[str, str], priority_tag: str, where: str) -> int:
     """The run's priority from its tag (0 without one); a reserved tag is read in either spelling."""
-    found = tags.find_tag(run_tags, priority_tag)
+    found = find_tag(run_tags, priority_tag)
     if found is None:
         return 0
     value = run_tags[found]
@@ -75,7 +75,7 @@ def queue_request(
     partition: str | None = None,
     config: Mapping[str, Mapping[str, Any]] | None = None,
     tags: Mapping[str, str] | None = None,
-    priority_tag: str = tags.PRIORITY,
+    priority_tag: str = PRIORITY,
     where: str = "run request",
     parent_run_id: str | None = None,
 ) -> RunRecord:

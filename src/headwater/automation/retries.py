@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from headwater import tags
 from headwater.automation.requests import location_json, priority_of
 from headwater.definitions import CodeLocation
 from headwater.errors import SelectionError
@@ -22,9 +21,10 @@ from headwater.graph.plan import plan
 from headwater.graph.reexecution import ReexecutionError, keys_to_rerun, reexecution_tags
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
+from headwater.tags import MAX_RETRIES, PRIORITY, RETRY_NUMBER, find_tag, tag_value
 
-MAX_RETRIES_TAG = tags.MAX_RETRIES
-RETRY_NUMBER_TAG = tags.RETRY_NUMBER
+MAX_RETRIES_TAG = MAX_RETRIES
+RETRY_NUMBER_TAG = RETRY_NUMBER
 _NAMESPACE = uuid.UUID("0e6f0b7e-3f41-4c38-9d0e-5a7c2f1d9b42")
 _LOOK_AT = 200
 """Most recent failed runs considered per tick."""
@@ -37,7 +37,7 @@ def retry_run_id(failed_run_id: str) -> str:
 
 def max_retries_of(run: RunRecord, default: int) -> int:
     """The run's retry budget: its tag, else ``default``."""
-    spelled = tags.find_tag(run.tags, MAX_RETRIES_TAG)
+    spelled = find_tag(run.tags, MAX_RETRIES_TAG)
     if spelled is None:
         return default
     value = run.tags[spelled]
@@ -56,7 +56,7 @@ def retry_failed_runs(
     location: CodeLocation | None,
     *,
     default_max_retries: int = 0,
-    priority_tag: str = tags.PRIORITY,
+    priority_tag: str = PRIORITY,
 ) -> list[RunRecord]:
     """Queue a retry of each recent failed run that has retries left and none queued yet; returns them."""
     queue = RunQueueStore(storage)
@@ -76,7 +76,7 @@ def _retry_of(storage: Storage, graph: AssetGraph, run: RunRecord, default: int)
         budget = max_retries_of(run, default)
     except SelectionError:
         return None  # a bad tag only stops retries of that run; `headwater runs show` shows the tag
-    number = int(tags.tag_value(run.tags, RETRY_NUMBER_TAG) or 0)
+    number = int(tag_value(run.tags, RETRY_NUMBER_TAG) or 0)
     if number >= budget or storage.get_run(retry_run_id(run.run_id)) is not None:
         return None
     wanted = (EventType.ASSET_MATERIALIZED, EventType.CHECK_EVALUATED)

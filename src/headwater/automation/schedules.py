@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from headwater import tags
 from headwater.definitions import Schedule
 from headwater.definitions.cron import ticks_between
 from headwater.definitions.partitions import KeyContext, TimeWindowPartitions
@@ -19,6 +18,7 @@ from headwater.errors import DefinitionError
 from headwater.graph import AssetGraph
 from headwater.graph.selection import select
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
+from headwater.tags import SCHEDULE
 
 QueueRun = Callable[..., str]
 """``queue_run(run_id=..., selection=..., partition=..., config=..., tags=..., where=...)`` -> run id."""
@@ -97,7 +97,7 @@ def tick_schedule(
                 selection=schedule.select,
                 partition=partition,
                 config=schedule.config,
-                tags={**schedule.tags, tags.SCHEDULE: schedule.name},
+                tags={**schedule.tags, SCHEDULE: schedule.name},
                 where=f"schedule '{schedule.name}'",
             )
         except Exception as exc:

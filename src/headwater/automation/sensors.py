@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from headwater import tags
 from headwater.automation.config import AlertsConfig
 from headwater.automation.schedules import QueueRun
 from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec, run_status_sensor
@@ -25,6 +24,7 @@ from headwater.events import RunStatus
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
 from headwater.storage.run_queue import RunQueueStore
+from headwater.tags import FILE, SENSOR, TRIGGER_RUN
 
 ALERTS = logging.getLogger("headwater.alerts")
 
@@ -84,7 +84,7 @@ def tick_sensor(
                     selection=request.select or sensor.select,
                     partition=request.partition,
                     config=request.config,
-                    tags={**sensor.tags, **request.tags, tags.SENSOR: sensor.name},
+                    tags={**sensor.tags, **request.tags, SENSOR: sensor.name},
                     where=f"sensor '{sensor.name}'",
                 )
             )
@@ -149,7 +149,7 @@ def _asset_materialized(storage: Storage, sensor: SensorSpec, cursor: str | None
     seen = int(cursor)
     if latest is None or latest.id <= seen:
         return SensorOutcome(cursor=cursor)
-    request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={tags.TRIGGER_RUN: latest.event.run_id})
+    request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={TRIGGER_RUN: latest.event.run_id})
     return SensorOutcome(requests=[request], cursor=str(latest.id), data={"event_id": latest.id})
 
 
@@ -169,7 +169,7 @@ def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: f
         if sensor.webhook:
             _post(sensor.webhook, alert)
         if sensor.select:
-            requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={tags.TRIGGER_RUN: run.run_id}))
+            requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={TRIGGER_RUN: run.run_id}))
     return SensorOutcome(requests=requests, cursor=next_cursor, data={"runs": alerts})
 
 
@@ -190,5 +190,5 @@ def _files(sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
     seen: dict[str, float] = json.loads(cursor) if cursor else {}
     current = {str(p): p.stat().st_mtime for p in sorted(folder.glob(sensor.pattern)) if p.is_file()}
     changed = [path for path, mtime in current.items() if seen.get(path) != mtime]
-    requests = [RunRequest(run_key=f"file:{path}:{current[path]}", tags={tags.FILE: path}) for path in changed]
+    requests = [RunRequest(run_key=f"file:{path}:{current[path]}", tags={FILE: path}) for path in changed]
     return SensorOutcome(requests=requests, cursor=json.dumps(current, sort_keys=True), data={"files": changed})

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from headwater import tags
 from headwater.definitions import Definitions
 from headwater.definitions.partitions import (
     RANGE_SEPARATOR,
@@ -32,11 +31,12 @@ from headwater.keys import AssetKey
 from headwater.state.partition_status import in_progress, key_context, summarise
 from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord, BackfillRun, BackfillStatus
+from headwater.tags import BACKFILL
 
 if TYPE_CHECKING:
     from headwater.instance.core import InstanceCore
 
-BACKFILL_TAG: Final = tags.BACKFILL
+BACKFILL_TAG: Final = BACKFILL
 QUEUED: Final = BackfillUnitState.QUEUED
 """Status of a backfill run that is in the run queue or running (not yet ended)."""
 MODES: Final = ("partitions", "all", "missing", "failed")

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from headwater import tags
 from headwater.definitions import Definitions
 from headwater.errors import HeadwaterError
 from headwater.events import RunRecord
@@ -23,8 +22,9 @@ from headwater.instance.core import InstanceCore
 from headwater.instance.queue import submit_reexecution, submit_run
 from headwater.storage import Storage
 from headwater.storage.backfills import BackfillRecord
+from headwater.tags import LAUNCH, tag_value
 
-LAUNCH_TAG = tags.LAUNCH
+LAUNCH_TAG = LAUNCH
 """The run tag carrying the launch id (the run's own id) of a run launched from the UI."""
 
 
@@ -72,7 +72,7 @@ def launch_status(storage: Storage, launch_id: str) -> dict[str, Any]:
     started (or for a backfill, once stored), ``failed`` with the error when the run ended before it
     started (its definitions did not load, an upstream value is missing, it was canceled)."""
     run = storage.get_run(launch_id)
-    if run is not None and tags.tag_value(run.tags, LAUNCH_TAG) == launch_id:
+    if run is not None and tag_value(run.tags, LAUNCH_TAG) == launch_id:
         error = None
         if run.started_at is not None:
             state = "started"
