@@ -460,3 +460,16 @@ def test_five_thousand_term_union() -> None:
     assert select(graph, " ".join(f"n{i}" for i in range(5_000))) == everything
     assert select(graph, " or ".join(f"n{i}" for i in range(5_000))) == everything
     assert select(graph, " and ".join(f"+n{i}+" for i in range(5_000))) == frozenset()
+
+
+def test_a_long_selection_is_shown_as_a_window_around_the_caret() -> None:
+    long_key = "k" * 5000
+    before = "lonely " * 40  # 280 characters of known keys
+    message = error(f"{before}{long_key} lonely")
+    head, shown, caret, hint = message.split("\n")
+    assert head == f"no asset '{'k' * 199}…' at column 281 in selection:"
+    assert shown == "  …" + before[180:] + "k" * 100 + "…"
+    assert caret == " " * (2 + 1 + 100) + "^"
+    assert hint == "`headwater assets list` shows every key"
+    short = error("lonely )")  # short input is shown whole, as before
+    assert short.split("\n")[1:3] == ["  lonely )", "         ^"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -73,3 +75,40 @@ def test_web_command_help_and_loopback() -> None:
     assert result.exit_code == 0 and "--token" in result.output and "127.0.0.1" in result.output
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+
+
+TOO_LARGE = (
+    "the request body is larger than the limit of 1048576 bytes: send a shorter selection, partition list, "
+    "config or set of tags"
+)
+
+
+def test_a_request_body_over_one_mebibyte_is_refused(client: TestClient) -> None:
+    huge = {"select": "orders or " + "x" * 2_000_000}
+    declared = client.post("/api/launch/check", json=huge, headers=csrf(client))
+    assert declared.status_code == 413
+    assert declared.json() == {"error": TOO_LARGE}
+    body = json.dumps(huge).encode()
+    # Without a Content-Length (a chunked upload) the body is counted as it is read.
+    chunked = client.post(
+        "/api/launch/check",
+        content=(body[i : i + 65536] for i in range(0, len(body), 65536)),
+        headers={**csrf(client), "content-type": "application/json"},
+    )
+    assert "content-length" not in chunked.request.headers
+    assert chunked.status_code == 413
+    assert chunked.json() == {"error": TOO_LARGE}
+    assert client.post("/api/launch/check", json={"select": "orders"}, headers=csrf(client)).status_code == 200
+
+
+def test_a_long_selection_is_cut_in_the_error_with_the_caret_kept(client: TestClient) -> None:
+    selection = "orders or " + "x" * 100_000 + " )"
+    response = client.post("/api/launch/check", json={"select": selection}, headers=csrf(client))
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert len(error) < 600
+    head, shown, caret, hint = error.split("\n")
+    assert head == "unexpected ')' at column 100012 in selection:"
+    assert shown == "  …" + "x" * 198 + " )"
+    assert caret.index("^") == shown.index(")")
+    assert hint == "there is no '(' for this ')' to close"

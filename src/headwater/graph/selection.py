@@ -23,6 +23,7 @@ from headwater.graph.selection_parser import (
     SelectionNode,
     Union,
     Up,
+    clip,
     parse_selection,
     selection_error,
 )
@@ -89,7 +90,7 @@ class _Evaluator:
                     raise selection_error(
                         self.text,
                         pos,
-                        f"no asset '{key}'{did_you_mean(key.to_string(), graph.key_strings)}",
+                        f"no asset '{clip(key.to_string())}'{did_you_mean(key.to_string(), graph.key_strings)}",
                         "`headwater assets list` shows every key",
                     )
                 return frozenset((key,))
@@ -135,7 +136,7 @@ class _Evaluator:
                 raise selection_error(
                     self.text,
                     pos,
-                    f"no group '{value}'{did_you_mean(value, groups)}",
+                    f"no group '{clip(value)}'{did_you_mean(value, groups)}",
                     "groups are " + ", ".join(groups),
                 )
             return frozenset(groups[value])

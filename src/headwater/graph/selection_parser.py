@@ -30,6 +30,8 @@ STATUS_VALUES: Final = ("missing", "stale", "failed", "fresh", "overdue", "on_ti
 """``status:`` values: staleness from the event log, and ``overdue``/``on_time`` against freshness policies."""
 CHANGED_VALUES: Final = ("code",)
 MAX_NESTING: Final = 100
+ECHO_LIMIT: Final = 200
+"""Most characters of user input an error message repeats; longer text is cut with '…'."""
 """Deepest parenthesis nesting accepted (keeps the recursive-descent parser far from the stack limit)."""
 
 _GLOB_CHARS: Final = frozenset("*?[")
@@ -102,10 +104,26 @@ class Not:
 SelectionNode: TypeAlias = Key | Glob | Attr | Up | Down | Union | Intersect | Not
 
 
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text``, or its first ``limit - 1`` characters and '…' when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def selection_error(text: str, pos: int, problem: str, hint: str = "") -> SelectionError:
-    """A SelectionError showing ``text`` on one line with a caret under 0-based ``pos``."""
-    line = "".join(" " if ch.isspace() else ch for ch in text)
-    message = f"{problem} at column {pos + 1} in selection:\n  {line}\n  {' ' * pos}^"
+    """A SelectionError showing ``text`` on one line with a caret under 0-based ``pos``.
+
+    Text longer than ``ECHO_LIMIT`` is shown as the window of that many characters around ``pos``,
+    cut with '…', so that a huge selection is not repeated back in full.
+    """
+    start, end = 0, len(text)
+    if end > ECHO_LIMIT:
+        start = min(max(0, pos - ECHO_LIMIT // 2), end - ECHO_LIMIT)
+        end = start + ECHO_LIMIT
+    shown = "".join(" " if ch.isspace() else ch for ch in text[start:end])
+    before = "…" if start > 0 else ""
+    after = "…" if end < len(text) else ""
+    caret = " " * (pos - start + len(before))
+    message = f"{problem} at column {pos + 1} in selection:\n  {before}{shown}{after}\n  {caret}^"
     return SelectionError(f"{message}\n{hint}" if hint else message)
 
 
@@ -286,13 +304,13 @@ class _Parser:
         try:
             return Key(AssetKey(*word.split("/")), pos)
         except DefinitionError:
-            raise self.fail(pos, f"{word!r} is not a valid asset key", _KEY_HINT) from None
+            raise self.fail(pos, f"{clip(word)!r} is not a valid asset key", _KEY_HINT) from None
 
     def attr(self, name: str, value: str, pos: int, value_pos: int) -> Attr:
         if name not in ATTRIBUTES:
             raise self.fail(
                 pos,
-                f"unknown selector '{name}:'{did_you_mean(name, ATTRIBUTES)}",
+                f"unknown selector '{clip(name)}:'{did_you_mean(name, ATTRIBUTES)}",
                 "selectors are " + ", ".join(f"{a}:" for a in ATTRIBUTES),
             )
         if not value or value.startswith("="):
@@ -301,7 +319,7 @@ class _Parser:
         if allowed is not None and value.lower() not in allowed:
             raise self.fail(
                 value_pos,
-                f"unknown {name} {value!r}{did_you_mean(value.lower(), allowed)}",
+                f"unknown {name} {clip(value)!r}{did_you_mean(value.lower(), allowed)}",
                 f"{name}: is one of " + ", ".join(allowed),
             )
         return Attr(name, value.lower() if allowed else value, pos)

@@ -15,6 +15,7 @@ from headwater.definitions import Definitions
 from headwater.definitions.partitions import RANGE_SEPARATOR, parse_partition_selection
 from headwater.errors import ConfigError, HeadwaterError, SelectionError
 from headwater.graph.selection import select
+from headwater.graph.selection_parser import clip
 from headwater.keys import AssetKey
 from headwater.state.partition_status import key_context
 from headwater.web.launch import launch_backfill, launch_reexecution, launch_run, launch_status
@@ -60,7 +61,7 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
     graph = loaded.graph
     keys = graph.sort(select(graph, body.select, predicates=state.states(loaded).status.predicates()))
     if not keys:
-        raise SelectionError(f"the selection '{body.select}' selects no assets: nothing to materialize")
+        raise SelectionError(f"the selection '{clip(body.select)}' selects no assets: nothing to materialize")
     text = (body.partition or "").strip()
     backfill = RANGE_SEPARATOR in text or "," in text
     checked = Checked(
@@ -96,8 +97,8 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
         checked.partitions = info
     elif text:
         checked.problems.append(
-            f"the selection '{body.select}' has no partitioned asset, so partition '{text}' does not apply: "
-            "leave the partition empty or select partitioned assets"
+            f"the selection '{clip(body.select)}' has no partitioned asset, so partition '{clip(text)}' "
+            "does not apply: leave the partition empty or select partitioned assets"
         )
     if body.config and backfill:
         checked.problems.append(

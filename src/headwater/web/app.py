@@ -22,7 +22,7 @@ from headwater.storage import Storage
 from headwater.web import api_assets, api_automation, api_backfills, api_launch, api_live, api_runs, pages
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
-from headwater.web.security import Security
+from headwater.web.security import BodyLimit, Security
 from headwater.web.state import NotFound, WebState
 
 STATIC = Path(__file__).parent / "static"
@@ -87,6 +87,9 @@ def create_app(
     )
     app.state.web = state
     security = Security(token=token, writes_need_token=writes_need_token, allowed_hosts=allowed_hosts)
+    # Added before the security middleware, so it runs inside it: a body read past the limit then
+    # raises straight into FastAPI's body parsing, not through the task group of an http middleware.
+    app.add_middleware(BodyLimit)
     app.middleware("http")(security.middleware)
     app.add_exception_handler(HeadwaterError, _headwater_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -6,6 +6,7 @@
   cookie (set on every page and by ``GET /api/csrf``) echoed in the ``X-Headwater-CSRF`` header;
   a valid bearer token stands in for it (browsers never send one on their own).
 - Without a token and ``writes_need_token`` (a non-loopback bind), POSTs are refused.
+- Request bodies over ``MAX_BODY`` bytes are refused with a 413 before they are read in full.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from headwater.web.boot import host_allowed
 
@@ -35,6 +38,9 @@ _HEADERS = {
 }
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+MAX_BODY = 1024 * 1024
+"""Largest request body accepted, in bytes: every request of the UI and API is a small JSON object."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +102,68 @@ class Security:
         if self.token is not None and request.query_params.get("token") and self._has_token(request):
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict", path="/")
         return response
+
+
+class _TooLarge(HTTPException):
+    """The body grew past the limit while the app read it: an HTTPException, so that FastAPI's body
+    parsing lets it through to the app's error handler instead of making it a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large(limit))
+
+
+class BodyLimit:
+    """ASGI middleware refusing request bodies over ``limit`` bytes with a 413.
+
+    A declared Content-Length over the limit is refused before the app runs; a body sent without one
+    (chunked) is counted as the app reads it, so no more than ``limit`` bytes are ever held.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge(self.limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _error(413, _too_large(self.limit))(scope, receive, send)
+
+
+def _too_large(limit: int) -> str:
+    return (
+        f"the request body is larger than the limit of {limit} bytes: send a shorter selection, "
+        "partition list, config or set of tags"
+    )
 
 
 def new_csrf_token() -> str:
