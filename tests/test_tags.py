@@ -11,6 +11,7 @@ from headwater import tags
 from headwater.automation.requests import priority_of
 from headwater.automation.retries import max_retries_of
 from headwater.errors import SelectionError
+from headwater.graph.reexecution import reexecution_tags
 from headwater.web.launch import launch_status
 
 
@@ -49,3 +50,16 @@ def test_a_launch_recorded_with_the_old_tag_is_found(tmp_path: Path) -> None:
     with hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path))) as instance:
         instance.storage.add_run(hw.RunRecord(run_id="launch1", tags={"headwater.launch": "launch1"}))
         assert launch_status(instance.storage, "launch1")["status"] == "pending"
+
+
+def test_a_reexecution_of_an_old_style_run_keeps_its_root_and_drops_the_old_spellings() -> None:
+    parent = hw.RunRecord(
+        run_id="r2",
+        tags={"headwater.root_run": "r1", "headwater.parent_run": "r1", "headwater.launch": "x", "team": "data"},
+    )
+    assert reexecution_tags(parent, {tags.RETRY_NUMBER: "1"}) == {
+        "team": "data",
+        "headwater/parent_run": "r2",
+        "headwater/root_run": "r1",
+        "headwater/retry_number": "1",
+    }

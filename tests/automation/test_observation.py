@@ -66,7 +66,7 @@ def test_daemon_observes_when_due_and_retries_a_failure_next_tick(instance: hw.I
     assert ANSWERS == []
     run = instance.storage.get_run(failed.observed["run_id"])
     assert run is not None and run.status.value == "failed"
-    assert run.tags["headwater.automation"] == "observe"
+    assert run.tags["headwater/automation"] == "observe"
     assert instance.status(project()).state(hw.AssetKey("shop", "export")).data_version == "v2"
 
 

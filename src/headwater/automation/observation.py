@@ -28,8 +28,9 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import outside_plan
 from headwater.keys import AssetKey
 from headwater.storage import Storage
+from headwater.tags import AUTOMATION, KIND
 
-KIND_TAG = "headwater/kind"
+KIND_TAG = KIND
 """Run tag telling runs that record outside work (``observe``, ``report``) from materializations."""
 
 
@@ -181,4 +182,4 @@ def observe_due(storage: Storage, graph: AssetGraph, now: float) -> Observed | N
     if not keys:
         return None
     selection = " ".join(k.to_string() for k in keys)
-    return observe_keys(storage, graph, keys, selection, now=now, tags={"headwater.automation": "observe"})
+    return observe_keys(storage, graph, keys, selection, now=now, tags={AUTOMATION: "observe"})

@@ -13,9 +13,10 @@ from headwater.errors import HeadwaterError
 from headwater.events import CheckEvaluated, Event, EventType, RunRecord, RunStatus
 from headwater.graph.asset_graph import AssetGraph
 from headwater.keys import AssetKey
+from headwater.tags import LAUNCH, PARENT_RUN, ROOT_RUN, tag_value, without
 
-PARENT_TAG = "headwater.parent_run"
-ROOT_TAG = "headwater.root_run"
+PARENT_TAG = PARENT_RUN
+ROOT_TAG = ROOT_RUN
 """Tags a re-execution carries: the run it repeats and the first run of the chain."""
 
 
@@ -72,7 +73,10 @@ def keys_to_rerun(run: RunRecord, events: Iterable[Event], graph: AssetGraph, *,
 
 
 def reexecution_tags(parent: RunRecord, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """A re-execution's tags: the parent's (less launch ids), the parent and root run ids, then ``extra``."""
-    inherited = {k: v for k, v in parent.tags.items() if not k.startswith("headwater.launch")}
-    root = parent.tags.get(ROOT_TAG, parent.run_id)
+    """A re-execution's tags: the parent's (less launch ids), the parent and root run ids, then ``extra``.
+
+    The parent's reserved tags in the old ``headwater.`` spelling are replaced, not carried beside the new ones.
+    """
+    inherited = without(parent.tags, LAUNCH, PARENT_TAG, ROOT_TAG, *(extra or {}))
+    root = tag_value(parent.tags, ROOT_TAG) or parent.run_id
     return {**inherited, PARENT_TAG: parent.run_id, ROOT_TAG: root, **(extra or {})}

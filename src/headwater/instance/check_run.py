@@ -23,11 +23,12 @@ from headwater.execution.step import RunSpec
 from headwater.graph import AssetGraph
 from headwater.graph.plan import check_plan
 from headwater.instance.result import RunResult
+from headwater.tags import KIND
 
 if TYPE_CHECKING:
     from headwater.instance.instance import Instance
 
-CHECK_RUN_TAG = "headwater/kind"
+CHECK_RUN_TAG = KIND
 
 
 def check_run(
