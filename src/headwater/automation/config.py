@@ -31,7 +31,7 @@ class RunsConfig(pydantic.BaseModel):
     pools: dict[str, Annotated[int, pydantic.Field(ge=1)]] = pydantic.Field(default_factory=dict)
     priority_tag: str = PRIORITY_TAG
     max_retries: int = pydantic.Field(default=0, ge=0)
-    """Times a failed run is queued again from failure by the daemon (a run's ``headwater.max_retries``
+    """Times a failed run is queued again from failure by the daemon (a run's ``headwater/max_retries``
     tag overrides it); canceled runs are never retried."""
     start_timeout: float = pydantic.Field(default=60.0, gt=0)
     spare_workers: int = pydantic.Field(default=1, ge=0)

@@ -1,5 +1,5 @@
 """Launch queued runs as ``headwater materialize --run-id`` subprocesses under the ``[runs]`` limits:
-at most ``max_concurrent`` at once, per-tag limits, higher ``headwater.priority`` first.
+at most ``max_concurrent`` at once, per-tag limits, higher ``headwater/priority`` first.
 
 The launcher only starts processes; each run process records its own events and heartbeats. A
 running daemon keeps spare processes per code location (started with ``--run-id -``: Headwater

@@ -1,6 +1,6 @@
 """Automatic run retries: a failed run with retries left is queued again, from failure.
 
-``[runs] max_retries`` in headwater.toml sets the default; a run's ``headwater.max_retries`` tag
+``[runs] max_retries`` in headwater.toml sets the default; a run's ``headwater/max_retries`` tag
 overrides it. The retry is a new QUEUED run whose parent is the failed run; it runs only the
 assets the failed run did not complete. Its run id is derived from the failed run's, so looking
 at the same failure twice (e.g. after a daemon restart) queues one retry. Runs that were
