@@ -10,7 +10,8 @@
     │   └── SchemaVersionError        the database schema is too old or too new
     ├── IOManagerError         a value cannot be stored or loaded
     ├── StepFailed             a user function raised (wraps it with ``from``)
-    └── RunFailed              a run ended unsuccessfully (raised on request)
+    ├── RunFailed              a run ended unsuccessfully (raised on request)
+    └── RunNotActive           a run's process lost its run: another process has it, or it has ended
 
 This module imports nothing from Headwater.
 """
@@ -73,6 +74,18 @@ class StepFailed(HeadwaterError):
 
 class RunFailed(HeadwaterError):
     """A run did not succeed."""
+
+
+class RunNotActive(HeadwaterError):
+    """This process may not (or may no longer) write a run's events: another process claimed it, or the
+    run ended (e.g. the daemon's monitor marked it failed while this process was paused).
+
+    ``holder`` names the process (``host:pid``) that runs it, when another one does.
+    """
+
+    def __init__(self, message: str, *, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 def did_you_mean(name: str, candidates: Iterable[str], *, limit: int = 3) -> str:

@@ -27,7 +27,9 @@ def test_a_long_steps_start_is_visible_while_it_runs(tmp_path: Path) -> None:
 def test_flush_writes_one_batch_and_close_writes_the_rest(tmp_path: Path) -> None:
     with hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path))) as instance:
         writer = EventWriter(instance.storage, "r1", interval=60)
-        instance.storage.add_run(hw.RunRecord(run_id="r1"))
+        instance.storage.add_run(
+            hw.RunRecord(run_id="r1", status=hw.RunStatus.STARTED)
+        )  # claimed: the writer writes for a started run
         writer.add([hw.Event(run_id="r1", type=EventType.RUN_STARTED)], [("step", "hello\n")])
         assert instance.storage.get_events("r1") == []  # not yet: the interval is long
         writer.add([hw.Event(run_id="r1", type=EventType.RUN_SUCCEEDED)])

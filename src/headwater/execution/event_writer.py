@@ -23,6 +23,11 @@ HEARTBEAT_INTERVAL = 0.5
 """Seconds between heartbeats, which also fetch cancel requests (never one query per step)."""
 
 
+def worker_name() -> str:
+    """This process as the run queue names a run's worker: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class EventWriter:
     """Buffers events and step logs, and appends them to storage in group commits."""
 
@@ -40,7 +45,7 @@ class EventWriter:
         self.heartbeat = heartbeat
         self.cancel_requested = False
         self._queue = RunQueueStore(storage)
-        self._worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._worker = worker_name()
         self._next_beat = time.monotonic() + heartbeat
         self._events: list[Event] = []
         self._logs: list[tuple[str, str]] = []
@@ -58,14 +63,24 @@ class EventWriter:
             self._logs.extend(logs)
 
     def flush(self) -> None:
-        """Write everything queued, in one transaction for the events."""
+        """Write everything queued, in one transaction for the events; only while the run is still
+        started (RunNotActive once it ended, and then nothing queued is written)."""
         with self._lock:
             events, self._events = self._events, []
             logs, self._logs = self._logs, []
             if events:
-                self.storage.store_events(events)
+                self.storage.store_events(events, for_run=self.run_id)
             for step_key, text in logs:
                 self.storage.store_logs(self.run_id, step_key, text)
+
+    def discard(self) -> None:
+        """Stop the background thread and drop what is queued (the run is no longer this process's)."""
+        self._stop.set()
+        self._thread.join()
+        with self._lock:
+            self._events.clear()
+            self._logs.clear()
+        self._error = None
 
     def close(self) -> None:
         """Stop the background thread and write what is left."""
@@ -85,7 +100,8 @@ class EventWriter:
                 return
 
     def beat(self) -> None:
-        """Tell the daemon's monitor this run's process is alive, and learn whether it should stop."""
+        """Tell the daemon's monitor this run's process is alive, and learn whether it should stop
+        (a cancel request, or the run ended without it)."""
         self._next_beat = time.monotonic() + self.heartbeat
         if self._queue.heartbeat(self.run_id, self._worker):
             self.cancel_requested = True

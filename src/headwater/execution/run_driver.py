@@ -1,7 +1,8 @@
 """One run's lifecycle, the same for every kind of run (materialize, check-only, observe, report),
 and ``execute_run``, which runs a plan through the scheduling loop under it.
 
-The driver writes the run's start, hands what its steps produce to the group-commit writer (whose
+The driver claims the run and writes its start (one conditional update: of several processes given
+the same queued run, one runs it), hands what its steps produce to the group-commit writer (whose
 background thread also sends heartbeats and picks up cancel requests), and always writes how the
 run ended: succeeded, failed with the reason, canceled, or interrupted (an exception in the run's
 own process, recorded with its traceback, with every step it had started marked failed). The steps
@@ -12,6 +13,7 @@ driver never runs user code itself.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -19,9 +21,10 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Self
 
+from headwater.errors import RunNotActive
 from headwater.events import Event, EventType, RunEnded, RunRecord, RunStarted, StepFailedPayload
 from headwater.execution import capture
-from headwater.execution.event_writer import EventWriter
+from headwater.execution.event_writer import EventWriter, worker_name
 from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
 from headwater.execution.slots import StepSlots
@@ -29,6 +32,9 @@ from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
 from headwater.keys import AssetKey
 from headwater.storage import Storage
+from headwater.storage.run_queue import RunQueueStore
+
+log = logging.getLogger("headwater.run")
 
 
 class RunDriver:
@@ -56,9 +62,12 @@ class RunDriver:
         self._running: set[str] = set()
 
     def __enter__(self) -> Self:
+        started = self._run_event(EventType.RUN_STARTED, RunStarted(steps=len(self.steps)).to_data())
+        # The claim: of several processes given this run, exactly one gets past this line.
+        RunQueueStore(self.storage).claim(started, worker_name())
+        self.events.append(started)
         if self._writer is None:
             self._writer = EventWriter(self.storage, self.run.run_id)
-        self.write([self._run_event(EventType.RUN_STARTED, RunStarted(steps=len(self.steps)).to_data())])
         return self
 
     @property
@@ -100,6 +109,10 @@ class RunDriver:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         writer = self.writer
+        if isinstance(exc, RunNotActive):  # the run ended without this process: it records nothing more
+            writer.discard()
+            log.warning("%s", exc)
+            return
         if exc is None:
             if self.ended is None:
                 self.end()

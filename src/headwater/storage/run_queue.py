@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from headwater.events import RunRecord, RunStatus
+from headwater.errors import RunNotActive
+from headwater.events import Event, RunRecord, RunStatus
 from headwater.keys import AssetKey
 from headwater.storage.extension import StorageExtension
 from headwater.storage.rows import dump_json, row_to_run, run_to_row
@@ -133,8 +134,46 @@ class RunQueueStore(StorageExtension):
         with self.storage._write(f"mark run '{run_id}' launched") as conn:
             conn.execute(stmt.values(launched_at=time.time() if now is None else now, worker=worker))
 
+    def claim(self, started: Event, worker: str) -> None:
+        """Start the queued run of ``started`` (its RUN_STARTED event) in the process ``worker``.
+
+        One conditional update (queued -> started) in the same transaction as the event and the
+        worker's first heartbeat, so of several processes given the same run exactly one runs it.
+        Raises RunNotActive (with ``holder``, when another process runs it) for a run not queued.
+        """
+        run_id = started.run_id
+        batch = self.storage._writer.prepare([started])
+        with self.storage._write(f"claim run '{run_id}'") as conn:
+            claim = update(runs).where(runs.c.run_id == run_id, runs.c.status == RunStatus.QUEUED.value)
+            if conn.execute(claim.values(status=RunStatus.STARTED.value, started_at=started.timestamp)).rowcount:
+                self.storage._writer.write(conn, batch)
+                values = {"run_id": run_id, "priority": 0, "heartbeat_at": time.time(), "worker": worker}
+                conn.execute(self._upsert(run_workers, ["run_id"], values, ["heartbeat_at", "worker"]))
+                return
+            found = conn.execute(
+                select(runs.c.status, run_workers.c.worker)
+                .select_from(runs.outerjoin(run_workers, run_workers.c.run_id == runs.c.run_id))
+                .where(runs.c.run_id == run_id)
+            ).first()
+        if found is None:
+            raise RunNotActive(
+                f"run '{run_id}' is not in the event log at {self.storage.url}: add it (as queued) before "
+                "running it, or run without --run-id to start a new run"
+            )
+        if found.status == RunStatus.STARTED.value:
+            holder = found.worker or "another process"
+            raise RunNotActive(
+                f"run '{run_id}' is already being run by {holder}; this process leaves it to that one",
+                holder=holder,
+            )
+        raise RunNotActive(
+            f"run '{run_id}' is {found.status}, not queued: each queued run executes once; "
+            f"re-execute it with `headwater runs reexecute {run_id}`"
+        )
+
     def heartbeat(self, run_id: str, worker: str, *, now: float | None = None) -> bool:
-        """Record that the run's process is alive; returns whether a cancel was requested."""
+        """Record that the run's process is alive; returns whether it should stop: a cancel was requested,
+        or the run already ended (the monitor marked it failed while the process was paused or cut off)."""
         values = {
             "run_id": run_id,
             "priority": 0,
@@ -143,8 +182,16 @@ class RunQueueStore(StorageExtension):
         }
         with self.storage._write("record a run heartbeat") as conn:
             conn.execute(self._upsert(run_workers, ["run_id"], values, ["heartbeat_at", "worker"]))
-            stmt = select(run_workers.c.cancel_requested_at).where(run_workers.c.run_id == run_id)
-            return conn.execute(stmt).scalar() is not None
+            stmt = (
+                select(run_workers.c.cancel_requested_at, runs.c.status)
+                .select_from(run_workers.outerjoin(runs, runs.c.run_id == run_workers.c.run_id))
+                .where(run_workers.c.run_id == run_id)
+            )
+            row = conn.execute(stmt).first()
+        if row is None:
+            return False
+        ended = row.status is not None and row.status not in (RunStatus.QUEUED.value, RunStatus.STARTED.value)
+        return row.cancel_requested_at is not None or ended
 
     def request_cancel(self, run_id: str) -> None:
         """Ask the run's process to stop (it polls the request with its heartbeat)."""

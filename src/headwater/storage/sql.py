@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Select, and_, func, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from headwater.errors import StorageError, StorageUnavailableError, did_you_mean
+from headwater.errors import RunNotActive, StorageError, StorageUnavailableError, did_you_mean
 from headwater.events import (
     CheckOutcome,
     Event,
@@ -219,16 +219,34 @@ class Storage(PartitionStore):
 
     # -- events ----------------------------------------------------------------------------------
 
-    def store_events(self, events_: Sequence[Event]) -> list[int]:
+    def store_events(self, events_: Sequence[Event], *, for_run: str | None = None) -> list[int]:
         """Append events in one transaction, updating run status and the latest-event index.
 
-        Returns the new event ids, in the order given. Nothing is stored if any event fails.
+        Returns the new event ids, in the order given. Nothing is stored if any event fails. With
+        ``for_run`` (the run a process is executing), nothing is stored either unless that run is still
+        started: RunNotActive is raised once it has ended (say the daemon's monitor marked it failed).
         """
         if not events_:
             return []
         batch = self._writer.prepare(events_)
         with self._write("store events") as conn:
+            if for_run is not None:
+                self._require_started(conn, for_run)
             return self._writer.write(conn, batch)
+
+    def _require_started(self, conn: Connection, run_id: str) -> None:
+        stmt = select(runs.c.status, runs.c.error).where(runs.c.run_id == run_id)
+        if self._dialect == "postgresql":
+            stmt = stmt.with_for_update()  # an end written meanwhile by another process waits for this one
+        row = conn.execute(stmt).first()
+        if row is not None and row.status == RunStatus.STARTED.value:
+            return
+        status = row.status if row is not None else "deleted"
+        why = f" ({row.error})" if row is not None and row.error else ""
+        raise RunNotActive(
+            f"run '{run_id}' was marked {status}{why} while this process was running it; this process "
+            f"stops without recording more; re-execute it with `headwater runs reexecute {run_id} --from-failure`"
+        )
 
     def get_events(
         self,

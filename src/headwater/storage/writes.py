@@ -17,7 +17,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from headwater.errors import StorageError
-from headwater.events import RUN_END_TYPES, RUN_STATUS_BY_EVENT, CheckEvaluated, Event, EventType
+from headwater.events import RUN_END_TYPES, RUN_STATUS_BY_EVENT, CheckEvaluated, Event, EventType, RunStatus
 from headwater.keys import AssetKey
 from headwater.storage.rows import EventRow, describe, dump_json, event_to_row
 from headwater.storage.schema import asset_latest, check_latest, events, runs
@@ -193,12 +193,19 @@ def _latest_keys(event: Event, position: int, count: int) -> list[tuple[str, str
     return []
 
 
+_UNFINISHED: Final = (RunStatus.QUEUED.value, RunStatus.STARTED.value)
+
+
 def _run_update(event: Event) -> Any:
+    """The run's new status, conditional on its current one: a queued run starts, an unfinished run
+    ends, and a finished run's status never changes again."""
     values: dict[str, Any] = {"status": RUN_STATUS_BY_EVENT[event.type].value}
     if event.type in RUN_END_TYPES:
         error = event.data.get("error")
         values["finished_at"] = event.timestamp
         values["error"] = error if error is None or isinstance(error, str) else dump_json(error)
+        allowed: tuple[str, ...] = _UNFINISHED
     else:
         values["started_at"] = event.timestamp
-    return update(runs).where(runs.c.run_id == event.run_id).values(values)
+        allowed = (RunStatus.QUEUED.value,)
+    return update(runs).where(runs.c.run_id == event.run_id, runs.c.status.in_(allowed)).values(values)
