@@ -160,7 +160,7 @@ def materialize_command(
         if run_id is not None:
             run_id = queued.assigned(run_id)
             selection, partition, config, tags = queued.claim(instance, run_id)
-        with queued.failing(instance, run_id):
+        with queued.failing(instance, run_id), queued.left_to_holder():
             total = len(instance.plan(defs, selection).steps)
             live = not as_json and sys.stdout.isatty() and sys.stderr.isatty()
             with StepProgress(total, enabled=live) as progress:

@@ -71,6 +71,22 @@ def failing(instance: Instance, run_id: str | None) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def left_to_holder() -> Iterator[None]:
+    """A queued run that another process claimed first is left to it: this one says so and exits 0."""
+    import click
+
+    from headwater.errors import RunNotActive
+
+    try:
+        yield
+    except RunNotActive as exc:
+        if exc.holder is None:
+            raise
+        output.console(stderr=True).print(output.text(str(exc), "yellow"))
+        raise click.exceptions.Exit(0) from None
+
+
 def _fail_queued(instance: Instance, run_id: str, error: str) -> None:
     from headwater.events import Event, EventType, RunEnded, RunStatus
 

@@ -15,7 +15,7 @@ from headwater.automation.config import PRIORITY_TAG
 from headwater.automation.requests import queue_request
 from headwater.definitions import Definitions
 from headwater.errors import ConfigError, DefinitionError
-from headwater.events import RunRecord, RunStatus
+from headwater.events import RunRecord
 from headwater.graph import AssetGraph
 from headwater.storage.run_queue import RunQueueStore
 
@@ -98,16 +98,12 @@ def _queue(instance: InstanceCore, defs: Definitions, **request: Any) -> RunReco
 
 
 def queued_run(instance: InstanceCore, run_id: str) -> RunRecord:
-    """The QUEUED run ``run_id`` that this process is about to execute."""
+    """The run ``run_id`` that this process is about to execute (whether it may is decided when its
+    run driver claims it: exactly one process gets a queued run)."""
     run = instance.storage.get_run(run_id)
     if run is None:
         raise ConfigError(
             f"no run '{run_id}' in {instance.storage.url}: --run-id executes a run queued by the daemon "
             "or Instance.submit_run; leave it out to start a new run"
-        )
-    if run.status is not RunStatus.QUEUED:
-        raise ConfigError(
-            f"run '{run_id}' is {run.status.value}, not queued: each queued run executes once; "
-            "queue a new run (or re-run the assets with `headwater materialize --select ...`)"
         )
     return run
