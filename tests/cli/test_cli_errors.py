@@ -30,3 +30,15 @@ def test_a_queued_backfill_does_not_take_workers(project: Path) -> None:
         "--workers sizes this process's pool; queued runs are launched by the daemon with the executor of your "
         "definitions: drop --workers or --queue"
     ) in flat(result.output)
+
+
+def test_an_event_log_that_is_not_a_database_is_named(project: Path, home: Path) -> None:
+    home.mkdir()
+    (home / "headwater.db").write_text("not a database\n" * 100)
+    result = run("runs", "list")
+    assert result.exit_code == 2
+    assert (
+        f"error: the SQLite event log file {home / 'headwater.db'} is not a usable database (file is not a "
+        "database): restore it from a backup, or move it away to start a new, empty event log there"
+    ) in flat(result.output)
+    assert "Traceback" not in result.output

@@ -28,6 +28,9 @@ _SQLITE_PRAGMAS: Final = (
     "PRAGMA foreign_keys=ON",
 )
 
+# What SQLite says when a file is not a database or its pages are damaged.
+_DAMAGED: Final = ("file is not a database", "database disk image is malformed")
+
 
 def parse_url(url: str) -> URL:
     """Parse a storage URL, choosing the psycopg 3 driver for plain ``postgresql://`` URLs."""
@@ -71,6 +74,16 @@ def read_only(engine: Engine) -> Engine:
 def is_memory(url: URL) -> bool:
     """Whether ``url`` names an in-memory SQLite database."""
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def damaged_file(engine: Engine, reason: str) -> StorageUnavailableError | None:
+    """The error for a SQLite file that is not a database or is damaged (``reason`` says so), else ``None``."""
+    if engine.dialect.name != "sqlite" or not any(sign in reason for sign in _DAMAGED):
+        return None
+    return StorageUnavailableError(
+        f"the SQLite event log file {engine.url.database} is not a usable database ({reason}): restore it "
+        "from a backup, or move it away to start a new, empty event log there"
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:

@@ -111,6 +111,11 @@ class Storage(PartitionStore):
                 version = migrations.read_version(conn)
         except OperationalError as exc:
             raise self._unavailable(exc, password) from exc
+        except DBAPIError as exc:
+            corrupt = engines.damaged_file(self._engine, _first_line(exc))
+            if corrupt is None:
+                raise
+            raise corrupt from exc
         if version == migrations.latest_version():
             return
         if version is not None and not (migrate and version < migrations.latest_version()):
@@ -181,6 +186,9 @@ class Storage(PartitionStore):
         except IntegrityError:
             raise  # callers turn these into messages that name the record
         except DBAPIError as exc:
+            corrupt = engines.damaged_file(self._engine, _first_line(exc))
+            if corrupt is not None:
+                raise corrupt from exc
             raise StorageError(
                 f"cannot {action} in the event log at {self.url}: {_first_line(exc)}; if the schema "
                 "was changed by hand, restore it (or a backup) and run `headwater migrate`"
