@@ -76,3 +76,51 @@ def test_check_reports_a_partition_mapping_that_cannot_work(tmp_path: Path, home
         "StaticMapping names upstream partition 'usa', which is not a partition of StaticPartitions ['us', 'eu'] "
         "(did you mean 'us'?); valid upstream keys: 'us', 'eu'"
     ) in message
+
+
+NAMES = """
+import headwater as hw
+
+@hw.asset(group="mart")
+def orders() -> int:
+    return 1
+
+@hw.asset(io_manager={io_manager!r})
+def revenue(orders: int) -> int:
+    return orders
+
+defs = hw.Definitions(
+    assets=[orders, revenue],
+    io_managers={{"warehouse": hw.InMemoryIOManager()}},
+    schedules=[hw.Schedule("nightly", cron="0 2 * * *", select={select!r})],
+)
+"""
+
+
+def test_check_reports_a_schedule_that_selects_nothing(tmp_path: Path, home: Path) -> None:
+    bad = write(tmp_path, "bad.py", NAMES.format(io_manager="warehouse", select="ordres*"))
+    result = invoke(["check", "-f", str(bad)])
+    assert result.exit_code == 2
+    assert (
+        "error: schedule 'nightly' has select='ordres*', which matches no asset (did you mean 'orders'?); fix "
+        "select= (`headwater assets list` shows every key and group)"
+    ) in flat(result.stderr)
+    unknown = write(tmp_path, "unknown.py", NAMES.format(io_manager="warehouse", select="group:marts"))
+    message = flat(invoke(["check", "-f", str(unknown)]).stderr)
+    assert (
+        "error: schedule 'nightly' has select='group:marts', which is not a valid selection: no group 'marts' "
+        "(did you mean 'mart'?) at column 1 in selection:"
+    ) in message
+    fine = write(tmp_path, "fine.py", NAMES.format(io_manager="warehouse", select="group:mart and status:stale"))
+    assert run("check", "-f", str(fine), ok=True).stdout.strip() == "2 assets, 0 checks, 2 groups: OK"
+
+
+def test_check_reports_an_unknown_io_manager(tmp_path: Path, home: Path) -> None:
+    bad = write(tmp_path, "bad.py", NAMES.format(io_manager="warehose", select="*"))
+    result = invoke(["check", "-f", str(bad)])
+    assert result.exit_code == 2
+    assert (
+        f"error: asset 'revenue' ({bad}:7) has io_manager='warehose', which is not in Definitions(io_managers=...) "
+        "(did you mean 'warehouse'?); declared IO managers: io_manager, warehouse; add it with "
+        "io_managers={'warehose': ...} or fix the name"
+    ) in flat(result.stderr)

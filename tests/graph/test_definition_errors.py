@@ -80,3 +80,24 @@ def test_a_time_window_mapping_reaching_before_the_upstream_start() -> None:
         "partition, or pass allow_missing=True to TimeWindowMapping$",
     ):
         hw.Instance.ephemeral().materialize(hw.Definitions(assets=[events, rolling]), "rolling", partition="2026-01-02")
+
+
+def test_materialize_refuses_an_unknown_io_manager_and_a_schedule_that_selects_nothing() -> None:
+    @hw.asset(io_manager="lak")
+    def stored() -> int:
+        return 1
+
+    with pytest.raises(
+        hw.DefinitionError,
+        match=r"^asset 'stored' \(.*test_definition_errors.py:\d+\) has io_manager='lak', which is not in "
+        r"Definitions\(io_managers=\.\.\.\) \(did you mean 'lake'\?\); declared IO managers: io_manager, lake; "
+        r"add it with io_managers=\{'lak': \.\.\.\} or fix the name$",
+    ):
+        hw.materialize(hw.Definitions(assets=[stored], io_managers={"lake": hw.InMemoryIOManager()}))
+    nightly = hw.Schedule("nightly", cron="0 2 * * *", select="orders and not orders")
+    with pytest.raises(
+        hw.DefinitionError,
+        match=r"^schedule 'nightly' has select='orders and not orders', which matches no asset; fix select= "
+        r"\(`headwater assets list` shows every key and group\)$",
+    ):
+        hw.materialize(hw.Definitions(assets=[orders], schedules=[nightly]))

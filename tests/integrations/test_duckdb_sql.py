@@ -60,8 +60,9 @@ def project(tmp_path: Path) -> hw.Definitions:
     )
 
 
-def test_sql_asset_lineage_comes_from_the_sql() -> None:
-    graph = AssetGraph.from_definitions(hw.Definitions(assets=[orders, customers, revenue]))
+def test_sql_asset_lineage_comes_from_the_sql(tmp_path: Path) -> None:
+    warehouse = {"warehouse": hw.DuckDBIOManager(tmp_path / "warehouse.duckdb")}
+    graph = AssetGraph.from_definitions(hw.Definitions(assets=[orders, customers, revenue], io_managers=warehouse))
     node = graph.node("mart/revenue_by_customer")
     assert node.parents == frozenset({hw.AssetKey("orders"), hw.AssetKey("customers")})
     assert node.spec.kinds == frozenset({"sql", "duckdb"})

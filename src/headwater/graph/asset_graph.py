@@ -17,6 +17,7 @@ from typing import Any
 from headwater.definitions import AssetSpec, CheckSpec, Definitions, Op, Param, ParamKind
 from headwater.errors import CycleError, DefinitionError, SelectionError, did_you_mean
 from headwater.gcpause import gc_paused
+from headwater.graph.declared_names import check_io_managers, check_schedules
 from headwater.graph.derived import GraphIndex, GraphPartitions, index_graph, partition_graph
 from headwater.keys import AssetKey
 
@@ -133,8 +134,9 @@ class AssetGraph:
             return cached
         with gc_paused():
             graph = _build(defs)
-            # Partition mappings are checked with the graph, so `headwater check` reports them too.
+            # Partition mappings and schedules are checked with the graph, so `headwater check` reports them too.
             _ = graph.partitions
+            check_schedules(graph, defs)
         defs.cache["graph"] = graph
         return graph
 
@@ -236,6 +238,7 @@ def _build(defs: Definitions) -> AssetGraph:
                 f"{spec.site or '(source asset)'}; give one of them another name= or key_prefix="
             )
         specs[spec.key] = spec
+    check_io_managers(specs.values(), defs)
     resolver = _Resolver(specs.keys(), defs.resources)
     bindings: dict[str, Binding] = {}
     op_sites: dict[str, str] = {}

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from fnmatch import translate
+from typing import TYPE_CHECKING
 
 from headwater.errors import SelectionError, did_you_mean
-from headwater.graph.asset_graph import AssetGraph
 from headwater.graph.selection_parser import (
     Attr,
     Down,
@@ -28,6 +28,10 @@ from headwater.graph.selection_parser import (
     selection_error,
 )
 from headwater.keys import AssetKey
+
+if TYPE_CHECKING:
+    # Only for annotations: the graph module imports this one to check schedules' selections.
+    from headwater.graph.asset_graph import AssetGraph
 
 __all__ = [
     "Attr",

@@ -1,0 +1,64 @@
+"""Check the names a Definitions refers to that the graph alone does not resolve: each asset's
+``io_manager=`` and each schedule's ``select=``.
+
+Runs when the graph is built, so `headwater check` and every run refuse them alike; it never runs user code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions import DEFAULT_IO_MANAGER, AssetSpec, Definitions
+from headwater.definitions.schedule import Schedule
+from headwater.errors import DefinitionError, SelectionError, did_you_mean
+from headwater.graph.selection import select
+from headwater.graph.selection_parser import clip
+from headwater.keys import AssetKey
+
+if TYPE_CHECKING:
+    from headwater.graph.asset_graph import AssetGraph
+
+
+def check_io_managers(specs: Iterable[AssetSpec[..., Any]], defs: Definitions) -> None:
+    """Every ``io_manager=`` names the default or one of ``Definitions(io_managers=...)``."""
+    known = sorted({DEFAULT_IO_MANAGER, *defs.io_managers})
+    for spec in specs:
+        name = spec.io_manager
+        if name == DEFAULT_IO_MANAGER or name in defs.io_managers:
+            continue
+        site = f" ({spec.site})" if spec.site else ""
+        raise DefinitionError(
+            f"asset '{spec.key}'{site} has io_manager='{clip(name)}', which is not in "
+            f"Definitions(io_managers=...){did_you_mean(name, known)}; declared IO managers: {', '.join(known)}; "
+            f"add it with io_managers={{'{clip(name)}': ...}} or fix the name"
+        )
+
+
+def check_schedules(graph: AssetGraph, defs: Definitions) -> None:
+    """Every schedule's ``select=`` parses, names known assets and groups, and selects something."""
+    for schedule in defs.schedules:
+        if isinstance(schedule, Schedule):
+            _check_schedule(graph, schedule)
+
+
+def _check_schedule(graph: AssetGraph, schedule: Schedule) -> None:
+    where = f"schedule '{schedule.name}' has select={clip(schedule.select)!r}"
+    asked: list[str] = []
+
+    def anything(value: str) -> frozenset[AssetKey]:
+        # status:/changed: depend on run history: assume the most they could select.
+        asked.append(value)
+        return frozenset(graph.nodes)
+
+    try:
+        chosen = select(graph, schedule.select, predicates={"status": anything, "changed": anything})
+    except SelectionError as exc:
+        raise DefinitionError(f"{where}, which is not a valid selection: {exc}") from None
+    if chosen or asked:
+        return
+    candidates = [*graph.key_strings, *(f"group:{group}" for group in graph.groups)]
+    raise DefinitionError(
+        f"{where}, which matches no asset{did_you_mean(schedule.select, candidates)}; fix select= "
+        "(`headwater assets list` shows every key and group)"
+    )
