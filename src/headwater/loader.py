@@ -11,7 +11,9 @@ import importlib
 import importlib.util
 import os
 import sys
+import sysconfig
 import tomllib
+import traceback
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -115,6 +117,25 @@ def _import(location: CodeLocation) -> Any:
     )
 
 
+# Folders of Python's and installed packages' code (Headwater's included): a frame there is not the user's.
+_LIBRARIES = tuple(
+    {str(Path(p).resolve()) + os.sep for p in (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"])}
+    | {str(Path(sysconfig.get_paths()["platlib"]).resolve()) + os.sep, str(Path(__file__).parent) + os.sep}
+)
+
+
+def _raised_at(exc: Exception) -> str:
+    """`` (raised at file:line, in function)``: the innermost frame of the user's code, else the innermost one."""
+    if isinstance(exc, SyntaxError):
+        return f" (at {exc.filename}:{exc.lineno}); fix the code there" if exc.filename and exc.lineno else ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<")]
+    if not frames:
+        return ""
+    own = [f for f in frames if not str(Path(f.filename).resolve()).startswith(_LIBRARIES)]
+    frame = (own or frames)[-1]
+    return f" (raised at {frame.filename}:{frame.lineno}, in {frame.name}); fix the code there"
+
+
 def load_definitions(location: CodeLocation) -> Definitions:
     """Import the user's code and return its Definitions, remembering the location."""
     if location.working_dir and location.working_dir not in sys.path:
@@ -130,6 +151,8 @@ def load_definitions(location: CodeLocation) -> Definitions:
             f"cannot import {where}: {exc}; run from the project folder or install the package"
         ) from exc
     except Exception as exc:
-        raise DefinitionError(f"error while loading definitions from {where}: {type(exc).__name__}: {exc}") from exc
+        raise DefinitionError(
+            f"error while loading definitions from {where}: {type(exc).__name__}: {exc}{_raised_at(exc)}"
+        ) from exc
     defs = _definitions_in(module, location.attribute, where)
     return defs if defs.location == location else replace(defs, location=location)

@@ -124,3 +124,35 @@ def test_check_reports_an_unknown_io_manager(tmp_path: Path, home: Path) -> None
         "(did you mean 'warehouse'?); declared IO managers: io_manager, warehouse; add it with "
         "io_managers={'warehose': ...} or fix the name"
     ) in flat(result.stderr)
+
+
+def test_check_names_the_line_of_a_misspelled_keyword_and_of_an_import_error(tmp_path: Path, home: Path) -> None:
+    typo = write(
+        tmp_path,
+        "typo.py",
+        """
+        import headwater as hw
+
+        @hw.asset
+        def orders() -> int:
+            return 1
+
+        @hw.multi_asset(outs={"a": hw.AssetOut()}, grup="x")
+        def split(orders: int) -> dict:
+            return {"a": orders}
+
+        defs = hw.Definitions(assets=[orders, split])
+        """,
+    )
+    result = invoke(["check", "-f", str(typo)])
+    assert result.exit_code == 2
+    assert f"error: @hw.multi_asset ({typo}:7) has no keyword 'grup' (did you mean 'group'?); its keywords are" in (
+        flat(result.stderr)
+    )
+    broken = write(tmp_path, "broken.py", "import headwater as hw\n\nraise RuntimeError('no warehouse')\n")
+    result = invoke(["check", "-f", str(broken)])
+    assert result.exit_code == 2
+    assert (
+        f"error: error while loading definitions from -f {broken} (attribute 'defs'): RuntimeError: no warehouse "
+        f"(raised at {broken}:3, in <module>); fix the code there"
+    ) in flat(result.stderr)

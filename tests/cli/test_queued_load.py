@@ -21,5 +21,8 @@ def test_a_queued_run_whose_definitions_do_not_load_fails_with_why(tmp_path: Pat
     with hw.Instance.get() as instance:
         record = instance.storage.get_run(run_id)
     assert record is not None and record.status is hw.RunStatus.FAILED
-    expected = f"error while loading definitions from -f {broken} (attribute 'defs'): RuntimeError: the code is broken"
+    expected = (
+        f"error while loading definitions from -f {broken} (attribute 'defs'): RuntimeError: the code is broken "
+        f"(raised at {broken}:1, in <module>); fix the code there"
+    )
     assert record.error == expected and expected in flat(result.output)

@@ -1,3 +1,4 @@
+import inspect
 from typing import Any
 
 import pytest
@@ -164,3 +165,17 @@ def test_check_declares_target_input() -> None:
     assert positive.id == "revenue:positive"
     with pytest.raises(hw.DefinitionError, match="severity must be 'error' or 'warn'"):
         hw.check(asset="x", severity="fatal")  # type: ignore[arg-type]
+
+
+def test_a_misspelled_check_keyword_in_python_names_the_call_and_the_keyword() -> None:
+    line = inspect.currentframe().f_lineno + 3  # type: ignore[union-attr]
+    with pytest.raises(hw.DefinitionError) as info:
+
+        @hw.check(asset="orders", blockng=True)  # type: ignore[call-arg]
+        def positive(orders: int) -> hw.CheckResult:
+            return hw.CheckResult(passed=orders > 0)
+
+    assert str(info.value) == (
+        f"@hw.check ({__file__}:{line}) has no keyword 'blockng' (did you mean 'blocking'?); its keywords are "
+        "asset, blocking, description, ins, name, severity"
+    )

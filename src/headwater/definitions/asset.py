@@ -21,6 +21,7 @@ from headwater.definitions.declared import (
     description_of,
     group_name,
     key_prefix_parts,
+    keywords_checked,
     pool_name,
     retry_of,
     str_mapping,
@@ -191,6 +192,7 @@ def asset(
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
+@keywords_checked
 def asset(
     fn: Callable[P, R] | None = None,
     /,
@@ -284,6 +286,7 @@ def asset(
     return build
 
 
+@keywords_checked
 def multi_asset(
     *,
     outs: Mapping[str, AssetOut | None],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from headwater.definitions.asset import AssetSpec, _as_key, _ins
-from headwater.definitions.declared import callable_of, description_of
+from headwater.definitions.declared import callable_of, description_of, keywords_checked
 from headwater.definitions.params import Param, classify_params, definition_site
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, check_key_part
@@ -43,6 +43,7 @@ class CheckSpec:
         return self.fn(*args, **kwargs)
 
 
+@keywords_checked
 def check(
     *,
     asset: AssetSpec[..., Any] | str | AssetKey,

@@ -3,17 +3,46 @@ where and how to fix."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from headwater.definitions.conditions import AutomationCondition
 from headwater.definitions.retry import Retry
-from headwater.errors import DefinitionError
+from headwater.errors import DefinitionError, did_you_mean
 from headwater.keys import check_key_part
 
 DEFAULT_GROUP = "default"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def keywords_checked(decorator: Callable[P, R]) -> Callable[P, R]:
+    """``decorator`` refusing a keyword it does not take with a DefinitionError that names the line of
+    the call (the decorated function's) and the closest keyword, where Python's TypeError names neither."""
+    names = sorted(
+        p.name
+        for p in inspect.signature(decorator).parameters.values()
+        if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
+    label = f"@hw.{decorator.__name__}"
+
+    @functools.wraps(decorator)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        for keyword in kwargs:
+            if keyword not in names:
+                caller = sys._getframe(1)
+                raise DefinitionError(
+                    f"{label} ({caller.f_code.co_filename}:{caller.f_lineno}) has no keyword "
+                    f"'{keyword}'{did_you_mean(keyword, names)}; its keywords are {', '.join(names)}"
+                )
+        return decorator(*args, **kwargs)
+
+    return checked
 
 
 def str_mapping(value: Mapping[str, Any] | None, what: str, where: str) -> dict[str, str]:
