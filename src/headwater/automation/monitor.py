@@ -1,11 +1,15 @@
-"""Run monitoring: a started run whose process stopped heartbeating, or a launched run that never
-started, is marked failed with the reason. Steps that were running get a STEP_FAILED, so nothing
-half-written counts as materialized; finished steps keep their materializations.
+"""Run monitoring: a started run whose process stopped heartbeating (or, on this host, whose process
+is gone), or a launched run that never started, is marked failed with the reason. Steps that were
+running get a STEP_FAILED, so nothing half-written counts as materialized; finished steps keep their
+materializations.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
+from pathlib import Path
 
 from headwater.events import STEP_END_TYPES, Event, EventType, RunEnded, StepFailedPayload
 from headwater.graph import AssetGraph
@@ -14,6 +18,13 @@ from headwater.storage import Storage
 from headwater.storage.run_queue import QueuedRun, RunQueueStore
 
 _STEP_EVENTS = (EventType.STEP_STARTED, EventType.ASSET_MATERIALIZED, *STEP_END_TYPES)
+
+GONE_AFTER = 2.0
+"""Seconds without a heartbeat before a run whose process is gone from this host is failed. The run
+process beats every 0.5 s, so a live one that only looks gone (a container with the same host name
+but its own process ids) never goes this long, and is left to the heartbeat timeout."""
+
+_PROC = Path("/proc")
 
 
 def dead_runs(
@@ -34,6 +45,13 @@ def dead_runs(
                 f"the run's process stopped sending heartbeats (last {now - last:.0f}s ago, timeout "
                 f"{heartbeat_timeout:.0f}s{_worker(run)}): it was killed or its machine was lost; re-run the "
                 "failed assets with `headwater materialize --select ...`"
+            )
+            _fail(queue.storage, run, reason, graph)
+            failed.append(run.run.run_id)
+        elif now - last > GONE_AFTER and (gone := process_gone(run.worker, run.run.started_at)) is not None:
+            reason = (
+                f"the run's process {gone}: it was killed (e.g. kill -9) or crashed; re-execute the failed "
+                f"steps with `headwater runs reexecute {run.run.run_id} --from-failure`"
             )
             _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
@@ -60,6 +78,31 @@ def fail_exited(queue: RunQueueStore, exited: dict[str, int], graph: AssetGraph 
             _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
     return failed
+
+
+def process_gone(worker: str | None, started_at: float | None) -> str | None:
+    """How the run's process ``worker`` (``host:pid``) is known to be gone from this host, or None
+    when it still runs or this host cannot tell (another host, or no ``/proc``: the timeout decides)."""
+    host, _, pid_text = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid_text.isdigit() or not (_PROC / "self" / "stat").exists():
+        return None
+    try:
+        stat = (_PROC / pid_text / "stat").read_text()
+    except FileNotFoundError:
+        return f"{worker} is no longer running on this host"
+    except OSError:
+        return None
+    # The command name in parentheses may hold spaces: the fields that follow are state, ppid, ...
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return f"{worker} has exited on this host"
+    lines = (_PROC / "stat").read_text().splitlines()
+    boot = next((float(line.split()[1]) for line in lines if line.startswith("btime ")), None)
+    if started_at is not None and boot is not None:
+        began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        if began > started_at + 1.0:  # the boot time is in whole seconds
+            return f"{worker} is gone from this host: pid {pid_text} is now another program, started after the run"
+    return None
 
 
 def _worker(run: QueuedRun) -> str:
