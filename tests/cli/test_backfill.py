@@ -298,3 +298,13 @@ def test_ctrl_c_leaves_a_queued_backfill_to_the_daemon_and_resume_follows_it(tmp
     assert resumed.returncode == 0, err
     assert (json.loads(out)["status"], json.loads(out)["succeeded"]) == ("succeeded", 1)
     assert len(json.loads(run("runs", "list", "--json", ok=True).stdout)) == 1  # the queued run was not repeated
+
+
+def test_a_backfill_of_assets_without_partitions_says_to_materialize(project: Path) -> None:
+    result = run("backfill", "-f", str(project), "--select", "orders revenue", "--partitions", "2026-01-01")
+    assert result.exit_code == 2
+    assert (
+        "error: no selected asset is partitioned (orders, revenue), so there are no partitions to backfill: run "
+        "them once with `headwater materialize --select 'orders revenue'`, or select partitioned assets"
+    ) in flat(result.output)
+    assert run("runs", "list", "--json", ok=True).output.strip() == "[]"  # nothing ran

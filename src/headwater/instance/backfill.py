@@ -27,6 +27,7 @@ from headwater.errors import DefinitionError, SelectionError
 from headwater.events import BackfillUnitState, RunStatus
 from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
+from headwater.graph.selection_parser import clip
 from headwater.keys import AssetKey
 from headwater.state.partition_status import in_progress, key_context, summarise
 from headwater.storage import Storage
@@ -121,6 +122,12 @@ def create_backfill(
         raise SelectionError("say which partitions to backfill: --partitions START...END, --all, --missing or --failed")
     graph = AssetGraph.from_definitions(defs)
     selected = sorted(instance.select(defs, select))
+    if selected and all(graph.spec(k).partitions is None for k in selected):
+        names = ", ".join(str(k) for k in selected[:5]) + (" ..." if len(selected) > 5 else "")
+        raise SelectionError(
+            f"no selected asset is partitioned ({names}), so there are no partitions to backfill: run them once "
+            f"with `headwater materialize --select '{clip(select or '*')}'`, or select partitioned assets"
+        )
     ctx = key_context(instance.storage, graph)
     keys_for = _keys_for(instance, mode, partitions, ctx)
     the_plan = plan_backfill(graph, selected, keys_for, ctx, whole_windows=mode == "partitions")
