@@ -3,8 +3,7 @@ the last few milliseconds, instead of one per step.
 
 A background thread flushes on a short interval, so a long step's start is in the
 log within that interval even while the step holds the main thread. Every flush
-is one transaction, so a crash never leaves half a batch behind; the values staged
-by the steps whose events a flush committed are published right after it.
+is one transaction, so a crash never leaves half a batch behind.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import time
 from collections.abc import Sequence
 
 from headwater.events import Event
-from headwater.io.base import Staged, discard_all, publish_all
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
 
@@ -51,64 +49,29 @@ class EventWriter:
         self._next_beat = time.monotonic() + heartbeat
         self._events: list[Event] = []
         self._logs: list[tuple[str, str]] = []
-        self._staged: list[Staged] = []
-        self._discarded: list[Staged] = []
-        self._added = 0
-        self.published = 0
-        """The number of the last :meth:`add` whose staged values are published."""
         self._lock = threading.Lock()
-        self._flushing = threading.Lock()  # one flush at a time: values are published in commit order
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._flush_periodically, name="headwater-events", daemon=True)
         self._thread.start()
 
-    def add(
-        self,
-        events: Sequence[Event],
-        logs: Sequence[tuple[str, str]] = (),
-        staged: Sequence[Staged] = (),
-        discarded: Sequence[Staged] = (),
-    ) -> int:
-        """Queue events (and step logs) for the next flush; returns the number of this addition.
-
-        ``staged`` values are published once the flush that commits these events is done (and
-        discarded if it fails); ``discarded`` ones, whose events were dropped, are removed then.
-        """
+    def add(self, events: Sequence[Event], logs: Sequence[tuple[str, str]] = ()) -> None:
+        """Queue events (and step logs) for the next flush."""
         self._raise_pending()
         with self._lock:
             self._events.extend(events)
             self._logs.extend(logs)
-            self._staged.extend(staged)
-            self._discarded.extend(discarded)
-            self._added += 1
-            return self._added
 
     def flush(self) -> None:
         """Write everything queued, in one transaction for the events; only while the run is still
-        started (RunNotActive once it ended, and then nothing queued is written). Then publish the
-        values staged by the steps whose events were committed."""
-        with self._flushing:
-            with self._lock:
-                events, self._events = self._events, []
-                logs, self._logs = self._logs, []
-                staged, self._staged = self._staged, []
-                discarded, self._discarded = self._discarded, []
-                upto = self._added
-            if discarded:
-                discard_all(discarded)
-            try:
-                if events:
-                    self.storage.store_events(events, for_run=self.run_id)
-            except BaseException:
-                discard_all(staged)  # not recorded: the stored values stay as they were
-                raise
+        started (RunNotActive once it ended, and then nothing queued is written)."""
+        with self._lock:
+            events, self._events = self._events, []
+            logs, self._logs = self._logs, []
+            if events:
+                self.storage.store_events(events, for_run=self.run_id)
             for step_key, text in logs:
                 self.storage.store_logs(self.run_id, step_key, text)
-            # Committed: now the values those events describe may replace the stored ones.
-            if staged:
-                publish_all(staged)
-            self.published = upto
 
     def discard(self) -> None:
         """Stop the background thread and drop what is queued (the run is no longer this process's)."""
@@ -117,10 +80,6 @@ class EventWriter:
         with self._lock:
             self._events.clear()
             self._logs.clear()
-            dropped = [*self._staged, *self._discarded]
-            self._staged.clear()
-            self._discarded.clear()
-        discard_all(dropped)
         self._error = None
 
     def close(self) -> None:

@@ -23,20 +23,16 @@ from headwater.events import Event, EventType, StepFailedPayload, StepRetrying, 
 from headwater.execution.slots import SLOT_POLL_MAX, SLOT_POLL_START, Release, StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
-from headwater.io.base import Staged
 
 Submit = Callable[[str], "Future[StepOutcome]"]
 
 
 @dataclass(kw_only=True, slots=True)
 class Batch:
-    """Events to append in one transaction, step logs to keep, and the staged values of the steps
-    whose events these are (to publish once committed) or whose events were dropped (to discard)."""
+    """Events to append in one transaction, and step logs to keep."""
 
     events: list[Event] = field(default_factory=list)
     logs: list[tuple[str, str]] = field(default_factory=list)
-    staged: list[Staged] = field(default_factory=list)
-    discarded: list[Staged] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)
@@ -110,10 +106,8 @@ class PlanExecution:
                 retrying = self._retry(key, outcome)
                 if retrying is not None:
                     batch.events.append(retrying)
-                    batch.discarded.extend(outcome.staged)  # its materializations are not recorded
                     continue
                 batch.events.extend(outcome.events)
-                batch.staged.extend(outcome.staged)
                 if outcome.failed or outcome.blocked:
                     self._on_failure(batch, key, outcome)
                     continue

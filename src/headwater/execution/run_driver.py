@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import TracebackType
 from typing import Self
@@ -30,8 +30,6 @@ from headwater.execution.pools import StepPool
 from headwater.execution.slots import StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
-from headwater.io.base import Staged
-from headwater.io.staging import this_process
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
@@ -62,7 +60,6 @@ class RunDriver:
         self.ended: Event | None = None
         self._writer = writer
         self._running: set[str] = set()
-        self._staged: dict[str, tuple[int, tuple[Staged, ...]]] = {}
 
     def __enter__(self) -> Self:
         started = self._run_event(EventType.RUN_STARTED, RunStarted(steps=len(self.steps)).to_data())
@@ -85,31 +82,9 @@ class RunDriver:
         """Whether someone asked this run to stop (seen at the writer's last heartbeat)."""
         return self._writer is not None and self._writer.cancel_requested
 
-    def write(
-        self,
-        events: Sequence[Event],
-        logs: Sequence[tuple[str, str]] = (),
-        staged: Sequence[Staged] = (),
-        discarded: Sequence[Staged] = (),
-    ) -> None:
-        """Queue events (and step logs) for the next group commit, keeping track of running steps.
-
-        ``staged`` values (of the steps whose events these are) are published after that commit.
-        """
-        added = self.writer.add(events, logs, staged, discarded)
-        if staged:  # for downstream steps, which read these values until they are published
-            made = {
-                (event.asset_key, event.partition): event.step_key
-                for event in events
-                if event.type is EventType.ASSET_MATERIALIZED and event.step_key is not None
-            }
-            by_step: dict[str, list[Staged]] = {}
-            for item in staged:
-                step_key = made.get((item.key, item.partition))
-                if step_key is not None:
-                    by_step.setdefault(step_key, []).append(item)
-            for step_key, items in by_step.items():
-                self._staged[step_key] = (added, tuple(items))
+    def write(self, events: Sequence[Event], logs: Sequence[tuple[str, str]] = ()) -> None:
+        """Queue events (and step logs) for the next group commit, keeping track of running steps."""
+        self.writer.add(events, logs)
         self.events.extend(events)
         for event in events:
             if event.step_key is None:
@@ -118,19 +93,6 @@ class RunDriver:
                 self._running.add(event.step_key)
             else:
                 self._running.discard(event.step_key)
-
-    def spec_for(self, step_key: str, spec: RunSpec, upstream: Iterable[str]) -> RunSpec:
-        """``spec`` for ``step_key``, with the values its ``upstream`` steps staged that are not published yet."""
-        if not self._staged:
-            return spec
-        published = self.writer.published
-        waiting = [
-            item
-            for up in upstream
-            if (entry := self._staged.get(up)) is not None and entry[0] > published
-            for item in entry[1]
-        ]
-        return replace(spec, staged=tuple(waiting)) if waiting else spec
 
     def end(self, *, error: str | None = None, canceled: bool = False) -> Event:
         """Write the run's end: canceled, failed with ``error``, or succeeded; returns the event."""
@@ -205,13 +167,12 @@ def execute_run(
     subsets = plan.subsets
     if subsets:
         spec = replace(spec, subsets=subsets)
-    spec = replace(spec, publisher=this_process())
     steps = {key: step.asset_keys for key, step in plan.steps.items()}
     with RunDriver(storage, run, steps) as driver:
         execution = PlanExecution(
             plan=plan,
             spec=spec,
-            submit=lambda key: pool.submit(key, driver.spec_for(key, spec, plan.steps[key].upstream_steps)),
+            submit=lambda key: pool.submit(key, spec),
             max_concurrent=pool.max_workers,
             is_canceled=lambda: driver.cancel_requested or is_canceled(),
             slots=slots,
@@ -219,7 +180,7 @@ def execute_run(
         )
         with capture.routed():
             for batch in execution:
-                driver.write(batch.events, batch.logs, batch.staged, batch.discarded)
+                driver.write(batch.events, batch.logs)
                 if on_batch is not None:
                     on_batch(batch)
         if execution.canceled:

@@ -1,4 +1,4 @@
-"""Run one step: load inputs, call the user's function, stage outputs, run checks.
+"""Run one step: load inputs, call the user's function, store outputs, run checks.
 
 Returns the step's events and captured log instead of writing them: the
 scheduling loop's caller appends them to storage. Runs in whichever process
@@ -26,7 +26,6 @@ from headwater.execution.capture import capture
 from headwater.execution.shape import describe_value
 from headwater.graph import AssetGraph, Binding
 from headwater.io import IOManager
-from headwater.io.base import Staged, discard_all
 from headwater.keys import AssetKey
 
 
@@ -43,10 +42,6 @@ class RunSpec:
     """Op name -> input name -> the upstream partition(s) it reads, in partitioned runs."""
     subsets: Mapping[str, tuple[AssetKey, ...]] = field(default_factory=dict)
     """Op name -> the assets it computes in this run, for subsettable ops run in part."""
-    publisher: str = ""
-    """The process that publishes staged values (``host~pid``; empty: the step's own)."""
-    staged: tuple[Staged, ...] = ()
-    """Values of upstream steps recorded or about to be, not yet published: inputs read them here."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,8 +73,6 @@ class StepOutcome:
     logs: str
     failed: bool = False
     blocked: bool = False
-    staged: tuple[Staged, ...] = ()
-    """The values this step stored, waiting to be published once its events are committed."""
 
 
 def json_safe(value: Any) -> Any:
@@ -137,9 +130,9 @@ def _arguments(
         if param.name in binding.inputs:
             key = binding.inputs[param.name]
             if mapped is not None and param.name in mapped:
-                args[param.name] = _load_mapped(env, key, mapped[param.name], spec)
+                args[param.name] = _load_mapped(env, key, mapped[param.name])
                 continue
-            args[param.name] = values[key] if key in values else _load(env, key, spec.partition, spec)
+            args[param.name] = values[key] if key in values else env.io_for(key).load(key, spec.partition)
         elif param.name in binding.resources:
             args[param.name] = env.resources[binding.resources[param.name]]
         elif param.kind is ParamKind.CONTEXT:
@@ -149,20 +142,12 @@ def _arguments(
     return args
 
 
-def _load(env: StepEnv, key: AssetKey, partition: str | None, spec: RunSpec) -> Any:
-    """An input's value: staged by an upstream step of this run and not yet published, else stored."""
-    manager = env.io_for(key)
-    for staged in spec.staged:
-        if staged.key == key and staged.partition == partition:
-            return manager.load_staged(staged)
-    return manager.load(key, partition)
-
-
-def _load_mapped(env: StepEnv, key: AssetKey, partitions: str | tuple[str, ...] | None, spec: RunSpec) -> Any:
+def _load_mapped(env: StepEnv, key: AssetKey, partitions: str | tuple[str, ...] | None) -> Any:
     """One upstream partition's value, or a dict by partition key for several."""
+    manager = env.io_for(key)
     if partitions is None or isinstance(partitions, str):
-        return _load(env, key, partitions, spec)
-    return {partition: _load(env, key, partition, spec) for partition in partitions}
+        return manager.load(key, partitions)
+    return {partition: manager.load(key, partition) for partition in partitions}
 
 
 def _for_op(env: StepEnv, op: Op, spec: RunSpec) -> RunSpec:
@@ -324,7 +309,6 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     buffer = io.StringIO()
     log = StepLogger(op_name, buffer.write)
     events: list[Event] = []
-    staged: list[Staged] = []
     with capture(buffer):
         try:
             config = validate_config(op, spec.config)
@@ -352,10 +336,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
             for key, partition, result in stores:
                 value, metadata, data_version = _unwrap(result)
-                # Staged, not yet visible: the run publishes it once this materialization is committed.
-                stored, pending = env.io_for(key).stage(key, partition, value, owner=spec.publisher, inputs=spec.staged)
-                if pending is not None:
-                    staged.append(pending)
+                stored = env.io_for(key).save(key, partition, value)
                 values[key] = value
                 recorded = stored.get("metadata") if isinstance(stored, Mapping) else None
                 if recorded:  # what the IO manager reports about the stored value (rows, schema, ...)
@@ -383,7 +364,6 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                     )
                 )
         except Exception as exc:
-            discard_all(staged)  # no materialization is recorded for them
             log.error("%s", "".join(traceback.format_exception_only(exc)).strip())
             return StepOutcome(
                 step_key=op_name,
@@ -402,10 +382,8 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             log.error("%s", partial)
             unmade = tuple(key for key in keys if key not in values)
             events.append(_failure(op_name, unmade, spec, partial))
-            return StepOutcome(
-                step_key=op_name, events=events, logs=buffer.getvalue(), failed=True, staged=tuple(staged)
-            )
-    return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked, staged=tuple(staged))
+            return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), failed=True)
+    return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
 
 
 def _data_version(stored: Mapping[str, Any] | None, run_id: str, op_name: str) -> str:
