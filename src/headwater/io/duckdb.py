@@ -3,8 +3,7 @@
 ``mart/revenue`` is the table ``mart.revenue``; an unprefixed key goes to the manager's schema.
 Partitions share one table with a ``_partition`` column; saving a partition replaces its rows
 in one transaction. A ``SQLQuery`` value (made by ``hw.sql_asset``) runs inside the database
-against the upstream tables and is stored as a table the same way. A value is staged in a table of
-its own and moved into place in one transaction when published; a failed save rolls back.
+against the upstream tables and is stored as a table the same way. A failed save rolls back.
 """
 
 from __future__ import annotations
@@ -13,16 +12,15 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
 from headwater.errors import ConfigError, IOManagerError
-from headwater.io.base import IOManager, Staged, no_value
+from headwater.io.base import IOManager, no_value
 from headwater.io.frames import FRAMES, PREVIEW_ROWS, check_frame, refuse_unstorable, require, table_metadata
 from headwater.io.sql_lineage import Links, query_links
-from headwater.io.staging import is_stale, staging_name
 from headwater.keys import AssetKey
 
 PARTITION_COLUMN: Final = "_partition"
@@ -119,32 +117,12 @@ class DuckDBIOManager(IOManager):
             connection.close()
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
-        stored, staged = self.stage(key, partition, value)
-        staged.publish()
-        return stored
-
-    def stage(
-        self, key: AssetKey, partition: str | None, value: Any, *, owner: str = "", inputs: Sequence[Staged] = ()
-    ) -> tuple[Mapping[str, Any], StagedTable]:
-        """Write the value to a table of its own beside the asset's (its partition's rows, for a partition).
-
-        A SQL query reads the tables ``inputs`` staged (this run's upstream values not published yet).
-        """
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
-        upstream: dict[AssetKey, tuple[str, str]] = {}
+        name = self.table_name(key)
         if isinstance(value, SQLQuery):
             if partition is not None:
                 raise IOManagerError(f"sql asset '{key}' cannot be partitioned: declare it without partitions")
-            upstream = {
-                item.key: (self.table_for(item.key)[0], item.staging)
-                for item in inputs
-                if isinstance(item, StagedTable) and item.partition is None and item.manager.path == self.path
-            }
-            rendered = value.render(
-                lambda up: (
-                    f"{quote(upstream[up][0])}.{quote(upstream[up][1])}" if up in upstream else self.table_name(up)
-                )
-            )
+            rendered = value.render(self.table_name)
             source = f"({rendered})"
         else:
             library = check_frame(key, value, "DuckDBIOManager")
@@ -155,20 +133,16 @@ class DuckDBIOManager(IOManager):
                     "partition keys: rename the column"
                 )
             source = _VIEW
-        schema, table = self.table_for(key)
-        staging = staging_name(table, owner)
-        name = f"{quote(schema)}.{quote(staging)}"
-        with self.connect() as con:  # one transaction: a failed save leaves no staged table
+        with self.connect() as con:  # one transaction: a failed save leaves the table as it was
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-                has_target = self._drop_stale(con, schema, table)
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.table_for(key)[0])}")
                 if source == _VIEW:
                     con.register(_VIEW, value)
-                self._write(con, name, self.table_name(key), has_target, source, partition)
-                metadata = self._describe(con, key, name, partition)
+                self._write(con, name, source, partition)
+                metadata = self._describe(con, key, partition)
                 if isinstance(value, SQLQuery):
-                    links = self._links(con, value, rendered, upstream)
+                    links = self._links(con, value, rendered)
                     if links:
                         metadata["column_lineage"] = links
                 digest = con.execute(f"SELECT sum(hash(s)) FROM {self._rows(name, partition)} s", self._args(partition))
@@ -176,66 +150,16 @@ class DuckDBIOManager(IOManager):
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 con.execute("ROLLBACK")
-                if upstream and isinstance(exc, duckdb.CatalogException):  # published meanwhile: read them stored
-                    return self.stage(key, partition, value, owner=owner)
                 raise self._error(key, value, exc) from exc
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         content = f"{metadata['rows']}:{found[0] if found else None}".encode()
-        stored = {"hash": hashlib.blake2b(content, digest_size=8).hexdigest(), "metadata": metadata}
-        return stored, StagedTable(key=key, partition=partition, manager=self, staging=staging)
+        return {"hash": hashlib.blake2b(content, digest_size=8).hexdigest(), "metadata": metadata}
 
-    @staticmethod
-    def _drop_stale(con: Any, schema: str, table: str) -> bool:
-        """Drop the staged tables of ``table`` that ended processes left behind; whether ``table`` exists."""
-        found = con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND "
-            "(table_name = ? OR starts_with(table_name, ?))",
-            [schema, table, f"{table}."],
-        ).fetchall()
-        exists = False
-        for (name,) in found:
-            exists = exists or name == table
-            if is_stale(str(name)):
-                con.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(str(name))}")
-        return exists
-
-    def publish(self, staged: StagedTable) -> None:
-        """Make the staged table the asset's (or move its rows into the asset's partition), in one transaction."""
-        duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
-        schema, table = self.table_for(staged.key)
-        name, target = f"{quote(schema)}.{quote(staged.staging)}", self.table_name(staged.key)
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                if staged.partition is None:
-                    con.execute(f"DROP TABLE IF EXISTS {target}")
-                    con.execute(f"ALTER TABLE {name} RENAME TO {quote(table)}")
-                else:
-                    con.execute(f"CREATE TABLE IF NOT EXISTS {target} AS SELECT * FROM {name} LIMIT 0")
-                    con.execute(f"DELETE FROM {target} WHERE {PARTITION_COLUMN} = ?", [staged.partition])
-                    con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {name}")
-                    con.execute(f"DROP TABLE {name}")
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
-                con.execute("ROLLBACK")
-                raise IOManagerError(
-                    f"asset '{staged.key}': cannot move its staged table {name} into {target} in {self.path}: "
-                    f"{exc}; the stored value is not the one just recorded: materialize it again"
-                ) from exc
-
-    def discard(self, staged: StagedTable) -> None:
-        """Drop the staged table."""
-        schema, _ = self.table_for(staged.key)
-        with self.connect() as con:
-            con.execute(f"DROP TABLE IF EXISTS {quote(schema)}.{quote(staged.staging)}")
-
-    def _links(
-        self, con: Any, query: SQLQuery, rendered: str, staged: Mapping[AssetKey, tuple[str, str]]
-    ) -> Links | None:
+    def _links(self, con: Any, query: SQLQuery, rendered: str) -> Links | None:
         """Which upstream columns each column of the query's result comes from (None: not known)."""
-        keys = {staged.get(up) or self.table_for(up): up.to_string() for up in query.refs.values()}
+        keys = {self.table_for(up): up.to_string() for up in query.refs.values()}
         try:
             return query_links(con, rendered, keys)
         except Exception:  # lineage is a by-product: a query it cannot read must still be stored
@@ -253,18 +177,18 @@ class DuckDBIOManager(IOManager):
         return f"(SELECT * EXCLUDE ({PARTITION_COLUMN}) FROM {name} WHERE {PARTITION_COLUMN} = ?)"
 
     @staticmethod
-    def _write(con: Any, name: str, target: str, has_target: bool, source: str, partition: str | None) -> None:
-        """Create the staged table ``name`` from ``source``; a partition's rows take ``target``'s column types."""
+    def _write(con: Any, name: str, source: str, partition: str | None) -> None:
         if partition is None:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {source}")
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {source}")
             return
-        if has_target:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM {target} LIMIT 0")
-        else:  # the first partition sets the columns
-            con.execute(f"CREATE TABLE {name} AS SELECT *, NULL::VARCHAR AS {PARTITION_COLUMN} FROM {source} LIMIT 0")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {name} AS SELECT *, NULL::VARCHAR AS {PARTITION_COLUMN} FROM {source} LIMIT 0"
+        )
+        con.execute(f"DELETE FROM {name} WHERE {PARTITION_COLUMN} = ?", [partition])
         con.execute(f"INSERT INTO {name} BY NAME SELECT *, ?::VARCHAR AS {PARTITION_COLUMN} FROM {source}", [partition])
 
-    def _describe(self, con: Any, key: AssetKey, name: str, partition: str | None) -> dict[str, Any]:
+    def _describe(self, con: Any, key: AssetKey, partition: str | None) -> dict[str, Any]:
+        name = self.table_name(key)
         rows = self._rows(name, partition)
         args = self._args(partition)
         found = con.execute(f"SELECT count(*) FROM {rows}", args).fetchone()
@@ -296,25 +220,12 @@ class DuckDBIOManager(IOManager):
         )
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
+        duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
         if not self.exists(key, partition):
             raise no_value(key, partition, f"table {self.table_name(key)} in {self.path}")
-        return self._read(key, self.table_name(key), partition)
-
-    def load_staged(self, staged: Staged) -> Any:
-        if isinstance(staged, StagedTable):
-            duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
-            schema, _ = self.table_for(staged.key)
-            try:
-                return self._read(staged.key, f"{quote(schema)}.{quote(staged.staging)}", staged.partition)
-            except duckdb.CatalogException:  # published since: the stored value is the staged one (or newer)
-                pass
-        return self.load(staged.key, staged.partition)
-
-    def _read(self, key: AssetKey, name: str, partition: str | None) -> Any:
-        duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
         with self.connect() as con:
             try:
-                query = f"SELECT * FROM {self._rows(name, partition)}"
+                query = f"SELECT * FROM {self._rows(self.table_name(key), partition)}"
                 relation = con.sql(query, params=self._args(partition))
                 if self.frame == "polars":
                     require("polars", extra="polars", needed_by="DuckDBIOManager(frame='polars')")
@@ -322,10 +233,10 @@ class DuckDBIOManager(IOManager):
                 require("pandas", extra="pandas", needed_by="DuckDBIOManager")
                 require("pyarrow", extra="pandas", needed_by="DuckDBIOManager")
                 return relation.to_arrow_table().to_pandas()  # through Arrow: about twice as fast as .df()
-            except duckdb.CatalogException:
-                raise
             except duckdb.Error as exc:
-                raise IOManagerError(f"asset '{key}': cannot read {name} in {self.path}: {exc}") from exc
+                raise IOManagerError(
+                    f"asset '{key}': cannot read {self.table_name(key)} in {self.path}: {exc}"
+                ) from exc
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         if not os.path.exists(self.path):
@@ -350,17 +261,3 @@ class DuckDBIOManager(IOManager):
                 con.execute(f"SELECT 1 FROM {name} WHERE {PARTITION_COLUMN} = ? LIMIT 1", [partition]).fetchone()
                 is not None
             )
-
-
-@dataclass(frozen=True, kw_only=True)
-class StagedTable(Staged):
-    """A value in a table of its own (``staging``, in the asset's schema); publishing moves it into place."""
-
-    manager: DuckDBIOManager
-    staging: str
-
-    def publish(self) -> None:
-        self.manager.publish(self)
-
-    def discard(self) -> None:
-        self.manager.discard(self)

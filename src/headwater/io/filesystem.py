@@ -1,23 +1,23 @@
 """The default IO manager: one pickle file per asset and partition under a folder.
 
-A value is staged under a private name and renamed into place when published (after its
-materialization is recorded), so a crash never leaves a half-written or unrecorded value where a
-reader would find it.
+Writes are atomic (temporary file, then rename), so a crash never leaves a
+half-written value where a reader would find it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, Staged, no_value
-from headwater.io.staging import StagedFile, remove_stale, stage_file
+from headwater.io.base import IOManager, no_value
 from headwater.keys import AssetKey
 
 _PARTS_SUFFIX = ".parts"
@@ -55,13 +55,6 @@ class FilesystemIOManager(IOManager):
         return Path(self._file(key, partition))
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
-        stored, staged = self.stage(key, partition, value)
-        staged.publish()
-        return stored
-
-    def stage(
-        self, key: AssetKey, partition: str | None, value: Any, *, owner: str = "", inputs: Sequence[Staged] = ()
-    ) -> tuple[Mapping[str, Any], StagedFile]:
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
@@ -71,38 +64,19 @@ class FilesystemIOManager(IOManager):
             ) from exc
         path = self._file(key, partition)
         try:
-            staged = stage_file(key, partition, path, data, owner, self._made)
+            write_atomic(path, data, self._made)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         # A short content hash of bytes already in memory: the default data version of the value.
-        return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest()}, staged
-
-    def load_staged(self, staged: Staged) -> Any:
-        if isinstance(staged, StagedFile):
-            try:
-                return self._read(staged.key, staged.staging)
-            except FileNotFoundError:  # published since: the stored value is the staged one (or newer)
-                pass
-        return self.load(staged.key, staged.partition)
-
-    def remove_stale(self) -> int:
-        """Remove staging files that ended processes left anywhere under ``base_dir``; returns how many."""
-        removed = 0
-        for folder, _, _ in os.walk(self.base_dir):
-            removed += remove_stale(folder)
-        return removed
+        return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest()}
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
         path = self._file(key, partition)
         try:
-            return self._read(key, path)
+            with open(path, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             raise no_value(key, partition, f"stored value at {path}") from None
-
-    @staticmethod
-    def _read(key: AssetKey, path: str) -> Any:
-        with open(path, "rb") as handle:
-            data = handle.read()
         try:
             return pickle.loads(data)
         except Exception as exc:
@@ -113,3 +87,30 @@ class FilesystemIOManager(IOManager):
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         return os.path.isfile(self._file(key, partition))
+
+
+def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -> None:
+    """Write ``data`` under a private temporary name beside ``path`` and rename it over ``path``.
+
+    Readers see the old value or the new one, never a partial file; a failed write leaves no
+    temporary file. ``made_folders`` remembers folders already created (one ``makedirs`` each).
+    """
+    folder = os.path.dirname(path)
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    if made_folders is None or folder not in made_folders:
+        os.makedirs(folder, exist_ok=True)
+        if made_folders is not None:
+            made_folders.add(folder)
+    try:
+        try:
+            handle = open(tmp, "wb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:  # the folder was removed since it was made
+            os.makedirs(folder, exist_ok=True)
+            handle = open(tmp, "wb")  # noqa: SIM115
+        with handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -5,12 +5,11 @@ Values are not shared between processes, so the multiprocess executor refuses it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, Staged
+from headwater.io.base import IOManager
 from headwater.keys import AssetKey
 
 
@@ -26,16 +25,6 @@ class InMemoryIOManager(IOManager):
         self.values[(key, partition)] = value
         return {}
 
-    def stage(
-        self, key: AssetKey, partition: str | None, value: Any, *, owner: str = "", inputs: Sequence[Staged] = ()
-    ) -> tuple[Mapping[str, Any], Staged]:
-        return {}, StagedInMemory(key=key, partition=partition, manager=self, value=value)
-
-    def load_staged(self, staged: Staged) -> Any:
-        if isinstance(staged, StagedInMemory):
-            return staged.value
-        return self.load(staged.key, staged.partition)
-
     def load(self, key: AssetKey, partition: str | None) -> Any:
         try:
             return self.values[(key, partition)]
@@ -47,17 +36,3 @@ class InMemoryIOManager(IOManager):
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         return (key, partition) in self.values
-
-
-@dataclass(frozen=True, kw_only=True)
-class StagedInMemory(Staged):
-    """A value held until it is published into its manager's dict."""
-
-    manager: InMemoryIOManager
-    value: Any
-
-    def publish(self) -> None:
-        self.manager.values[(self.key, self.partition)] = self.value
-
-    def discard(self) -> None:
-        """Nothing was written."""

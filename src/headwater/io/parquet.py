@@ -2,8 +2,8 @@
 
 One file per asset (``<base>/<key path>.parquet``) or per partition
 (``<base>/<key path>/<partition>.parquet``). The library that made a frame is written in the
-file's schema metadata so loading returns the same kind of frame. Files are staged whole under a
-private name and renamed into place when published: a failed save leaves the old value, or none.
+file's schema metadata so loading returns the same kind of frame. Files are written whole
+under a temporary name and renamed into place: a failed save leaves the old value, or none.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Mapping
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, Staged, no_value
-from headwater.io.filesystem import _safe
+from headwater.io.base import IOManager, no_value
+from headwater.io.filesystem import _safe, write_atomic
 from headwater.io.frames import PREVIEW_ROWS, Frame, check_frame, frame_metadata, refuse_unstorable, require
-from headwater.io.staging import StagedFile, stage_file, staging_name
 from headwater.keys import AssetKey
 
 FRAME_KEY = b"headwater.frame"
@@ -48,7 +47,6 @@ class ParquetIOManager(IOManager):
         self.base_path = text.rstrip("/") if self.is_url else os.path.abspath(text)
         self.storage_options = dict(storage_options or {})
         self._fs: Any = None
-        self._made: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -75,27 +73,18 @@ class ParquetIOManager(IOManager):
         return "/".join([self.base_path, *parts]) + ".parquet"
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
-        stored, staged = self.stage(key, partition, value)
-        staged.publish()
-        return stored
-
-    def stage(
-        self, key: AssetKey, partition: str | None, value: Any, *, owner: str = "", inputs: Sequence[Staged] = ()
-    ) -> tuple[Mapping[str, Any], Staged]:
         library = check_frame(key, value, _NEEDED_BY)
         data, preview = self._encode(key, value, library)
         path = self.path_for(key, partition)
-        staged: Staged
         try:
             if self.is_url:
-                staged = self._stage_url(key, partition, path, data, owner)
+                self._write_url(path, data)
             else:
-                staged = stage_file(key, partition, path, data, owner, self._made)
+                write_atomic(path, data)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         metadata = {**frame_metadata(value, library, preview), "path": path}
-        stored = {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest(), "metadata": metadata}
-        return stored, staged
+        return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest(), "metadata": metadata}
 
     def _encode(self, key: AssetKey, value: Any, library: Frame) -> tuple[bytes, list[dict[str, Any]]]:
         """The whole Parquet file in memory (so nothing is written unless encoding succeeds) and its first rows."""
@@ -118,36 +107,21 @@ class ParquetIOManager(IOManager):
         head: list[dict[str, Any]] = table.slice(0, PREVIEW_ROWS).to_pylist()  # far cheaper than pandas' to_dict
         return data, head
 
-    def _stage_url(self, key: AssetKey, partition: str | None, path: str, data: bytes, owner: str) -> Staged:
+    def _write_url(self, path: str, data: bytes) -> None:
         fs = self._filesystem()
-        staging = staging_name(path, owner)
+        tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
         fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         try:
-            fs.pipe_file(staging, data)
+            fs.pipe_file(tmp, data)
+            fs.mv(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError, FileNotFoundError):
-                fs.rm(staging)
+                fs.rm(tmp)
             raise
-        return StagedObject(key=key, partition=partition, manager=self, path=path, staging=staging)
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
-        path = self.path_for(key, partition)
-        try:
-            return self._read(key, path)
-        except FileNotFoundError:
-            raise no_value(key, partition, f"Parquet file at {path}") from None
-
-    def load_staged(self, staged: Staged) -> Any:
-        where = staged.staging if isinstance(staged, (StagedFile, StagedObject)) else None
-        if where is not None:
-            try:
-                return self._read(staged.key, where)
-            except FileNotFoundError:  # published since: the stored value is the staged one (or newer)
-                pass
-        return self.load(staged.key, staged.partition)
-
-    def _read(self, key: AssetKey, path: str) -> Any:
         pa, pq = _pyarrow()
+        path = self.path_for(key, partition)
         try:
             if self.is_url:
                 with self._filesystem().open(path, "rb") as handle:
@@ -155,7 +129,7 @@ class ParquetIOManager(IOManager):
             else:
                 table = pq.read_table(path)
         except FileNotFoundError:
-            raise
+            raise no_value(key, partition, f"Parquet file at {path}") from None
         except (OSError, pa.ArrowException) as exc:
             raise IOManagerError(f"asset '{key}': cannot read {path}: {exc}") from exc
         library = (table.schema.metadata or {}).get(FRAME_KEY, b"pandas").decode()
@@ -168,22 +142,6 @@ class ParquetIOManager(IOManager):
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         path = self.path_for(key, partition)
         return bool(self._filesystem().exists(path)) if self.is_url else os.path.isfile(path)
-
-
-@dataclass(frozen=True, kw_only=True)
-class StagedObject(Staged):
-    """A Parquet file staged at a fsspec URL; publishing moves it over ``path``."""
-
-    manager: ParquetIOManager
-    path: str
-    staging: str
-
-    def publish(self) -> None:
-        self.manager._filesystem().mv(self.staging, self.path)
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError, FileNotFoundError):
-            self.manager._filesystem().rm(self.staging)
 
 
 def _failing_column(value: Any, library: Frame, pa: Any) -> str | None:
