@@ -63,10 +63,9 @@ def test_runs_steps_in_worker_processes(project: Any) -> None:
     logs = {r.step_key: r.text for r in instance.storage.get_logs(result.run_id)}
     assert "source in" in logs["source"]
     assert "INFO left in" in logs["left"]
-    # the pool is reused by the next run: same worker processes
+    # the pool is reused by the next run: the same two worker processes ran every step of both runs
     again = instance.materialize(defs, "left right")
-    assert {again.value_of("left")["pid"], again.value_of("right")["pid"]} <= pids | {again.value_of("left")["pid"]}
-    assert again.value_of("left")["pid"] in pids
+    assert len(pids | {again.value_of("left")["pid"], again.value_of("right")["pid"]}) <= 2
 
 
 def test_worker_death_fails_the_step_and_the_pool_recovers(project: Any, monkeypatch: pytest.MonkeyPatch) -> None:
