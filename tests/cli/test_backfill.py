@@ -308,3 +308,23 @@ def test_a_backfill_of_assets_without_partitions_says_to_materialize(project: Pa
         "them once with `headwater materialize --select 'orders revenue'`, or select partitioned assets"
     ) in flat(result.output)
     assert run("runs", "list", "--json", ok=True).output.strip() == "[]"  # nothing ran
+
+
+def test_adding_keys_to_dynamic_partitions_no_asset_declares_is_refused(tmp_path: Path, home: Path) -> None:
+    project = _project(tmp_path)
+    result = run("partitions", "add", "customer", "acme", "-f", str(project))
+    assert result.exit_code == 2
+    assert (
+        f"no asset of -f {project} (attribute 'defs') has hw.DynamicPartitions('customer') (did you mean "
+        "'customers'?); declared dynamic partitions: customers; fix NAME, or declare it on an asset first"
+    ) in flat(result.output)
+    assert json.loads(run("partitions", "list", "customer", "--json", ok=True).output)["keys"] == []
+    run("partitions", "add", "customers", "acme", "-f", str(project), ok=True)
+    # Without definitions to load, the keys are still added, after a warning.
+    unchecked = run("partitions", "add", "regions", "eu", ok=True)
+    assert (
+        f"warning: cannot check that 'regions' is declared (no definitions to load in {tmp_path}: pass -m "
+        "package.module or -f path/to/defs.py, or add [tool.headwater]"
+    ) in flat(unchecked.stderr)
+    assert "adding the keys anyway" in flat(unchecked.stderr)
+    assert json.loads(run("partitions", "list", "regions", "--json", ok=True).output)["keys"] == ["eu"]

@@ -18,15 +18,46 @@ def partitions_group() -> None:
 @partitions_group.command("add")
 @click.argument("name")
 @click.argument("keys", nargs=-1, required=True)
-def add_command(name: str, keys: tuple[str, ...]) -> None:
-    """Add KEYS to the dynamic partitions NAME (hw.DynamicPartitions("NAME"))."""
+@location_options
+def add_command(name: str, keys: tuple[str, ...], module: str | None, file: str | None, attribute: str | None) -> None:
+    """Add KEYS to the dynamic partitions NAME (hw.DynamicPartitions("NAME")).
+
+    NAME is checked against the definitions (-m/-f or [tool.headwater]); without loadable
+    definitions the keys are added after a warning.
+    """
     from headwater.instance import Instance
 
+    _check_declared(name, module, file, attribute)
     with Instance.get() as instance:
         added = instance.add_dynamic_partitions(name, list(keys))
     output.console().print(
         output.text(f"added {len(added)} key(s) to '{name}'" + (f": {', '.join(added)}" if added else ""))
     )
+
+
+def _check_declared(name: str, module: str | None, file: str | None, attribute: str | None) -> None:
+    from headwater.definitions.partitions import DynamicPartitions, MultiPartitions
+    from headwater.errors import DefinitionError, did_you_mean
+
+    try:
+        defs = load(module, file, attribute)
+    except DefinitionError as exc:
+        # Adding keys needs only the event log, so a project that does not load must not block it.
+        output.console(stderr=True).print(
+            output.text(f"warning: cannot check that '{name}' is declared ({exc}); adding the keys anyway", "yellow")
+        )
+        return
+    declared: set[str] = set()
+    for spec in defs.asset_specs:
+        found = spec.partitions
+        parts = [d for _, d in found.dimensions] if isinstance(found, MultiPartitions) else [found] if found else []
+        declared.update(p.name for p in parts if isinstance(p, DynamicPartitions))
+    if name not in declared:
+        where = defs.location.describe() if defs.location is not None else "the definitions"
+        raise click.UsageError(
+            f"no asset of {where} has hw.DynamicPartitions('{name}'){did_you_mean(name, declared)}; declared "
+            f"dynamic partitions: {', '.join(sorted(declared)) or '(none)'}; fix NAME, or declare it on an asset first"
+        )
 
 
 @partitions_group.command("remove")
