@@ -158,3 +158,16 @@ def test_a_run_declared_dead_while_paused_writes_nothing_more(tmp_path: Path, st
     assert [r.event.type for r in records if r.id > failed_at] == []  # nothing after the monitor's end
     made = [r.event.asset_key for r in records if r.event.type is EventType.ASSET_MATERIALIZED]
     assert made == [hw.AssetKey("first")]  # paused and after never recorded
+
+
+def test_the_monitor_leaves_a_run_that_ended_by_itself_alone(storage: Storage) -> None:
+    storage.add_run(hw.RunRecord(run_id="r1"))
+    RunQueueStore(storage).claim(Event(run_id="r1", type=EventType.RUN_STARTED), "host-a:1")
+    [seen] = RunQueueStore(storage).running()  # what the monitor read, before the run ended
+    storage.store_events([Event(run_id="r1", type=EventType.RUN_SUCCEEDED)], for_run="r1")
+    from headwater.automation.monitor import _fail
+
+    _fail(storage, seen, "the run's process stopped sending heartbeats", None)
+    assert [r.event.type for r in storage.get_events("r1")] == [EventType.RUN_STARTED, EventType.RUN_SUCCEEDED]
+    run = storage.get_run("r1")
+    assert run is not None and run.status is RunStatus.SUCCEEDED

@@ -6,12 +6,14 @@ materializations.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
 from pathlib import Path
 
-from headwater.events import STEP_END_TYPES, Event, EventType, RunEnded, StepFailedPayload
+from headwater.errors import RunNotActive
+from headwater.events import STEP_END_TYPES, Event, EventType, RunEnded, RunStatus, StepFailedPayload
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
@@ -141,7 +143,11 @@ def _fail(storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | Non
             )
         )
     tail.append(Event(run_id=run_id, type=EventType.RUN_FAILED, timestamp=now, data=RunEnded(error=reason).to_data()))
-    storage.store_events(tail)
+    if run.run.status is not RunStatus.STARTED:
+        storage.store_events(tail)
+        return
+    with contextlib.suppress(RunNotActive):  # the run ended by itself meanwhile: its own end stands
+        storage.store_events(tail, for_run=run_id)
 
 
 def _step_keys(step: str, run: QueuedRun, graph: AssetGraph | None) -> list[AssetKey]:
