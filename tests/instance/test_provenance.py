@@ -10,7 +10,7 @@ import pytest
 
 import headwater as hw
 from headwater.events import EventType
-from headwater.state.versions import MAX_INPUTS_BYTES, inputs_map, short_version
+from headwater.state.versions import MAX_INPUTS_BYTES, consumed_inputs, short_version
 
 
 @pytest.fixture
@@ -73,6 +73,6 @@ def test_short_versions_and_bounded_inputs() -> None:
     long = short_version("x" * 40)
     assert len(long) == 16 and long == short_version("x" * 40)
     parents = [hw.AssetKey(f"some_fairly_long_asset_name_{i:03d}") for i in range(200)]
-    found = inputs_map(parents, dict.fromkeys(parents, "v" * 30))
-    assert len(json.dumps(found["inputs"], separators=(",", ":"))) <= MAX_INPUTS_BYTES
-    assert found["inputs_left_out"] == 200 - len(found["inputs"])
+    inputs, left_out = consumed_inputs(parents, dict.fromkeys(parents, "v" * 30))
+    assert len(json.dumps(inputs, separators=(",", ":"))) <= MAX_INPUTS_BYTES
+    assert left_out == 200 - len(inputs)

@@ -14,7 +14,7 @@ def _event(kind: EventType, key: AssetKey, partition: str | None = None, **data:
     return Event(run_id="r1", type=kind, asset_key=key, partition=partition, data=data)
 
 
-def test_checks_since_latest_materialization(storage: Storage) -> None:
+def test_check_verdicts_judge_the_current_value(storage: Storage) -> None:
     storage.store_events(
         [
             _event(EventType.ASSET_MATERIALIZED, A),
@@ -25,10 +25,13 @@ def test_checks_since_latest_materialization(storage: Storage) -> None:
             _event(EventType.CHECK_EVALUATED, B, check="unmaterialized", passed=False),
         ]
     )
-    found = storage.checks_since_latest()
-    assert [r.event.data["check"] for r in found] == ["new"]
-    assert storage.checks_since_latest([B]) == []
-    assert [r.event.data["check"] for r in storage.checks_since_latest([A, B])] == ["new"]
+    # "old" judged a value replaced since; B has no materialization, so its check judges what it has.
+    assert [(v.asset_key, v.check) for v in storage.check_verdicts()] == [(A, "new"), (B, "unmaterialized")]
+    assert [v.check for v in storage.check_verdicts([A])] == ["new"]
+    assert [v.failed for v in storage.check_verdicts([B])] == [True]
+    assert storage.check_verdicts([A])[0].data == {}  # event data only when asked for
+    assert storage.check_verdicts([A], with_payload=True)[0].data["check"] == "new"
+    assert [v.check for v in storage.check_verdicts([A], "p1")] == ["partitioned"]
     storage.store_events([_event(EventType.ASSET_MATERIALIZED, A, "p1")])
     storage.store_events([_event(EventType.CHECK_EVALUATED, A, "p1", check="later", passed=True)])
-    assert [r.event.data["check"] for r in storage.checks_since_latest([A], "p1")] == ["later"]
+    assert [v.check for v in storage.check_verdicts([A], "p1")] == ["later"]

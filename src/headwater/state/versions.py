@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
-from headwater.events import AssetMaterialized, EventRecord
+from headwater.events import EventRecord
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 
@@ -69,9 +69,3 @@ def consumed_inputs(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str
             return inputs, len(known) - index
         inputs[key.to_string()] = entry
     return inputs, 0
-
-
-def inputs_map(parents: Iterable[AssetKey], versions: Mapping[AssetKey, str]) -> dict[str, Any]:
-    """``{"inputs": {...}}`` as an event's data holds it (with ``inputs_left_out`` when some were left out)."""
-    inputs, left_out = consumed_inputs(parents, versions)
-    return AssetMaterialized(inputs=inputs, inputs_left_out=left_out).to_data()

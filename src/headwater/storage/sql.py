@@ -380,43 +380,6 @@ class Storage(PartitionStore):
         with self._read("read asset events") as conn:
             return [row_to_record(row) for row in conn.execute(stmt)]
 
-    def checks_since_latest(
-        self, keys: Collection[AssetKey] | None = None, partition: str | None = None
-    ) -> list[EventRecord]:
-        """CHECK_EVALUATED events written after each asset's latest materialization, in id order.
-
-        They judge the value the asset has now; older evaluations are history. ``keys`` None means
-        every asset; ``partition`` None means unpartitioned.
-        """
-        joined = events.join(
-            asset_latest,
-            and_(
-                asset_latest.c.asset_key == events.c.asset_key,
-                asset_latest.c.kind == "materialization",
-                asset_latest.c.partition == (partition or ""),
-            ),
-        )
-        same_partition = events.c.partition.is_(None) if partition is None else events.c.partition == partition
-        stmt = (
-            select(events)
-            .select_from(joined)
-            .where(
-                events.c.type == EventType.CHECK_EVALUATED.value,
-                events.c.id > asset_latest.c.event_id,
-                same_partition,
-            )
-            .order_by(events.c.id)
-        )
-        names = None if keys is None else sorted({key.to_string() for key in keys})
-        batches = (
-            [stmt]
-            if names is None
-            else [stmt.where(events.c.asset_key.in_(names[i : i + _IN_CHUNK])) for i in range(0, len(names), _IN_CHUNK)]
-        )
-        with self._read("read check evaluations") as conn:
-            found = [row_to_record(row) for batch in batches for row in conn.execute(batch)]
-        return sorted(found, key=lambda record: record.id)
-
     def check_verdicts(
         self, keys: Collection[AssetKey] | None = None, partition: str | None = None, *, with_payload: bool = False
     ) -> list[CheckVerdict]:
