@@ -12,11 +12,13 @@ Every node's value is kept per asset, so a user can see why an asset was or was 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
+from headwater.automation.partition_conditions import UnitLeaves
+from headwater.automation.partition_facts import PartitionFacts, Unit
 from headwater.definitions.conditions import AutomationCondition
 from headwater.definitions.cron import latest_tick
 from headwater.graph import AssetGraph
@@ -28,6 +30,7 @@ from headwater.storage.automation import AutomationStore
 from headwater.storage.run_queue import RunQueueStore
 
 Keys = set[AssetKey]
+T = TypeVar("T")
 
 
 @dataclass(kw_only=True)
@@ -41,19 +44,26 @@ class Facts:
     last_requested: Mapping[AssetKey, float]
     status: AssetStatus | None = None
     """The status query ``stale`` reads (asked once, only if a condition uses it)."""
+    partitions: PartitionFacts | None = None
+    """Candidate partitions of the partitioned assets with a condition (loaded only when there are some)."""
     _ticks: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, storage: Storage, now: float, keys: Mapping[str, AssetKey], graph: AssetGraph) -> Facts:
         """Facts for every asset from four batched queries; ``keys`` maps printed keys to the graph's."""
         store = AutomationStore(storage)
+        updated = _by_key(store.latest_update_times(), keys)
+        last_requested = _by_key(store.last_requested_times(), keys)
+        partitioned = partitioned_with_conditions(graph)
+        since = {k: max(updated.get(k, 0.0), last_requested.get(k, 0.0)) for k in partitioned}
         return cls(
             now=now,
-            updated=_by_key(store.latest_update_times(), keys),
+            updated=updated,
             in_progress=RunQueueStore(storage).in_progress_keys(),
             failed_checks=CheckVerdicts(storage, graph).failed_keys,
-            last_requested=_by_key(store.last_requested_times(), keys),
+            last_requested=last_requested,
             status=AssetStatus(storage, graph, now=now),
+            partitions=PartitionFacts.load(storage, graph, partitioned, now=now, since=since) if partitioned else None,
         )
 
     def cron_tick(self, cron: str, timezone: str) -> float:
@@ -67,6 +77,12 @@ class Facts:
     def stale(self) -> frozenset[AssetKey]:
         """Stale assets, from the status query (asked once, only if a condition uses it)."""
         return self.status.stale if self.status is not None else frozenset()
+
+
+def partitioned_with_conditions(graph: AssetGraph) -> list[AssetKey]:
+    """The partitioned assets that carry a condition, in topological order."""
+    by_key = graph.partitions.by_key if any(n.spec.partitions is not None for n in graph.nodes.values()) else {}
+    return [k for k in graph.keys if k in by_key and graph.nodes[k].spec.automation is not None]
 
 
 def _by_key(found: Mapping[str, float], keys: Mapping[str, AssetKey]) -> dict[AssetKey, float]:
@@ -89,6 +105,8 @@ class AssetEvaluation:
     requested: bool
     values: tuple[bool, ...]
     detail: dict[str, Any]
+    partitions: tuple[str, ...] = ()
+    """The partitions requested (partitioned assets); their values are those of the first one shown."""
 
 
 class _Program:
@@ -103,9 +121,9 @@ class _Program:
         self.steps = [(i, node.op, self.children[i], node) for i, node in reversed(list(enumerate(self.nodes)))]
         self._details: dict[tuple[bool, ...], dict[str, Any]] = {}
 
-    def run(self, batch: Keys, leaf: Callable[[AutomationCondition, Keys], Keys]) -> list[Keys]:
-        """The set of assets of ``batch`` for which each node is true."""
-        values: list[Keys] = [batch] * len(self.nodes)
+    def run(self, batch: set[T], leaf: Callable[[AutomationCondition, set[T]], set[T]]) -> list[set[T]]:
+        """The set of members of ``batch`` (assets, or asset partitions) for which each node is true."""
+        values: list[set[T]] = [batch] * len(self.nodes)
         for i, op, kids, node in self.steps:
             if op == "and":
                 found = values[kids[0]]
@@ -131,6 +149,23 @@ class _Program:
                 "true": list(values),
             }
         return found
+
+
+def condition_runs(graph: AssetGraph, results: Sequence[AssetEvaluation]) -> list[tuple[list[AssetKey], str | None]]:
+    """The runs one tick requests: one of every requested unpartitioned asset, then one per partition
+    key of assets sharing one partitions definition (a run has one partition)."""
+    whole: list[AssetKey] = []
+    groups: dict[tuple[object, str], list[AssetKey]] = {}
+    by_key = graph.partitions.by_key if any(r.partitions for r in results) else {}
+    for result in results:
+        if not result.requested:
+            continue
+        if not result.partitions:
+            whole.append(result.key)
+        for partition in result.partitions:
+            groups.setdefault((by_key[result.key], partition), []).append(result.key)
+    runs: list[tuple[list[AssetKey], str | None]] = [(whole, None)] if whole else []
+    return runs + [(keys, partition) for (_, partition), keys in groups.items()]
 
 
 def detail_tree(detail: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,30 +201,64 @@ class Evaluator:
             self.program_of[key] = program
         self.sources = frozenset(k for k, node in graph.nodes.items() if node.spec.is_source)
         self.keys_by_name = {k.to_string(): k for k in graph.nodes}
+        # Partitioned assets are evaluated per partition, after the others (partitioned_with_conditions).
+        self.partitioned = [k for k in partitioned_with_conditions(graph) if k in self.program_of]
+        partitioned = set(self.partitioned)
+        self.whole_of = {k: p for k, p in self.program_of.items() if k not in partitioned}
 
     def evaluate(self, facts: Facts) -> list[AssetEvaluation]:
         """Every condition's value for every asset that has one, in topological order."""
         leaves = _Leaves(self, facts)
         missing = {k for k in self.graph.nodes if k not in facts.updated and k not in self.sources}
         # Only an asset with a missing parent depends on what this tick requests (upstream_missing).
-        waiting = {k for k in self._children_of(missing) if k in self.program_of}
+        waiting = {k for k in self._children_of(missing) if k in self.whole_of}
         results: dict[AssetKey, tuple[_Program, tuple[bool, ...]]] = {}
         leaves.unrequested = missing
-        first = [k for k in self.program_of if k not in waiting]
+        first = [k for k in self.whole_of if k not in waiting]
         rounds = [(first, leaves.leaf), *((g, leaves.upstream_aware) for g in self._generations(waiting))]
         for generation, leaf in rounds:
-            for batch in _batches(generation, self.program_of):
-                program = self.program_of[next(iter(batch))]
+            for batch in _batches(generation, self.whole_of):
+                program = self.whole_of[next(iter(batch))]
                 sets = program.run(batch, leaf)
                 for members, values in _signatures(batch, sets):
                     results.update(dict.fromkeys(members, (program, values)))
                 missing -= sets[0]  # requested in this tick: no longer missing for its children
+        by_partition = self._evaluate_partitioned(facts)
         out = []
         for key in self.graph.keys:
             found = results.get(key)
             if found is not None:
                 program, values = found
                 out.append(AssetEvaluation(key=key, requested=values[0], values=values, detail=program.detail(values)))
+            elif key in by_partition:
+                values, partitions = by_partition[key]
+                detail = self.program_of[key].detail(values)
+                out.append(
+                    AssetEvaluation(
+                        key=key, requested=bool(partitions), values=values, detail=detail, partitions=partitions
+                    )
+                )
+        return out
+
+    def _evaluate_partitioned(self, facts: Facts) -> dict[AssetKey, tuple[tuple[bool, ...], tuple[str, ...]]]:
+        """Per partitioned asset (parents first): the node values of its first requested partition (else
+        of its latest candidate) and the partitions it requests."""
+        if not self.partitioned or facts.partitions is None:
+            return {}
+        leaves = UnitLeaves(self.graph, self.sources, facts, facts.partitions)
+        out: dict[AssetKey, tuple[tuple[bool, ...], tuple[str, ...]]] = {}
+        for key in self.partitioned:
+            program = self.program_of[key]
+            candidates = facts.partitions.candidates.get(key, ())
+            if not candidates:  # e.g. no time window has ended yet
+                out[key] = (tuple(False for _ in program.nodes), ())
+                continue
+            batch: set[Unit] = {(key, p) for p in candidates}
+            sets = program.run(batch, leaves.leaf)
+            requested = tuple(p for p in candidates if (key, p) in sets[0])
+            leaves.requested.update((key, p) for p in requested)
+            shown = (key, requested[0] if requested else candidates[-1])
+            out[key] = (tuple(shown in found for found in sets), requested)
         return out
 
     def _children_of(self, keys: Iterable[AssetKey]) -> Keys:

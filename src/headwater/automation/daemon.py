@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.automation import monitor
-from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts
+from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, condition_runs
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
@@ -215,24 +215,32 @@ class Daemon:
         summary.requested_assets = len(requested)
         tick_key = f"conditions:{int(now * 1000)}"
         tick, _ = self.store.start_tick(CONDITIONS, CONDITIONS, tick_key, timestamp=now)
-        run_id = None
+        run_of: dict[AssetKey, str] = {}
+        run_ids: list[str] = []
         if requested:
             with timer("conditions.queue"):
-                run_id = self._queue_run(summary)(
-                    run_id_key=tick_key,
-                    keys=requested,
-                    tags={AUTOMATION: "conditions"},
-                    where="asset automation",
-                )
+                queue_run = self._queue_run(summary)
+                for index, (keys, partition) in enumerate(condition_runs(self.graph, results)):
+                    run_id = queue_run(
+                        run_id_key=tick_key if index == 0 else f"{tick_key}:{index}",
+                        keys=keys,
+                        partition=partition,
+                        tags={AUTOMATION: "conditions"},
+                        where="asset automation",
+                    )
+                    run_ids.append(run_id)
+                    for key in keys:
+                        run_of.setdefault(key, run_id)
         with timer("conditions.record"):
-            self._record(tick.id, now, results, run_id)
-        data = {"evaluated": len(results), "requested": [k.to_string() for k in requested[:100]]}
-        self.store.finish_tick(
-            tick.id, status="requested" if run_id else "skipped", run_ids=[run_id] if run_id else [], data=data
-        )
+            self._record(tick.id, now, results, run_of)
+        data: dict[str, Any] = {"evaluated": len(results), "requested": [k.to_string() for k in requested[:100]]}
+        partitions = {r.key.to_string(): list(r.partitions) for r in results if r.partitions}
+        if partitions:
+            data["partitions"] = partitions
+        self.store.finish_tick(tick.id, status="requested" if run_ids else "skipped", run_ids=run_ids, data=data)
         self.store.save_instigator(CONDITIONS, CONDITIONS, cursor=None, last_tick_at=now)
 
-    def _record(self, tick_id: int, now: float, results: list[AssetEvaluation], run_id: str | None) -> None:
+    def _record(self, tick_id: int, now: float, results: list[AssetEvaluation], run_of: Mapping[AssetKey, str]) -> None:
         """Store the evaluations that changed since each asset's previous one (and every request)."""
         changed = []
         previous = self._previous if self._previous is not None else {}
@@ -245,7 +253,7 @@ class Daemon:
                         asset_key=result.key,
                         requested=result.requested,
                         detail=result.detail,
-                        run_id=run_id if result.requested else None,
+                        run_id=run_of.get(result.key) if result.requested else None,
                     )
                 )
         self.store.record_evaluations(tick_id, now, changed)

@@ -204,6 +204,37 @@ class AutomationStore(StorageExtension):
         with self.storage._read("read when assets were last updated") as conn:
             return dict(conn.execute(stmt).all())
 
+    def partition_update_times(
+        self, names: Collection[str], *, partitions: Collection[str] | None = None, since: float | None = None
+    ) -> dict[str, dict[str, float]]:
+        """When each partition of the assets ``names`` was last materialized or observed, by printed key
+        and partition key: only the keys ``partitions`` when given, only updates after ``since`` when
+        given (one query per thousand names and partition keys)."""
+        stmt = (
+            select(asset_latest.c.asset_key, asset_latest.c.partition, func.max(asset_latest.c.timestamp))
+            .where(asset_latest.c.kind.in_(["materialization", "observation"]), asset_latest.c.partition != "")
+            .group_by(asset_latest.c.asset_key, asset_latest.c.partition)
+        )
+        if since is not None:
+            stmt = stmt.where(asset_latest.c.timestamp > since)
+        sorted_names, parts = sorted(set(names)), sorted(set(partitions)) if partitions is not None else None
+        out: dict[str, dict[str, float]] = {}
+        with self.storage._read("read when partitions were last updated") as conn:
+            for start in range(0, len(sorted_names), 1000):
+                by_name = stmt.where(asset_latest.c.asset_key.in_(sorted_names[start : start + 1000]))
+                chunks = (
+                    [by_name]
+                    if parts is None
+                    else [
+                        by_name.where(asset_latest.c.partition.in_(parts[i : i + 1000]))
+                        for i in range(0, len(parts), 1000)
+                    ]
+                )
+                for chunk in chunks:
+                    for row in conn.execute(chunk):
+                        out.setdefault(str(row[0]), {})[str(row[1])] = float(row[2])
+        return out
+
     def record_evaluations(
         self, tick_id: int, timestamp: float, changed: Sequence[Evaluation], unchanged: Collection[AssetKey] = ()
     ) -> None:
