@@ -149,7 +149,7 @@ class Daemon:
             for sensor in self.sensors:
                 state = states.get(sensor.name)
                 if self._enabled(sensor.name, sensor.default_status, states) and is_due(sensor, state, now):
-                    tick_sensor(self.storage, sensor, state, now, self._queue_run(summary))
+                    tick_sensor(self.storage, sensor, state, now, self._queue_run(summary), graph=self.graph)
                     summary.ticks += 1
         with timer("observe"):  # source assets with observe_interval= that are due (failures: every tick)
             observed = observe_due(self.storage, self.graph, now)

@@ -20,7 +20,10 @@ from headwater.automation.schedules import QueueRun
 from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec, run_status_sensor
 from headwater.definitions.partitions import DynamicPartitionsRequest
 from headwater.errors import DefinitionError
-from headwater.events import RunStatus
+from headwater.events import EventRecord, EventType, RunStatus
+from headwater.graph import AssetGraph
+from headwater.graph.selection import select
+from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.automation import AutomationStore, InstigatorState, TickRecord
 from headwater.storage.run_queue import RunQueueStore
@@ -61,6 +64,8 @@ def tick_sensor(
     state: InstigatorState | None,
     now: float,
     queue_run: QueueRun,
+    *,
+    graph: AssetGraph | None = None,
 ) -> TickRecord:
     """Evaluate one sensor and queue its requests; returns the tick recorded."""
     store = AutomationStore(storage)
@@ -68,7 +73,7 @@ def tick_sensor(
     tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
     tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
     try:
-        outcome = _evaluate(storage, sensor, cursor, state, now)
+        outcome = _evaluate(storage, sensor, cursor, state, now, graph)
         for change in outcome.partition_changes:
             added = storage.add_dynamic_partitions(change.name, change.add) if change.add else []
             deleted = storage.delete_dynamic_partitions(change.name, change.delete) if change.delete else []
@@ -104,7 +109,12 @@ def _trace(exc: BaseException) -> str:
 
 
 def _evaluate(
-    storage: Storage, sensor: SensorSpec, cursor: str | None, state: InstigatorState | None, now: float
+    storage: Storage,
+    sensor: SensorSpec,
+    cursor: str | None,
+    state: InstigatorState | None,
+    now: float,
+    graph: AssetGraph | None,
 ) -> SensorOutcome:
     if sensor.kind == "function":
         context = SensorContext(
@@ -113,7 +123,7 @@ def _evaluate(
         result = sensor.fn(context) if sensor.wants_context else sensor.fn()  # type: ignore[misc]
         return _normalise(sensor, result, cursor)
     if sensor.kind == "asset_materialized":
-        return _asset_materialized(storage, sensor, cursor)
+        return _asset_materialized(storage, sensor, cursor, graph)
     if sensor.kind == "run_status":
         return _run_status(storage, sensor, cursor, now)
     return _files(sensor, cursor)
@@ -141,16 +151,55 @@ def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOut
     )
 
 
-def _asset_materialized(storage: Storage, sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
+def _asset_materialized(
+    storage: Storage, sensor: SensorSpec, cursor: str | None, graph: AssetGraph | None
+) -> SensorOutcome:
     assert sensor.asset is not None  # set by hw.asset_sensor
-    latest = storage.latest("materialization", [sensor.asset]).get(sensor.asset)
+    latest = storage.latest_of_any_partition("materialization", [sensor.asset]).get(sensor.asset)
     if cursor is None:  # a new sensor reacts to materializations from now on
         return SensorOutcome(cursor=str(latest.id if latest is not None else 0))
     seen = int(cursor)
     if latest is None or latest.id <= seen:
         return SensorOutcome(cursor=cursor)
-    request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={TRIGGER_RUN: latest.event.run_id})
-    return SensorOutcome(requests=[request], cursor=str(latest.id), data={"event_id": latest.id})
+    data: dict[str, Any] = {"event_id": latest.id}
+    if latest.event.partition is None or not _selects_partitioned(graph, sensor.select):
+        request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={TRIGGER_RUN: latest.event.run_id})
+        return SensorOutcome(requests=[request], cursor=str(latest.id), data=data)
+    # A partitioned selection runs every partition materialized since the cursor (its newest event each).
+    newest: dict[str, EventRecord] = {}
+    for record in new_materializations(storage, sensor.asset, after=seen):
+        if record.event.partition is not None:
+            newest.setdefault(record.event.partition, record)
+    requests = [
+        RunRequest(
+            partition=partition,
+            run_key=f"{sensor.asset}:{partition}:{record.id}",
+            tags={TRIGGER_RUN: record.event.run_id},
+        )
+        for partition, record in sorted(newest.items(), key=lambda item: item[1].id)
+    ]
+    data["partitions"] = [r.partition for r in requests]
+    return SensorOutcome(requests=requests, cursor=str(latest.id), data=data)
+
+
+def new_materializations(storage: Storage, key: AssetKey, *, after: int, page: int = 500) -> list[EventRecord]:
+    """Materializations of ``key`` (any partition) with an event id above ``after``, newest first."""
+    found: list[EventRecord] = []
+    before: int | None = None
+    while True:
+        batch = storage.asset_events(key, types=(EventType.ASSET_MATERIALIZED,), limit=page, before_id=before)
+        fresh = [r for r in batch if r.id > after]
+        found.extend(fresh)
+        if len(fresh) < len(batch) or len(batch) < page:
+            return found
+        before = batch[-1].id
+
+
+def _selects_partitioned(graph: AssetGraph | None, selection: str | None) -> bool:
+    """Whether ``selection`` has partitioned assets (without the graph: assumed so)."""
+    if graph is None:
+        return True
+    return any(graph.spec(key).partitions is not None for key in select(graph, selection))
 
 
 def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: float) -> SensorOutcome:

@@ -126,8 +126,8 @@ class InstanceCore:
         return self.storage.delete_dynamic_partitions(name, list(keys))
 
     def latest_materializations(self, keys: Iterable[AssetKey] | None = None) -> dict[AssetKey, Any]:
-        """Latest materialization event record per asset key."""
-        return self.storage.latest("materialization", list(keys) if keys is not None else None)
+        """Latest materialization event record per asset key (of any partition for partitioned assets)."""
+        return self.storage.latest_of_any_partition("materialization", list(keys) if keys is not None else None)
 
     def run_events(self, run_id: str) -> list[Any]:
         """All events of a run."""
