@@ -4,7 +4,8 @@ Steps run wherever the executor puts them and cannot read the event log, so the 
 side stamps each ``ASSET_MATERIALIZED`` event with ``inputs`` (upstream key ->
 short data version) as the step's outcome reaches the scheduling loop (``on_outcome``). Versions
 of upstream assets outside the run come from one batched query at the start of the run;
-those made inside it come from the outcomes already seen.
+those made inside it come from the outcomes already seen, and, within a multi-asset step, from
+the outputs before it: a step's materializations are put in dependency order first.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Provenance:
         if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
             return outcome
         events: list[Event] = []
-        for event in outcome.events:
+        for event in self._in_dependency_order(outcome.events):
             key = event.asset_key
             if event.type is not EventType.ASSET_MATERIALIZED or key is None or key not in self.graph.nodes:
                 events.append(event)
@@ -64,3 +65,23 @@ class Provenance:
                 self.versions[key] = made.data_version
             events.append(dataclasses.replace(event, data=made.to_data()) if parents else event)
         return dataclasses.replace(outcome, events=events)
+
+    def _in_dependency_order(self, events: list[Event]) -> list[Event]:
+        """``events`` with the materializations of the graph's assets in its topological order.
+
+        A multi-asset returns its outputs in whatever order it likes (dbt's manifest lists models
+        before the seeds they read); recorded that way, an output would precede the parent it consumed.
+        """
+        position = self.graph.index.position
+        slots = [
+            i
+            for i, e in enumerate(events)
+            if e.type is EventType.ASSET_MATERIALIZED and e.asset_key is not None and e.asset_key in self.graph.nodes
+        ]
+        if len(slots) < 2:
+            return events
+        ordered = sorted((events[i] for i in slots), key=lambda e: position[str(e.asset_key)])  # str: "a/b"
+        out = list(events)
+        for slot, event in zip(slots, ordered, strict=True):
+            out[slot] = event
+        return out

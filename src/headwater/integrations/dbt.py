@@ -9,6 +9,7 @@ Never imports dbt: dbt runs as a subprocess (``dbt_cli.py``).
 
 from __future__ import annotations
 
+import graphlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -137,6 +138,7 @@ class _Builder:
                 )
             seen[key] = uid
             self.keys[uid] = key
+        built = self._in_build_order(built)
         upstream = {p for uid in built for p in self._parents(uid)} - set(built)
         unbuilt = [uid for uid in self.sources if chosen is None or uid in upstream]
         unbuilt += [uid for uid in nodes if uid in upstream]  # dbt nodes left out by select=
@@ -185,6 +187,14 @@ class _Builder:
             elif parent in self.nodes:  # an ephemeral model: look through it
                 stack.extend(reversed(self.nodes[parent].get("depends_on", {}).get("nodes", [])))
         return out
+
+    def _in_build_order(self, uids: Sequence[str]) -> list[str]:
+        """``uids`` with each node after its parents (the manifest lists models before seeds)."""
+        wanted = set(uids)
+        sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter(
+            {uid: [p for p in self._parents(uid) if p in wanted] for uid in uids}
+        )
+        return list(sorter.static_order())
 
     def _columns(self, uid: str, node: Mapping[str, Any]) -> dict[str, str]:
         """Column -> type: the manifest's documented columns, typed from the catalog when it has them."""

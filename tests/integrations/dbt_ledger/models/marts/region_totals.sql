@@ -1,0 +1,3 @@
+select region, count(*) as accounts, sum(balance) as balance
+from {{ ref('account_balances') }}
+group by region

@@ -1,0 +1,1 @@
+select account_id, holder, region from {{ ref('raw_accounts') }}
