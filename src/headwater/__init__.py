@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from headwater.automation.evaluate import evaluate_schedule, evaluate_sensor
     from headwater.definitions import (
         AssetOut,
         AssetSpec,
@@ -169,6 +170,8 @@ _EXPORTS: dict[str, str] = {
     "column_lineage": "headwater.state.columns",
     "dbt_assets": "headwater.integrations.dbt",
     "eager": "headwater.definitions",
+    "evaluate_schedule": "headwater.automation.evaluate",
+    "evaluate_sensor": "headwater.automation.evaluate",
     "file_sensor": "headwater.definitions",
     "find_location": "headwater.loader",
     "load_definitions": "headwater.loader",
@@ -261,6 +264,8 @@ __all__ = [
     "column_lineage",
     "dbt_assets",
     "eager",
+    "evaluate_schedule",
+    "evaluate_sensor",
     "file_sensor",
     "find_location",
     "load_definitions",

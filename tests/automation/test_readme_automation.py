@@ -68,7 +68,7 @@ def test_the_configuration_is_valid(tmp_path: Path) -> None:
 
 def test_the_commands_exist() -> None:
     lines = [line.split("   ")[0] for line in _section().splitlines() if line.startswith("headwater ")]
-    assert len(lines) == 11
+    assert len(lines) == 12
     for line in lines:
         command = [word for word in line.split()[1:] if re.fullmatch(r"[a-z]+", word)]
         shown = CliRunner().invoke(cli, [*command, "--help"], terminal_width=200)

@@ -24,7 +24,7 @@ from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, c
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
 from headwater.automation.launcher import Launcher
 from headwater.automation.observation import observe_due
-from headwater.automation.requests import location_json, queue_request, run_id_for
+from headwater.automation.requests import location_json, run_queuer
 from headwater.automation.retention import prune
 from headwater.automation.retries import retry_failed_runs
 from headwater.automation.schedules import tick_schedule
@@ -187,20 +187,13 @@ class Daemon:
         return is_on(states.get(name), default_status)
 
     def _queue_run(self, summary: TickSummary) -> Callable[..., str]:
-        def queue_run(*, run_id_key: str, where: str, **request: Any) -> str:
-            run = queue_request(
-                self.queue,
-                self.graph,
-                self.defs.location,
-                run_id=run_id_for(run_id_key),
-                priority_tag=self.config.runs.priority_tag,
-                where=where,
-                **request,
-            )
-            summary.queued_runs.append(run.run_id)
-            return run.run_id
-
-        return queue_run
+        return run_queuer(
+            self.queue,
+            self.graph,
+            self.defs.location,
+            priority_tag=self.config.runs.priority_tag,
+            queued=summary.queued_runs,
+        )
 
     def _conditions(self, now: float, summary: TickSummary, timer: _Timer) -> None:
         with timer("conditions.load"):

@@ -7,7 +7,7 @@ e.g. after the daemon restarted in the middle of it, queues no second run.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -96,3 +96,26 @@ def queue_request(
     )
     queue.enqueue(run, location=location_json(location), priority=priority_of(run_tags, priority_tag, where))
     return run
+
+
+def run_queuer(
+    queue: RunQueueStore,
+    graph: AssetGraph,
+    location: CodeLocation | None,
+    *,
+    priority_tag: str = PRIORITY,
+    queued: list[str] | None = None,
+) -> Callable[..., str]:
+    """``queue_run(run_id_key=..., where=..., selection=/keys=, partition=, config=, tags=)`` -> run id:
+    what schedules, sensors and conditions call to queue a run with an id derived from ``run_id_key``
+    (each id is appended to ``queued`` when given)."""
+
+    def queue_run(*, run_id_key: str, where: str, **request: Any) -> str:
+        run = queue_request(
+            queue, graph, location, run_id=run_id_for(run_id_key), priority_tag=priority_tag, where=where, **request
+        )
+        if queued is not None:
+            queued.append(run.run_id)
+        return run.run_id
+
+    return queue_run

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from headwater.definitions import Schedule
+from headwater.definitions import RunRequest, Schedule
 from headwater.definitions.cron import ticks_between
 from headwater.definitions.partitions import KeyContext, TimeWindowPartitions
 from headwater.errors import DefinitionError
@@ -83,28 +83,58 @@ def tick_schedule(
     due, dropped = due_ticks(schedule, state.last_tick_at, now, grace)
     recorded = []
     for tick_time in due:
-        tick_key = f"schedule:{schedule.name}:{int(tick_time)}"
-        tick, created = store.start_tick(schedule.name, "schedule", tick_key, timestamp=now, scheduled_at=tick_time)
-        if not created and tick.status != "started":
-            continue  # done before a restart
-        when = datetime.fromtimestamp(tick_time, ZoneInfo(schedule.timezone))
-        try:
-            partition = schedule.partition_for(when)
-            if schedule.partition is None and graph is not None:
-                partition = latest_complete_partition(graph, schedule, tick_time)
-            run_id = queue_run(
-                run_id_key=tick_key,
-                selection=schedule.select,
-                partition=partition,
-                config=schedule.config,
-                tags={**schedule.tags, SCHEDULE: schedule.name},
-                where=f"schedule '{schedule.name}'",
-            )
-        except Exception as exc:
-            store.finish_tick(tick.id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        else:
-            data = {"tick": when.isoformat(), "missed_ticks_dropped": dropped, "partition": partition}
-            store.finish_tick(tick.id, status="requested", run_ids=[run_id], data=data)
-        recorded.append(tick)
+        tick = run_tick(store, schedule, tick_time, now, queue_run, graph=graph, dropped=dropped)
+        if tick is not None:
+            recorded.append(tick)
     store.save_instigator(schedule.name, "schedule", cursor=state.cursor, last_tick_at=now)
     return recorded
+
+
+def tick_request(schedule: Schedule, tick_time: float, graph: AssetGraph | None) -> RunRequest:
+    """The run the tick of ``schedule`` at ``tick_time`` requests (its ``run_key`` names the tick)."""
+    when = datetime.fromtimestamp(tick_time, ZoneInfo(schedule.timezone))
+    partition = schedule.partition_for(when)
+    if schedule.partition is None and graph is not None:
+        partition = latest_complete_partition(graph, schedule, tick_time)
+    return RunRequest(
+        select=schedule.select,
+        partition=partition,
+        config=schedule.config,
+        tags={**schedule.tags, SCHEDULE: schedule.name},
+        run_key=f"schedule:{schedule.name}:{int(tick_time)}",
+    )
+
+
+def run_tick(
+    store: AutomationStore,
+    schedule: Schedule,
+    tick_time: float,
+    now: float,
+    queue_run: QueueRun,
+    *,
+    graph: AssetGraph | None,
+    dropped: int = 0,
+) -> TickRecord | None:
+    """Record the tick of ``schedule`` at ``tick_time`` and queue its run (once: a tick done before a
+    restart is left as it is, and None is returned)."""
+    tick_key = f"schedule:{schedule.name}:{int(tick_time)}"
+    tick, created = store.start_tick(schedule.name, "schedule", tick_key, timestamp=now, scheduled_at=tick_time)
+    if not created and tick.status != "started":
+        return None
+    when = datetime.fromtimestamp(tick_time, ZoneInfo(schedule.timezone))
+    try:
+        request = tick_request(schedule, tick_time, graph)
+        run_id = queue_run(
+            run_id_key=tick_key,
+            selection=request.select,
+            partition=request.partition,
+            config=request.config,
+            tags=request.tags,
+            where=f"schedule '{schedule.name}'",
+        )
+    except Exception as exc:
+        store.finish_tick(tick.id, status="failed", error=f"{type(exc).__name__}: {exc}")
+    else:
+        data = {"tick": when.isoformat(), "missed_ticks_dropped": dropped, "partition": request.partition}
+        store.finish_tick(tick.id, status="requested", run_ids=[run_id], data=data)
+    return tick

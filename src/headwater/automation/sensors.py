@@ -73,7 +73,7 @@ def tick_sensor(
     tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
     tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
     try:
-        outcome = _evaluate(storage, sensor, cursor, state, now, graph)
+        outcome = evaluate(storage, sensor, cursor, state, now, graph)
         for change in outcome.partition_changes:
             added = storage.add_dynamic_partitions(change.name, change.add) if change.add else []
             deleted = storage.delete_dynamic_partitions(change.name, change.delete) if change.delete else []
@@ -108,14 +108,18 @@ def _trace(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc))
 
 
-def _evaluate(
+def evaluate(
     storage: Storage,
     sensor: SensorSpec,
     cursor: str | None,
     state: InstigatorState | None,
     now: float,
     graph: AssetGraph | None,
+    *,
+    alert: bool = True,
 ) -> SensorOutcome:
+    """Call the sensor (or run the built-in one) at ``now`` from ``cursor``; queues nothing. With
+    ``alert=False`` a run-status sensor neither posts to its webhook nor logs."""
     if sensor.kind == "function":
         context = SensorContext(
             name=sensor.name, cursor=cursor, last_tick_at=state.last_tick_at if state else None, now=now
@@ -125,7 +129,7 @@ def _evaluate(
     if sensor.kind == "asset_materialized":
         return _asset_materialized(storage, sensor, cursor, graph)
     if sensor.kind == "run_status":
-        return _run_status(storage, sensor, cursor, now)
+        return _run_status(storage, sensor, cursor, now, alert=alert)
     return _files(sensor, cursor)
 
 
@@ -202,7 +206,7 @@ def _selects_partitioned(graph: AssetGraph | None, selection: str | None) -> boo
     return any(graph.spec(key).partitions is not None for key in select(graph, selection))
 
 
-def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: float) -> SensorOutcome:
+def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: float, *, alert: bool) -> SensorOutcome:
     if cursor is None:
         return SensorOutcome(cursor=repr(now), data={"note": "watching runs that finish from now on"})
     wanted = RunStatus.FAILED if sensor.run_status == "failure" else RunStatus.SUCCEEDED
@@ -212,11 +216,12 @@ def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: f
     requests = []
     alerts = []
     for run in matching:
-        ALERTS.warning("run %s %s: %s", run.run_id, run.status.value, run.error or "")
-        alert = {"run_id": run.run_id, "status": run.status.value, "error": run.error, "selection": run.selection}
-        alerts.append(alert)
-        if sensor.webhook:
-            _post(sensor.webhook, alert)
+        found = {"run_id": run.run_id, "status": run.status.value, "error": run.error, "selection": run.selection}
+        alerts.append(found)
+        if alert:
+            ALERTS.warning("run %s %s: %s", run.run_id, run.status.value, run.error or "")
+            if sensor.webhook:
+                _post(sensor.webhook, found)
         if sensor.select:
             requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={TRIGGER_RUN: run.run_id}))
     return SensorOutcome(requests=requests, cursor=next_cursor, data={"runs": alerts})

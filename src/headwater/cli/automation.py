@@ -225,3 +225,70 @@ def prune_command(
             f"{counts['ticks']} ticks ({counts['evaluations']} condition evaluations)"
         )
     )
+
+
+def _at_option(value: str | None) -> Any:
+    from datetime import datetime
+
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a time: give ISO 8601 such as 2026-01-05T02:00 (read in the schedule's timezone, "
+            "UTC for sensors) or 2026-01-05T02:00+01:00",
+            param_hint="--at",
+        ) from None
+
+
+@automation_group.command("tick")
+@click.argument("name")
+@click.option("--at", "at_text", metavar="TIME", help="When to evaluate (ISO 8601, default now).")
+@click.option("--dry-run", is_flag=True, help="Print what the tick requests; queue nothing.")
+@location_options
+@json_option
+def tick_command(
+    name: str,
+    at_text: str | None,
+    dry_run: bool,
+    module: str | None,
+    file: str | None,
+    attribute: str | None,
+    as_json: bool,
+) -> None:
+    """Evaluate the schedule or sensor NAME at --at without the daemon: print the runs it requests
+    and, without --dry-run, queue them (recorded as a tick, once per tick or run key)."""
+    from headwater.automation.ticking import tick_now
+
+    at = _at_option(at_text)
+    defs = load(module, file, attribute)
+    from headwater.instance import Instance
+
+    with Instance.get() as instance:
+        runs = instance.config.runs if instance.config is not None else None
+        priority = {"priority_tag": runs.priority_tag} if runs is not None else {}
+        found = tick_now(instance.storage, defs, name, at=at, dry_run=dry_run, **priority)
+    if as_json:
+        output.print_json(found)
+        return
+    out = output.console()
+    head = f"{found['kind']} '{name}' at {found['at']}"
+    if found.get("tick"):
+        head += f" (tick {found['tick']})"
+    out.print(output.text(head, "bold"))
+    grid = output.table("select", "partition", "run key", "tags", "run")
+    for request, run_id in zip(found["requests"], found["run_ids"] or [None] * len(found["requests"]), strict=True):
+        tags = ", ".join(f"{k}={v}" for k, v in request["tags"].items())
+        cells = [request["select"] or "", request["partition"] or "", request["run_key"] or "", tags]
+        grid.add_row(*(output.text(str(c)) for c in [*cells, output.short_id(run_id) if run_id else "-"]))
+    if found["requests"]:
+        out.print(grid)
+    else:
+        out.print(output.text(f"no runs requested{': ' + found['skip_reason'] if found.get('skip_reason') else ''}"))
+    if found.get("error"):
+        output.error(found["error"])
+    if dry_run:
+        out.print(output.text("dry run: nothing queued", "dim"))
+    elif found["run_ids"]:
+        out.print(output.text(f"queued {len(found['run_ids'])} run(s); the daemon launches them", "dim"))
