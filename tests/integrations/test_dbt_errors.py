@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 import headwater as hw
+from headwater.integrations.dbt_cli import DbtProject
+from headwater.integrations.dbt_io import DbtRelations
 
 
 def _project(folder: Path, manifest: dict[str, Any] | str) -> Path:
@@ -90,3 +92,81 @@ def test_a_selection_dbt_refuses_names_the_selection(tmp_path: Path) -> None:
         r"\(dbt's syntax\) or the project; `dbt ls --select \.\.\.` shows the same error.$",
     ):
         hw.dbt_assets(_project(tmp_path / "tiny", manifest), select="tag:((")
+
+
+def _relations(folder: Path, profiles: str, **relations: str) -> DbtRelations:
+    folder.mkdir()
+    (folder / "dbt_project.yml").write_text("name: tiny\nversion: '1.0'\nprofile: tiny\n")
+    (folder / "profiles.yml").write_text(profiles)
+    keyed = {hw.AssetKey(name): relation for name, relation in relations.items()}
+    return DbtRelations(project=DbtProject(project_dir=folder), relations=keyed)
+
+
+def test_reading_models_from_a_warehouse_that_is_not_duckdb(tmp_path: Path) -> None:
+    manager = _relations(
+        tmp_path / "tiny",
+        "tiny:\n  target: prod\n  outputs:\n    prod: {type: postgres}\n",
+        orders='"db"."main"."orders"',
+    )
+    with pytest.raises(
+        hw.ConfigError,
+        match=r"^dbt project .*tiny uses a 'postgres' profile target; hw.dbt_assets\(io_manager=...\) reads models "
+        r"from dbt-duckdb targets only: read other warehouses in the asset itself and depend on the model with deps=",
+    ):
+        manager.load(hw.AssetKey("orders"), None)
+
+
+def test_reading_models_from_an_in_memory_duckdb(tmp_path: Path) -> None:
+    profiles = "tiny:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: ':memory:'}\n"
+    manager = _relations(tmp_path / "tiny", profiles, orders='"memory"."main"."orders"')
+    with pytest.raises(hw.ConfigError, match=r"has path ':memory:': give it a file in profiles.yml"):
+        manager.load(hw.AssetKey("orders"), None)
+
+
+def test_reading_models_with_a_profile_target_that_is_not_there(tmp_path: Path) -> None:
+    manager = _relations(tmp_path / "tiny", "tiny:\n  target: dev\n  outputs: {}\n", orders='"db"."main"."orders"')
+    with pytest.raises(
+        hw.ConfigError,
+        match=r"profiles.yml has no target 'dev' in profile 'tiny' \(the profile dbt_project.yml of .*tiny names\): "
+        r"add it, or give hw.dbt_assets\(target=...\)$",
+    ):
+        manager.load(hw.AssetKey("orders"), None)
+
+
+def test_reading_an_asset_that_is_not_of_the_project_and_a_model_not_built_yet(tmp_path: Path) -> None:
+    path = tmp_path / "none.duckdb"
+    profiles = f"tiny:\n  target: dev\n  outputs:\n    dev: {{type: duckdb, path: '{path}'}}\n"
+    manager = _relations(tmp_path / "tiny", profiles, orders='"none"."main"."orders"')
+    with pytest.raises(hw.IOManagerError, match=r"^asset 'revenue' is not a model, seed or snapshot of dbt project "):
+        manager.load(hw.AssetKey("revenue"), None)
+    with pytest.raises(hw.IOManagerError, match=r"^asset 'orders' has no dbt warehouse yet .*: materialize it first"):
+        manager.load(hw.AssetKey("orders"), None)
+    assert not manager.exists(hw.AssetKey("orders"), None)
+
+
+def test_a_profile_reading_an_environment_variable_that_is_not_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TINY_WAREHOUSE", raising=False)
+    profiles = "tiny:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: \"{{ env_var('TINY_WAREHOUSE') }}\"}\n"
+    manager = _relations(tmp_path / "tiny", profiles, orders='"db"."main"."orders"')
+    with pytest.raises(
+        hw.ConfigError,
+        match=r"profiles.yml reads env_var\('TINY_WAREHOUSE'\), which is not set: set it as you do for dbt$",
+    ):
+        manager.load(hw.AssetKey("orders"), None)
+
+
+def test_a_model_dbt_has_not_built_in_an_existing_warehouse(tmp_path: Path) -> None:
+    import duckdb
+
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    profiles = f"tiny:\n  target: dev\n  outputs:\n    dev: {{type: duckdb, path: '{path}'}}\n"
+    manager = _relations(tmp_path / "tiny", profiles, orders='"empty"."main"."orders"')
+    with pytest.raises(
+        hw.IOManagerError,
+        match=r"^dbt has not built asset 'orders' yet: .*empty.duckdb has no table \"empty\".\"main\".\"orders\"; "
+        r"materialize it first \(e.g. `headwater materialize --select orders`\)$",
+    ):
+        manager.load(hw.AssetKey("orders"), None)

@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import headwater as hw
 from headwater.cli.main import cli
+from headwater.loader import find_location
 from headwater.state.versions import short_version
 
 FIXTURE = Path(__file__).resolve().parent / "dbt_ledger"
@@ -28,6 +30,7 @@ DBT_KEYS = [
     "account_balances",
     "region_totals",
 ]
+PYTHON_KEYS = ["largest_balances"]
 
 
 @dataclass
@@ -59,8 +62,9 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
 
 def test_one_materialize_leaves_every_dbt_asset_fresh(ledger: Ledger) -> None:
     status = {row["key"]: row for row in _json("assets", "status", "-f", "defs.py")["assets"]}
-    assert {key: status[key]["status"] for key in DBT_KEYS} == dict.fromkeys(DBT_KEYS, "fresh")
-    assert all(status[key]["reasons"] == [] for key in DBT_KEYS)
+    everything = DBT_KEYS + PYTHON_KEYS
+    assert {key: status[key]["status"] for key in everything} == dict.fromkeys(everything, "fresh")
+    assert all(status[key]["reasons"] == [] for key in everything)
 
 
 def test_why_finds_each_upstream_built_in_the_same_dbt_build(ledger: Ledger) -> None:
@@ -78,3 +82,16 @@ def test_why_finds_each_upstream_built_in_the_same_dbt_build(ledger: Ledger) -> 
         assert node["consumed_version"] == short_version(node["data_version"])
     text = _cli("assets", "why", "region_totals", "-f", "defs.py")
     assert "never materialized" not in text
+
+
+def test_a_python_asset_reads_a_dbt_model_as_a_dataframe(ledger: Ledger) -> None:
+    with hw.Instance.get(ledger.dir) as instance:
+        defs = hw.load_definitions(find_location(file=str(ledger.dir / "defs.py"), attribute="defs"))
+        top = hw.materialize(defs, select="largest_balances", instance=instance).value_of("largest_balances")
+        frame = defs.io_managers["dbt"].load(hw.AssetKey("region_totals"), None)
+    assert top == [
+        {"holder": "Ada", "balance": 70.0, "type": "DataFrame"},
+        {"holder": "Bo", "balance": 55.5, "type": "DataFrame"},
+    ]
+    assert sorted(frame["region"]) == ["EU", "US"]
+    assert sorted(frame.columns) == ["accounts", "balance", "region"]

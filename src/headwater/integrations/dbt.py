@@ -16,12 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headwater.definitions import AssetSpec, CheckResult, CheckSpec, Context, MultiAsset, Op, SourceAsset, check
+from headwater.definitions import (
+    DEFAULT_IO_MANAGER,
+    AssetSpec,
+    CheckResult,
+    CheckSpec,
+    Context,
+    MultiAsset,
+    Op,
+    SourceAsset,
+    check,
+)
 from headwater.definitions.check import Severity
 from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.params import classify_params
 from headwater.errors import DefinitionError, did_you_mean
 from headwater.integrations.dbt_cli import DbtProject
+from headwater.integrations.dbt_io import DbtRelations
 from headwater.integrations.dbt_results import dbt_test_result, run_build
 from headwater.keys import AssetKey, check_key_part
 
@@ -37,12 +48,15 @@ class DbtAssets:
         assets: the project's step (a multi-asset of its models, seeds and snapshots) and its source assets.
         checks: one check per dbt test, on the model it tests.
         keys: dbt unique id -> asset key, for models, seeds, snapshots and sources.
+        io_manager: reads the project's models as DataFrames: register it under the name given
+            to ``hw.dbt_assets(io_manager=...)``.
     """
 
     project: DbtProject
     assets: tuple[Any, ...]
     checks: tuple[CheckSpec, ...]
     keys: Mapping[str, AssetKey]
+    io_manager: DbtRelations
 
     def key_of(self, name: str) -> AssetKey:
         """The asset key of the model, seed or snapshot called ``name`` (its dbt name)."""
@@ -66,6 +80,7 @@ def dbt_assets(
     group: str | None = None,
     select: str | None = None,
     exclude: str | None = None,
+    io_manager: str | None = None,
 ) -> DbtAssets:
     """Load a dbt project's manifest as Headwater assets and checks.
 
@@ -79,6 +94,8 @@ def dbt_assets(
     ({column: [{"asset": key, "column": name}]}, upstream columns of the same name) as metadata.
     ``select``/``exclude`` (dbt's selection syntax, e.g. ``"tag:daily"``) keep only those nodes as
     assets; dbt nodes they depend on become source assets (built outside these definitions).
+    ``io_manager`` names the IO manager of the dbt assets in ``Definitions(io_managers=...)``: give
+    it the returned ``io_manager`` and downstream Python assets read each model as a DataFrame.
     """
     project = DbtProject(
         project_dir=Path(project_dir).resolve(),
@@ -87,7 +104,9 @@ def dbt_assets(
     )
     chosen = project.select(select or "fqn:*", exclude) if select or exclude else None
     manifest = project.load_manifest()
-    return _Builder(project, manifest, project.load_catalog(), key_prefix, name, group).build(chosen)
+    builder = _Builder(project, manifest, project.load_catalog(), key_prefix, name, group)
+    builder.io_manager = io_manager
+    return builder.build(chosen)
 
 
 class _Builder:
@@ -115,6 +134,7 @@ class _Builder:
         self.prefix = tuple(check_key_part(p, where=f"{self.where} key_prefix") for p in parts if p)
         self.keys: dict[str, AssetKey] = {}
         self.external: set[str] = set()  # sources written by Headwater assets
+        self.io_manager: str | None = None
 
     def build(self, chosen: frozenset[str] | None = None) -> DbtAssets:
         for uid, source in self.sources.items():
@@ -151,7 +171,18 @@ class _Builder:
             for c in self._check(uid, frozenset(built))
         ]
         assets: list[Any] = [*sources, *([multi] if multi is not None else [])]
-        return DbtAssets(project=self.project, assets=tuple(assets), checks=tuple(checks), keys=dict(self.keys))
+        relations = {
+            self.keys[uid]: str(self.nodes[uid]["relation_name"])
+            for uid in nodes
+            if self.nodes[uid].get("relation_name")
+        }
+        return DbtAssets(
+            project=self.project,
+            assets=tuple(assets),
+            checks=tuple(checks),
+            keys=dict(self.keys),
+            io_manager=DbtRelations(project=self.project, relations=relations),
+        )
 
     # keys and lineage -----------------------------------------------------------------------------
 
@@ -292,6 +323,7 @@ class _Builder:
                     code_version=str(checksum)[:16] if checksum else None,
                     deps=tuple(self.keys[p] for p in self._parents(uid)),
                     site=str(self.project.project_dir / node.get("original_file_path", "")),
+                    io_manager=self.io_manager or DEFAULT_IO_MANAGER,
                     **self._common(uid, node),
                 )
             )

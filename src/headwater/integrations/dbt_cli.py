@@ -178,6 +178,41 @@ class DbtProject:
             return {}
         return catalog
 
+    def profile_output(self) -> Mapping[str, Any]:
+        """The profile target dbt connects with: ``profiles.yml`` rendered with ``env_var`` as dbt renders it.
+
+        Raises ConfigError naming the file when the profile or its target is not there.
+        """
+        import jinja2
+        import yaml
+
+        project = yaml.safe_load((self.project_dir / "dbt_project.yml").read_text(encoding="utf-8")) or {}
+        name = str(project.get("profile") or "")
+        folder = self.profiles_dir or Path(os.environ.get("DBT_PROFILES_DIR") or self.project_dir)
+        path = folder / "profiles.yml"
+        if not path.is_file() and self.profiles_dir is None and "DBT_PROFILES_DIR" not in os.environ:
+            path = Path.home() / ".dbt" / "profiles.yml"
+
+        def env_var(var: str, default: str | None = None) -> str:
+            value = os.environ.get(var, default)
+            if value is None:
+                raise ConfigError(f"{path} reads env_var('{var}'), which is not set: set it as you do for dbt")
+            return value
+
+        try:
+            text = jinja2.Template(path.read_text(encoding="utf-8")).render(env_var=env_var)
+        except OSError as exc:
+            raise ConfigError(f"cannot read the dbt profiles of {self.project_dir} ({path}): {exc}") from exc
+        profile = (yaml.safe_load(text) or {}).get(name) or {}
+        target = self.target or str(profile.get("target") or "")
+        output = (profile.get("outputs") or {}).get(target)
+        if not isinstance(output, Mapping):
+            raise ConfigError(
+                f"{path} has no target {target!r} in profile {name!r} (the profile dbt_project.yml of "
+                f"{self.project_dir} names): add it, or give hw.dbt_assets(target=...)"
+            )
+        return output
+
     def build(self, selectors: Sequence[str]) -> tuple[DbtInvocation, dict[str, Any] | None]:
         """``dbt build --select <selectors>``; its output and ``run_results.json`` (None if not written)."""
         results_path = self.target_dir / "run_results.json"
