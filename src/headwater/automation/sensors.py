@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from headwater.automation.config import AlertsConfig
+from headwater.automation.event_log_view import EventLogReader, multi_asset_requests
 from headwater.automation.schedules import QueueRun
 from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec, run_status_sensor
 from headwater.definitions.partitions import DynamicPartitionsRequest
@@ -122,12 +123,19 @@ def evaluate(
     ``alert=False`` a run-status sensor neither posts to its webhook nor logs."""
     if sensor.kind == "function":
         context = SensorContext(
-            name=sensor.name, cursor=cursor, last_tick_at=state.last_tick_at if state else None, now=now
+            name=sensor.name,
+            cursor=cursor,
+            last_tick_at=state.last_tick_at if state else None,
+            now=now,
+            instance=EventLogReader(storage),
         )
         result = sensor.fn(context) if sensor.wants_context else sensor.fn()  # type: ignore[misc]
         return _normalise(sensor, result, cursor)
     if sensor.kind == "asset_materialized":
         return _asset_materialized(storage, sensor, cursor, graph)
+    if sensor.kind == "multi_asset":
+        requests, next_cursor, notes = multi_asset_requests(storage, sensor, cursor)
+        return SensorOutcome(requests=requests, cursor=next_cursor, data=dict(notes))
     if sensor.kind == "run_status":
         return _run_status(storage, sensor, cursor, now, alert=alert)
     return _files(sensor, cursor)

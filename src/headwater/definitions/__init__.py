@@ -33,6 +33,7 @@ from headwater.definitions.sensor import (
     SensorSpec,
     asset_sensor,
     file_sensor,
+    multi_asset_sensor,
     run_status_sensor,
     sensor,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "eager",
     "file_sensor",
     "multi_asset",
+    "multi_asset_sensor",
     "on_cron",
     "on_missing",
     "run_status_sensor",

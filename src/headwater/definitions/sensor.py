@@ -8,9 +8,9 @@ Pure data and the decorator; the daemon calls sensor functions (``headwater.auto
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from headwater.definitions.params import definition_site
 from headwater.definitions.partitions.static import DynamicPartitionsRequest
@@ -18,8 +18,12 @@ from headwater.definitions.schedule import check_name, check_status, check_tags
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 
-SENSOR_KINDS: Final = ("function", "asset_materialized", "run_status", "files")
+if TYPE_CHECKING:
+    from headwater.events import EventRecord, RunRecord
+
+SENSOR_KINDS: Final = ("function", "asset_materialized", "multi_asset", "run_status", "files")
 RUN_STATUSES: Final = ("failure", "success")
+REQUIRE: Final = ("any", "all")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,14 +76,42 @@ class SensorResult:
             raise DefinitionError("hw.SensorResult: cursor= must be a string (e.g. json.dumps(state)) or None")
 
 
+class EventLogView(Protocol):
+    """A read-only view of the event log, as ``context.instance`` in a sensor."""
+
+    def latest_materializations(self, keys: Iterable[CoercibleToKey] | None = None) -> dict[AssetKey, EventRecord]:
+        """The newest materialization of each asset (of any partition), of ``keys`` or of every asset."""
+        ...
+
+    def materializations(
+        self, key: CoercibleToKey, *, after_id: int | None = None, limit: int = 100
+    ) -> list[EventRecord]:
+        """Materializations of ``key`` (any partition), newest first; only those after the event ``after_id``."""
+        ...
+
+    def asset_events(self, key: CoercibleToKey, *, limit: int = 20, before_id: int | None = None) -> list[EventRecord]:
+        """Materializations, observations and failures of ``key``, newest first."""
+        ...
+
+    def runs(self, *, limit: int = 20, status: str | None = None) -> list[RunRecord]:
+        """Runs, newest first (only those with ``status``, e.g. ``"failed"``, when given)."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """The run ``run_id``, or None."""
+        ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class SensorContext:
-    """What a sensor function receives: its cursor, the last tick time and now (timestamps)."""
+    """What a sensor function receives: its cursor, the last tick time and now (timestamps), and
+    ``instance``, a read-only view of the event log (latest materializations, runs, asset events)."""
 
     name: str
     cursor: str | None
     last_tick_at: float | None
     now: float
+    instance: EventLogView | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +127,8 @@ class SensorSpec:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     asset: AssetKey | None = None
+    assets: tuple[AssetKey, ...] = ()
+    require: str = "any"
     run_status: str | None = None
     folder: str | None = None
     pattern: str = "*"
@@ -173,6 +207,39 @@ def asset_sensor(
         name=name,
         kind="asset_materialized",
         asset=to_key(asset, where=where),
+        select=_select(select, where),
+        interval=_interval(interval, where),
+        default_status=check_status(default_status, where),
+    )
+
+
+def multi_asset_sensor(
+    name: str,
+    *,
+    assets: Sequence[CoercibleToKey],
+    select: str,
+    require: str = "any",
+    interval: float = 30.0,
+    default_status: str = "running",
+) -> SensorSpec:
+    """A sensor requesting ``select`` when ``assets`` have new materializations: when any of them has
+    one (``require="any"``), or once each of them has one since the last request (``require="all"``).
+
+    Its cursor keeps the last event seen per asset.
+    """
+    where = f"multi_asset_sensor '{check_name(name, 'hw.multi_asset_sensor')}'"
+    if isinstance(assets, (str, AssetKey)) or not assets:
+        raise DefinitionError(f"{where}: assets= must be a list of asset keys, e.g. assets=['orders', 'customers']")
+    keys = tuple(dict.fromkeys(to_key(a, where=where) for a in assets))
+    if require not in REQUIRE:
+        raise DefinitionError(
+            f"{where}: require={require!r} must be 'any' (a new materialization of any asset) or 'all' (of each)"
+        )
+    return SensorSpec(
+        name=name,
+        kind="multi_asset",
+        assets=keys,
+        require=require,
         select=_select(select, where),
         interval=_interval(interval, where),
         default_status=check_status(default_status, where),
