@@ -122,6 +122,8 @@ class Instance(InstanceCore):
         pool, owned = self._pool(defs, executor)
         if run_id is None or self.storage.get_run(run_id) is None:
             self.storage.add_run(run)
+        if partitioned is not None:
+            partitioned.log_notes(self.storage, run.run_id)
         spec = RunSpec(run_id=run.run_id, partition=partition, config=run_config)
         if partitioned is not None:
             spec = replace(

@@ -1,16 +1,19 @@
 """Preparing a partitioned run: check the partition key(s), work out which upstream partitions
-every step reads, and check that those outside the run are stored.
+every step reads, and check that those outside the run are stored (or, for an input reading
+every partition, read only the stored ones and say which are not).
 
 Costs nothing for graphs without partitions: the unpartitioned path stays as it was.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext
+from headwater.definitions.context import StepLogger
+from headwater.definitions.partitions import RANGE_SEPARATOR, AllPartitions, KeyContext
 from headwater.errors import SelectionError
 from headwater.graph import AssetGraph
 from headwater.graph.partition_plan import InputKeys, check_run_partitions, run_inputs
@@ -28,6 +31,17 @@ class PartitionedRun:
     partition: str | None
     partition_keys: tuple[str, ...] | None
     inputs: dict[str, dict[str, InputKeys]]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    """Step -> what its inputs leave out (partitions not stored), for the step's log."""
+
+    def log_notes(self, storage: Storage, run_id: str) -> None:
+        """Write the notes to the run's step logs, as warnings, before the steps run."""
+        for step_key, lines in self.notes.items():
+            buffer = io.StringIO()
+            log = StepLogger(step_key, buffer.write)
+            for line in lines:
+                log.warning("%s", line)
+            storage.store_logs(run_id, step_key, buffer.getvalue())
 
     @property
     def label(self) -> str | None:
@@ -58,10 +72,10 @@ def prepare(
     keys: tuple[str, ...] = tuple(partition_keys) if partition_keys else ((partition,) if partition else ())
     check_run_partitions(graph, plan, keys, ctx)
     inputs = run_inputs(graph, plan, keys, ctx)
-    _check_stored(graph, plan, inputs, io_for, set(keys))
+    inputs, notes = _read_stored(graph, plan, inputs, io_for, set(keys))
     ranged = tuple(partition_keys) if partition_keys and len(partition_keys) > 1 else None
     single = keys[0] if keys and ranged is None else None
-    return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs)
+    return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs, notes=notes)
 
 
 def _expand(graph: AssetGraph, plan: Plan, label: str, ctx: KeyContext) -> Sequence[str]:
@@ -80,37 +94,57 @@ def _expand(graph: AssetGraph, plan: Plan, label: str, ctx: KeyContext) -> Seque
     return definition.key_range(start.strip(), end.strip(), ctx, owner=f"asset '{first}'")
 
 
-def _check_stored(
+def _read_stored(
     graph: AssetGraph,
     plan: Plan,
     inputs: dict[str, dict[str, InputKeys]],
     io_for: Callable[[AssetKey], IOManager],
     run_keys: set[str],
-) -> None:
-    """Raise SelectionError naming every upstream partition the run reads but neither makes nor finds stored.
+) -> tuple[dict[str, dict[str, InputKeys]], dict[str, list[str]]]:
+    """The inputs narrowed to stored partitions, and per step what it will not read.
 
     An upstream asset the run materializes makes only the run's partitions (or its one value when
-    unpartitioned); other partitions it is read for must be stored already.
+    unpartitioned); other partitions it is read for must be stored already. An input reading every
+    partition (``hw.AllPartitions``, the default of an unpartitioned asset) reads those that exist,
+    since a time-partitioned upstream always has partitions not made yet; any other input missing a
+    partition, or one that finds none at all, is refused with a SelectionError naming them.
+    Existence is asked once per upstream asset (``IOManager.exists_many``), not per partition.
     """
     produced = set(plan.asset_keys)
     missing: dict[str, list[str]] = {}
+    narrowed = {name: dict(mapped) for name, mapped in inputs.items()}
+    notes: dict[str, list[str]] = {}
     for name, mapped in inputs.items():
         binding = graph.bindings[name]
+        reads_all = {
+            edge.param for edge in graph.partitions.edges.get(name, ()) if isinstance(edge.mapping, AllPartitions)
+        }
         for param, wanted in mapped.items():
             key = binding.inputs[param]
             if graph.nodes[key].spec.is_source:
                 continue
             partitions: tuple[Any, ...] = (wanted,) if wanted is None or isinstance(wanted, str) else wanted
+            made: set[Any] = set()
             if key in produced:
                 if graph.nodes[key].spec.partitions is None:
                     continue
-                partitions = tuple(p for p in partitions if p not in run_keys)
-            manager = io_for(key)
-            absent = [p for p in partitions if not manager.exists(key, p)]
-            if absent:
-                shown = ", ".join("(unpartitioned)" if p is None else p for p in absent[:5])
-                more = f" and {len(absent) - 5} more" if len(absent) > 5 else ""
-                missing.setdefault(f"'{key}' partition(s) {shown}{more}", []).append(name)
+                made = {p for p in partitions if p in run_keys}
+            outside = [p for p in partitions if p not in made]
+            if not outside:
+                continue
+            stored = io_for(key).exists_many(key, outside)
+            absent = [p for p in outside if p not in stored]
+            if not absent:
+                continue
+            if param in reads_all and isinstance(wanted, tuple) and (made or stored):
+                narrowed[name][param] = tuple(p for p in wanted if p in made or p in stored)
+                read = len(wanted) - len(absent)
+                notes.setdefault(name, []).append(
+                    f"input '{param}' reads the {read:,} of {len(wanted):,} partitions of '{key}' that are "
+                    f"stored; {len(absent):,} {'has' if len(absent) == 1 else 'have'} no stored value ({_some(absent)})"
+                )
+                continue
+            missing.setdefault(f"'{key}' partition(s) {_some(absent)}", []).append(name)
     if missing:
         lines = "; ".join(f"{what} (needed by {', '.join(steps)})" for what, steps in missing.items())
         first = next(iter(missing.values()))[0]
@@ -118,3 +152,10 @@ def _check_stored(
             f"upstream partitions outside the selection have no stored value: {lines}; add the upstream "
             f"assets to the selection (e.g. --select '+{first}') or materialize those partitions first"
         )
+    return narrowed, notes
+
+
+def _some(partitions: Sequence[str | None]) -> str:
+    """The first five partitions and how many more."""
+    shown = ", ".join("(unpartitioned)" if p is None else p for p in partitions[:5])
+    return shown + (f" and {len(partitions) - 5:,} more" if len(partitions) > 5 else "")

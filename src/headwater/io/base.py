@@ -7,7 +7,7 @@ writes events; execution records what it returns as metadata.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from headwater.errors import IOManagerError
@@ -36,6 +36,14 @@ class IOManager(ABC):
     @abstractmethod
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         """Whether a value is stored."""
+
+    def exists_many(self, key: AssetKey, partitions: Iterable[str | None]) -> set[str | None]:
+        """The partitions among ``partitions`` whose value is stored (None: the unpartitioned value).
+
+        Asked before a run that reads many partitions; override it to answer in one query or
+        one listing instead of one ``exists`` call per partition.
+        """
+        return {partition for partition in partitions if self.exists(key, partition)}
 
 
 def no_value(key: AssetKey, partition: str | None, found_at: str) -> IOManagerError:

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -238,18 +238,21 @@ class DuckDBIOManager(IOManager):
                     f"asset '{key}': cannot read {self.table_name(key)} in {self.path}: {exc}"
                 ) from exc
 
+    def _columns(self, con: Any, key: AssetKey) -> set[str]:
+        schema, table = self.table_for(key)
+        return {
+            str(row[0])
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
+
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         if not os.path.exists(self.path):
             return False
-        schema, table = self.table_for(key)
         with self.connect() as con:
-            columns = {
-                str(row[0])
-                for row in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-                    [schema, table],
-                ).fetchall()
-            }
+            columns = self._columns(con, key)
             if not columns:
                 return False
             if partition is None:
@@ -261,3 +264,18 @@ class DuckDBIOManager(IOManager):
                 con.execute(f"SELECT 1 FROM {name} WHERE {PARTITION_COLUMN} = ? LIMIT 1", [partition]).fetchone()
                 is not None
             )
+
+    def exists_many(self, key: AssetKey, partitions: Iterable[str | None]) -> set[str | None]:
+        wanted = list(partitions)
+        if not os.path.exists(self.path):
+            return set()
+        with self.connect() as con:  # one connection and one query, not one per partition
+            columns = self._columns(con, key)
+            if not columns:
+                return set()
+            found: set[str | None] = {None} if None in wanted else set()
+            if PARTITION_COLUMN not in columns:
+                return found
+            query = f"SELECT DISTINCT {PARTITION_COLUMN} FROM {self.table_name(key)}"
+            stored = {row[0] for row in con.execute(query).fetchall()}
+        return found | {p for p in wanted if p is not None and p in stored}

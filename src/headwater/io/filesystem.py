@@ -11,7 +11,7 @@ import hashlib
 import os
 import pickle
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -87,6 +87,15 @@ class FilesystemIOManager(IOManager):
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         return os.path.isfile(self._file(key, partition))
+
+    def exists_many(self, key: AssetKey, partitions: Iterable[str | None]) -> set[str | None]:
+        wanted = list(partitions)
+        found: set[str | None] = {None} if None in wanted and self.exists(key, None) else set()
+        try:  # one listing of the partitions folder instead of a stat per partition
+            names = set(os.listdir(os.path.dirname(self._file(key, "x"))))
+        except (FileNotFoundError, NotADirectoryError):
+            return found
+        return found | {p for p in wanted if p is not None and _safe(p) + ".pkl" in names}
 
 
 def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -> None:
