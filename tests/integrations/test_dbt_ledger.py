@@ -95,3 +95,12 @@ def test_a_python_asset_reads_a_dbt_model_as_a_dataframe(ledger: Ledger) -> None
     ]
     assert sorted(frame["region"]) == ["EU", "US"]
     assert sorted(frame.columns) == ["accounts", "balance", "region"]
+
+
+def test_meta_headwater_and_meta_dagster_in_the_project_yaml_reach_the_assets(ledger: Ledger) -> None:
+    defs = hw.load_definitions(find_location(file=str(ledger.dir / "defs.py"), attribute="defs"))
+    graph = hw.AssetGraph.from_definitions(defs)
+    balances = graph.spec(hw.AssetKey("account_balances"))
+    assert (balances.group, balances.owners, balances.automation) == ("finance", ("team:finance",), hw.eager())
+    assert graph.spec(hw.AssetKey("region_totals")).group == "reporting"
+    assert graph.spec(hw.AssetKey("stg_accounts")).group == "default"

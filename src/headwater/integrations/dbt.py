@@ -14,11 +14,12 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from headwater.definitions import (
     DEFAULT_IO_MANAGER,
     AssetSpec,
+    AutomationCondition,
     CheckResult,
     CheckSpec,
     Context,
@@ -34,8 +35,10 @@ from headwater.errors import DefinitionError, did_you_mean
 from headwater.integrations.dbt_cli import DbtProject
 from headwater.integrations.dbt_io import DbtRelations
 from headwater.integrations.dbt_results import dbt_test_result, run_build
+from headwater.integrations.dbt_translator import DbtTranslator
 from headwater.keys import AssetKey, check_key_part
 
+T = TypeVar("T")
 ASSET_TYPES = frozenset({"model", "seed", "snapshot"})
 
 
@@ -81,6 +84,9 @@ def dbt_assets(
     select: str | None = None,
     exclude: str | None = None,
     io_manager: str | None = None,
+    pool: str | None = None,
+    automation: AutomationCondition | None = None,
+    translator: DbtTranslator | None = None,
 ) -> DbtAssets:
     """Load a dbt project's manifest as Headwater assets and checks.
 
@@ -96,6 +102,11 @@ def dbt_assets(
     assets; dbt nodes they depend on become source assets (built outside these definitions).
     ``io_manager`` names the IO manager of the dbt assets in ``Definitions(io_managers=...)``: give
     it the returned ``io_manager`` and downstream Python assets read each model as a DataFrame.
+    ``pool`` is the concurrency pool of the dbt step; ``automation`` the condition of every model,
+    seed and snapshot that its ``meta.headwater.automation`` does not set. ``translator`` (a
+    ``DbtTranslator`` subclass) decides keys, groups, owners and conditions per node in Python; the
+    default one reads ``meta.headwater.{key,group,owners,automation}`` and Dagster's
+    ``meta.dagster.{asset_key,group}``.
     """
     project = DbtProject(
         project_dir=Path(project_dir).resolve(),
@@ -105,7 +116,8 @@ def dbt_assets(
     chosen = project.select(select or "fqn:*", exclude) if select or exclude else None
     manifest = project.load_manifest()
     builder = _Builder(project, manifest, project.load_catalog(), key_prefix, name, group)
-    builder.io_manager = io_manager
+    builder.io_manager, builder.pool, builder.automation = io_manager, pool, automation
+    builder.translator = translator if translator is not None else DbtTranslator()
     return builder.build(chosen)
 
 
@@ -135,12 +147,17 @@ class _Builder:
         self.keys: dict[str, AssetKey] = {}
         self.external: set[str] = set()  # sources written by Headwater assets
         self.io_manager: str | None = None
+        self.pool: str | None = None
+        self.automation: AutomationCondition | None = None
+        self.translator = DbtTranslator()
 
     def build(self, chosen: frozenset[str] | None = None) -> DbtAssets:
         for uid, source in self.sources.items():
-            declared = ((source.get("meta") or {}).get("headwater") or {}).get("key")
-            if declared:
-                self.keys[uid] = self._parse_key(declared, f"source '{source['source_name']}.{source['name']}'")
+            declared = self._ask(
+                self.translator.source_key, source, f"source '{source['source_name']}.{source['name']}'"
+            )
+            if declared is not None:
+                self.keys[uid] = declared
                 self.external.add(uid)
             else:
                 self.keys[uid] = self._key(source["source_name"], source["name"])
@@ -149,8 +166,7 @@ class _Builder:
         seen: dict[AssetKey, str] = {}
         for uid in nodes:
             node = self.nodes[uid]
-            declared = ((node.get("config", {}).get("meta") or {}).get("headwater") or {}).get("key")
-            key = self._parse_key(declared, uid) if declared else self._key(node["name"])
+            key = self._ask(self.translator.asset_key, node, uid) or self._key(node["name"])
             if key in seen:
                 raise DefinitionError(
                     f"{self.where}: {seen[key]} and {uid} would both be asset '{key}'; give one "
@@ -192,11 +208,12 @@ class _Builder:
         except DefinitionError as exc:
             raise DefinitionError(f"{self.where}: {exc}") from None
 
-    def _parse_key(self, text: Any, what: str) -> AssetKey:
+    def _ask(self, question: Callable[[Mapping[str, Any]], T], entry: Mapping[str, Any], what: str) -> T:
+        """The translator's answer about ``entry``, its errors naming the project and the node."""
         try:
-            return AssetKey.parse(str(text))
+            return question({**entry, "unique_id": entry.get("unique_id") or what})
         except DefinitionError as exc:
-            raise DefinitionError(f"{self.where}: {what} meta headwater.key: {exc}") from None
+            raise DefinitionError(f"{self.where}: {what} {exc}") from None
 
     @staticmethod
     def _is_asset(node: Mapping[str, Any]) -> bool:
@@ -274,19 +291,25 @@ class _Builder:
         return SourceAsset(
             self.keys[uid],
             description=common["description"] or source.get("source_description") or None,
-            group=self._group_of(source)[0] if uid in self.nodes else self.group,
+            group=self._group_of(uid, source)[0] if uid in self.nodes else self._source_group(uid, source),
             tags=common["tags"],
             kinds=["dbt", "source" if uid in self.sources else str(source["resource_type"])],
             metadata=common["metadata"],
         )
 
-    def _group_of(self, node: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    def _source_group(self, uid: str, source: Mapping[str, Any]) -> str:
+        name = self._ask(self.translator.source_group, source, uid)
+        return check_key_part(name, where=f"{self.where} {uid} group") if name else self.group
+
+    def _group_of(self, uid: str, node: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        """The group and owners of a node: the translator's, else dbt's group and its owner."""
         name = node.get("group") or node.get("config", {}).get("group")
-        if not name:
-            return self.group, ()
-        owner = self.groups.get(name, {}).get("owner") or {}
+        owner = self.groups.get(name, {}).get("owner") or {} if name else {}
         contact = owner.get("email") or owner.get("name")
-        return check_key_part(str(name), where=f"{self.where} group"), ((str(contact),) if contact else ())
+        name = self._ask(self.translator.group, node, uid) or name
+        owners = self._ask(self.translator.owners, node, uid) or ((str(contact),) if contact else ())
+        group = check_key_part(str(name), where=f"{self.where} {uid} group") if name else self.group
+        return group, tuple(owners)
 
     def _multi_asset(self, built: Sequence[str]) -> MultiAsset[..., Any]:
         outs = tuple((uid, self.keys[uid]) for uid in built)
@@ -307,11 +330,12 @@ class _Builder:
             site=site,
             multi=True,
             subsettable=True,
+            pool=self.pool,
         )
         specs = []
         for uid in built:
             node = self.nodes[uid]
-            group, owners = self._group_of(node)
+            group, owners = self._group_of(uid, node)
             checksum = (node.get("checksum") or {}).get("checksum")
             specs.append(
                 AssetSpec[..., Any](
@@ -324,6 +348,7 @@ class _Builder:
                     deps=tuple(self.keys[p] for p in self._parents(uid)),
                     site=str(self.project.project_dir / node.get("original_file_path", "")),
                     io_manager=self.io_manager or DEFAULT_IO_MANAGER,
+                    automation=self._ask(self.translator.automation, node, uid) or self.automation,
                     **self._common(uid, node),
                 )
             )
