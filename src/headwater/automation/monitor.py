@@ -1,13 +1,15 @@
 """Run monitoring: a started run whose process stopped heartbeating (or, on this host, whose process
 is gone), or a launched run that never started, is marked failed with the reason. Steps that were
 running get a STEP_FAILED, so nothing half-written counts as materialized; finished steps keep their
-materializations.
+materializations. A run marked failed while its own process still runs on this host has that process
+stopped (SIGTERM, then SIGKILL), so nothing keeps working on a run the log calls dead.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -26,6 +28,9 @@ GONE_AFTER = 2.0
 process beats every 0.5 s, so a live one that only looks gone (a container with the same host name
 but its own process ids) never goes this long, and is left to the heartbeat timeout."""
 
+STOP_GRACE = 5.0
+"""Seconds a run process stopped with SIGTERM has to exit before it gets SIGKILL."""
+
 _PROC = Path("/proc")
 
 
@@ -36,20 +41,31 @@ def dead_runs(
     heartbeat_timeout: float,
     start_timeout: float,
     graph: AssetGraph | None = None,
+    stop_grace: float | None = STOP_GRACE,
 ) -> list[str]:
     """Mark runs whose worker is gone as failed; returns their ids (``graph`` names each open step's
-    assets, e.g. every output of a multi-asset step)."""
+    assets, e.g. every output of a multi-asset step). A failed run whose own process still runs on this
+    host is stopped after its failure is written (``stop_grace`` None: left running)."""
     failed = []
     for run in queue.running():
         last = max(run.heartbeat_at or 0.0, run.run.started_at or 0.0)
         if now - last > heartbeat_timeout:
-            reason = (
-                f"the run's process stopped sending heartbeats (last {now - last:.0f}s ago, timeout "
-                f"{heartbeat_timeout:.0f}s{_worker(run)}): it was killed or its machine was lost; re-run the "
-                "failed assets with `headwater materialize --select ...`"
-            )
+            pid = own_process(run.worker, run.run.started_at) if stop_grace is not None else None
+            silent = f"stopped sending heartbeats (last {now - last:.0f}s ago, timeout {heartbeat_timeout:.0f}s"
+            if pid is None:
+                reason = (
+                    f"the run's process {silent}{_worker(run)}): it was killed or its machine was lost; re-run the "
+                    "failed assets with `headwater materialize --select ...`"
+                )
+            else:
+                reason = (
+                    f"the run's process {run.worker} {silent}) while still running on this host (hung or "
+                    f"paused): {_stopping(stop_grace)}; re-execute the failed steps with "
+                    f"`headwater runs reexecute {run.run.run_id} --from-failure`"
+                )
             _fail(queue.storage, run, reason, graph)
             failed.append(run.run.run_id)
+            _stop(pid, run.run.started_at, stop_grace)
         elif now - last > GONE_AFTER and (gone := process_gone(run.worker, run.run.started_at)) is not None:
             reason = (
                 f"the run's process {gone}: it was killed (e.g. kill -9) or crashed; re-execute the failed "
@@ -59,13 +75,37 @@ def dead_runs(
             failed.append(run.run.run_id)
     for run in queue.queue(launched=True):
         if run.launched_at is not None and now - run.launched_at > start_timeout:
-            reason = (
-                f"the run's process{_worker(run)} did not start the run within {start_timeout:.0f}s of its "
-                "launch; check the daemon's run logs for an import error, then queue the run again"
-            )
-            _fail(queue.storage, run, reason, graph)
+            pid = own_process(run.worker, run.launched_at) if stop_grace is not None else None
+            _fail(queue.storage, run, _not_started(run, now, start_timeout, pid, stop_grace), graph)
             failed.append(run.run.run_id)
+            _stop(pid, run.launched_at, stop_grace)
     return failed
+
+
+def _not_started(run: QueuedRun, now: float, start_timeout: float, pid: int | None, grace: float | None) -> str:
+    """What happened to a launched run that did not start within ``start_timeout``, as far as this host can tell."""
+    output = f"its output is in run-logs/{run.run.run_id}.log under HEADWATER_HOME"
+    if pid is not None:
+        return (
+            f"the run's process {run.worker} was still running {now - (run.launched_at or now):.0f}s after its "
+            f"launch without having started the run (start_timeout {start_timeout:.0f}s): it was held up before "
+            f"the first step, loading the definitions or preparing the run; {_stopping(grace)}; {output}; "
+            "queue the run again, or raise [runs] start_timeout"
+        )
+    gone = process_gone(run.worker, run.launched_at)
+    if gone is not None:
+        return (
+            f"the run's process {gone} and never started the run: it failed before the first step, e.g. on "
+            f"an import error in the definitions; {output}; fix it, then queue the run again"
+        )
+    return (
+        f"the run's process{_worker(run)} did not start the run within {start_timeout:.0f}s of its "
+        "launch; check the daemon's run logs for an import error, then queue the run again"
+    )
+
+
+def _stopping(grace: float | None) -> str:
+    return f"the monitor stops it (SIGTERM, then SIGKILL after {grace or 0:g} s)"
 
 
 def fail_exited(queue: RunQueueStore, exited: dict[str, int], graph: AssetGraph | None = None) -> list[str]:
@@ -85,26 +125,83 @@ def fail_exited(queue: RunQueueStore, exited: dict[str, int], graph: AssetGraph 
 def process_gone(worker: str | None, started_at: float | None) -> str | None:
     """How the run's process ``worker`` (``host:pid``) is known to be gone from this host, or None
     when it still runs or this host cannot tell (another host, or no ``/proc``: the timeout decides)."""
+    pid = _local_pid(worker)
+    if pid is None:
+        return None
+    try:
+        found = _stat(pid)
+    except OSError:
+        return None
+    if found is None:
+        return f"{worker} is no longer running on this host"
+    state, began = found
+    if state in ("Z", "X"):
+        return f"{worker} has exited on this host"
+    if started_at is not None and began is not None and began > started_at + 1.0:  # boot time: whole seconds
+        return f"{worker} is gone from this host: pid {pid} is now another program, started after the run"
+    return None
+
+
+def own_process(worker: str | None, since: float | None) -> int | None:
+    """The pid of ``worker`` (``host:pid``) when it is a live process of this host that began by ``since``
+    (so the run's own, not a later program given the same pid) and this process may signal it."""
+    pid = _local_pid(worker)
+    if pid is None or since is None or pid == os.getpid():
+        return None
+    try:
+        found = _stat(pid)
+        if found is None or found[0] in ("Z", "X") or found[1] is None or found[1] > since + 1.0:
+            return None
+        os.kill(pid, 0)  # raises PermissionError for another user's process
+    except OSError:
+        return None
+    return pid
+
+
+def _stop(pid: int | None, since: float | None, grace: float | None) -> None:
+    """SIGTERM the run's process (its process group when it leads one), then SIGKILL after ``grace``."""
+    if pid is None or grace is None:
+        return
+    group = pid != os.getpgrp() and _leads_group(pid)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            (os.killpg if group else os.kill)(pid, sig)
+        deadline = time.monotonic() + grace
+        while own_process(f"{socket.gethostname()}:{pid}", since) == pid:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+        else:
+            return
+
+
+def _leads_group(pid: int) -> bool:
+    try:
+        return os.getpgid(pid) == pid
+    except OSError:
+        return False
+
+
+def _local_pid(worker: str | None) -> int | None:
+    """The pid of ``worker`` when it names a process of this host and ``/proc`` can tell about it."""
     host, _, pid_text = (worker or "").rpartition(":")
     if host != socket.gethostname() or not pid_text.isdigit() or not (_PROC / "self" / "stat").exists():
         return None
+    return int(pid_text)
+
+
+def _stat(pid: int) -> tuple[str, float | None] | None:
+    """(state letter, start time in epoch seconds) of ``pid`` from ``/proc``; None when there is no such pid."""
     try:
-        stat = (_PROC / pid_text / "stat").read_text()
+        stat = (_PROC / str(pid) / "stat").read_text()
     except FileNotFoundError:
-        return f"{worker} is no longer running on this host"
-    except OSError:
         return None
     # The command name in parentheses may hold spaces: the fields that follow are state, ppid, ...
     fields = stat[stat.rindex(")") + 2 :].split()
-    if fields[0] in ("Z", "X"):
-        return f"{worker} has exited on this host"
     lines = (_PROC / "stat").read_text().splitlines()
     boot = next((float(line.split()[1]) for line in lines if line.startswith("btime ")), None)
-    if started_at is not None and boot is not None:
-        began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-        if began > started_at + 1.0:  # the boot time is in whole seconds
-            return f"{worker} is gone from this host: pid {pid_text} is now another program, started after the run"
-    return None
+    began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK") if boot is not None else None
+    return fields[0], began
 
 
 def _worker(run: QueuedRun) -> str:
