@@ -37,6 +37,8 @@ RUNTIME_ONLY: dict[str, str] = {
     "graph/selection_parser.py::_Parser.attr": "the problem and hint are the selector's name and its allowed values",
     "instance/result.py::RunResult.raise_on_failure": "repeats the failed step's own error",
     "integrations/dbt.py::_Builder._key": "prefixes the dbt node to AssetKey's own message",
+    "integrations/dbt.py::_Builder._ask": "prefixes the dbt project and node to the translator's own message",
+    "integrations/dbt_translator.py::_parse": "prefixes the meta field to AssetKey's own message",
     "io/duckdb.py::DuckDBIOManager.save": "`self._error(...)` builds the message from the DuckDB error",
     "io/duckdb.py::DuckDBIOManager.load": "`no_value(...)` is the shared 'no stored value' message of io/base.py",
     "io/frames.py::require": "the text comes from install_hint(), the one 'pip install' message of optional libraries",

@@ -7,12 +7,14 @@ dbt takes seconds to start, so the project is copied and materialized once per m
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -104,3 +106,40 @@ def test_meta_headwater_and_meta_dagster_in_the_project_yaml_reach_the_assets(le
     assert (balances.group, balances.owners, balances.automation) == ("finance", ("team:finance",), hw.eager())
     assert graph.spec(hw.AssetKey("region_totals")).group == "reporting"
     assert graph.spec(hw.AssetKey("stg_accounts")).group == "default"
+
+
+def _check_run(*args: str) -> tuple[int, dict[str, Any]]:
+    result = CliRunner().invoke(cli, ["check", "run", "-f", "defs.py", *args, "--json"], catch_exceptions=False)
+    return result.exit_code, {c["check"]: c for c in json.loads(result.output)["checks"]}
+
+
+def test_a_singular_test_without_refs_is_a_check_of_the_project_run_by_dbt_test(ledger: Ledger) -> None:
+    defs = hw.load_definitions(find_location(file=str(ledger.dir / "defs.py"), attribute="defs"))
+    assert "ledger:assert_no_scratch_tables" in {c.id for c in defs.checks}
+    code, checks = _check_run("--select", "ledger")
+    assert code == 0
+    assert checks["assert_no_scratch_tables"]["passed"] is True
+    assert checks["assert_no_scratch_tables"]["metadata"]["dbt_status"] == "pass"
+    with duckdb.connect(os.environ["LEDGER_DUCKDB"]) as con:
+        con.execute("create table main.scratch_import (id integer)")
+    try:
+        code, checks = _check_run("--select", "ledger")
+    finally:
+        with duckdb.connect(os.environ["LEDGER_DUCKDB"]) as con:
+            con.execute("drop table main.scratch_import")
+    assert code == 1
+    assert checks["assert_no_scratch_tables"]["passed"] is False
+    assert checks["assert_no_scratch_tables"]["metadata"]["failures"] == 1
+
+
+def test_check_run_on_a_model_runs_dbt_test_against_the_warehouse_as_it_is_now(ledger: Ledger) -> None:
+    with duckdb.connect(os.environ["LEDGER_DUCKDB"]) as con:  # stg_accounts is a view over this seed
+        con.execute("insert into main.raw_accounts values (1, 'Ada again', 'EU')")
+    try:
+        code, checks = _check_run("--select", "stg_accounts", "--check", "unique_stg_accounts_account_id")
+    finally:
+        with duckdb.connect(os.environ["LEDGER_DUCKDB"]) as con:
+            con.execute("delete from main.raw_accounts where holder = 'Ada again'")
+    assert code == 1  # the build recorded a pass; dbt test, run now, finds the duplicate
+    assert checks["unique_stg_accounts_account_id"]["passed"] is False
+    assert checks["unique_stg_accounts_account_id"]["metadata"]["failures"] == 1

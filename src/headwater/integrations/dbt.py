@@ -20,21 +20,19 @@ from headwater.definitions import (
     DEFAULT_IO_MANAGER,
     AssetSpec,
     AutomationCondition,
-    CheckResult,
     CheckSpec,
     Context,
     MultiAsset,
     Op,
     SourceAsset,
-    check,
 )
-from headwater.definitions.check import Severity
 from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.params import classify_params
 from headwater.errors import DefinitionError, did_you_mean
+from headwater.integrations.dbt_checks import dbt_check
 from headwater.integrations.dbt_cli import DbtProject
 from headwater.integrations.dbt_io import DbtRelations
-from headwater.integrations.dbt_results import dbt_test_result, run_build
+from headwater.integrations.dbt_results import run_build
 from headwater.integrations.dbt_translator import DbtTranslator
 from headwater.keys import AssetKey, check_key_part
 
@@ -139,6 +137,7 @@ class _Builder:
         self.groups = {g["name"]: g for g in manifest.get("groups", {}).values()}
         self.catalog: Mapping[str, Any] = {**catalog.get("sources", {}), **catalog.get("nodes", {})}
         project_name = str(manifest.get("metadata", {}).get("project_name") or project.project_dir.name)
+        self.project_name = check_key_part(project_name, where=f"dbt project {project.project_dir} name")
         self.where = f"dbt project '{project_name}' ({project.project_dir})"
         self.op_name = check_key_part(name or f"dbt_{project_name}", where=f"{self.where} step name")
         self.group = check_key_part(group, where=f"{self.where} group") if group else DEFAULT_GROUP
@@ -180,12 +179,15 @@ class _Builder:
         unbuilt += [uid for uid in nodes if uid in upstream]  # dbt nodes left out by select=
         sources = [self._source_asset(uid) for uid in unbuilt if uid not in self.external]
         multi = self._multi_asset(built) if built else None
+        checked = {uid: self.keys[uid] for uid in unbuilt if uid in self.sources}
         checks = [
             c
             for uid, node in self.nodes.items()
             if node["resource_type"] == "test"
-            for c in self._check(uid, frozenset(built))
+            for c in self._check(uid, frozenset(built), checked)
         ]
+        if any(c.asset_key == self.project_key for c in checks):
+            sources.append(self._project_asset())
         assets: list[Any] = [*sources, *([multi] if multi is not None else [])]
         relations = {
             self.keys[uid]: str(self.nodes[uid]["relation_name"])
@@ -285,6 +287,20 @@ class _Builder:
             "metadata": metadata,
         }
 
+    @property
+    def project_key(self) -> AssetKey:
+        """The asset standing for the project: the checks of singular tests that ref no model are on it."""
+        return self._key(self.project_name)
+
+    def _project_asset(self) -> AssetSpec[..., Any]:
+        return SourceAsset(
+            self.project_key,
+            description=f"The warehouse of {self.where}: its singular tests that read no model are checked here.",
+            group=self.group,
+            kinds=["dbt", "project"],
+            metadata={"dbt_project_dir": str(self.project.project_dir)},
+        )
+
     def _source_asset(self, uid: str) -> AssetSpec[..., Any]:
         source = self.sources.get(uid) or self.nodes[uid]
         common = self._common(uid, source)
@@ -354,32 +370,21 @@ class _Builder:
             )
         return MultiAsset(op=op, specs=tuple(specs))
 
-    def _check(self, uid: str, built: frozenset[str]) -> Iterable[CheckSpec]:
-        """The check for dbt test ``uid``, on the built node it is attached to (else its first built upstream)."""
+    def _check(self, uid: str, built: frozenset[str], sources: Mapping[str, AssetKey]) -> Iterable[CheckSpec]:
+        """The check for dbt test ``uid``: on the built node it is attached to (else its first built
+        upstream, else its first source); a singular test that refs none of them is a check of the project."""
         node = self.nodes[uid]
         attached = node.get("attached_node")
+        parents = node.get("depends_on", {}).get("nodes", [])
         targets = [attached] if attached in built else []
-        targets += [p for p in node.get("depends_on", {}).get("nodes", []) if p in built]
-        if not targets:
+        targets += [p for p in parents if p in built] + [p for p in parents if p in sources]
+        if targets:
+            target = self.keys[targets[0]]
+        elif not parents and node.get("test_metadata") is None:  # singular, reading no node
+            target = self.project_key
+        else:  # it tests nodes left out by select=
             return ()
-        target = self.keys[targets[0]]
-        severity: Severity = "warn" if str(node.get("config", {}).get("severity", "")).lower() == "warn" else "error"
-        evaluate = _evaluator(uid)
-        spec = check(
-            asset=target,
-            name=check_key_part(node["name"][:120], where=f"{self.where} test"),
-            blocking=severity == "error",
-            severity=severity,
-            description=node.get("description") or f"dbt test {node['name']}",
-            ins={"model": target},
-        )(evaluate)
-        return (spec,)
-
-
-def _evaluator(test_id: str) -> Callable[[Any], CheckResult]:
-    """A check function reading the outcome of dbt test ``test_id`` from its model's stored build result."""
-
-    def evaluate(model: Any) -> CheckResult:
-        return dbt_test_result(model, test_id)
-
-    return evaluate
+        test = {**node, "unique_id": uid}
+        return (
+            dbt_check(self.project, test, target, where=self.where, of_model=targets[:1] != [] and targets[0] in built),
+        )

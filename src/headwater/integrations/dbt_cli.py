@@ -215,9 +215,13 @@ class DbtProject:
 
     def build(self, selectors: Sequence[str]) -> tuple[DbtInvocation, dict[str, Any] | None]:
         """``dbt build --select <selectors>``; its output and ``run_results.json`` (None if not written)."""
+        return self.run_with_results("build", selectors)
+
+    def run_with_results(self, command: str, selectors: Sequence[str]) -> tuple[DbtInvocation, dict[str, Any] | None]:
+        """``dbt <command> --select <selectors>``; its output and ``run_results.json`` (None if not written)."""
         results_path = self.target_dir / "run_results.json"
-        results_path.unlink(missing_ok=True)  # never mistake an earlier build's results for this one's
-        invocation = self.invoke("build", "--select", *selectors)
+        results_path.unlink(missing_ok=True)  # never mistake an earlier command's results for this one's
+        invocation = self.invoke(command, "--select", *selectors)
         try:
             with open(results_path, encoding="utf-8") as handle:
                 results: dict[str, Any] = json.load(handle)

@@ -62,7 +62,7 @@ def run_build(
                 message = message or "dbt skipped it because a node or test upstream of it failed"
             problems.append(f"{label}: {status}: {message}".rstrip(": "))
             continue
-        made[uid] = _output(node, result, test_results.get(uid, {}), invocation_id, schemas.get(uid))
+        made[uid] = _output(node, result, test_results.get(uid, {}), invocation_id, schemas.get(uid), context.run_id)
     if problems:
         detail = "; ".join(problems)
         raise StepFailed(
@@ -98,6 +98,7 @@ def _output(
     tests: Mapping[str, Any],
     invocation: str,
     schema: Mapping[str, str] | None,
+    run_id: str,
 ) -> Output[Any]:
     response = result.get("adapter_response") or {}
     metadata: dict[str, Any] = {"dbt_status": str(result.get("status"))}
@@ -114,6 +115,7 @@ def _output(
         "relation": node.get("relation_name"),
         "status": str(result.get("status")),
         "tests": dict(tests),
+        "run_id": run_id,  # the run whose checks read these test results
     }
     return Output(value, metadata=metadata, data_version=f"{invocation}:{node['unique_id']}" if invocation else None)
 
