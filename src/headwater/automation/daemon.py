@@ -143,13 +143,22 @@ class Daemon:
                         self._queue_run(summary),
                         grace=2 * daemon.interval,
                         graph=self.graph,
+                        jobs=self.defs.jobs,
                     )
                     summary.ticks += len(recorded)
         with timer("sensors"):
             for sensor in self.sensors:
                 state = states.get(sensor.name)
                 if self._enabled(sensor.name, sensor.default_status, states) and is_due(sensor, state, now):
-                    tick_sensor(self.storage, sensor, state, now, self._queue_run(summary), graph=self.graph)
+                    tick_sensor(
+                        self.storage,
+                        sensor,
+                        state,
+                        now,
+                        self._queue_run(summary),
+                        graph=self.graph,
+                        jobs=self.defs.jobs,
+                    )
                     summary.ticks += 1
         with timer("observe"):  # source assets with observe_interval= that are due (failures: every tick)
             observed = observe_due(self.storage, self.graph, now)

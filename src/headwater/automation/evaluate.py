@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from headwater.automation.schedules import tick_request
-from headwater.automation.sensors import evaluate
+from headwater.automation.sensors import evaluate, targeted
 from headwater.automation.switches import instigator_kind
 from headwater.definitions import Definitions, RunRequest, Schedule, SensorResult, SensorSpec
 from headwater.definitions.cron import latest_tick
@@ -18,7 +18,6 @@ from headwater.errors import DefinitionError
 from headwater.graph import AssetGraph
 from headwater.state.columns import HasStorage
 from headwater.storage import Storage
-from headwater.tags import SENSOR
 
 
 def moment(at: datetime | float, timezone: str = "UTC") -> float:
@@ -55,7 +54,7 @@ def evaluate_schedule(defs: Definitions, name: str, *, at: datetime | float) -> 
     """
     schedule = find_schedule(defs, name)
     tick = latest_tick(schedule.cron, schedule.timezone, moment(at, schedule.timezone))
-    return [tick_request(schedule, tick, AssetGraph.from_definitions(defs))]
+    return [tick_request(schedule, tick, AssetGraph.from_definitions(defs), defs.jobs)]
 
 
 def evaluate_sensor(
@@ -75,20 +74,13 @@ def evaluate_sensor(
     sensor = find_sensor(defs, name)
     storage = instance.storage if instance is not None else Storage.in_memory()
     try:
-        outcome = evaluate(storage, sensor, cursor, None, moment(at), AssetGraph.from_definitions(defs), alert=False)
+        outcome = evaluate(
+            storage, sensor, cursor, None, moment(at), AssetGraph.from_definitions(defs), alert=False, jobs=defs.jobs
+        )
     finally:
         if instance is None:
             storage.close()
-    requests = [
-        RunRequest(
-            select=request.select or sensor.select,
-            partition=request.partition,
-            config=request.config,
-            tags={**sensor.tags, **request.tags, SENSOR: sensor.name},
-            run_key=request.run_key,
-        )
-        for request in outcome.requests
-    ]
+    requests = [targeted(sensor, request, defs.jobs) for request in outcome.requests]
     skip = outcome.data.get("skip_reason")
     return SensorResult(
         run_requests=requests,

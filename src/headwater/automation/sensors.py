@@ -11,7 +11,8 @@ import json
 import logging
 import traceback
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from headwater.automation.config import AlertsConfig
 from headwater.automation.event_log_view import EventLogReader, multi_asset_requests
 from headwater.automation.schedules import QueueRun
 from headwater.definitions import RunRequest, SensorContext, SensorResult, SensorSpec, run_status_sensor
+from headwater.definitions.job import Job, find_job
 from headwater.definitions.partitions import DynamicPartitionsRequest
 from headwater.errors import DefinitionError
 from headwater.events import EventRecord, EventType, RunStatus
@@ -67,6 +69,7 @@ def tick_sensor(
     queue_run: QueueRun,
     *,
     graph: AssetGraph | None = None,
+    jobs: Sequence[Job] = (),
 ) -> TickRecord:
     """Evaluate one sensor and queue its requests; returns the tick recorded."""
     store = AutomationStore(storage)
@@ -74,7 +77,7 @@ def tick_sensor(
     tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
     tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
     try:
-        outcome = evaluate(storage, sensor, cursor, state, now, graph)
+        outcome = evaluate(storage, sensor, cursor, state, now, graph, jobs=jobs)
         for change in outcome.partition_changes:
             added = storage.add_dynamic_partitions(change.name, change.add) if change.add else []
             deleted = storage.delete_dynamic_partitions(change.name, change.delete) if change.delete else []
@@ -84,13 +87,14 @@ def tick_sensor(
         run_ids = []
         for index, request in enumerate(outcome.requests):
             key = f"sensor:{sensor.name}:run_key:{request.run_key}" if request.run_key else f"{tick_key}:{index}"
+            target = targeted(sensor, request, jobs)
             run_ids.append(
                 queue_run(
                     run_id_key=key,
-                    selection=request.select or sensor.select,
-                    partition=request.partition,
-                    config=request.config,
-                    tags={**sensor.tags, **request.tags, SENSOR: sensor.name},
+                    selection=target.select,
+                    partition=target.partition,
+                    config=target.config,
+                    tags=target.tags,
                     where=f"sensor '{sensor.name}'",
                 )
             )
@@ -103,6 +107,17 @@ def tick_sensor(
     store.finish_tick(tick.id, status=status, run_ids=run_ids, cursor=outcome.cursor, data=outcome.data)
     store.save_instigator(sensor.name, "sensor", cursor=outcome.cursor, last_tick_at=now)
     return tick
+
+
+def targeted(sensor: SensorSpec, request: RunRequest, jobs: Sequence[Job] = ()) -> RunRequest:
+    """``request`` as queued: its selection (else the sensor's, or its job's with the job's tags and
+    config) and the sensor's tags."""
+    tags = {**sensor.tags, **request.tags, SENSOR: sensor.name}
+    select, config = request.select or sensor.select, request.config
+    if request.select is None and sensor.job is not None:
+        job = find_job(jobs, sensor.job, where=f"sensor '{sensor.name}'")
+        select, config, tags = job.select, config if config is not None else job.config, job.run_tags(tags)
+    return replace(request, select=select, config=config, tags=tags)
 
 
 def _trace(exc: BaseException) -> str:
@@ -118,6 +133,7 @@ def evaluate(
     graph: AssetGraph | None,
     *,
     alert: bool = True,
+    jobs: Sequence[Job] = (),
 ) -> SensorOutcome:
     """Call the sensor (or run the built-in one) at ``now`` from ``cursor``; queues nothing. With
     ``alert=False`` a run-status sensor neither posts to its webhook nor logs."""
@@ -132,7 +148,10 @@ def evaluate(
         result = sensor.fn(context) if sensor.wants_context else sensor.fn()  # type: ignore[misc]
         return _normalise(sensor, result, cursor)
     if sensor.kind == "asset_materialized":
-        return _asset_materialized(storage, sensor, cursor, graph)
+        selection = sensor.select
+        if selection is None and sensor.job is not None:
+            selection = find_job(jobs, sensor.job, where=f"sensor '{sensor.name}'").select
+        return _asset_materialized(storage, sensor, cursor, graph, selection)
     if sensor.kind == "multi_asset":
         requests, next_cursor, notes = multi_asset_requests(storage, sensor, cursor)
         return SensorOutcome(requests=requests, cursor=next_cursor, data=dict(notes))
@@ -164,7 +183,7 @@ def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOut
 
 
 def _asset_materialized(
-    storage: Storage, sensor: SensorSpec, cursor: str | None, graph: AssetGraph | None
+    storage: Storage, sensor: SensorSpec, cursor: str | None, graph: AssetGraph | None, selection: str | None
 ) -> SensorOutcome:
     assert sensor.asset is not None  # set by hw.asset_sensor
     latest = storage.latest_of_any_partition("materialization", [sensor.asset]).get(sensor.asset)
@@ -174,7 +193,7 @@ def _asset_materialized(
     if latest is None or latest.id <= seen:
         return SensorOutcome(cursor=cursor)
     data: dict[str, Any] = {"event_id": latest.id}
-    if latest.event.partition is None or not _selects_partitioned(graph, sensor.select):
+    if latest.event.partition is None or not _selects_partitioned(graph, selection):
         request = RunRequest(run_key=f"{sensor.asset}:{latest.id}", tags={TRIGGER_RUN: latest.event.run_id})
         return SensorOutcome(requests=[request], cursor=str(latest.id), data=data)
     # A partitioned selection runs every partition materialized since the cursor (its newest event each).
@@ -230,7 +249,7 @@ def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: f
             ALERTS.warning("run %s %s: %s", run.run_id, run.status.value, run.error or "")
             if sensor.webhook:
                 _post(sensor.webhook, found)
-        if sensor.select:
+        if sensor.select or sensor.job:
             requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={TRIGGER_RUN: run.run_id}))
     return SensorOutcome(requests=requests, cursor=next_cursor, data={"runs": alerts})
 

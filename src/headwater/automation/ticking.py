@@ -66,7 +66,7 @@ def tick_now(
         out["at"], out["tick"] = describe_time(when, schedule.timezone), describe_time(tick_time, schedule.timezone)
         requests = evaluate_schedule(defs, name, at=when)
         if not dry_run:
-            tick = run_tick(store, schedule, tick_time, now, queue_run, graph=graph)
+            tick = run_tick(store, schedule, tick_time, now, queue_run, graph=graph, jobs=defs.jobs)
             if tick is not None:
                 out["error"] = next(t for t in store.list_ticks(name, limit=5) if t.id == tick.id).error
     else:
@@ -78,7 +78,7 @@ def tick_now(
         result = evaluate_sensor(defs, name, at=when, cursor=cursor, instance=_Storage(storage))
         requests, out["cursor"], out["skip_reason"] = list(result.run_requests), result.cursor, result.skip_reason
         if not dry_run:
-            tick = tick_sensor(storage, sensor, state, when, queue_run, graph=graph)
+            tick = tick_sensor(storage, sensor, state, when, queue_run, graph=graph, jobs=defs.jobs)
             # The daemon counts the interval from when the sensor was last evaluated, not from --at.
             saved = store.instigator_states()[name]
             store.save_instigator(name, "sensor", cursor=saved.cursor, last_tick_at=now)

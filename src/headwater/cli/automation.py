@@ -88,14 +88,15 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
         switch = "on" if row["on"] else "off"
         if kind == "schedule":
             cron = f"{row['cron']} ({row['timezone']})"
-            cells = [row["name"], switch, cron, row["select"], last, output.when(row["next_tick_at"])]
+            target = row["select"] or f"job {row['job']}"
+            cells = [row["name"], switch, cron, target, last, output.when(row["next_tick_at"])]
         else:
             cells = [
                 row["name"],
                 switch,
                 row["kind"],
                 f"{row['interval']:g}s",
-                row["select"] or "",
+                row["select"] or (f"job {row['job']}" if row["job"] else ""),
                 last,
                 (row["cursor"] or "")[:40],
             ]

@@ -96,6 +96,7 @@ def _executor(kind: str | None, workers: int | None) -> Any:
 @click.command("materialize")
 @location_options
 @click.option("--select", "selection", metavar="SEL", help="Assets to run, in the selection language (default: all).")
+@click.option("--job", metavar="NAME", help="Run the hw.Job NAME: its selection, tags and config.")
 @click.option("--partition", metavar="KEY", help="Partition key to materialize.")
 @click.option(
     "--config",
@@ -137,6 +138,7 @@ def materialize_command(
     as_json: bool,
     queue: bool = False,
     run_id: str | None = None,
+    job: str | None = None,
 ) -> None:
     """Materialize assets: run the selected assets of your definitions and record the run."""
     from headwater.cli import queued, run_config
@@ -151,6 +153,8 @@ def materialize_command(
         configs.append(run_config.from_json_text(config_json))
     config = run_config.merge(*configs)
     defs = queued.load_for(run_id, lambda: load(module, file, attribute))
+    if job is not None:
+        selection, config, tags = _job(defs, job, selection, config, tags)
     with Instance.get() as instance:
         if queue:
             queued.report(
@@ -177,6 +181,18 @@ def materialize_command(
     _report(result, as_json=as_json)
     if not result.success:
         raise click.exceptions.Exit(RUN_FAILED)
+
+
+def _job(
+    defs: Any, name: str, selection: str | None, config: dict[str, Any] | None, tags: dict[str, str]
+) -> tuple[str, Any, dict[str, str]]:
+    """The selection, config and tags of a run of the job ``name`` (given config and tags win)."""
+    from headwater.definitions.job import find_job
+
+    if selection is not None:
+        raise click.UsageError("give --select or --job, not both: the job has its own selection")
+    found = find_job(defs.jobs, name, where="--job")
+    return found.select, config or found.config, found.run_tags(tags)
 
 
 def _report(result: RunResult, *, as_json: bool) -> None:

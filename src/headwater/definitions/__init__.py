@@ -21,6 +21,7 @@ from headwater.definitions.declared import DEFAULT_GROUP
 from headwater.definitions.definitions import CodeLocation, Definitions
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.freshness import Freshness
+from headwater.definitions.job import Job
 from headwater.definitions.output import CheckResult, Output
 from headwater.definitions.params import Param, ParamKind
 from headwater.definitions.resources import Config, EnvVar, Resource
@@ -55,6 +56,7 @@ __all__ = [
     "ExecutorSpec",
     "Freshness",
     "InProcessExecutor",
+    "Job",
     "MultiAsset",
     "MultiprocessExecutor",
     "Op",

@@ -13,6 +13,7 @@ from typing import Any
 from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
+from headwater.definitions.job import Job, check_jobs
 from headwater.definitions.sensor import check_instigators
 from headwater.errors import DefinitionError
 
@@ -54,12 +55,13 @@ def _flatten_assets(assets: Iterable[Any]) -> tuple[AssetSpec[..., Any], ...]:
 
 @dataclass(frozen=True, kw_only=True)
 class Definitions:
-    """The assets, checks, resources, IO managers and executor of a project."""
+    """The assets, checks, schedules, sensors, jobs, resources, IO managers and executor of a project."""
 
     assets: Sequence[Any] = ()
     checks: Sequence[CheckSpec] = ()
     schedules: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
+    jobs: Sequence[Job] = ()
     resources: Mapping[str, Any] = field(default_factory=dict)
     io_managers: Mapping[str, Any] = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=InProcessExecutor)
@@ -81,6 +83,8 @@ class Definitions:
         object.__setattr__(self, "schedules", tuple(self.schedules))
         object.__setattr__(self, "sensors", tuple(self.sensors))
         check_instigators(self.schedules, self.sensors)
+        object.__setattr__(self, "jobs", tuple(self.jobs))
+        check_jobs(self.jobs, (*self.schedules, *self.sensors))
         if not isinstance(self.resources, Mapping):
             raise DefinitionError("Definitions(resources=...) must be a dict of name -> resource")
         for name in self.resources:

@@ -37,6 +37,14 @@ def check_tags(tags: Mapping[str, str] | None, where: str) -> dict[str, str]:
     return dict(tags)
 
 
+def check_target(select: str | None, job: str | None, where: str) -> None:
+    """A schedule or sensor runs ``select`` or the ``hw.Job`` named ``job``: not both."""
+    if job is not None and (not isinstance(job, str) or not job.strip()):
+        raise DefinitionError(f"{where}: job= must be the name of a hw.Job, e.g. job='nightly'")
+    if job is not None and select is not None:
+        raise DefinitionError(f"{where}: give select= or job=, not both (the job has its own selection)")
+
+
 def check_status(value: str, where: str) -> str:
     """``running`` or ``stopped``: whether an instigator runs before anyone switches it."""
     if value not in DEFAULT_STATUSES:
@@ -55,7 +63,10 @@ class Schedule:
     name: str
     _: KW_ONLY
     cron: str
-    select: str = "*"
+    select: str | None = None
+    """What to run (default ``*``); or give ``job=``."""
+    job: str | None = None
+    """The name of a ``hw.Job`` of the definitions to run, instead of ``select``."""
     timezone: str = "UTC"
     partition: str | Callable[[datetime], str] | None = None
     config: Mapping[str, Mapping[str, Any]] | None = None
@@ -68,7 +79,10 @@ class Schedule:
         check_name(self.name, "hw.Schedule")
         where = f"schedule '{self.name}'"
         check_cron(self.cron, self.timezone, where=where)
-        if not isinstance(self.select, str) or not self.select.strip():
+        check_target(self.select, self.job, where)
+        if self.select is None and self.job is None:
+            object.__setattr__(self, "select", "*")
+        if self.select is not None and (not isinstance(self.select, str) or not self.select.strip()):
             raise DefinitionError(f"{where}: select= must be a selection string such as 'group:finance' or '*'")
         if self.partition is not None and not isinstance(self.partition, str) and not callable(self.partition):
             raise DefinitionError(

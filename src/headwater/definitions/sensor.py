@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from headwater.definitions.params import definition_site
 from headwater.definitions.partitions.static import DynamicPartitionsRequest
-from headwater.definitions.schedule import check_name, check_status, check_tags
+from headwater.definitions.schedule import check_name, check_status, check_tags, check_target
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 
@@ -122,6 +122,8 @@ class SensorSpec:
     kind: str = "function"
     fn: Callable[..., Any] | None = None
     select: str | None = None
+    job: str | None = None
+    """The ``hw.Job`` whose selection, tags and config requests without ``select`` run."""
     interval: float = 30.0
     default_status: str = "running"
     description: str | None = None
@@ -152,7 +154,10 @@ def _interval(value: float, where: str) -> float:
     return float(value)
 
 
-def _select(value: str | None, where: str) -> str | None:
+def _select(value: str | None, where: str, job: str | None = None, *, required: bool = False) -> str | None:
+    check_target(value, job, where)
+    if required and value is None and job is None:
+        raise DefinitionError(f"{where}: give select= (a selection such as 'orders+') or job= (a hw.Job's name)")
     if value is not None and (not isinstance(value, str) or not value.strip()):
         raise DefinitionError(f"{where}: select= must be a selection string such as 'orders+'")
     return value
@@ -161,6 +166,7 @@ def _select(value: str | None, where: str) -> str | None:
 def sensor(
     *,
     select: str | None = None,
+    job: str | None = None,
     interval: float = 30.0,
     name: str | None = None,
     default_status: str = "running",
@@ -187,7 +193,8 @@ def sensor(
         return SensorSpec(
             name=sensor_name,
             fn=fn,
-            select=_select(select, where),
+            select=_select(select, where, job),
+            job=job,
             interval=_interval(interval, where),
             default_status=check_status(default_status, where),
             description=description or doc,
@@ -199,15 +206,22 @@ def sensor(
 
 
 def asset_sensor(
-    name: str, *, asset: CoercibleToKey, select: str, interval: float = 30.0, default_status: str = "running"
+    name: str,
+    *,
+    asset: CoercibleToKey,
+    select: str | None = None,
+    job: str | None = None,
+    interval: float = 30.0,
+    default_status: str = "running",
 ) -> SensorSpec:
-    """A sensor requesting ``select`` each time ``asset`` gets a new materialization."""
+    """A sensor requesting ``select`` (or the job ``job``) each time ``asset`` gets a new materialization."""
     where = f"asset_sensor '{check_name(name, 'hw.asset_sensor')}'"
     return SensorSpec(
         name=name,
         kind="asset_materialized",
         asset=to_key(asset, where=where),
-        select=_select(select, where),
+        select=_select(select, where, job, required=True),
+        job=job,
         interval=_interval(interval, where),
         default_status=check_status(default_status, where),
     )
@@ -217,7 +231,8 @@ def multi_asset_sensor(
     name: str,
     *,
     assets: Sequence[CoercibleToKey],
-    select: str,
+    select: str | None = None,
+    job: str | None = None,
     require: str = "any",
     interval: float = 30.0,
     default_status: str = "running",
@@ -240,7 +255,8 @@ def multi_asset_sensor(
         kind="multi_asset",
         assets=keys,
         require=require,
-        select=_select(select, where),
+        select=_select(select, where, job, required=True),
+        job=job,
         interval=_interval(interval, where),
         default_status=check_status(default_status, where),
     )
@@ -251,6 +267,7 @@ def run_status_sensor(
     *,
     status: str = "failure",
     select: str | None = None,
+    job: str | None = None,
     webhook: str | None = None,
     interval: float = 30.0,
     default_status: str = "running",
@@ -269,7 +286,8 @@ def run_status_sensor(
         name=name,
         kind="run_status",
         run_status=status,
-        select=_select(select, where),
+        select=_select(select, where, job),
+        job=job,
         webhook=webhook,
         interval=_interval(interval, where),
         default_status=check_status(default_status, where),
@@ -280,7 +298,8 @@ def file_sensor(
     name: str,
     *,
     folder: str,
-    select: str,
+    select: str | None = None,
+    job: str | None = None,
     pattern: str = "*",
     interval: float = 30.0,
     default_status: str = "running",
@@ -297,7 +316,8 @@ def file_sensor(
         kind="files",
         folder=folder,
         pattern=pattern,
-        select=_select(select, where),
+        select=_select(select, where, job, required=True),
+        job=job,
         interval=_interval(interval, where),
         default_status=check_status(default_status, where),
     )

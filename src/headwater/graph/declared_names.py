@@ -36,14 +36,16 @@ def check_io_managers(specs: Iterable[AssetSpec[..., Any]], defs: Definitions) -
 
 
 def check_schedules(graph: AssetGraph, defs: Definitions) -> None:
-    """Every schedule's ``select=`` parses, names known assets and groups, and selects something."""
+    """Every schedule's and job's ``select=`` parses, names known assets and groups, and selects something."""
     for schedule in defs.schedules:
-        if isinstance(schedule, Schedule):
-            _check_schedule(graph, schedule)
+        if isinstance(schedule, Schedule) and schedule.select is not None:
+            _check_selection(graph, f"schedule '{schedule.name}'", schedule.select)
+    for job in defs.jobs:
+        _check_selection(graph, f"job '{job.name}'", job.select)
 
 
-def _check_schedule(graph: AssetGraph, schedule: Schedule) -> None:
-    where = f"schedule '{schedule.name}' has select={clip(schedule.select)!r}"
+def _check_selection(graph: AssetGraph, owner: str, selection: str) -> None:
+    where = f"{owner} has select={clip(selection)!r}"
     asked: list[str] = []
 
     def anything(value: str) -> frozenset[AssetKey]:
@@ -52,13 +54,13 @@ def _check_schedule(graph: AssetGraph, schedule: Schedule) -> None:
         return frozenset(graph.nodes)
 
     try:
-        chosen = select(graph, schedule.select, predicates={"status": anything, "changed": anything})
+        chosen = select(graph, selection, predicates={"status": anything, "changed": anything})
     except SelectionError as exc:
         raise DefinitionError(f"{where}, which is not a valid selection: {exc}") from None
     if chosen or asked:
         return
     candidates = [*graph.key_strings, *(f"group:{group}" for group in graph.groups)]
     raise DefinitionError(
-        f"{where}, which matches no asset{did_you_mean(schedule.select, candidates)}; fix select= "
+        f"{where}, which matches no asset{did_you_mean(selection, candidates)}; fix select= "
         "(`headwater assets list` shows every key and group)"
     )
