@@ -96,3 +96,17 @@ def test_a_static_key_added_to_a_missing_set_is_requested_alone(instance: hw.Ins
     Daemon(instance.storage, hw.Definitions(assets=[stores]), launch=False).tick(now=_at("2026-01-15T12:00:00"))
     [queued] = RunQueueStore(instance.storage).queue(launched=False)
     assert (queued.run.partition, [k.to_string() for k in queued.run.asset_keys]) == ("us", ["stores"])
+
+
+@hw.asset(
+    partitions=hw.MultiPartitions({"day": hw.DailyPartitions(start="2026-01-01"), "region": regions}),
+    automation=hw.on_missing(),
+)
+def visits(context: hw.Context) -> str:
+    return context.partition_key
+
+
+def test_multi_partitions_request_the_latest_day_of_each_region(instance: hw.Instance) -> None:
+    Daemon(instance.storage, hw.Definitions(assets=[visits]), launch=False).tick(now=_at("2026-03-04T12:00:00"))
+    runs = [q.run for q in RunQueueStore(instance.storage).queue(launched=False)]
+    assert sorted(r.partition or "" for r in runs) == ["2026-03-03|eu", "2026-03-03|us"]

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import product
 
 from headwater.definitions.partitions import (
+    MULTI_SEPARATOR,
     IdentityMapping,
     KeyContext,
+    MultiPartitions,
     PartitionMapping,
     PartitionsDefinition,
     TimeWindowMapping,
@@ -74,7 +77,11 @@ class PartitionFacts:
 
 
 def _base_candidates(definition: PartitionsDefinition, ctx: KeyContext) -> tuple[str, ...]:
-    """The latest complete window of time windows; every key of other partitions."""
+    """The latest complete window of time windows; every key of other partitions; of multi-partitions,
+    every combination of the latest window of a time dimension with the keys of the others."""
+    if isinstance(definition, MultiPartitions):
+        per_dimension = [_base_candidates(d, ctx) for _, d in definition.dimensions]
+        return tuple(MULTI_SEPARATOR.join(parts) for parts in product(*per_dimension))
     found = definition.keys(ctx)
     if isinstance(definition, TimeWindowPartitions):
         return tuple(found[-1:])
