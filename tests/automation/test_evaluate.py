@@ -120,3 +120,37 @@ def test_cli_tick_dry_run_then_queue(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert (waiting.run.run_id, waiting.run.partition) == (run_id, "2026-01-04")
     bad = CliRunner().invoke(cli, ["automation", "tick", "nightly", "--at", "tomorrow", "-f", "project.py"])
     assert bad.exit_code == 2 and "'tomorrow' is not a time: give ISO 8601 such as 2026-01-05T02:00" in bad.output
+
+
+SENSOR_PROJECT = """
+import headwater as hw
+
+
+@hw.asset
+def orders() -> int:
+    return 1
+
+
+@hw.sensor(select="orders")
+def crm(context: hw.SensorContext) -> hw.SensorResult:
+    if context.cursor == "2":
+        return hw.SensorResult(skip_reason="no new export")
+    return hw.SensorResult(run_requests=[hw.RunRequest(run_key="crm-2")], cursor="2")
+
+
+defs = hw.Definitions(assets=[orders], sensors=[crm])
+"""
+
+
+def test_cli_tick_a_sensor_advances_its_cursor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("HEADWATER_STORAGE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "project.py").write_text(textwrap.dedent(SENSOR_PROJECT))
+    args = ["automation", "tick", "crm", "-f", "project.py", "--json"]
+    dry = json.loads(_run(*args, "--dry-run"))
+    assert (dry["kind"], dry["cursor"], dry["run_ids"]) == ("sensor", "2", [])
+    first = json.loads(_run(*args))
+    assert len(first["run_ids"]) == 1 and first["requests"][0]["run_key"] == "crm-2"
+    second = json.loads(_run(*args))
+    assert second["run_ids"] == [] and second["skip_reason"] == "no new export"
