@@ -69,7 +69,7 @@ def test_a_step_that_fails_after_some_outputs_records_them_and_fails_the_rest() 
     assert [e.step_key for e in skipped] == ["after_b"]
 
 
-def test_a_step_on_both_sides_of_another_step_is_refused_with_a_way_out() -> None:
+def _looped(*, subsettable: bool) -> hw.Definitions:
     @hw.asset
     def between(a: int) -> int:
         return a
@@ -78,9 +78,13 @@ def test_a_step_on_both_sides_of_another_step_is_refused_with_a_way_out() -> Non
     def _ac(context: hw.Context) -> dict[str, int]:
         return {key.name: 1 for key in context.asset_keys}
 
-    ac = _subsettable(_ac)
+    ac = _subsettable(_ac) if subsettable else _ac
     looped = replace(ac.specs[1], deps=(hw.AssetKey("between"),))  # c reads between, which reads a
-    defs = hw.Definitions(assets=[MultiAsset(op=ac.op, specs=(ac.specs[0], looped)), between])
+    return hw.Definitions(assets=[MultiAsset(op=ac.op, specs=(ac.specs[0], looped)), between])
+
+
+def test_a_step_on_both_sides_of_another_step_is_refused_with_a_way_out() -> None:
+    defs = _looped(subsettable=False)
     with pytest.raises(hw.CycleError) as caught:
         hw.materialize(defs)
     assert str(caught.value) == (
@@ -88,4 +92,26 @@ def test_a_step_on_both_sides_of_another_step_is_refused_with_a_way_out() -> Non
         "downstream of 'between'; materialize them in separate runs (e.g. --select '+between' and then "
         "'between+'), or split the multi-asset"
     )
+
+
+def test_a_subsettable_multi_asset_on_both_sides_of_another_step_is_split_into_two_steps() -> None:
+    defs = _looped(subsettable=True)
     assert hw.materialize(defs, select="+between").materialized == [hw.AssetKey("a"), hw.AssetKey("between")]
+    result = hw.materialize(defs)
+    assert result.success
+    made = {str(e.asset_key): e.step_key for e in result.events if e.type is EventType.ASSET_MATERIALIZED}
+    assert made == {"a": "_ac", "between": "between", "c": "_ac_2"}
+
+
+def test_a_split_step_that_would_take_the_name_of_another_computation() -> None:
+    @hw.asset(name="_ac_2")
+    def taken() -> int:
+        return 1
+
+    looped = _looped(subsettable=True)
+    with pytest.raises(
+        hw.DefinitionError,
+        match=r"^multi-asset '_ac' \(.*\) must run in 2 steps, as assets downstream of it feed it again, and its "
+        r"step '_ac_2' would take the name of another computation: rename that one with name=$",
+    ):
+        hw.AssetGraph.from_definitions(hw.Definitions(assets=[*looped.assets, taken]))

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import headwater as hw
 from headwater.cli.main import cli
+from headwater.events import EventType
 from headwater.loader import find_location
 from headwater.state.versions import short_version
 
@@ -31,8 +32,9 @@ DBT_KEYS = [
     "stg_transactions",
     "account_balances",
     "region_totals",
+    "risk_report",
 ]
-PYTHON_KEYS = ["largest_balances"]
+PYTHON_KEYS = ["largest_balances", "risk_scores"]
 
 
 @dataclass
@@ -143,3 +145,26 @@ def test_check_run_on_a_model_runs_dbt_test_against_the_warehouse_as_it_is_now(l
     assert code == 1  # the build recorded a pass; dbt test, run now, finds the duplicate
     assert checks["unique_stg_accounts_account_id"]["passed"] is False
     assert checks["unique_stg_accounts_account_id"]["metadata"]["failures"] == 1
+
+
+def test_dbt_then_python_then_dbt_runs_in_one_run_as_two_dbt_steps(ledger: Ledger) -> None:
+    run_id = ledger.materialized.split("run ")[-1].split()[0]
+    with hw.Instance.get(ledger.dir) as instance:
+        events = [r.event for r in instance.storage.get_events(run_id)]
+        steps = {str(e.asset_key): e.step_key for e in events if e.type is EventType.ASSET_MATERIALIZED}
+        logs = {step: "".join(r.text for r in instance.storage.get_logs(run_id, step)) for step in set(steps.values())}
+    assert steps == {
+        **dict.fromkeys(DBT_KEYS, "dbt_ledger"),
+        "risk_report": "dbt_ledger_2",
+        "largest_balances": "largest_balances",
+        "risk_scores": "risk_scores",
+    }
+    assert logs["dbt_ledger"].count("dbt build --select") == 1
+    assert "risk_report" not in logs["dbt_ledger"].split("dbt build --select")[1].splitlines()[0]
+    assert logs["dbt_ledger_2"].count("dbt build --select risk_report") == 1
+    report = duckdb.connect(os.environ["LEDGER_DUCKDB"], read_only=True)
+    try:
+        rows = report.execute("select region, account_id, score from main.risk_report order by account_id").fetchall()
+    finally:
+        report.close()
+    assert rows == [("EU", 1, 0), ("EU", 2, 1), ("US", 3, 1)]

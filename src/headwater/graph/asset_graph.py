@@ -19,6 +19,7 @@ from headwater.errors import CycleError, DefinitionError, SelectionError, did_yo
 from headwater.gcpause import gc_paused
 from headwater.graph.declared_names import check_io_managers, check_schedules
 from headwater.graph.derived import GraphIndex, GraphPartitions, index_graph, partition_graph
+from headwater.graph.op_split import split_round_trips
 from headwater.keys import AssetKey
 
 
@@ -272,6 +273,7 @@ def _build(defs: Definitions) -> AssetGraph:
         check_bindings[chk.id] = resolver.bind(chk.params, prefix=chk.asset_key.prefix, owner=owner, site=chk.site)
         checks.setdefault(chk.asset_key, []).append(chk)
     order = _toposort(parents)
+    specs, bindings = split_round_trips(specs, bindings, parents, order)  # e.g. dbt -> Python -> dbt
     children: dict[AssetKey, set[AssetKey]] = {k: set() for k in specs}
     for key, ups in parents.items():
         for up in ups:

@@ -1,4 +1,5 @@
-"""A small ledger: seeds -> staging views -> marts (dbt), and a Python asset reading a mart as a DataFrame."""
+"""A small ledger: seeds -> staging views -> marts (dbt); Python assets read a mart as a DataFrame, and one
+writes the table the risk_report model reads (dbt -> Python -> dbt in one run)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,20 @@ def largest_balances(account_balances: Any) -> list[dict[str, Any]]:
     ]
 
 
+@hw.asset(group="risk", kinds=["duckdb"])
+def risk_scores(account_balances: Any) -> int:
+    """A score per account, written to the warehouse table dbt reads as source app.risk_scores."""
+    import duckdb
+
+    scores = account_balances.assign(score=(account_balances["balance"] < 60).astype(int))[["account_id", "score"]]
+    with duckdb.connect(ledger.io_manager.warehouse()) as con:
+        con.register("scores", scores)
+        con.execute("create or replace table main.risk_scores as select * from scores")
+    return len(scores)
+
+
 defs = hw.Definitions(
-    assets=[*ledger.assets, largest_balances],
+    assets=[*ledger.assets, largest_balances, risk_scores],
     checks=[*ledger.checks],
     io_managers={"dbt": ledger.io_manager},
 )
