@@ -231,11 +231,31 @@ def test_status_summarises_partitions(tmp_path: Path, home: Path, monkeypatch: p
     monkeypatch.setenv("SALES_US", "-1")
     assert run("materialize", "-f", str(project), "--partition", "us").exit_code != 0
     text = flat(run("assets", "status", "-f", str(project), ok=True).stdout)
-    assert "sales │ missing │ 2/3 materialized │" in text
-    assert "margin │ missing │ 1/3 materialized, 1 failed │" in text
+    assert "sales │ 2/3 partitions │" in text
+    assert "margin │ 1/3 partitions, 1 failed │" in text
     data = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)
     margin = next(row for row in data["assets"] if row["key"] == "margin")
     assert margin["partitions"]["counts"] == {"materialized": 1, "failed": 1, "missing": 1, "in_progress": 0}
     assert margin["partitions"]["text"] == "1/3 materialized, 1 failed"
+    assert margin["status"] == "failed" and margin["partition_health"]["failed"] == 1
+    assert next(row for row in data["assets"] if row["key"] == "sales")["status"] == "partial"
     plain = json.loads(run("assets", "status", "-f", str(write(tmp_path, "c.py", CHAIN)), "--json", ok=True).stdout)
     assert all(row["partitions"] is None for row in plain["assets"])
+
+
+def test_partitions_from_older_code_count_as_stale(tmp_path: Path, home: Path) -> None:
+    def versioned(version: str) -> str:
+        return PARTITIONED.replace(
+            "@hw.asset(partitions=daily)\ndef sales",
+            f"@hw.asset(partitions=daily, code_version='{version}')\ndef sales",
+        )
+
+    project = write(tmp_path, "parts.py", versioned("1"))
+    for region in ("eu", "us"):
+        run("materialize", "-f", str(project), "--select", "sales", "--partition", region, ok=True)
+    project = write(tmp_path, "parts2.py", versioned("2"))
+    run("materialize", "-f", str(project), "--select", "sales", "--partition", "eu", ok=True)
+    data = json.loads(run("assets", "status", "-f", str(project), "--json", ok=True).stdout)
+    sales = next(row for row in data["assets"] if row["key"] == "sales")
+    assert sales["status"] == "stale"
+    assert sales["partition_health"]["text"] == "2/2 partitions, 1 stale (code changed)"

@@ -72,3 +72,29 @@ def test_the_catalog_is_the_same_json(project: Project, monkeypatch: pytest.Monk
         1,
     )
     assert rows["revenue"]["checks"] == {"declared": 1, "passed": 0, "failed": 1}
+
+
+def test_a_partitioned_asset_shows_its_partition_health(partitioned: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from headwater.loader import load_definitions
+
+    defs = load_definitions(partitioned.location)
+    with partitioned.instance() as instance:
+        for key in ("p1", "p2", "p3", "p4"):
+            assert instance.materialize(defs, "daily", partition=key).success
+    where = ("-f", str(partitioned.path))
+    status = cli_json(partitioned, monkeypatch, "assets", "status", *where)
+    daily = next(row for row in status["assets"] if row["key"] == "daily")
+    assert daily["status"] == "materialized"  # every partition is there: not "missing"
+    assert daily["reasons"] == []
+    health = daily["partition_health"]
+    assert (health["text"], health["materialized"], health["total"], health["failed"]) == ("4/4 partitions", 4, 4, 0)
+    assert status["counts"]["missing"] == 1 and status["counts"]["materialized"] == 1  # scaled was never run
+    with TestClient(make_app(partitioned)) as client:
+        page = client.get("/api/assets/daily").json()
+    assert page["partition_health"] == health
+    assert page["partition_status"]["counts"] == daily["partitions"]["counts"]
+    listed = cli_json(partitioned, monkeypatch, "assets", "list", *where)
+    assert next(row for row in listed if row["key"] == "daily")["last_materialized"] == health["last_materialized"]
+    monkeypatch.setenv("COLUMNS", "200")
+    text = CliRunner().invoke(cli, ["assets", "status", *where], catch_exceptions=False).stdout
+    assert " ".join(text.split()).count("daily │ 4/4 partitions │") == 1

@@ -40,10 +40,15 @@ def status_command(
     partition: str | None,
     as_json: bool,
 ) -> None:
-    """Show whether each asset is fresh, stale or missing, every reason it is not fresh, and freshness (overdue)."""
+    """Show whether each asset is fresh, stale or missing, every reason it is not fresh, and freshness (overdue).
+
+    Without --partition a partitioned asset shows its partition health instead ("4/4 partitions",
+    failed, in progress and stale counts), as ``/api/assets/KEY`` gives it.
+    """
     from headwater.graph import AssetGraph
     from headwater.instance import Instance
-    from headwater.state.status import partition_summary
+    from headwater.state.partition_health import partition_health
+    from headwater.state.status import ReasonKind, partition_summary
 
     defs = load(module, file, attribute)
     graph = AssetGraph.from_definitions(defs)
@@ -54,26 +59,33 @@ def status_command(
         for row, key in zip(rows, keys, strict=True):
             found = status.partitions(key) if partition is None else None
             row["partitions"] = {**found.to_json(), "text": partition_summary(found)} if found is not None else None
-        counts = status.counts(keys)
+            row["partition_health"] = None
+            if found is not None:
+                health = partition_health(instance.storage, graph, key, found, status.mapped.context)
+                row["partition_health"] = health.to_json()
+                row["status"] = health.status
+                # "never materialized unpartitioned" says nothing about a partitioned asset: its partitions do.
+                row["reasons"] = [r for r in row["reasons"] if r["kind"] != ReasonKind.NEVER_MATERIALIZED]
+        counts = dict.fromkeys(("fresh", "stale", "missing"), 0)
+        for row in rows:
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
         overdue = len(status.overdue.intersection(keys))
     if as_json:
         output.print_json({"assets": rows, "counts": {**counts, "overdue": overdue}})
         return
-    with_partitions = any(row["partitions"] for row in rows)
     columns = ["key", "status", "freshness", "data version", "materialized", "reasons"]
-    grid = output.table(*columns[:2], *(["partitions"] if with_partitions else []), *columns[2:])
+    grid = output.table(*columns)
     for row in rows:
         reasons = [r["text"] for r in row["reasons"]]
         shown = "; ".join(reasons[:3]) + (f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else "")
-        parts = [row["partitions"]["text"] if row["partitions"] else "-"] if with_partitions else []
+        health = row["partition_health"]
         output.add_row(
             grid,
             row["key"],
-            row["status"],
-            *parts,
+            health["text"] if health else row["status"],
             row["freshness"]["status"].replace("_", " ") if row["freshness"] else "-",
             row["data_version"] or "-",
-            output.when(row["timestamp"]) if row["timestamp"] else "never",
+            output.when(made) if (made := row["timestamp"] or (health or {}).get("last_materialized")) else "never",
             shown,
             style=None,
         )

@@ -19,6 +19,9 @@ def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool =
     """
     graph = states.graph
     latest = states.storage.latest("materialization", None if every else keys)
+    partitioned = [key for key in keys if graph.nodes[key].spec.partitions is not None]
+    if partitioned:  # their values are per partition: the newest partition's materialization
+        latest.update(states.storage.latest_of_any_partition("materialization", partitioned))
     by_state = states.states()
     rows = []
     for key in keys:
