@@ -7,11 +7,13 @@ environment only when a resource is resolved for a run, never at import.
 from __future__ import annotations
 
 import os
+import sys
+from types import FrameType
 from typing import Any, Self
 
 import pydantic
 
-from headwater.errors import ConfigError
+from headwater.errors import ConfigError, DefinitionError, did_you_mean
 
 
 class EnvVar(str):
@@ -31,7 +33,8 @@ class Resource(pydantic.BaseModel):
     """Base class of resources: configured clients injected into assets by parameter annotation.
 
     Subclass it with pydantic fields; give instances to ``Definitions(resources={name: ...})``
-    and annotate an asset parameter of the same name with the subclass.
+    and annotate an asset parameter of the same name with the subclass. A keyword that names no
+    field is refused (as ``hw.Config`` refuses one), unless the subclass sets ``extra="allow"``.
     """
 
     model_config = pydantic.ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -39,6 +42,7 @@ class Resource(pydantic.BaseModel):
     _env_vars: dict[str, str] = pydantic.PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
+        _refuse_unknown(type(self), data)
         env_vars = {name: str(value) for name, value in data.items() if isinstance(value, EnvVar)}
         for name, var in env_vars.items():
             data[name] = os.environ.get(var, EnvVar(var))
@@ -77,6 +81,33 @@ class Resource(pydantic.BaseModel):
 
     def teardown(self) -> None:
         """Called once when the run ends."""
+
+
+def _refuse_unknown(cls: type[Resource], data: dict[str, Any]) -> None:
+    """Raise DefinitionError for a keyword that is no field of ``cls``: pydantic would drop it silently."""
+    if cls.model_config.get("extra") not in (None, "forbid"):
+        return  # the subclass chose to allow or ignore extra keywords
+    fields = cls.model_fields
+    known = {*fields, *(f.alias for f in fields.values() if f.alias)}
+    unknown = [name for name in data if name not in known]
+    if not unknown:
+        return
+    name = unknown[0]
+    names = sorted(fields)
+    caller = _caller(sys._getframe(1))
+    where = f" at {caller.f_code.co_filename}:{caller.f_lineno}" if caller is not None else ""
+    raise DefinitionError(
+        f"resource {cls.__name__}{where} has no field '{name}'{did_you_mean(name, names)}; the fields of "
+        f"{cls.__module__}.{cls.__qualname__} are {', '.join(names) or '(none)'}: fix the keyword, or declare "
+        f"'{name}: <type>' on the class"
+    )
+
+
+def _caller(frame: FrameType | None) -> FrameType | None:
+    """The frame that built the resource: past ``__init__`` methods of resource classes."""
+    while frame is not None and frame.f_code.co_name == "__init__" and isinstance(frame.f_locals.get("self"), Resource):
+        frame = frame.f_back
+    return frame
 
 
 class Config(pydantic.BaseModel):
