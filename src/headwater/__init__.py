@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         run_status_sensor,
         sensor,
     )
+    from headwater.definitions.metadata import MetadataValue
     from headwater.definitions.partitions import (
         AllPartitions,
         DailyPartitions,
@@ -134,6 +135,7 @@ _EXPORTS: dict[str, str] = {
     "InstanceConfig": "headwater.instance",
     "Job": "headwater.definitions",
     "LastPartition": "headwater.definitions.partitions",
+    "MetadataValue": "headwater.definitions.metadata",
     "MonthlyPartitions": "headwater.definitions.partitions",
     "MultiAsset": "headwater.definitions",
     "MultiPartitions": "headwater.definitions.partitions",
@@ -230,6 +232,7 @@ __all__ = [
     "InstanceConfig",
     "Job",
     "LastPartition",
+    "MetadataValue",
     "MonthlyPartitions",
     "MultiAsset",
     "MultiPartitions",

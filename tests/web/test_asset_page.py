@@ -111,3 +111,60 @@ def test_overdue_is_listed_for_an_otherwise_fresh_asset(tmp_path: Path) -> None:
     assert ticker["freshness"]["status"] == "overdue"
     assert daily["state"] == "fresh" and daily["stale_reasons"] == []
     assert daily["freshness"]["status"] == "on_time"
+
+
+TYPED_METADATA = """
+import headwater as hw
+
+MD = hw.MetadataValue
+README = (
+    "# Orders <script>alert(1)</script>\\n"
+    "One row per **order**; see [docs](https://docs.example.com/orders).\\n\\n"
+    "- paid\\n- open"
+)
+ROWS = [{"id": 1, "amount": 12.5}, {"id": 2, "amount": 3.0}]
+
+
+@hw.asset
+def orders() -> hw.Output[int]:
+    return hw.Output(
+        2,
+        metadata={
+            "readme": MD.markdown(README),
+            "dashboard": MD.url("https://bi.example.com/orders"),
+            "file": MD.path("/data/orders.parquet"),
+            "preview": MD.table(ROWS, schema=MD.table_schema({"id": "int", "amount": "float"})),
+            "columns": MD.table_schema([("id", "int"), ("amount", "float")]),
+            "owners": {"team": {"name": "finance", "on_call": ["ana", "li"]}},
+            "rows": 2,
+        },
+    )
+
+
+defs = hw.Definitions(assets=[orders])
+"""
+
+
+def typed_metadata_project(folder: Path) -> Project:
+    """A project whose one asset was materialized with every kind of typed metadata."""
+    project = write_project(folder, TYPED_METADATA)
+    with project.instance() as instance:
+        assert instance.materialize(load_definitions(project.location)).success
+    return project
+
+
+def test_typed_metadata_reaches_the_page_with_its_type(tmp_path: Path) -> None:
+    with TestClient(make_app(typed_metadata_project(tmp_path))) as client:
+        page = client.get("/api/assets/orders").json()
+    metadata = page["latest"]["data"]["metadata"]
+    assert {name: value.get("@type") for name, value in metadata.items() if isinstance(value, dict)} == {
+        "readme": "markdown",
+        "dashboard": "url",
+        "file": "path",
+        "preview": "table",
+        "columns": "table_schema",
+        "owners": None,  # a plain nested dict, stored as JSON as it is
+    }
+    assert metadata["preview"]["value"]["rows"] == [[1, 12.5], [2, 3.0]]
+    assert metadata["owners"] == {"team": {"name": "finance", "on_call": ["ana", "li"]}}
+    assert page["series"] == {"rows": [[page["latest"]["timestamp"], 2.0]]}

@@ -21,7 +21,7 @@ import uvicorn
 from headwater.loader import load_definitions
 
 from .conftest import Project, fix_broken, make_app, write_project
-from .test_asset_page import FRESHNESS
+from .test_asset_page import FRESHNESS, typed_metadata_project
 from .test_columns import frames_project
 
 if TYPE_CHECKING:
@@ -338,4 +338,30 @@ def test_stale_asset_links_the_upstream_asset_that_made_it_stale(chromium: str, 
         page.wait_for_url("**/assets/orders")
         expect(page.locator("h1")).to_contain_text("orders")
         expect(page.locator("h1 .badge")).to_have_text("fresh")
+    assert errors == []
+
+
+def test_asset_page_shows_typed_metadata_as_what_it_is(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    project = typed_metadata_project(tmp_path)
+    with serving(project) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/assets/orders")
+        readme = page.locator('dd[data-name="readme"] .markdown')
+        expect(readme.locator("h4")).to_have_text("Orders <script>alert(1)</script>")  # text, never HTML
+        expect(readme.locator("script")).to_have_count(0)
+        expect(readme.locator("p strong")).to_have_text("order")
+        expect(readme.locator("p a")).to_have_attribute("href", "https://docs.example.com/orders")
+        expect(readme.locator("li")).to_have_text(["paid", "open"])
+        link = page.locator('dd[data-name="dashboard"] a')
+        expect(link).to_have_attribute("href", "https://bi.example.com/orders")
+        expect(link).to_have_text("https://bi.example.com/orders")
+        expect(page.locator('dd[data-name="file"] code')).to_have_text("/data/orders.parquet")
+        preview = page.locator('dd[data-name="preview"] table')
+        expect(preview.locator("th")).to_have_text(["id int", "amount float"])
+        expect(preview.locator("tr").nth(2).locator("td")).to_have_text(["2", "3"])
+        expect(page.locator('dd[data-name="columns"] table td')).to_have_text(["id", "int", "amount", "float"])
+        owners = page.locator('dd[data-name="owners"] pre.json')
+        expect(owners).to_contain_text('"on_call": [')
+        expect(page.locator('dd[data-name="rows"]')).to_have_text("2")
     assert errors == []

@@ -54,7 +54,7 @@
           a.freshness ? [el("dt", {}, "freshness"), el("dd", { id: "freshness" }, a.freshness.text)] : null)),
         el("div", { class: "card" }, el("h3", {}, `Upstream (${a.upstream.length})`), el("ul", { class: "lineage" }, a.upstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k)))),
           el("h3", {}, `Downstream (${a.downstream.length})`), el("ul", { class: "lineage" }, a.downstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k))))),
-        el("div", { class: "card" }, el("h3", {}, "Latest metadata"), meta.length ? el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, JSON.stringify(v))])) : el("p", { class: "muted" }, "none"))),
+        el("div", { class: "card" }, el("h3", {}, "Latest metadata"), meta.length ? el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-name": k }, HW.metadataValue(v))])) : el("p", { class: "muted" }, "none"))),
       el("section", { id: "columns" }, el("h3", {}, "Columns"), el("p", { class: "muted" }, "Loading…")),
       series.length ? [el("h3", {}, "Metadata over time"), el("div", { class: "cards", id: "plots" }, series.map(([n, pts]) => plot(n, pts)))] : null,
       el("h3", {}, "Checks"),

@@ -124,5 +124,88 @@ const HW = (() => {
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
-  return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, follow, progress, debounce, cookie };
+  // A metadata value as stored: a typed one ({"@type": kind, "value": ...}, from hw.MetadataValue)
+  // shown as what it is, other dicts and lists as indented JSON, anything else as its JSON text.
+  // Every user string becomes a text node; only http(s) URLs become links.
+  function metadataValue(v) {
+    const typed = v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 2 && "value" in v;
+    const value = typed ? v.value : undefined;
+    switch (typed ? v["@type"] : null) {
+      case "markdown": return el("div", { class: "markdown" }, markdown(String(value)));
+      case "url": return webUrl(value) ? el("a", { href: value, rel: "noopener noreferrer", target: "_blank" }, value) : String(value);
+      case "path": return el("code", { class: "path" }, String(value));
+      case "json": return el("pre", { class: "json" }, JSON.stringify(value, null, 2));
+      case "table": return dataTable(value.columns || [], value.rows || [], value.schema || []);
+      case "table_schema": return dataTable(["column", "type"], (value || []).map((c) => [c.name, c.type]), []);
+      default: return v && typeof v === "object" ? el("pre", { class: "json" }, JSON.stringify(v, null, 2)) : JSON.stringify(v);
+    }
+  }
+
+  function webUrl(text) {
+    try { return ["http:", "https:"].includes(new URL(String(text)).protocol); } catch (e) { return false; }
+  }
+
+  function dataTable(columns, rows, schema) {
+    const types = Object.fromEntries(schema.map((c) => [c.name, c.type]));
+    const cell = (c) => (c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : String(c));
+    return el("table", { class: "meta-table" },
+      el("tr", {}, columns.map((c) => el("th", {}, c, types[c] ? el("span", { class: "muted" }, " " + types[c]) : null))),
+      rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, cell(c))))));
+  }
+
+  // Markdown to elements, never through HTML: headings, lists, fenced code, paragraphs, and inline
+  // code, bold, emphasis and http(s) links. What it does not know stays text.
+  function markdown(text) {
+    const out = [];
+    const lines = text.replace(/\r\n?/g, "\n").split("\n");
+    let para = [], list = null;
+    const flush = () => {
+      if (para.length) out.push(el("p", {}, inline(para.join(" "))));
+      para = [];
+      list = null;
+    };
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      let m;
+      if (line.startsWith("```")) {
+        flush();
+        const code = [];
+        while (++i < lines.length && !lines[i].startsWith("```")) code.push(lines[i]);
+        out.push(el("pre", {}, el("code", {}, code.join("\n"))));
+      } else if ((m = /^(#{1,6})\s+(.*)$/.exec(line))) {
+        flush();
+        out.push(el("h" + Math.min(3 + m[1].length, 6), {}, inline(m[2])));
+      } else if ((m = /^\s*(?:[-*]|(\d+)\.)\s+(.*)$/.exec(line))) {
+        if (para.length) flush();
+        const tag = m[1] ? "ol" : "ul";
+        if (!list || list.tagName.toLowerCase() !== tag) { list = el(tag, {}); out.push(list); }
+        list.append(el("li", {}, inline(m[2])));
+      } else if (!line.trim()) {
+        flush();
+      } else {
+        list = null;
+        para.push(line.trim());
+      }
+    }
+    flush();
+    return out;
+  }
+
+  function inline(text) {
+    const parts = [];
+    const pattern = /`([^`]+)`|\*\*([^*]+)\*\*|\*([^*]+)\*|(?<!\w)_([^_]+)_(?!\w)|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    let last = 0, m;
+    while ((m = pattern.exec(text))) {
+      parts.push(text.slice(last, m.index));
+      if (m[1] !== undefined) parts.push(el("code", {}, m[1]));
+      else if (m[2] !== undefined) parts.push(el("strong", {}, m[2]));
+      else if (m[3] !== undefined || m[4] !== undefined) parts.push(el("em", {}, m[3] ?? m[4]));
+      else parts.push(webUrl(m[6]) ? el("a", { href: m[6], rel: "noopener noreferrer" }, m[5]) : m[0]);
+      last = pattern.lastIndex;
+    }
+    parts.push(text.slice(last));
+    return parts.filter((p) => p !== "");
+  }
+
+  return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, follow, progress, debounce, cookie, metadataValue };
 })();

@@ -303,7 +303,7 @@
         el("dt", {}, "code version"), el("dd", {}, a.code_version || "–"),
         el("dt", {}, "last materialized"), el("dd", {}, latest ? HW.when(latest.timestamp) : "never", " ", latest ? HW.runLink(latest.run_id) : "")),
       a.stale_reasons.length ? el("div", { class: "reasons" }, el("h3", {}, "Why stale"), el("ul", {}, a.stale_reasons.map((r) => el("li", {}, r.text)))) : null,
-      meta.length ? el("div", {}, el("h3", {}, "Latest metadata"), el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, JSON.stringify(v))]))) : null,
+      meta.length ? el("div", {}, el("h3", {}, "Latest metadata"), el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, HW.metadataValue(v))]))) : null,
       a.checks.length ? el("div", {}, el("h3", {}, "Checks"), el("ul", {}, a.checks.map((c) => el("li", {}, c.name, " ", c.latest ? HW.badge(c.latest.passed ? "fresh" : "failed") : el("span", { class: "muted" }, "not run"))))) : null,
       el("div", { class: "actions" },
         el("button", { class: "primary", id: "materialize", onclick: () => HW.materialize(a.key, note) }, "Materialize"),
