@@ -35,7 +35,17 @@ def test_parents_children_and_order() -> None:
 
 def test_graph_is_cached_per_definitions() -> None:
     defs = hw.Definitions(assets=[orders, revenue])
-    assert hw.AssetGraph.from_definitions(defs) is hw.AssetGraph.from_definitions(defs)
+    with hw.Instance.ephemeral() as instance:
+        assert instance.graph_for(defs) is instance.graph_for(defs)
+        other = hw.Definitions(assets=[orders, revenue])
+        assert instance.graph_for(other) is not instance.graph_for(defs)
+        for _ in range(5):  # older definitions are let go, the one in use stays
+            instance.graph_for(hw.Definitions(assets=[orders]))
+            assert instance.graph_for(defs).keys == (hw.AssetKey("orders"), hw.AssetKey("mart", "revenue"))
+        assert len(instance._graphs) <= 4
+    # The Definitions themselves hold no derived state: building is a pure function of them.
+    assert not hasattr(defs, "cache")
+    assert hw.AssetGraph.from_definitions(defs) is not hw.AssetGraph.from_definitions(defs)
 
 
 def test_prefix_match_and_last_part_match() -> None:

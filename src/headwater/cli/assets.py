@@ -40,14 +40,13 @@ def list_command(
 
     ``--json`` prints the rows of the web API's ``/api/assets`` (with state and check counts).
     """
-    from headwater.graph import AssetGraph
     from headwater.instance import Instance
     from headwater.web.catalog import catalog_rows
     from headwater.web.states import AssetStates
 
     defs = load(module, file, attribute)
-    graph = AssetGraph.from_definitions(defs)
     with Instance.get() as instance:
+        graph = instance.graph_for(defs)
         keys = graph.sort(instance.select(defs, selection))
         rows = catalog_rows(AssetStates(instance.storage, graph), keys, every=selection is None)
     if as_json:

@@ -45,14 +45,13 @@ def status_command(
     Without --partition a partitioned asset shows its partition health instead ("4/4 partitions",
     failed, in progress and stale counts), as ``/api/assets/KEY`` gives it.
     """
-    from headwater.graph import AssetGraph
     from headwater.instance import Instance
     from headwater.state.partition_health import partition_health
     from headwater.state.status import ReasonKind, partition_summary
 
     defs = load(module, file, attribute)
-    graph = AssetGraph.from_definitions(defs)
     with Instance.get() as instance:
+        graph = instance.graph_for(defs)
         keys = graph.sort(instance.select(defs, selection))
         status = instance.status(defs, partition)
         rows = [{**status.state(key).to_json(), "freshness": status.freshness.get(key)} for key in keys]

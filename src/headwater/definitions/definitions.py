@@ -67,7 +67,6 @@ class Definitions:
     executor: ExecutorSpec = field(default_factory=InProcessExecutor)
     location: CodeLocation | None = None
     asset_specs: tuple[AssetSpec[..., Any], ...] = field(init=False, default=())
-    cache: dict[str, Any] = field(init=False, default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "assets", tuple(self.assets))

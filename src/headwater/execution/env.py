@@ -51,10 +51,10 @@ def io_managers_for(defs: Definitions, default: IOManager) -> dict[str, IOManage
     return managers
 
 
-def build_env(defs: Definitions, default_io: IOManager) -> StepEnv:
-    """A StepEnv for ``defs`` (resources resolved and set up)."""
+def build_env(defs: Definitions, default_io: IOManager, graph: AssetGraph | None = None) -> StepEnv:
+    """A StepEnv for ``defs`` (resources resolved and set up); ``graph`` is its graph when already built."""
     return StepEnv(
-        graph=AssetGraph.from_definitions(defs),
+        graph=graph if graph is not None else AssetGraph.from_definitions(defs),
         resources=resolve_resources(defs),
         io_managers=io_managers_for(defs, default_io),
     )

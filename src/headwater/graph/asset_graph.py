@@ -129,16 +129,15 @@ class AssetGraph:
 
     @classmethod
     def from_definitions(cls, defs: Definitions) -> AssetGraph:
-        """Build and validate the graph of ``defs``, partition mappings included (cached on the Definitions)."""
-        cached = defs.cache.get("graph")
-        if isinstance(cached, AssetGraph):
-            return cached
+        """Build and validate the graph of ``defs``, partition mappings included.
+
+        Each call builds anew; ``Instance.graph_for`` keeps the graph of the definitions it is given.
+        """
         with gc_paused():
             graph = _build(defs)
             # Partition mappings and schedules are checked with the graph, so `headwater check` reports them too.
             _ = graph.partitions
             check_schedules(graph, defs)
-        defs.cache["graph"] = graph
         return graph
 
     def __len__(self) -> int:

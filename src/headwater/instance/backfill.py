@@ -25,7 +25,6 @@ from headwater.definitions.partitions import (
 from headwater.definitions.partitions.base import describe_keys
 from headwater.errors import DefinitionError, SelectionError
 from headwater.events import BackfillUnitState, RunStatus
-from headwater.graph import AssetGraph
 from headwater.graph.backfill_plan import BackfillPlan, BackfillUnit, plan_backfill
 from headwater.graph.selection_parser import clip
 from headwater.keys import AssetKey
@@ -120,7 +119,7 @@ def create_backfill(
         raise SelectionError(f"backfill mode {mode!r} is not one of {', '.join(MODES)}")
     if mode == "partitions" and not partitions:
         raise SelectionError("say which partitions to backfill: --partitions START...END, --all, --missing or --failed")
-    graph = AssetGraph.from_definitions(defs)
+    graph = instance.graph_for(defs)
     selected = sorted(instance.select(defs, select))
     if selected and all(graph.spec(k).partitions is None for k in selected):
         names = ", ".join(str(k) for k in selected[:5]) + (" ..." if len(selected) > 5 else "")
@@ -158,7 +157,7 @@ def replan(instance: InstanceCore, defs: Definitions, record: BackfillRecord) ->
     Raises SelectionError naming the keys when stored partitions no longer exist (for example
     dynamic partitions deleted since), leaving the backfill as it was.
     """
-    graph = AssetGraph.from_definitions(defs)
+    graph = instance.graph_for(defs)
     stored = {tuple(g["assets"]): list(g["keys"]) for g in record.request.get("groups", [])}
     missing_assets = [k for k in record.request.get("assets", []) if AssetKey.parse(k) not in graph]
     if missing_assets:

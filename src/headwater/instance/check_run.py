@@ -20,7 +20,6 @@ from headwater.execution.loop import PlanExecution
 from headwater.execution.pools import CheckOnlyPool
 from headwater.execution.run_driver import execute_run
 from headwater.execution.step import RunSpec
-from headwater.graph import AssetGraph
 from headwater.graph.plan import check_plan
 from headwater.instance.result import RunResult
 from headwater.tags import KIND
@@ -40,7 +39,7 @@ def check_run(
     names: Sequence[str] | None = None,
 ) -> RunResult:
     """Evaluate the checks of the selected assets against their stored values in a new run."""
-    graph = AssetGraph.from_definitions(defs)
+    graph = instance.graph_for(defs)
     selected = graph.sort(instance.select(defs, select))
     keys = [key for key in selected if graph.checks.get(key)]
     if names is not None:
@@ -66,7 +65,7 @@ def check_run(
         tags={CHECK_RUN_TAG: "checks"},
     )
     instance.storage.add_run(run)
-    env = build_env(defs, instance.io_manager)
+    env = build_env(defs, instance.io_manager, graph)
     plan = check_plan(graph, keys, names)
     stamps = {key: record.event.timestamp for key, record in latest.items()}
     try:

@@ -24,6 +24,9 @@ from headwater.state.lineage import Why, explain
 from headwater.state.status import AssetStatus
 from headwater.storage import Storage
 
+_GRAPHS_KEPT = 4
+"""How many definitions' graphs an instance keeps: a process rarely holds more than one or two."""
+
 
 class InstanceCore:
     """Storage for runs and events, plus where asset values live: everything but running steps."""
@@ -32,6 +35,10 @@ class InstanceCore:
         self.storage = storage
         self.io_manager = io_manager
         self.config = config
+        # The graphs of the definitions this instance was given lately: most callers pass the same
+        # Definitions to every call, and building a graph costs a thousand times a plan. Keyed by
+        # identity with the Definitions kept alive, so an id is never reused while its entry lives.
+        self._graphs: dict[int, tuple[Definitions, AssetGraph]] = {}
 
     def close(self) -> None:
         """Release the database."""
@@ -61,18 +68,29 @@ class InstanceCore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def graph_for(self, defs: Definitions) -> AssetGraph:
+        """The validated graph of ``defs``, built once per Definitions object while it is in use."""
+        entry = self._graphs.get(id(defs))
+        if entry is not None and entry[0] is defs:
+            return entry[1]
+        graph = AssetGraph.from_definitions(defs)
+        if len(self._graphs) >= _GRAPHS_KEPT:
+            del self._graphs[next(iter(self._graphs))]  # the oldest
+        self._graphs[id(defs)] = (defs, graph)
+        return graph
+
     def plan(self, defs: Definitions, select_text: str | None = None) -> Plan:
         """The plan for a selection of ``defs``."""
-        graph = AssetGraph.from_definitions(defs)
+        graph = self.graph_for(defs)
         return plan(graph, self.select(defs, select_text))
 
     def select(self, defs: Definitions, select_text: str | None = None) -> frozenset[AssetKey]:
         """The keys of ``defs`` selected by ``select_text`` (``status:`` and ``changed:`` included)."""
-        graph = AssetGraph.from_definitions(defs)
+        graph = self.graph_for(defs)
         return select(graph, select_text, predicates=AssetStatus(self.storage, graph).predicates())
 
     def _check_inputs(self, defs: Definitions, the_plan: Plan, partition: str | None) -> None:
-        graph = AssetGraph.from_definitions(defs)
+        graph = self.graph_for(defs)
         missing: dict[AssetKey, list[str]] = {}
         for key in sorted(the_plan.external_inputs):
             if graph.nodes[key].spec.is_source:
@@ -140,11 +158,11 @@ class InstanceCore:
 
     def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
         """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
-        return AssetStatus(self.storage, AssetGraph.from_definitions(defs), partition)
+        return AssetStatus(self.storage, self.graph_for(defs), partition)
 
     def why(self, defs: Definitions, key: CoercibleToKey, depth: int = 3) -> Why:
         """Why ``key`` has its current value: the run that made it and the inputs it consumed, ``depth`` levels up."""
-        graph = AssetGraph.from_definitions(defs)
+        graph = self.graph_for(defs)
         return explain(self.storage, graph, graph.node(to_key(key)).key, depth)
 
     def metadata_history(self, key: CoercibleToKey, name: str, *, limit: int = 100) -> list[MetadataPoint]:

@@ -69,7 +69,7 @@ class Instance(InstanceCore):
                 pool = multiprocess_pool(defs, spec, self.io_manager)
                 self._pools[key] = pool
             return pool, False
-        return InProcessPool(build_env(defs, self.io_manager)), True
+        return InProcessPool(build_env(defs, self.io_manager, self.graph_for(defs))), True
 
     # running ------------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ class Instance(InstanceCore):
         """
         the_plan = self.plan(defs, select)
         run_config = _normalise_config(config)
-        graph = AssetGraph.from_definitions(defs)
+        graph = self.graph_for(defs)
         unknown = sorted(set(run_config) - set(graph.ops))
         if unknown:
             raise ConfigError(

@@ -17,7 +17,6 @@ from headwater.events import AssetMaterialized, AssetObserved, Event, EventType,
 from headwater.execution.pools import InlinePool
 from headwater.execution.run_driver import execute_run
 from headwater.execution.step import RunSpec, StepOutcome, json_safe
-from headwater.graph import AssetGraph
 from headwater.graph.plan import outside_plan
 from headwater.instance.result import RunResult
 from headwater.keys import CoercibleToKey, to_key
@@ -37,7 +36,7 @@ def observe(instance: Instance, defs: Definitions, select: str | None = None) ->
     A function that raises is recorded as a failed observation (``STEP_FAILED``) and the run
     fails; the other observations are still recorded, and the next call tries again.
     """
-    graph = AssetGraph.from_definitions(defs)
+    graph = instance.graph_for(defs)
     selected = graph.sort(instance.select(defs, select))
     keys = tuple(k for k in selected if graph.nodes[k].spec.observe is not None)
     if not keys:
@@ -71,7 +70,7 @@ def report(
     inputs: dict[str, str] | None = None
     left_out = 0
     if defs is not None:
-        graph = AssetGraph.from_definitions(defs)
+        graph = instance.graph_for(defs)
         node = graph.node(asset_key)
         code_version = node.spec.code_version
         if node.parents and not observation:

@@ -16,7 +16,6 @@ from headwater.automation.requests import queue_request
 from headwater.definitions import Definitions
 from headwater.errors import ConfigError, DefinitionError
 from headwater.events import RunRecord
-from headwater.graph import AssetGraph
 from headwater.storage.run_queue import RunQueueStore
 
 if TYPE_CHECKING:
@@ -89,7 +88,7 @@ def _queue(instance: InstanceCore, defs: Definitions, **request: Any) -> RunReco
     runs_config = instance.config.runs if instance.config is not None else None
     return queue_request(
         RunQueueStore(instance.storage),
-        AssetGraph.from_definitions(defs),
+        instance.graph_for(defs),
         defs.location,
         priority_tag=runs_config.priority_tag if runs_config is not None else PRIORITY_TAG,
         where="queued run",

@@ -50,7 +50,7 @@ def prepare(instance: InstanceCore, defs: Definitions, run_id: str, *, from_fail
     parent = storage.get_run(run_id)
     if parent is None:
         raise ReexecutionError(f"no run with id '{run_id}' in {storage.url}: `headwater runs list` shows run ids")
-    graph = AssetGraph.from_definitions(defs)
+    graph = instance.graph_for(defs)
     wanted_types = (EventType.ASSET_MATERIALIZED, EventType.CHECK_EVALUATED)
     events = [rec.event for rec in storage.get_events(run_id, types=wanted_types)]
     keys = keys_to_rerun(parent, events, graph, from_failure=from_failure)
