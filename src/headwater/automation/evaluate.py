@@ -81,11 +81,10 @@ def evaluate_sensor(
         if instance is None:
             storage.close()
     requests = [targeted(sensor, request, defs.jobs) for request in outcome.requests]
-    skip = outcome.data.get("skip_reason")
     return SensorResult(
         run_requests=requests,
         cursor=outcome.cursor,
-        skip_reason=skip if isinstance(skip, str) else None,
+        skip_reason=outcome.skip_reason,
         dynamic_partitions_requests=outcome.partition_changes,
     )
 

@@ -43,6 +43,8 @@ class SensorOutcome:
     cursor: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     partition_changes: list[DynamicPartitionsRequest] = field(default_factory=list)
+    skip_reason: str | None = None
+    """Why the sensor requested nothing, as it said (also kept in ``data`` for the tick record)."""
 
 
 ALERTS_SENSOR = "headwater.alerts"
@@ -173,6 +175,7 @@ def _normalise(sensor: SensorSpec, result: Any, cursor: str | None) -> SensorOut
             cursor=next_cursor,
             data=data,
             partition_changes=list(result.dynamic_partitions_requests),
+            skip_reason=result.skip_reason or None,
         )
     if isinstance(result, (list, tuple)) and all(isinstance(r, RunRequest) for r in result):
         return SensorOutcome(requests=list(result), cursor=cursor)
