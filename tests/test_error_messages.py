@@ -41,6 +41,9 @@ RUNTIME_ONLY: dict[str, str] = {
     "integrations/dbt_translator.py::_parse": "prefixes the meta field to AssetKey's own message",
     "io/duckdb.py::DuckDBIOManager.save": "`self._error(...)` builds the message from the DuckDB error",
     "io/duckdb.py::DuckDBIOManager.load": "`no_value(...)` is the shared 'no stored value' message of io/base.py",
+    "io/filesystem.py::FilesystemIOManager.load_recorded": "`unrecorded_value(...)` is the shared message of "
+    "io/base.py for a stored value no materialization recorded",
+    "io/parquet.py::ParquetIOManager._load": "`unrecorded_value(...)`, the shared message of io/base.py",
     "io/frames.py::require": "the text comes from install_hint(), the one 'pip install' message of optional libraries",
     "storage/sql.py::Storage._prepare": "`self._unavailable(...)` builds the message from the driver's error",
     "web/api_assets.py::asset_diff": "passes state.diff's SelectionError text on as a 409",

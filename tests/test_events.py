@@ -113,9 +113,11 @@ def test_materialization_json_keys_are_unchanged(instance: hw.Instance) -> None:
     # The keys execution/step.py and instance/provenance.py wrote before the payloads were typed.
     result = instance.materialize(hw.Definitions(assets=[orders, revenue]))
     data = _stored(instance, result.run_id, EventType.ASSET_MATERIALIZED)
-    assert set(data["orders"]) == {"data_version", "shape", "code_version"}
+    # value_hash (the stored bytes' hash, checked when the value is read) was added since.
+    assert set(data["orders"]) == {"data_version", "shape", "code_version", "value_hash"}
+    assert data["orders"]["value_hash"] == data["orders"]["data_version"]
     assert data["orders"]["shape"] == {"rows": 3, "columns": {"id": "int"}}
-    assert set(data["revenue"]) == {"metadata", "data_version", "code_version", "inputs"}
+    assert set(data["revenue"]) == {"metadata", "data_version", "code_version", "inputs", "value_hash"}
     assert data["revenue"]["metadata"] == {"rows": 3, "note": "from the context"}
     assert data["revenue"]["data_version"] == "rev-1"
     assert data["revenue"]["code_version"] == "2"

@@ -42,7 +42,8 @@ class AssetMaterialized:
 
     ``inputs`` maps each upstream key (``a/b``) to the short data version consumed; None when the
     asset has no upstream or the event was recorded before provenance existed. ``reported`` marks a
-    materialization made by another system and reported to Headwater.
+    materialization made by another system and reported to Headwater. ``value_hash`` is the hash
+    the IO manager gave of the stored bytes (None when it gives none), which a later read checks.
     """
 
     data_version: str | None = None
@@ -52,12 +53,15 @@ class AssetMaterialized:
     inputs: Mapping[str, str] | None = None
     inputs_left_out: int = 0
     reported: bool = False
+    value_hash: str | None = None
 
     def to_data(self) -> dict[str, Any]:
         """The event's ``data``: the stored JSON form (keys with no value are left out)."""
         data: dict[str, Any] = {}
         if self.reported:
             data["reported"] = True
+        if self.value_hash is not None:
+            data["value_hash"] = self.value_hash
         if self.metadata:
             data["metadata"] = dict(self.metadata)
         if self.data_version is not None:
@@ -85,6 +89,7 @@ class AssetMaterialized:
             inputs={str(k): str(v) for k, v in inputs.items()} if isinstance(inputs, Mapping) else None,
             inputs_left_out=_count(data.get("inputs_left_out")) or 0,
             reported=bool(data.get("reported")),
+            value_hash=_text(data.get("value_hash")),
         )
 
 

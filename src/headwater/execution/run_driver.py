@@ -155,6 +155,7 @@ def execute_run(
     slots: StepSlots | None = None,
     on_outcome: Callable[[StepOutcome], StepOutcome] | None = None,
     failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
+    recorded_for: Callable[[str, str | None], Mapping[tuple[AssetKey, str | None], str]] | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
@@ -162,7 +163,8 @@ def execute_run(
     ``RunDriver``'s. The loop's hooks: ``slots`` limits how many steps of a pool run at once (asked
     before a step is submitted); ``on_outcome`` sees each step's outcome first (provenance stamping).
     ``failure`` says why the run failed, from the loop and the events written (None: it succeeded);
-    by default, failed and skipped steps.
+    by default, failed and skipped steps. ``recorded_for`` gives a step, as it is submitted, the
+    value hashes recorded for the upstream values it loads (``RunSpec.recorded``).
     """
     subsets = plan.subsets
     if subsets:
@@ -172,7 +174,11 @@ def execute_run(
         execution = PlanExecution(
             plan=plan,
             spec=spec,
-            submit=lambda key: pool.submit(key, spec),
+            submit=(
+                (lambda key: pool.submit(key, replace(spec, recorded=recorded_for(key, spec.partition))))
+                if recorded_for is not None
+                else (lambda key: pool.submit(key, spec))
+            ),
             max_concurrent=pool.max_workers,
             is_canceled=lambda: driver.cancel_requested or is_canceled(),
             slots=slots,

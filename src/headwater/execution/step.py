@@ -42,6 +42,8 @@ class RunSpec:
     """Op name -> input name -> the upstream partition(s) it reads, in partitioned runs."""
     subsets: Mapping[str, tuple[AssetKey, ...]] = field(default_factory=dict)
     """Op name -> the assets it computes in this run, for subsettable ops run in part."""
+    recorded: Mapping[tuple[AssetKey, str | None], str] = field(default_factory=dict)
+    """(Upstream key, partition) -> the value hash its latest materialization recorded, for this step."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,7 +134,16 @@ def _arguments(
             if mapped is not None and param.name in mapped:
                 args[param.name] = _load_mapped(env, key, mapped[param.name])
                 continue
-            args[param.name] = values[key] if key in values else env.io_for(key).load(key, spec.partition)
+            if key in values:
+                args[param.name] = values[key]
+            else:
+                recorded = spec.recorded.get((key, spec.partition))
+                manager = env.io_for(key)
+                args[param.name] = (
+                    manager.load(key, spec.partition)
+                    if recorded is None
+                    else manager.load_recorded(key, spec.partition, recorded)
+                )
         elif param.name in binding.resources:
             args[param.name] = env.resources[binding.resources[param.name]]
         elif param.kind is ParamKind.CONTEXT:
@@ -351,6 +362,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                     code_version=env.graph.nodes[key].spec.code_version,
                     metadata=metadata,
                     shape=describe_value(value),
+                    value_hash=_value_hash(stored),
                 )
                 events.append(
                     Event(
@@ -386,12 +398,15 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
 
 
+def _value_hash(stored: Mapping[str, Any] | None) -> str | None:
+    """The hash the IO manager gave of the stored bytes, if it gave one."""
+    digest = stored.get("hash") if isinstance(stored, Mapping) else None
+    return digest if isinstance(digest, str) and digest else None
+
+
 def _data_version(stored: Mapping[str, Any] | None, run_id: str, op_name: str) -> str:
     """The hash the IO manager gave of the stored bytes, else the run and step that made the value."""
-    digest = stored.get("hash") if isinstance(stored, Mapping) else None
-    if isinstance(digest, str) and digest:
-        return digest
-    return f"{run_id}:{op_name}"
+    return _value_hash(stored) or f"{run_id}:{op_name}"
 
 
 def _unwrap(result: Any) -> tuple[Any, dict[str, Any], str | None]:

@@ -137,7 +137,15 @@ class Instance(InstanceCore):
             pools = self.config.runs.pools if self.config is not None else {}
             slots = PoolSlots.for_run(graph, self.storage, pools, run.run_id)
             events = execute_run(
-                self.storage, run, the_plan, pool, spec, on_batch=on_batch, slots=slots, on_outcome=provenance.stamp
+                self.storage,
+                run,
+                the_plan,
+                pool,
+                spec,
+                on_batch=on_batch,
+                slots=slots,
+                on_outcome=provenance.stamp,
+                recorded_for=provenance.recorded_for,
             )
         finally:
             if owned and isinstance(pool, InProcessPool):

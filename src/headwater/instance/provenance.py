@@ -18,16 +18,32 @@ from headwater.events import AssetMaterialized, Event, EventType
 from headwater.execution.step import StepOutcome
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
-from headwater.state.versions import consumed_inputs, latest_versions, version_of
+from headwater.state.versions import consumed_inputs, latest_versions
 from headwater.storage import Storage
 
 
 class Provenance:
-    """A hook of the scheduling loop: each outcome's materializations get the versions of their inputs."""
+    """A hook of the scheduling loop: each outcome's materializations get the versions of their inputs.
 
-    def __init__(self, graph: AssetGraph, versions: Mapping[AssetKey, str]) -> None:
+    It also tells each step the value hashes recorded for the upstream values it loads
+    (``recorded_for``), so a value on disk that no materialization recorded is refused, not used.
+    """
+
+    def __init__(
+        self,
+        graph: AssetGraph,
+        versions: Mapping[AssetKey, str],
+        *,
+        storage: Storage | None = None,
+        partition: str | None = None,
+        produced: Iterable[AssetKey] = (),
+    ) -> None:
         self.graph = graph
         self.versions: dict[AssetKey, str] = dict(versions)
+        self.hashes: dict[AssetKey, dict[str | None, str]] = {}
+        self._storage = storage
+        self._partition = partition
+        self._produced = frozenset(produced)
 
     @classmethod
     def for_run(
@@ -36,15 +52,53 @@ class Provenance:
         """The hook for a run materializing ``keys``, knowing the stored versions of their parents."""
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
-        partitioned = graph.partitions.by_key
+        hook = cls(graph, {}, storage=storage, partition=partition, produced=produced)
+        hook._remember(parents)
+        return hook
+
+    def _remember(self, parents: Iterable[AssetKey]) -> None:
+        """Read the latest stored versions (and value hashes) of ``parents`` outside the run."""
+        if self._storage is None:
+            return
+        storage, partition, parents = self._storage, self._partition, list(parents)
+        partitioned = self.graph.partitions.by_key
         if partition is None or not partitioned:
             records = latest_versions(storage, parents, partition)
         else:  # unpartitioned parents have one value; partitioned ones are read at the run's partition
             records = latest_versions(storage, [p for p in parents if p not in partitioned], None)
             if RANGE_SEPARATOR not in partition:
                 records.update(latest_versions(storage, [p for p in parents if p in partitioned], partition))
-        versions = {key: v for key, rec in records.items() if (v := version_of(rec)) is not None}
-        return cls(graph, versions)
+        for key, record in records.items():
+            payload = record.event.asset_payload()
+            if payload.data_version is not None:
+                self.versions[key] = payload.data_version
+            value_hash = payload.value_hash if isinstance(payload, AssetMaterialized) else None
+            found = self.hashes.setdefault(key, {})
+            if value_hash is None:  # observed or reported since: nothing stored to check
+                found.pop(record.event.partition, None)
+            else:
+                found[record.event.partition] = value_hash
+
+    def recorded_for(self, op_name: str, partition: str | None) -> dict[tuple[AssetKey, str | None], str]:
+        """(Upstream key, partition) -> recorded value hash, for the values step ``op_name`` may load.
+
+        Parents outside the run are read again now, so a value another run recorded since the run
+        started is the one expected (and the one the provenance names).
+        """
+        op = self.graph.ops.get(op_name)
+        if op is None:
+            return {}
+        parents = {p for key in op.keys for p in self.graph.nodes[key].parents} - set(op.keys)
+        outside = [p for p in parents if p not in self._produced]
+        if outside:
+            self._remember(outside)
+        wanted = {partition, None}
+        return {
+            (parent, part): value_hash
+            for parent in parents
+            for part, value_hash in self.hashes.get(parent, {}).items()
+            if part in wanted
+        }
 
     def stamp(self, outcome: StepOutcome) -> StepOutcome:
         """``outcome`` with ``inputs`` added to its materializations (and their versions remembered)."""
@@ -63,6 +117,8 @@ class Provenance:
                 made = dataclasses.replace(made, inputs=inputs, inputs_left_out=left_out)
             if made.data_version is not None:
                 self.versions[key] = made.data_version
+            if made.value_hash is not None:
+                self.hashes.setdefault(key, {})[event.partition] = made.value_hash
             events.append(dataclasses.replace(event, data=made.to_data()) if parents else event)
         return dataclasses.replace(outcome, events=events)
 

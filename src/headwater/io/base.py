@@ -33,6 +33,14 @@ class IOManager(ABC):
     def load(self, key: AssetKey, partition: str | None) -> Any:
         """Return the stored value; raise IOManagerError when there is none."""
 
+    def load_recorded(self, key: AssetKey, partition: str | None, value_hash: str) -> Any:
+        """Return the stored value, which the event log says has the hash ``value_hash``.
+
+        A manager that hashes what it stores overrides this to refuse a value whose hash differs: one
+        saved by a run that stopped before recording it. The default loads without checking.
+        """
+        return self.load(key, partition)
+
     @abstractmethod
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         """Whether a value is stored."""
@@ -44,6 +52,16 @@ class IOManager(ABC):
         one listing instead of one ``exists`` call per partition.
         """
         return {partition for partition in partitions if self.exists(key, partition)}
+
+
+def unrecorded_value(key: AssetKey, partition: str | None, path: object, found: str, recorded: str) -> IOManagerError:
+    """The error for a stored value that is not the one the event log recorded last."""
+    where = f" partition '{partition}'" if partition is not None else ""
+    return IOManagerError(
+        f"asset '{key}'{where}: the value stored at {path} (hash {found}) is not the one its latest "
+        f"materialization recorded (hash {recorded}); a run that stopped between saving and recording it "
+        f"left it there: materialize it again (e.g. `headwater materialize --select {key}`)"
+    )
 
 
 def no_value(key: AssetKey, partition: str | None, found_at: str) -> IOManagerError:

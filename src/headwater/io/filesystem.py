@@ -1,7 +1,8 @@
 """The default IO manager: one pickle file per asset and partition under a folder.
 
-Writes are atomic (temporary file, then rename), so a crash never leaves a
-half-written value where a reader would find it.
+Writes are atomic (temporary file flushed to disk, then rename), so a crash never leaves a
+half-written value where a reader would find it; a read checks the bytes against the hash the
+event log recorded, so a value saved by a run killed before recording it is reported, not used.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, no_value
+from headwater.io.base import IOManager, no_value, unrecorded_value
 from headwater.keys import AssetKey
 
 _PARTS_SUFFIX = ".parts"
@@ -71,12 +72,25 @@ class FilesystemIOManager(IOManager):
         return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest()}
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
+        return self._unpickle(key, partition, self._read(key, partition))
+
+    def load_recorded(self, key: AssetKey, partition: str | None, value_hash: str) -> Any:
+        data = self._read(key, partition)
+        found = hashlib.blake2b(data, digest_size=8).hexdigest()
+        if found != value_hash:
+            raise unrecorded_value(key, partition, self._file(key, partition), found, value_hash)
+        return self._unpickle(key, partition, data)
+
+    def _read(self, key: AssetKey, partition: str | None) -> bytes:
         path = self._file(key, partition)
         try:
             with open(path, "rb") as handle:
-                data = handle.read()
+                return handle.read()
         except FileNotFoundError:
             raise no_value(key, partition, f"stored value at {path}") from None
+
+    def _unpickle(self, key: AssetKey, partition: str | None, data: bytes) -> Any:
+        path = self._file(key, partition)
         try:
             return pickle.loads(data)
         except Exception as exc:
@@ -101,13 +115,16 @@ class FilesystemIOManager(IOManager):
 def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -> None:
     """Write ``data`` under a private temporary name beside ``path`` and rename it over ``path``.
 
-    Readers see the old value or the new one, never a partial file; a failed write leaves no
-    temporary file. ``made_folders`` remembers folders already created (one ``makedirs`` each).
+    Readers see the old value or the new one, never a partial file: the data is flushed to disk
+    before the rename. A failed write leaves no temporary file, and the first write into a folder
+    removes those of processes killed mid-write. ``made_folders`` remembers folders already
+    created (one ``makedirs`` and one clean-up each).
     """
     folder = os.path.dirname(path)
-    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    tmp = f"{path}.{os.getpid()}-{threading.get_ident()}{_TMP_SUFFIX}"
     if made_folders is None or folder not in made_folders:
         os.makedirs(folder, exist_ok=True)
+        remove_dead_temporaries(folder)
         if made_folders is not None:
             made_folders.add(folder)
     try:
@@ -118,8 +135,46 @@ def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -
             handle = open(tmp, "wb")  # noqa: SIM115
         with handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_TMP_SUFFIX = ".tmp"
+
+
+def remove_dead_temporaries(folder: str) -> list[str]:
+    """Remove the temporary files in ``folder`` whose writing process is gone; returns their names.
+
+    A temporary file is named ``<file>.<pid>-<thread>.tmp``; one whose pid runs no process was left
+    by a kill between writing and renaming. Files of live processes are left alone.
+    """
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.endswith(_TMP_SUFFIX):
+            continue
+        owner = name[: -len(_TMP_SUFFIX)].rpartition(".")[2].partition("-")[0]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, name))
+            removed.append(name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, no_value
+from headwater.io.base import IOManager, no_value, unrecorded_value
 from headwater.io.filesystem import _safe, write_atomic
 from headwater.io.frames import PREVIEW_ROWS, Frame, check_frame, frame_metadata, refuse_unstorable, require
 from headwater.keys import AssetKey
@@ -47,6 +47,7 @@ class ParquetIOManager(IOManager):
         self.base_path = text.rstrip("/") if self.is_url else os.path.abspath(text)
         self.storage_options = dict(storage_options or {})
         self._fs: Any = None
+        self._made: set[str] = set()
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -80,7 +81,7 @@ class ParquetIOManager(IOManager):
             if self.is_url:
                 self._write_url(path, data)
             else:
-                write_atomic(path, data)
+                write_atomic(path, data, self._made)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         metadata = {**frame_metadata(value, library, preview), "path": path}
@@ -120,12 +121,25 @@ class ParquetIOManager(IOManager):
             raise
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
+        return self._load(key, partition, None)
+
+    def load_recorded(self, key: AssetKey, partition: str | None, value_hash: str) -> Any:
+        return self._load(key, partition, None if self.is_url else value_hash)  # a URL is read as a stream
+
+    def _load(self, key: AssetKey, partition: str | None, value_hash: str | None) -> Any:
         pa, pq = _pyarrow()
         path = self.path_for(key, partition)
         try:
             if self.is_url:
                 with self._filesystem().open(path, "rb") as handle:
                     table = pq.read_table(handle)
+            elif value_hash is not None:
+                with open(path, "rb") as local:
+                    data = local.read()
+                found = hashlib.blake2b(data, digest_size=8).hexdigest()
+                if found != value_hash:
+                    raise unrecorded_value(key, partition, path, found, value_hash)
+                table = pq.read_table(pa.BufferReader(data))
             else:
                 table = pq.read_table(path)
         except FileNotFoundError:
