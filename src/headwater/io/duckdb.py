@@ -1,6 +1,7 @@
 """DataFrame assets as tables of a DuckDB file: the embedded default warehouse.
 
-``mart/revenue`` is the table ``mart.revenue``; an unprefixed key goes to the manager's schema.
+``lake/mart/revenue`` is the table ``mart.revenue`` (the last prefix part is the schema); an unprefixed
+key goes to the manager's schema. UUID columns are stored as UUID, numpy-array cells as LIST.
 Partitions share one table with a ``_partition`` column; saving a partition replaces its rows
 in one transaction. A ``SQLQuery`` value (made by ``hw.sql_asset``) runs inside the database
 against the upstream tables and is stored as a table the same way. A failed save rolls back.
@@ -12,6 +13,7 @@ import hashlib
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any, Final
 
 from headwater.errors import ConfigError, IOManagerError
 from headwater.io.base import IOManager, no_value
-from headwater.io.frames import FRAMES, PREVIEW_ROWS, check_frame, refuse_unstorable, require, table_metadata
+from headwater.io.frames import FRAMES, PREVIEW_ROWS, Frame, check_frame, refuse_unstorable, require, table_metadata
 from headwater.io.sql_lineage import Links, query_links
 from headwater.keys import AssetKey
 
@@ -28,6 +30,8 @@ REFERENCE: Final = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 """``{{ key }}`` in SQL text: a reference to an upstream asset's table."""
 
 _VIEW: Final = "_headwater_value"
+Table = tuple[str, str]
+"""(schema, table)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,16 +62,79 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quoted(table: Table) -> str:
+    """``"schema"."table"``, quoted for SQL."""
+    return f"{quote(table[0])}.{quote(table[1])}"
+
+
+def _readable(cell: Any) -> Any:
+    """``cell`` as DuckDB reads it: a numpy array (how Parquet and Arrow give pandas a list cell) of
+    text or times, which DuckDB does not read, becomes a list; other arrays are read as LIST already.
+    """
+    if type(cell).__name__ != "ndarray":
+        return cell
+    import pandas as pd
+
+    kind = cell.dtype.kind
+    if kind in "US":
+        return cell.tolist()
+    if kind == "M":
+        return list(pd.to_datetime(cell))
+    if kind == "m":
+        return list(pd.to_timedelta(cell))
+    if kind == "O" and any(type(item).__name__ == "ndarray" for item in cell):
+        return [_readable(item) for item in cell]
+    return cell
+
+
+def storable(value: Any, library: Frame) -> tuple[Any, list[Any]]:
+    """A pandas frame DuckDB can read, and its columns of UUIDs or arrays, which DuckDB stores as UUID and LIST."""
+    if library != "pandas":
+        return value, []
+    import pandas as pd
+
+    native: list[Any] = []
+    lists: dict[Any, Any] = {}
+    for name in value.columns:
+        column = value[name]
+        if str(column.dtype) != "object":
+            continue
+        present = column.dropna()
+        if len(present) and all(isinstance(cell, uuid.UUID) for cell in present):
+            native.append(name)
+        elif any(type(cell).__name__ == "ndarray" for cell in present):
+            native.append(name)
+            lists[name] = pd.Series([_readable(cell) for cell in column], index=column.index, dtype=object)
+    if lists:
+        value = value.copy(deep=False)
+        for name, column in lists.items():
+            value[name] = column
+    return value, native
+
+
 class DuckDBIOManager(IOManager):
     """Stores DataFrame assets as tables of the DuckDB file ``path``; loads them as pandas (or polars).
 
-    ``schema`` holds assets whose key has no prefix; ``frame="polars"`` loads polars DataFrames.
+    ``schema`` holds assets whose key has no prefix; ``schemas`` gives some assets their own schema
+    (asset key -> schema, e.g. ``{"orders": "raw"}``); ``frame="polars"`` loads polars DataFrames.
     Worker processes wait up to ``lock_timeout`` seconds for another process to release the file.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, schema: str = "main", frame: str = "pandas", lock_timeout: float = 30.0
+        self,
+        path: str | os.PathLike[str],
+        *,
+        schema: str = "main",
+        schemas: Mapping[str, str] | None = None,
+        frame: str = "pandas",
+        lock_timeout: float = 30.0,
     ) -> None:
+        for asset, name in (schemas or {}).items():
+            if not isinstance(name, str) or not name:
+                raise ConfigError(
+                    f"DuckDBIOManager(schemas={{{asset!r}: {name!r}}}): each asset key needs a schema: "
+                    "give a schema name such as 'raw', or leave the asset out"
+                )
         if frame not in FRAMES:
             raise ConfigError(f"DuckDBIOManager(frame={frame!r}): frame must be one of {', '.join(FRAMES)}")
         if os.fspath(path) == ":memory:":
@@ -77,18 +144,31 @@ class DuckDBIOManager(IOManager):
             )
         self.path = os.path.abspath(os.fspath(path))
         self.schema = schema
+        self.schemas = {AssetKey.parse(asset).to_string(): name for asset, name in (schemas or {}).items()}
         self.frame = frame
         self.lock_timeout = lock_timeout
 
-    def table_for(self, key: AssetKey) -> tuple[str, str]:
-        """(schema, table) holding ``key``: the key's prefix joined by '_' (else ``schema``) and its last part."""
+    def table_for(self, key: AssetKey) -> Table:
+        """(schema, table) of ``key``: its ``schemas=`` entry, else its last prefix part, else ``schema``."""
+        prefix = key.path[:-1]
+        return self.schemas.get(key.to_string()) or (prefix[-1] if prefix else self.schema), key.path[-1]
+
+    def old_table_for(self, key: AssetKey) -> Table:
+        """Where earlier versions stored ``key``: the prefix joined by '_' (``a/b/c`` -> ``a_b.c``)."""
         prefix = key.path[:-1]
         return ("_".join(prefix) if prefix else self.schema), key.path[-1]
 
     def table_name(self, key: AssetKey) -> str:
         """``"schema"."table"`` of ``key``, quoted for SQL."""
-        schema, table = self.table_for(key)
-        return f"{quote(schema)}.{quote(table)}"
+        return quoted(self.table_for(key))
+
+    def _locate(self, con: Any, key: AssetKey) -> Table:
+        """The table holding ``key``: ``table_for(key)``, or its old name while only that one exists."""
+        new, old = self.table_for(key), self.old_table_for(key)
+        # a file written by an earlier version keeps working until the asset is stored anew
+        if old == new or self._columns(con, new) or not self._columns(con, old):
+            return new
+        return old
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
@@ -118,15 +198,14 @@ class DuckDBIOManager(IOManager):
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
-        name = self.table_name(key)
         if isinstance(value, SQLQuery):
             if partition is not None:
                 raise IOManagerError(f"sql asset '{key}' cannot be partitioned: declare it without partitions")
-            rendered = value.render(self.table_name)
-            source = f"({rendered})"
+            source = ""
         else:
             library = check_frame(key, value, "DuckDBIOManager")
-            refuse_unstorable(key, value, library, "DuckDB")
+            value, native = storable(value, library)
+            refuse_unstorable(key, value.drop(columns=native) if native else value, library, "DuckDB")
             if PARTITION_COLUMN in value.columns and partition is not None:
                 raise IOManagerError(
                     f"asset '{key}' has a column named {PARTITION_COLUMN}, which DuckDBIOManager uses for "
@@ -136,16 +215,23 @@ class DuckDBIOManager(IOManager):
         with self.connect() as con:  # one transaction: a failed save leaves the table as it was
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.table_for(key)[0])}")
+                # a partition joins its asset's table, even one under the old name; a whole value moves
+                where = self.table_for(key) if partition is None else self._locate(con, key)
+                if isinstance(value, SQLQuery):
+                    rendered = value.render(lambda up: quoted(self._locate(con, up)))
+                    source = f"({rendered})"
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(where[0])}")
                 if source == _VIEW:
                     con.register(_VIEW, value)
-                self._write(con, name, source, partition)
-                metadata = self._describe(con, key, partition)
+                self._write(con, quoted(where), source, partition)
+                metadata = self._describe(con, where, partition)
                 if isinstance(value, SQLQuery):
                     links = self._links(con, value, rendered)
                     if links:
                         metadata["column_lineage"] = links
-                digest = con.execute(f"SELECT sum(hash(s)) FROM {self._rows(name, partition)} s", self._args(partition))
+                digest = con.execute(
+                    f"SELECT sum(hash(s)) FROM {self._rows(quoted(where), partition)} s", self._args(partition)
+                )
                 found = digest.fetchone()
                 con.execute("COMMIT")
             except duckdb.Error as exc:
@@ -159,7 +245,7 @@ class DuckDBIOManager(IOManager):
 
     def _links(self, con: Any, query: SQLQuery, rendered: str) -> Links | None:
         """Which upstream columns each column of the query's result comes from (None: not known)."""
-        keys = {self.table_for(up): up.to_string() for up in query.refs.values()}
+        keys = {self._locate(con, up): up.to_string() for up in query.refs.values()}
         try:
             return query_links(con, rendered, keys)
         except Exception:  # lineage is a by-product: a query it cannot read must still be stored
@@ -187,20 +273,20 @@ class DuckDBIOManager(IOManager):
         con.execute(f"DELETE FROM {name} WHERE {PARTITION_COLUMN} = ?", [partition])
         con.execute(f"INSERT INTO {name} BY NAME SELECT *, ?::VARCHAR AS {PARTITION_COLUMN} FROM {source}", [partition])
 
-    def _describe(self, con: Any, key: AssetKey, partition: str | None) -> dict[str, Any]:
-        name = self.table_name(key)
-        rows = self._rows(name, partition)
+    def _describe(self, con: Any, where: Table, partition: str | None) -> dict[str, Any]:
+        rows = self._rows(quoted(where), partition)
         args = self._args(partition)
         found = con.execute(f"SELECT count(*) FROM {rows}", args).fetchone()
         described = con.execute(f"DESCRIBE {rows}", args).fetchall()
         schema = {str(row[0]): str(row[1]) for row in described}
         cursor = con.execute(f"SELECT * FROM {rows} LIMIT {PREVIEW_ROWS}", args)
         names = [d[0] for d in cursor.description]
-        preview = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        return {
-            **table_metadata(int(found[0]) if found else 0, schema, preview),
-            "table": ".".join(self.table_for(key)),
-        }
+        # UUIDs as text: the preview is recorded in the event log as JSON
+        preview = [
+            {name: str(cell) if isinstance(cell, uuid.UUID) else cell for name, cell in zip(names, row, strict=True)}
+            for row in cursor.fetchall()
+        ]
+        return {**table_metadata(int(found[0]) if found else 0, schema, preview), "table": ".".join(where)}
 
     def _error(self, key: AssetKey, value: Any, exc: Exception) -> IOManagerError:
         if isinstance(value, SQLQuery):
@@ -221,61 +307,69 @@ class DuckDBIOManager(IOManager):
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
-        if not self.exists(key, partition):
+        if not os.path.exists(self.path):
             raise no_value(key, partition, f"table {self.table_name(key)} in {self.path}")
         with self.connect() as con:
+            where = self._locate(con, key)
+            if not self._holds(con, where, partition):
+                raise no_value(key, partition, f"table {self.table_name(key)} in {self.path}")
             try:
-                query = f"SELECT * FROM {self._rows(self.table_name(key), partition)}"
-                relation = con.sql(query, params=self._args(partition))
+                relation = con.sql(
+                    f"SELECT * FROM {self._rows(quoted(where), partition)}", params=self._args(partition)
+                )
                 if self.frame == "polars":
                     require("polars", extra="polars", needed_by="DuckDBIOManager(frame='polars')")
                     return relation.pl()
                 require("pandas", extra="pandas", needed_by="DuckDBIOManager")
                 require("pyarrow", extra="pandas", needed_by="DuckDBIOManager")
-                return relation.to_arrow_table().to_pandas()  # through Arrow: about twice as fast as .df()
+                uuids = [
+                    name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "UUID"
+                ]
+                frame = relation.to_arrow_table().to_pandas()  # through Arrow: about twice as fast as .df()
             except duckdb.Error as exc:
-                raise IOManagerError(
-                    f"asset '{key}': cannot read {self.table_name(key)} in {self.path}: {exc}"
-                ) from exc
+                raise IOManagerError(f"asset '{key}': cannot read {quoted(where)} in {self.path}: {exc}") from exc
+        for name in uuids:  # Arrow gives UUIDs as text: back to uuid.UUID, as they were saved
+            cells = [uuid.UUID(cell) if isinstance(cell, str) else None for cell in frame[name]]
+            frame[name] = frame[name].__class__(cells, index=frame.index, dtype=object)
+        return frame
 
-    def _columns(self, con: Any, key: AssetKey) -> set[str]:
-        schema, table = self.table_for(key)
+    def _columns(self, con: Any, where: Table) -> set[str]:
         return {
             str(row[0])
             for row in con.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-                [schema, table],
+                list(where),
             ).fetchall()
         }
+
+    def _holds(self, con: Any, where: Table, partition: str | None) -> bool:
+        """Whether the table ``where`` exists (and has rows of ``partition``)."""
+        columns = self._columns(con, where)
+        if not columns or partition is None:
+            return bool(columns)
+        if PARTITION_COLUMN not in columns:
+            return False
+        query = f"SELECT 1 FROM {quoted(where)} WHERE {PARTITION_COLUMN} = ? LIMIT 1"
+        return bool(con.execute(query, [partition]).fetchall())
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         if not os.path.exists(self.path):
             return False
         with self.connect() as con:
-            columns = self._columns(con, key)
-            if not columns:
-                return False
-            if partition is None:
-                return True
-            if PARTITION_COLUMN not in columns:
-                return False
-            name = self.table_name(key)
-            return (
-                con.execute(f"SELECT 1 FROM {name} WHERE {PARTITION_COLUMN} = ? LIMIT 1", [partition]).fetchone()
-                is not None
-            )
+            return self._holds(con, self._locate(con, key), partition)
 
     def exists_many(self, key: AssetKey, partitions: Iterable[str | None]) -> set[str | None]:
         wanted = list(partitions)
         if not os.path.exists(self.path):
             return set()
         with self.connect() as con:  # one connection and one query, not one per partition
-            columns = self._columns(con, key)
+            where = self._locate(con, key)
+            columns = self._columns(con, where)
             if not columns:
                 return set()
             found: set[str | None] = {None} if None in wanted else set()
             if PARTITION_COLUMN not in columns:
                 return found
-            query = f"SELECT DISTINCT {PARTITION_COLUMN} FROM {self.table_name(key)}"
+            query = f"SELECT DISTINCT {PARTITION_COLUMN} FROM {quoted(where)}"
             stored = {row[0] for row in con.execute(query).fetchall()}
         return found | {p for p in wanted if p is not None and p in stored}
