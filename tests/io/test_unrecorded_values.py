@@ -94,7 +94,8 @@ def test_a_value_saved_by_a_run_killed_before_recording_it_is_refused(tmp_path: 
     assert out.startswith("failed: asset 'raw': the value stored at "), refused.stderr
     assert "is not the one its latest materialization recorded (hash " in out
     assert "a run that stopped between saving and recording it left it there" in out
-    assert "materialize it again (e.g. `headwater materialize --select raw`)" in out
+    assert "or another run replaced it after this run started: materialize it again" in out
+    assert "(e.g. `headwater materialize --select raw`), or run this run again once the other has ended" in out
     assert values.load(hw.AssetKey("report"), None) == "raw is 1"  # the old report stays
 
     again = _run(tmp_path, "*", raw=2)
@@ -152,9 +153,9 @@ def test_a_temporary_file_left_by_a_kill_mid_write_is_removed_by_the_next_write(
         import os, signal, sys
         from headwater.io import filesystem
 
-        def killed(fd):  # the bytes are written; the process dies before the rename
+        def killed(source, target):  # the bytes are written; the process dies before the rename
             os.kill(os.getpid(), signal.SIGKILL)
-        os.fsync = killed
+        os.replace = killed
         filesystem.write_atomic(sys.argv[1] + "/orders.pkl", b"x" * 1000)
         """
     )

@@ -29,21 +29,10 @@ class Provenance:
     (``recorded_for``), so a value on disk that no materialization recorded is refused, not used.
     """
 
-    def __init__(
-        self,
-        graph: AssetGraph,
-        versions: Mapping[AssetKey, str],
-        *,
-        storage: Storage | None = None,
-        partition: str | None = None,
-        produced: Iterable[AssetKey] = (),
-    ) -> None:
+    def __init__(self, graph: AssetGraph, versions: Mapping[AssetKey, str]) -> None:
         self.graph = graph
         self.versions: dict[AssetKey, str] = dict(versions)
         self.hashes: dict[AssetKey, dict[str | None, str]] = {}
-        self._storage = storage
-        self._partition = partition
-        self._produced = frozenset(produced)
 
     @classmethod
     def for_run(
@@ -52,15 +41,12 @@ class Provenance:
         """The hook for a run materializing ``keys``, knowing the stored versions of their parents."""
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
-        hook = cls(graph, {}, storage=storage, partition=partition, produced=produced)
-        hook._remember(parents)
+        hook = cls(graph, {})
+        hook._remember(storage, list(parents), partition)
         return hook
 
-    def _remember(self, parents: Iterable[AssetKey]) -> None:
-        """Read the latest stored versions (and value hashes) of ``parents`` outside the run."""
-        if self._storage is None:
-            return
-        storage, partition, parents = self._storage, self._partition, list(parents)
+    def _remember(self, storage: Storage, parents: list[AssetKey], partition: str | None) -> None:
+        """Read the latest stored versions (and value hashes) of ``parents``, outside the run."""
         partitioned = self.graph.partitions.by_key
         if partition is None or not partitioned:
             records = latest_versions(storage, parents, partition)
@@ -82,16 +68,13 @@ class Provenance:
     def recorded_for(self, op_name: str, partition: str | None) -> dict[tuple[AssetKey, str | None], str]:
         """(Upstream key, partition) -> recorded value hash, for the values step ``op_name`` may load.
 
-        Parents outside the run are read again now, so a value another run recorded since the run
-        started is the one expected (and the one the provenance names).
+        Parents outside the run have the hashes read when the run started (one batched query, not
+        one per step): a value another run records meanwhile is refused, and the message says so.
         """
         op = self.graph.ops.get(op_name)
         if op is None:
             return {}
         parents = {p for key in op.keys for p in self.graph.nodes[key].parents} - set(op.keys)
-        outside = [p for p in parents if p not in self._produced]
-        if outside:
-            self._remember(outside)
         wanted = {partition, None}
         return {
             (parent, part): value_hash

@@ -60,7 +60,8 @@ def unrecorded_value(key: AssetKey, partition: str | None, path: object, found: 
     return IOManagerError(
         f"asset '{key}'{where}: the value stored at {path} (hash {found}) is not the one its latest "
         f"materialization recorded (hash {recorded}); a run that stopped between saving and recording it "
-        f"left it there: materialize it again (e.g. `headwater materialize --select {key}`)"
+        f"left it there, or another run replaced it after this run started: materialize it again "
+        f"(e.g. `headwater materialize --select {key}`), or run this run again once the other has ended"
     )
 
 

@@ -1,7 +1,7 @@
 """The default IO manager: one pickle file per asset and partition under a folder.
 
-Writes are atomic (temporary file flushed to disk, then rename), so a crash never leaves a
-half-written value where a reader would find it; a read checks the bytes against the hash the
+Writes are atomic (temporary file, then rename), so a crash never leaves a half-written
+value where a reader would find it; a read checks the bytes against the hash the
 event log recorded, so a value saved by a run killed before recording it is reported, not used.
 """
 
@@ -115,10 +115,10 @@ class FilesystemIOManager(IOManager):
 def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -> None:
     """Write ``data`` under a private temporary name beside ``path`` and rename it over ``path``.
 
-    Readers see the old value or the new one, never a partial file: the data is flushed to disk
-    before the rename. A failed write leaves no temporary file, and the first write into a folder
-    removes those of processes killed mid-write. ``made_folders`` remembers folders already
-    created (one ``makedirs`` and one clean-up each).
+    Readers see the old value or the new one, never a partial file (the run syncs values to disk
+    before it records them, see EventWriter.flush). A failed write leaves no temporary file, and
+    the first write into a folder removes those of processes killed mid-write. ``made_folders``
+    remembers folders already created (one ``makedirs`` and one clean-up each).
     """
     folder = os.path.dirname(path)
     tmp = f"{path}.{os.getpid()}-{threading.get_ident()}{_TMP_SUFFIX}"
@@ -135,8 +135,6 @@ def write_atomic(path: str, data: bytes, made_folders: set[str] | None = None) -
             handle = open(tmp, "wb")  # noqa: SIM115
         with handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
