@@ -22,8 +22,9 @@ from headwater.errors import HeadwaterError
 from headwater.events import AssetObserved, Event, EventType, RunRecord, StepFailedPayload
 from headwater.execution.loop import PlanExecution
 from headwater.execution.pools import InlinePool
+from headwater.execution.recording import json_safe
 from headwater.execution.run_driver import execute_run
-from headwater.execution.step import RunSpec, StepOutcome, json_safe
+from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph import AssetGraph
 from headwater.graph.plan import outside_plan
 from headwater.keys import AssetKey

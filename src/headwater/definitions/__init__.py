@@ -22,7 +22,7 @@ from headwater.definitions.definitions import CodeLocation, Definitions
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.freshness import Freshness
 from headwater.definitions.job import Job
-from headwater.definitions.output import CheckResult, Output
+from headwater.definitions.output import CheckResult, MaterializeResult, Output
 from headwater.definitions.params import Param, ParamKind
 from headwater.definitions.resources import Config, EnvVar, Resource
 from headwater.definitions.retry import Retry
@@ -57,6 +57,7 @@ __all__ = [
     "Freshness",
     "InProcessExecutor",
     "Job",
+    "MaterializeResult",
     "MultiAsset",
     "MultiprocessExecutor",
     "Op",

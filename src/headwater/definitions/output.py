@@ -1,4 +1,5 @@
-"""What user functions return: a value with metadata (``Output``) and check results.
+"""What user functions return: a value with metadata (``Output``), a materialization that stores
+no value (``MaterializeResult``) and check results.
 
 Pure data; values are stored by IO managers elsewhere.
 """
@@ -20,6 +21,19 @@ class Output(Generic[T]):
     """
 
     value: T
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    data_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializeResult:
+    """A materialization whose data lives where the asset function put it (a table it wrote, a file
+    it uploaded): metadata and, optionally, a data version; nothing is stored by an IO manager.
+
+    Without ``data_version`` each materialization gets a new one (its run and step), so assets
+    downstream read as stale after every run of this one.
+    """
+
     metadata: Mapping[str, Any] = field(default_factory=dict)
     data_version: str | None = None
 

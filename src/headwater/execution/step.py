@@ -8,7 +8,6 @@ the executor chose.
 from __future__ import annotations
 
 import io
-import math
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,9 +20,9 @@ from headwater.definitions import CheckResult, Context, Op, Output, Param, Param
 from headwater.definitions.builtin_checks import MATERIALIZED_AT
 from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
-from headwater.events import AssetMaterialized, CheckEvaluated, CheckSeverity, Event, EventType, StepFailedPayload
+from headwater.events import CheckEvaluated, CheckSeverity, Event, EventType, StepFailedPayload
 from headwater.execution.capture import capture
-from headwater.execution.shape import describe_value
+from headwater.execution.recording import json_safe, record_value
 from headwater.graph import AssetGraph, Binding
 from headwater.io import IOManager
 from headwater.keys import AssetKey
@@ -75,25 +74,6 @@ class StepOutcome:
     logs: str
     failed: bool = False
     blocked: bool = False
-
-
-def json_safe(value: Any) -> Any:
-    """Metadata made JSON-safe: numbers, strings, bools, None, lists and dicts; others as text."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [json_safe(v) for v in value]
-    item = getattr(value, "item", None)  # numpy scalars
-    if callable(item):
-        try:
-            return json_safe(item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
 
 
 def validate_config(op: Op, config: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -346,35 +326,18 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             values: dict[AssetKey, Any] = {}
             stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
             for key, partition, result in stores:
-                value, metadata, data_version = _unwrap(result)
-                stored = env.io_for(key).save(key, partition, value)
-                values[key] = value
-                recorded = stored.get("metadata") if isinstance(stored, Mapping) else None
-                if recorded:  # what the IO manager reports about the stored value (rows, schema, ...)
-                    metadata = {**json_safe(recorded), **metadata}
-                extra = context.metadata_for(key)
-                if extra:
-                    metadata = {**metadata, **json_safe(extra)}
-                materialized = AssetMaterialized(
-                    data_version=data_version
-                    if data_version is not None
-                    else _data_version(stored, spec.run_id, op_name),
+                value, event = record_value(
+                    env.io_for(key),
+                    key,
+                    partition,
+                    result,
+                    run_id=spec.run_id,
+                    step_key=op_name,
                     code_version=env.graph.nodes[key].spec.code_version,
-                    metadata=metadata,
-                    shape=describe_value(value),
-                    value_hash=_value_hash(stored),
+                    extra=context.metadata_for(key),
                 )
-                events.append(
-                    Event(
-                        run_id=spec.run_id,
-                        type=EventType.ASSET_MATERIALIZED,
-                        timestamp=time.time(),
-                        step_key=op_name,
-                        asset_key=key,
-                        partition=partition,
-                        data=materialized.to_data(),
-                    )
-                )
+                values[key] = value
+                events.append(event)
         except Exception as exc:
             log.error("%s", "".join(traceback.format_exception_only(exc)).strip())
             return StepOutcome(
@@ -396,22 +359,3 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             events.append(_failure(op_name, unmade, spec, partial))
             return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), failed=True)
     return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
-
-
-def _value_hash(stored: Mapping[str, Any] | None) -> str | None:
-    """The hash the IO manager gave of the stored bytes, if it gave one."""
-    digest = stored.get("hash") if isinstance(stored, Mapping) else None
-    return digest if isinstance(digest, str) and digest else None
-
-
-def _data_version(stored: Mapping[str, Any] | None, run_id: str, op_name: str) -> str:
-    """The hash the IO manager gave of the stored bytes, else the run and step that made the value."""
-    return _value_hash(stored) or f"{run_id}:{op_name}"
-
-
-def _unwrap(result: Any) -> tuple[Any, dict[str, Any], str | None]:
-    """The value, the metadata and the data version the asset function gave."""
-    if isinstance(result, Output):
-        metadata = json_safe(result.metadata) if result.metadata else {}
-        return result.value, metadata, str(result.data_version) if result.data_version is not None else None
-    return result, {}, None

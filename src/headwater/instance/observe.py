@@ -15,8 +15,9 @@ from headwater.definitions import Definitions
 from headwater.errors import SelectionError
 from headwater.events import AssetMaterialized, AssetObserved, Event, EventType, RunRecord
 from headwater.execution.pools import InlinePool
+from headwater.execution.recording import json_safe
 from headwater.execution.run_driver import execute_run
-from headwater.execution.step import RunSpec, StepOutcome, json_safe
+from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import outside_plan
 from headwater.instance.result import RunResult
 from headwater.keys import CoercibleToKey, to_key
