@@ -6,49 +6,40 @@ Owns queries and transactions: appending events together with the index tables t
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any, Final, cast
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from headwater.errors import RunNotActive, StorageError, StorageUnavailableError, did_you_mean
+from headwater.errors import RunNotActive, StorageError, StorageUnavailableError
 from headwater.events import (
-    CheckOutcome,
     Event,
     EventRecord,
     EventType,
     RunRecord,
     RunStatus,
 )
-from headwater.keys import AssetKey
 from headwater.storage import engine as engines
 from headwater.storage import migrations
+from headwater.storage.latest_reads import IN_CHUNK, LatestReads
 from headwater.storage.partition_store import PartitionStore
 from headwater.storage.rows import (
-    CheckVerdict,
     LogRecord,
     row_to_log,
     row_to_record,
     row_to_run,
     run_to_row,
 )
-from headwater.storage.schema import asset_latest, check_latest, events, runs, step_logs
-from headwater.storage.writes import KINDS, EventRowWriter
-
-_EVENT_TYPES: Final = {t.value: t for t in EventType}
-_JSON: Final = json.JSONDecoder()
-
-# Bound parameters per IN (...) list; SQLite allows 32,766 per statement, PostgreSQL 65,535.
-_IN_CHUNK: Final = 1000
+from headwater.storage.schema import events, runs, step_logs
+from headwater.storage.writes import EventRowWriter
 
 
-class Storage(PartitionStore):
+class Storage(LatestReads, PartitionStore):
     """The durable event log: runs, their events, per-asset latest events and step logs.
 
     Open it with :meth:`open` (a URL) or :meth:`in_memory`; it is safe to share between threads.
@@ -281,183 +272,14 @@ class Storage(PartitionStore):
         ids = sorted(set(run_ids))
         out: dict[str, list[EventRecord]] = {run_id: [] for run_id in ids}
         with self._read("read events") as conn:
-            for i in range(0, len(ids), _IN_CHUNK):
-                stmt = select(events).where(events.c.run_id.in_(ids[i : i + _IN_CHUNK])).order_by(events.c.id)
+            for i in range(0, len(ids), IN_CHUNK):
+                stmt = select(events).where(events.c.run_id.in_(ids[i : i + IN_CHUNK])).order_by(events.c.id)
                 if types is not None:
                     stmt = stmt.where(events.c.type.in_([EventType(t).value for t in types]))
                 for row in conn.execute(stmt):
                     record = row_to_record(row)
                     out[record.event.run_id].append(record)
         return out
-
-    def latest(
-        self,
-        kind: str = "materialization",
-        keys: Collection[AssetKey] | None = None,
-        partition: str | None = None,
-    ) -> dict[AssetKey, EventRecord]:
-        """The latest event of ``kind`` per asset for one partition (None: unpartitioned).
-
-        ``kind`` is ``"materialization"``, ``"observation"`` or ``"failure"`` (a STEP_FAILED
-        event naming the asset in ``data["asset_keys"]``). ``keys`` None means every asset.
-        """
-        stmt = self._latest_query(kind).where(asset_latest.c.partition == (partition or ""))
-        result: dict[AssetKey, EventRecord] = {}
-        with self._read("read latest events") as conn:
-            if keys is None:
-                batches: list[Select[Any]] = [stmt]
-            else:
-                names = sorted({key.to_string() for key in keys})
-                batches = [
-                    stmt.where(asset_latest.c.asset_key.in_(names[i : i + _IN_CHUNK]))
-                    for i in range(0, len(names), _IN_CHUNK)
-                ]
-            for batch in batches:
-                for row in conn.execute(batch):
-                    result[AssetKey.parse(row.latest_key)] = row_to_record(row)
-        return result
-
-    def latest_records(
-        self, kind: str = "materialization", partition: str | None = None
-    ) -> dict[AssetKey, EventRecord]:
-        """What ``latest(kind, None, partition)`` returns, read as plain tuples: the fast path for whole graphs."""
-        self._latest_query(kind)  # checks the kind
-        stmt = (
-            select(
-                events.c.id,
-                events.c.run_id,
-                events.c.type,
-                events.c.timestamp,
-                events.c.step_key,
-                events.c.partition,
-                events.c.data,
-                asset_latest.c.asset_key,
-            )
-            .join(asset_latest, asset_latest.c.event_id == events.c.id)
-            .where(asset_latest.c.kind == kind, asset_latest.c.partition == (partition or ""))
-        )
-        with self._read("read latest events") as conn:
-            rows = cast("list[tuple[int, str, str, float, str | None, str | None, str, str]]", conn.execute(stmt).all())
-        # Stored JSON is compact, so raw_decode (no whitespace scanning) reads it as json.loads would.
-        parse, decode, types = AssetKey.parse, _JSON.raw_decode, _EVENT_TYPES
-        out: dict[AssetKey, EventRecord] = {}
-        for event_id, run_id, type_, timestamp, step_key, part, data, name in rows:
-            key = parse(name)
-            event = Event(
-                run_id=run_id,
-                type=types[type_],
-                timestamp=timestamp,
-                step_key=step_key,
-                asset_key=key,
-                partition=part,
-                data=decode(data)[0],
-            )
-            out[key] = EventRecord(id=event_id, event=event)
-        return out
-
-    def latest_all_partitions(self, key: AssetKey, kind: str = "materialization") -> dict[str, EventRecord]:
-        """The latest event of ``kind`` for each partition of ``key`` ('' is the unpartitioned one)."""
-        stmt = self._latest_query(kind).where(asset_latest.c.asset_key == key.to_string())
-        with self._read("read latest events") as conn:
-            return {row.latest_partition: row_to_record(row) for row in conn.execute(stmt)}
-
-    def asset_events(
-        self,
-        key: AssetKey,
-        *,
-        types: Collection[EventType] = (EventType.ASSET_MATERIALIZED,),
-        limit: int = 20,
-        before_id: int | None = None,
-    ) -> list[EventRecord]:
-        """An asset's events of ``types``, newest first; page with ``before_id`` (the last id seen)."""
-        stmt = select(events).where(
-            events.c.asset_key == key.to_string(),
-            events.c.type.in_([EventType(t).value for t in types]),
-        )
-        if before_id is not None:
-            stmt = stmt.where(events.c.id < before_id)
-        stmt = stmt.order_by(events.c.id.desc()).limit(limit)
-        with self._read("read asset events") as conn:
-            return [row_to_record(row) for row in conn.execute(stmt)]
-
-    def check_verdicts(
-        self, keys: Collection[AssetKey] | None = None, partition: str | None = None, *, with_payload: bool = False
-    ) -> list[CheckVerdict]:
-        """The latest evaluation of each check of each asset that judges the asset's current value, in id order.
-
-        An evaluation judges the current value when it was recorded after the asset's latest
-        materialization and observation at that partition (or when there is none). One query for every
-        asset (``keys`` None), or one per thousand keys; ``partition`` None means unpartitioned.
-        ``with_payload`` also reads each evaluation's event data (metadata, description, error).
-        """
-        place = partition or ""
-        made = asset_latest.alias("made")
-        seen = asset_latest.alias("seen")
-        columns = [
-            check_latest.c.asset_key,
-            check_latest.c.check_name,
-            check_latest.c.outcome,
-            check_latest.c.blocking,
-            check_latest.c.event_id,
-            check_latest.c.run_id,
-            check_latest.c.timestamp,
-        ]
-        joined = check_latest.outerjoin(
-            made,
-            and_(
-                made.c.asset_key == check_latest.c.asset_key,
-                made.c.partition == place,
-                made.c.kind == "materialization",
-            ),
-        ).outerjoin(
-            seen,
-            and_(seen.c.asset_key == check_latest.c.asset_key, seen.c.partition == place, seen.c.kind == "observation"),
-        )
-        if with_payload:
-            columns.append(events.c.data)
-            joined = joined.join(events, events.c.id == check_latest.c.event_id)
-        stmt = (
-            select(*columns)
-            .select_from(joined)
-            .where(
-                check_latest.c.partition == place,
-                check_latest.c.event_id > func.coalesce(made.c.event_id, 0),
-                check_latest.c.event_id > func.coalesce(seen.c.event_id, 0),
-            )
-            .order_by(check_latest.c.event_id)
-        )
-        names = None if keys is None else sorted({key.to_string() for key in keys})
-        batches = (
-            [stmt]
-            if names is None
-            else [
-                stmt.where(check_latest.c.asset_key.in_(names[i : i + _IN_CHUNK]))
-                for i in range(0, len(names), _IN_CHUNK)
-            ]
-        )
-        outcomes = {o.value: o for o in CheckOutcome}
-        parse = AssetKey.parse
-        with self._read("read check verdicts") as conn:
-            found = cast(
-                "list[tuple[str, str, str, int, int, str, float, str | None]]",
-                [tuple(row) for batch in batches for row in conn.execute(batch)],
-            )
-        if names is not None and len(batches) > 1:
-            found.sort(key=lambda r: r[4])
-        return [
-            CheckVerdict(
-                asset_key=parse(row[0]),
-                check=row[1],
-                partition=partition,
-                outcome=outcomes[row[2]],
-                blocking=bool(row[3]),
-                event_id=int(row[4]),
-                run_id=row[5],
-                timestamp=row[6],
-                payload=row[7] if with_payload else None,
-            )
-            for row in found
-        ]
 
     # -- logs ------------------------------------------------------------------------------------
 
@@ -476,24 +298,6 @@ class Storage(PartitionStore):
             stmt = stmt.where(step_logs.c.step_key == step_key)
         with self._read("read logs") as conn:
             return [row_to_log(row) for row in conn.execute(stmt.order_by(step_logs.c.id))]
-
-    # -- helpers ---------------------------------------------------------------------------------
-
-    def _latest_query(self, kind: str) -> Select[Any]:
-        if kind not in KINDS:
-            raise StorageError(
-                f"unknown latest-event kind {kind!r}{did_you_mean(kind, KINDS)}: "
-                f"use one of {', '.join(repr(k) for k in KINDS)}"
-            )
-        return (
-            select(
-                events,
-                asset_latest.c.asset_key.label("latest_key"),
-                asset_latest.c.partition.label("latest_partition"),
-            )
-            .join(asset_latest, asset_latest.c.event_id == events.c.id)
-            .where(asset_latest.c.kind == kind)
-        )
 
 
 def _first_line(exc: DBAPIError) -> str:
