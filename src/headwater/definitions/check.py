@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from headwater.definitions.asset import AssetSpec, _as_key, _ins
+from headwater.definitions.asset_spec import AssetSpec, as_key, ins_of
 from headwater.definitions.declared import callable_of, description_of, keywords_checked
 from headwater.definitions.params import Param, classify_params, definition_site
 from headwater.errors import DefinitionError
@@ -57,7 +57,7 @@ def check(
 
     A parameter named like the asset (its last key part) receives the asset's value.
     """
-    target = _as_key(asset, "asset", "@hw.check")
+    target = as_key(asset, "asset", "@hw.check")
     if severity not in ("error", "warn"):
         raise DefinitionError(f"@hw.check on '{target}': severity must be 'error' or 'warn', got {severity!r}")
 
@@ -65,7 +65,7 @@ def check(
         fn = callable_of(fn, "@hw.check")
         check_name = check_key_part(name or fn.__name__, where="@hw.check name")
         owner = f"check '{target}:{check_name}'"
-        mapping = _ins(ins, owner)
+        mapping = ins_of(ins, owner)
         mapping.setdefault(target.name, target)
         params = classify_params(fn, ins={k: v for k, v in mapping.items() if k in _names(fn)}, owner=owner)
         return CheckSpec(
