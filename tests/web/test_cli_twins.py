@@ -1,9 +1,11 @@
 """The CLI's ``--json`` and the web API give the same JSON for the same thing: schedules, sensors,
-ticks, runs (listed and shown) and the asset catalog, read from one event log by both."""
+ticks, runs (listed and shown), the asset catalog and jobs, read from one event log by both."""
 
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from headwater.cli.main import cli
 
-from .conftest import Project, make_app
+from .conftest import Project, csrf, make_app, write_project
 
 
 def cli_json(project: Project, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
@@ -98,3 +100,23 @@ def test_a_partitioned_asset_shows_its_partition_health(partitioned: Project, mo
     monkeypatch.setenv("COLUMNS", "200")
     text = CliRunner().invoke(cli, ["assets", "status", *where], catch_exceptions=False).stdout
     assert " ".join(text.split()).count("daily │ 4/4 partitions │") == 1
+
+
+def test_jobs_are_the_same_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_jobs import JOBS
+
+    jobs = write_project(tmp_path, JOBS)
+    with TestClient(make_app(jobs)) as client:
+        client.get("/api/csrf")
+        launched = client.post("/api/launch", json={"job": "parts", "partition": "p1"}, headers=csrf(client)).json()
+        for _ in range(600):
+            if client.get(f"/api/runs/{launched['launch_id']}").json()["finished"]:
+                break
+            time.sleep(0.1)
+        page = client.get("/api/jobs").json()["jobs"]
+    assert cli_json(jobs, monkeypatch, "jobs", "-f", str(jobs.path)) == page
+    assert [(row["name"], row["latest_run"] and row["latest_run"]["status"]) for row in page] == [
+        ("nightly", None),
+        ("parts", "succeeded"),
+        ("stale", None),
+    ]

@@ -17,6 +17,7 @@ from headwater.cli import (
     backfill,
     check,
     dev,
+    jobs,
     materialize,
     migrate,
     observe,
@@ -69,6 +70,7 @@ cli.add_command(runs.runs_group)
 runs.runs_group.add_command(materialize.reexecute_command)
 cli.add_command(daemon_command)
 cli.add_command(automation_group)
+cli.add_command(jobs.jobs_command)
 cli.add_command(check.check_command)
 cli.add_command(observe.observe_command)
 cli.add_command(observe.report_command)

@@ -12,6 +12,7 @@ import pydantic
 from fastapi import APIRouter, Depends
 
 from headwater.definitions import Definitions
+from headwater.definitions.job import find_job
 from headwater.definitions.partitions import RANGE_SEPARATOR, parse_partition_selection
 from headwater.errors import ConfigError, HeadwaterError, SelectionError
 from headwater.graph.selection import select
@@ -41,6 +42,25 @@ class LaunchRequest(pydantic.BaseModel):
     tags: dict[str, str] | None = pydantic.Field(
         None, description="Run tags: name -> value (subject to [runs] tag_limits, e.g. team=finance)."
     )
+    job: str | None = pydantic.Field(
+        None,
+        description="Launch this hw.Job: its selection, tags (and headwater/job) and config; config and "
+        "tags given here win. Give job or select, not both.",
+    )
+
+
+def resolve_job(defs: Definitions, body: LaunchRequest) -> LaunchRequest:
+    """``body`` with the job it names expanded into its selection, config and tags (``body``
+    itself when it names none); an unknown job or a job with a selection is a DefinitionError."""
+    if body.job is None:
+        return body
+    if "select" in body.model_fields_set:
+        raise ConfigError(
+            f"launch: give job or select, not both: job {body.job!r} has its own selection; leave select out"
+        )
+    job = find_job(defs.jobs, body.job, where="launch")
+    config = body.config or ({k: dict(v) for k, v in job.config.items()} if job.config else None)
+    return body.model_copy(update={"select": job.select, "config": config, "tags": job.run_tags(body.tags)})
 
 
 @dataclass(kw_only=True)
@@ -52,6 +72,8 @@ class Checked:
     backfill: bool
     partitions: dict[str, Any] | None
     schemas: dict[str, dict[str, Any]]
+    request: LaunchRequest
+    """The request with its job (if any) expanded into selection, config and tags."""
     problems: list[str] = field(default_factory=list)
 
 
@@ -59,13 +81,19 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
     """Selected keys, partitions and config problems; a bad selection raises SelectionError."""
     loaded = state.loaded()
     graph = loaded.graph
+    job, body = body.job, resolve_job(loaded.defs, body)
     keys = graph.sort(select(graph, body.select, predicates=state.states(loaded).status.predicates()))
     if not keys:
         raise SelectionError(f"the selection '{clip(body.select)}' selects no assets: nothing to materialize")
     text = (body.partition or "").strip()
     backfill = RANGE_SEPARATOR in text or "," in text
     checked = Checked(
-        defs=loaded.defs, keys=keys, backfill=backfill, partitions=None, schemas=config_schemas(graph, keys)
+        defs=loaded.defs,
+        keys=keys,
+        backfill=backfill,
+        partitions=None,
+        schemas=config_schemas(graph, keys),
+        request=body,
     )
     defined = [(k, d) for k in keys if (d := graph.nodes[k].spec.partitions) is not None]
     partitioned = [k for k, _ in defined]
@@ -104,7 +132,12 @@ def check_request(state: WebState, body: LaunchRequest) -> Checked:
         checked.problems.append(
             "run config is not passed to backfills: leave it empty, or launch one partition at a time"
         )
-    if body.tags and backfill:
+    if job is not None and backfill:
+        checked.problems.append(
+            f"job {job!r} runs one partition at a time: give one partition key, or launch a backfill "
+            "of its selection without job"
+        )
+    elif body.tags and backfill:
         checked.problems.append(
             "run tags are not passed to backfills (their runs are tagged headwater/backfill=ID): "
             "leave them empty, or launch one partition at a time"
@@ -122,7 +155,8 @@ def launch_check(state: State, body: LaunchRequest) -> dict[str, Any]:
     selected assets (JSON schemas) and every problem found; a bad selection is a 400."""
     checked = check_request(state, body)
     return {
-        "select": body.select,
+        "select": checked.request.select,
+        "job": body.job,
         "assets": len(checked.keys),
         "keys": [k.to_string() for k in checked.keys[:_SHOWN]],
         "kind": "backfill" if checked.backfill else "materialize",
@@ -143,6 +177,7 @@ def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
     checked = check_request(state, body)
     if checked.problems:
         raise ConfigError("; ".join(checked.problems))
+    body = checked.request
     instance = state.instance()
     if checked.backfill:
         launch_id = launch_backfill(instance, checked.defs, body.select, (body.partition or "").strip()).backfill_id

@@ -19,7 +19,16 @@ from headwater.errors import HeadwaterError, SelectionError, StorageError
 from headwater.instance.config import InstanceConfig, load_config
 from headwater.loader import find_location
 from headwater.storage import Storage
-from headwater.web import api_assets, api_automation, api_backfills, api_launch, api_live, api_runs, pages
+from headwater.web import (
+    api_assets,
+    api_automation,
+    api_backfills,
+    api_jobs,
+    api_launch,
+    api_live,
+    api_runs,
+    pages,
+)
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import BodyLimit, Security
@@ -100,6 +109,7 @@ def create_app(
     app.include_router(api_launch.router)
     app.include_router(api_backfills.router)
     app.include_router(api_automation.router)
+    app.include_router(api_jobs.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,6 +11,7 @@
 | ``/backfills``      | ``/api/backfills``       |
 | ``/backfills/{id}`` | ``/api/backfills/{id}``  |
 | ``/automation``     | ``/api/automation``      |
+| ``/jobs``           | ``/api/jobs``            |
 
 The asset page also reads ``/api/assets/{key}/columns`` (column lineage) and ``/api/diff/{key}``.
 """
@@ -36,6 +37,7 @@ _NAV = (
     ("runs", "/runs", "Runs"),
     ("backfills", "/backfills", "Backfills"),
     ("automation", "/automation", "Automation"),
+    ("jobs", "/jobs", "Jobs"),
     ("launch", "/launch", "Launch"),
 )
 _SECTIONS = {"asset": "assets", "run": "runs", "backfill": "backfills"}
@@ -82,6 +84,7 @@ _LISTS = (
     ("/runs", "runs", "Runs", "/api/runs"),
     ("/backfills", "backfills", "Backfills", "/api/backfills"),
     ("/automation", "automation", "Automation", "/api/automation"),
+    ("/jobs", "jobs", "Jobs", "/api/jobs"),
     ("/launch", "launch", "Launch", "/api/openapi.json"),
 )
 """Pages without a parameter: path, script, title, JSON twin."""

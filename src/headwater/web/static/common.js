@@ -93,7 +93,7 @@ const HW = (() => {
   async function materialize(request, status) {
     const body = typeof request === "string" ? { select: request } : request;
     const say = (text, cls) => { if (status) { status.className = cls || "muted"; status.textContent = text; } };
-    say(`launching ${body.select}…`);
+    say(`launching ${body.job ? "job " + body.job : body.select}…`);
     try {
       await follow(await api("/api/launch", body), say);
     } catch (e) {

@@ -61,6 +61,7 @@
 
   async function refreshRun() {
     const run = await api("/api/runs/" + encodeURIComponent(runId));
+    const job = run.tags["headwater/job"] || run.tags["headwater.job"];
     HW.fill(head, el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
       run.parent_run_id ? el("p", { class: "muted", id: "parent-run" }, "re-execution of ", HW.runLink(run.parent_run_id)) : null,
       el("dl", {}, el("dt", {}, "selection"), el("dd", { class: "mono" }, run.selection),
@@ -68,6 +69,7 @@
         el("dt", {}, "created"), el("dd", {}, HW.when(run.created_at)),
         el("dt", {}, "duration"), el("dd", {}, HW.duration(run.duration)),
         el("dt", {}, "partition"), el("dd", {}, run.partition || "–"),
+        job ? [el("dt", {}, "job"), el("dd", { id: "run-job" }, el("a", { href: "/jobs" }, job))] : null,
         el("dt", {}, "tags"), el("dd", {}, Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
         run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
       el("div", { class: "actions" },
