@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -46,14 +47,34 @@ def keywords_checked(decorator: Callable[P, R]) -> Callable[P, R]:
 
 
 def str_mapping(value: Mapping[str, Any] | None, what: str, where: str) -> dict[str, str]:
+    """Tags as strings: a dict or list value (nested tags, as Dagster allows) is stored as its JSON text,
+    so tag selections and filters keep comparing strings and pages show the JSON."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise DefinitionError(f"{where}: {what} must be a dict of strings, got {type(value).__name__}")
-    bad = [k for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
-    if bad:
-        raise DefinitionError(f"{where}: {what} keys and values must be strings (bad entry: {bad[0]!r})")
-    return dict(value)
+    found: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(key, str) and isinstance(item, (dict, list)):
+            found[key] = _json_text(item, what, where, key)
+        elif isinstance(key, str) and isinstance(item, str):
+            found[key] = item
+        else:
+            raise DefinitionError(
+                f"{where}: {what} keys and values must be strings (bad entry: {key!r}: {item!r}); a value "
+                "may also be a dict or list of JSON values, kept as JSON text"
+            )
+    return found
+
+
+def _json_text(item: dict[Any, Any] | list[Any], what: str, where: str, key: str) -> str:
+    try:
+        return json.dumps(item, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise DefinitionError(
+            f"{where}: {what} value of {key!r} is a {type(item).__name__} that cannot be kept as JSON ({exc}); "
+            "use strings, numbers, booleans, None and lists and dicts of them with string keys"
+        ) from None
 
 
 def str_seq(value: Iterable[str] | None, what: str, where: str) -> tuple[str, ...]:
