@@ -23,6 +23,7 @@ from headwater.loader import load_definitions
 from .conftest import Project, fix_broken, make_app, write_project
 from .test_asset_page import FRESHNESS, typed_metadata_project
 from .test_columns import frames_project
+from .test_jobs import JOBS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -364,4 +365,22 @@ def test_asset_page_shows_typed_metadata_as_what_it_is(chromium: str, tmp_path: 
         owners = page.locator('dd[data-name="owners"] pre.json')
         expect(owners).to_contain_text('"on_call": [')
         expect(page.locator('dd[data-name="rows"]')).to_have_text("2")
+    assert errors == []
+
+
+def test_jobs_page_launches_a_job_and_the_run_page_names_it(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with serving(write_project(tmp_path, JOBS)) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/jobs")
+        row = page.locator('#jobs tr[data-job="nightly"]')
+        expect(row).to_contain_text("+revenue")
+        expect(row).to_contain_text("team=finance")
+        expect(row).to_contain_text("never")
+        row.locator("button[data-launch]").click()
+        page.wait_for_url("**/runs/*")
+        expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+        expect(page.locator("#run-job")).to_have_text("nightly")
+        page.goto(url + "/jobs")
+        expect(row.locator(".badge")).to_have_text("succeeded")
     assert errors == []
