@@ -28,7 +28,7 @@ EDGE = " '\"`:;,.()[]{}\n"
 
 # Sites whose message has no literal part of its own, keyed by "path::function", with why that is fine.
 RUNTIME_ONLY: dict[str, str] = {
-    "definitions/asset.py::_as_key": "prefixes where the key came from to AssetKey.parse's own message",
+    "definitions/asset_spec.py::as_key": "prefixes where the key came from to AssetKey.parse's own message",
     "definitions/retry.py::Retry.__post_init__": "joins the problems appended just above it (delay, backoff, jitter)",
     "execution/step.py::_failure": "wraps the user's exception as 'TypeName: text', which is the user's own message",
     "graph/asset_graph.py::_Resolver.bind": "prefixes the asset and its source line to the by-name resolver's message",
