@@ -103,6 +103,21 @@ class LatestReads:
         with self._read("read latest events") as conn:
             return {row.latest_partition: row_to_record(row) for row in conn.execute(stmt)}
 
+    def latest_of_partitions(
+        self, keys: Collection[AssetKey], kind: str = "materialization"
+    ) -> dict[AssetKey, dict[str, EventRecord]]:
+        """The latest event of ``kind`` for each partition (not the unpartitioned one) of each of ``keys``:
+        what ``latest_all_partitions`` gives one asset, for many in one query per thousand keys."""
+        stmt = self._latest_query(kind).where(asset_latest.c.partition != "")
+        names = sorted({key.to_string() for key in keys})
+        out: dict[AssetKey, dict[str, EventRecord]] = {}
+        with self._read("read latest events") as conn:
+            for i in range(0, len(names), IN_CHUNK):
+                batch = stmt.where(asset_latest.c.asset_key.in_(names[i : i + IN_CHUNK]))
+                for row in conn.execute(batch):
+                    out.setdefault(AssetKey.parse(row.latest_key), {})[row.latest_partition] = row_to_record(row)
+        return out
+
     def asset_events(
         self,
         key: AssetKey,
