@@ -6,7 +6,8 @@ materialization, observation and failure per asset, checks since the latest
 materialization), never one query per asset; the graph is then walked once in
 topological order so upstream changes propagate with their distance. Inputs from partitioned
 assets are compared with the upstream partitions their mapping reads (``mapped_status``);
-changes further up are passed down by asset, at the asked partition.
+changes further up are passed down by asset, at the asked partition. Asked without a partition, a
+partitioned asset is judged by its partitions (``partition_rollup``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from enum import StrEnum
 from functools import cached_property
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 from headwater.events import ASSET_STATUSES, AssetMaterialized, AssetStateKind, EventRecord
 from headwater.graph import AssetGraph
 from headwater.graph.derived import GraphIndex
 from headwater.keys import AssetKey
 from headwater.state import CheckVerdicts
+from headwater.state.asset_state import UPSTREAM_REASON_KINDS, AssetState, Cause, Reason, ReasonKind
 from headwater.state.mapped_status import MappedInputs
+from headwater.state.partition_rollup import PartitionRollup, PartitionsSeen
 from headwater.state.partition_status import PartitionStatus, partition_status
 from headwater.state.versions import short_version, version_of
 from headwater.storage import CheckVerdict, Storage
@@ -33,121 +35,17 @@ MAX_CAUSES: Final = 5
 
 STATUSES: Final = ASSET_STATUSES
 
-
-class ReasonKind(StrEnum):
-    """What made an asset not fresh: the ``kind`` of a ``Reason`` (the values are what JSON carries)."""
-
-    NEVER_MATERIALIZED = "never_materialized"
-    CODE_CHANGED = "code_changed"
-    UPSTREAM_CHANGED = "upstream_changed"
-    UPSTREAM_CODE_CHANGED = "upstream_code_changed"
-    UPSTREAM_MISSING = "upstream_missing"
-    CHECK_FAILED = "check_failed"
-    LAST_RUN_FAILED = "last_run_failed"
-    OVERDUE = "overdue"
-
-
-UPSTREAM_REASON_KINDS: Final = frozenset(
-    {ReasonKind.UPSTREAM_CHANGED, ReasonKind.UPSTREAM_CODE_CHANGED, ReasonKind.UPSTREAM_MISSING}
-)
-"""Kinds whose ``asset`` is an upstream asset, not the asset that is stale (the UI links it)."""
-
-_Cause = tuple[int, int, ReasonKind]
-"""An upstream change on its way down the graph: (levels up, position in graph order, reason kind)."""
-
-
-class Reason(NamedTuple):
-    """One reason an asset is not fresh.
-
-    ``kind`` is a ``ReasonKind``: ``never_materialized``, ``code_changed``, ``upstream_changed``,
-    ``upstream_code_changed``, ``upstream_missing`` (a partition it reads has no value),
-    ``check_failed``, ``last_run_failed`` or ``overdue`` (a
-    freshness policy is not met: listed, but it does not change fresh/stale/missing); ``asset`` is the
-    asset that caused it, ``depth`` how many levels up it is (0: the asset itself) and
-    ``detail`` the specifics (versions, check name, run) the text is made from.
-    """
-
-    kind: ReasonKind
-    asset: AssetKey
-    depth: int
-    detail: str = ""
-
-    @property
-    def text(self) -> str:
-        """The reason in words (made on demand: most reasons of a big graph are never printed)."""
-        kind, asset, depth, detail = self
-        where = "1 level up" if depth == 1 else f"{depth} levels up"
-        if kind == ReasonKind.UPSTREAM_CHANGED:
-            if detail:
-                return f"upstream '{asset}' ({where}) {detail}"
-            return f"upstream '{asset}' ({where}) has a newer data version than the one used"
-        if kind == ReasonKind.UPSTREAM_CODE_CHANGED:
-            return f"code of upstream '{asset}' ({where}) changed"
-        if kind == ReasonKind.UPSTREAM_MISSING:
-            return f"upstream '{asset}' ({where}) {detail or 'has no value for some partitions it reads'}"
-        return detail
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict."""
-        return {"kind": str(self.kind), "asset": self.asset.to_string(), "depth": self.depth, "text": self.text}
-
-
-class AssetState:
-    """The status of one asset with its reasons and its latest materialization or observation.
-
-    Reasons inherited from upstream are kept as compact tuples and turned into ``Reason``
-    objects when ``reasons`` is read: a 10,000-asset graph has tens of thousands of them.
-    """
-
-    __slots__ = ("_inherited", "_keys", "_own", "failed", "key", "latest", "status")
-
-    def __init__(
-        self,
-        key: AssetKey,
-        status: str,
-        own: tuple[Reason, ...],
-        latest: EventRecord | None,
-        failed: bool,
-        inherited: tuple[_Cause, ...] = (),
-        keys: tuple[AssetKey, ...] = (),
-    ) -> None:
-        self.key = key
-        self.status = status
-        self.latest = latest
-        self.failed = failed
-        self._own = own
-        self._inherited = inherited
-        self._keys = keys
-
-    @property
-    def reasons(self) -> tuple[Reason, ...]:
-        """Why the asset is not fresh: its own reasons, then upstream changes nearest first."""
-        if not self._inherited:
-            return self._own
-        keys = self._keys
-        return (*self._own, *(Reason(kind, keys[pos], depth) for depth, pos, kind in self._inherited))
-
-    @property
-    def data_version(self) -> str | None:
-        """The data version of the latest materialization or observation."""
-        return version_of(self.latest)
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict."""
-        event = self.latest.event if self.latest is not None else None
-        return {
-            "key": self.key.to_string(),
-            "status": self.status,
-            "reasons": [r.to_json() for r in self.reasons],
-            "data_version": self.data_version,
-            "code_version": AssetMaterialized.from_data(event.data).code_version if event is not None else None,
-            "run_id": event.run_id if event is not None else None,
-            "timestamp": event.timestamp if event is not None else None,
-            "failed": self.failed,
-        }
-
-    def __repr__(self) -> str:
-        return f"AssetState({self.key.to_string()!r}, {self.status!r}, {len(self._own) + len(self._inherited)} reasons)"
+# Reason, ReasonKind and AssetState live in asset_state and are still imported from here.
+__all__ = [
+    "MAX_CAUSES",
+    "STATUSES",
+    "UPSTREAM_REASON_KINDS",
+    "AssetState",
+    "AssetStatus",
+    "Reason",
+    "ReasonKind",
+    "partition_summary",
+]
 
 
 class AssetStatus:
@@ -169,11 +67,25 @@ class AssetStatus:
     def _records(self, kind: str) -> dict[AssetKey, EventRecord]:
         """Latest events of ``kind``: for a partition, partitioned assets' at it and the others' unpartitioned."""
         if self.partition is None:
-            return self.storage.latest_records(kind, None)
+            found = self.storage.latest_records(kind, None)
+            if self.rollup is None:
+                return found
+            # A partitioned asset's value is its partitions': its newest one, never an unpartitioned value.
+            out = {k: r for k, r in found.items() if k not in self.mapped.partitioned}
+            if kind == "materialization":
+                out.update((k, seen.newest) for k, seen in self.rollup.seen.items() if seen.newest is not None)
+            return out
         partitioned = self.mapped.partitioned
         out = {k: r for k, r in self.storage.latest_records(kind, None).items() if k not in partitioned}
         out.update((k, r) for k, r in self.storage.latest_records(kind, self.partition).items() if k in partitioned)
         return out
+
+    @cached_property
+    def rollup(self) -> PartitionRollup | None:
+        """What the partitions of each partitioned asset say, when the status is asked without a partition."""
+        if self.partition is not None or not self.mapped.partitioned:
+            return None
+        return PartitionRollup(self.storage, self.graph, self.mapped.context)
 
     @cached_property
     def _materialized(self) -> dict[AssetKey, EventRecord]:
@@ -234,7 +146,7 @@ class AssetStatus:
         failures = self._by_position(self._failed)
         code_changed = {index.position[k.to_string()] for k in self.code_changed}
         failed_checks = {index.position[k.to_string()]: failed for k, failed in self.checks.failed.items()}
-        causes: list[list[_Cause] | None] = [None] * len(index.keys)
+        causes: list[list[Cause] | None] = [None] * len(index.keys)
         mapped: dict[int, dict[int, tuple[str, ...]]] = {}  # asset -> partitioned parent -> partitions read
         for down, up, mapping, down_partitions, up_partitions in index.mapped_edges:
             mapped.setdefault(down, {})[up] = self.mapped.read_at(mapping, down_partitions, up_partitions)
@@ -254,7 +166,7 @@ class AssetStatus:
         failures: list[EventRecord | None],
         code_changed: set[int],
         failed_checks: dict[int, tuple[CheckVerdict, ...]],
-        causes: list[list[_Cause] | None],
+        causes: list[list[Cause] | None],
         mapped: dict[int, dict[int, tuple[str, ...]]],
     ) -> AssetState:
         """The state of the asset at ``pos``; ``causes`` holds earlier assets' upstream changes.
@@ -264,23 +176,28 @@ class AssetStatus:
         """
         key = index.keys[pos]
         record = latest[pos]
-        failure = failures[pos]
-        failed = failure is not None and failure.id > (record.id if record is not None else 0)
+        parts = self.rollup.seen.get(key) if self.rollup is not None else None
+        if parts is None:
+            failure = failures[pos]
+            failed = failure is not None and failure.id > (record.id if record is not None else 0)
+            ran = f"the last run failed ({_run(failure)})"
+        else:  # judged as a whole by its partitions: the last attempt at any of them failed
+            failure, failed = parts.last_failure, parts.failed > 0
+            ran = f"the last run of {parts.failed:,} of {parts.total:,} partitions failed ({_run(failure)})"
         if record is None:
             made = "observed or reported" if index.sources[pos] else "materialized"
-            if index.partitioned[pos] and self.partition is None:
-                made += " unpartitioned: its status is per partition (`assets status --partition KEY`)"
-            missing = [Reason(ReasonKind.NEVER_MATERIALIZED, key, 0, f"never {made}")]
+            never = f"never {made}" if parts is None else f"none of its {parts.total:,} partitions materialized"
+            missing = [Reason(ReasonKind.NEVER_MATERIALIZED, key, 0, never)]
             if failed:
-                missing.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
+                missing.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, ran))
             return AssetState(key, AssetStateKind.MISSING, tuple(missing), None, failed)
         value = AssetMaterialized.from_data(record.event.data)
         reasons: list[Reason] = []
-        found: list[_Cause] = []  # changes that will reach this asset's downstream
+        found: list[Cause] = []  # changes that will reach this asset's downstream
+        if parts is not None and parts.missing:
+            reasons.append(Reason(ReasonKind.NEVER_MATERIALIZED, key, 0, parts.missing_text()))
         if pos in code_changed:
-            declared = self.graph.nodes[key].spec.code_version
-            detail = f"code version changed: materialized with {value.code_version!r}, now {declared!r}"
-            reasons.append(Reason(ReasonKind.CODE_CHANGED, key, 0, detail))
+            reasons.append(Reason(ReasonKind.CODE_CHANGED, key, 0, self._code_change(key, value, parts)))
             found.append((0, pos, ReasonKind.UPSTREAM_CODE_CHANGED))
         consumed = value.inputs or {}
         parents = index.parents[pos]
@@ -310,7 +227,7 @@ class AssetStatus:
             reasons.append(Reason(kind, index.keys[parent], 1, detail))
             found.append((1, parent, kind))
         inherited = [c for parent in parents for c in causes[parent] or ()]
-        passed_down: list[_Cause] = []
+        passed_down: list[Cause] = []
         if inherited:
             seen = {position for _, position, _ in found}
             seen.add(pos)
@@ -324,12 +241,21 @@ class AssetStatus:
             text = f"{which} '{verdict.check}' failed on the current value"
             reasons.append(Reason(ReasonKind.CHECK_FAILED, key, 0, text))
         if failed:
-            reasons.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, f"the last run failed ({_run(failure)})"))
+            reasons.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, ran))
         found.extend(passed_down)
         if found:
             causes[pos] = found[:MAX_CAUSES]
         status = AssetStateKind.STALE if reasons or passed_down else AssetStateKind.FRESH
         return AssetState(key, status, tuple(reasons), record, failed, tuple(passed_down), index.keys)
+
+    def _code_change(self, key: AssetKey, value: AssetMaterialized, seen: PartitionsSeen | None) -> str:
+        declared = self.graph.nodes[key].spec.code_version
+        if seen is None or seen.older_code == 0:
+            return f"code version changed: materialized with {value.code_version!r}, now {declared!r}"
+        return (
+            f"code version changed: {seen.older_code:,} of {seen.materialized:,} partitions materialized with "
+            f"another code version than {declared!r}"
+        )
 
     @cached_property
     def freshness(self) -> dict[AssetKey, dict[str, Any]]:
@@ -407,6 +333,10 @@ class AssetStatus:
             if node.spec.op is None:
                 continue
             record = self._materialized.get(key)
+            seen = self.rollup.seen.get(key) if self.rollup is not None else None
+            if seen is not None and seen.older_code:
+                out.add(key)  # some partition, not only the newest, was made by other code
+                continue
             recorded = AssetMaterialized.from_data(record.event.data).code_version if record is not None else None
             if node.spec.code_version != recorded or (record is None and node.spec.code_version is not None):
                 out.add(key)
