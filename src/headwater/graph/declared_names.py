@@ -1,5 +1,5 @@
 """Check the names a Definitions refers to that the graph alone does not resolve: each asset's
-``io_manager=`` and each schedule's ``select=``.
+``io_manager=``, each schedule's and job's ``select=`` and the assets sensors watch.
 
 Runs when the graph is built, so `headwater check` and every run refuse them alike; it never runs user code.
 """
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions import DEFAULT_IO_MANAGER, AssetSpec, Definitions
 from headwater.definitions.schedule import Schedule
+from headwater.definitions.sensor import SensorSpec
 from headwater.errors import DefinitionError, SelectionError, did_you_mean
 from headwater.graph.selection import select
 from headwater.graph.selection_parser import clip
@@ -42,6 +43,23 @@ def check_schedules(graph: AssetGraph, defs: Definitions) -> None:
             _check_selection(graph, f"schedule '{schedule.name}'", schedule.select)
     for job in defs.jobs:
         _check_selection(graph, f"job '{job.name}'", job.select)
+    for sensor in defs.sensors:
+        if isinstance(sensor, SensorSpec):
+            _check_watched(graph, sensor)
+
+
+def _check_watched(graph: AssetGraph, sensor: SensorSpec) -> None:
+    """An asset sensor's ``asset=`` and a multi-asset sensor's ``assets=`` are keys of the graph:
+    a misspelled one would never fire."""
+    for key in (sensor.asset, *sensor.assets):
+        if key is None or key in graph.nodes:
+            continue
+        site = f" ({sensor.site})" if sensor.site else ""
+        raise DefinitionError(
+            f"sensor '{sensor.name}'{site} watches asset '{key}', which is not in these definitions"
+            f"{did_you_mean(key.to_string(), graph.key_strings)}; fix the key "
+            "(`headwater assets list` shows every key)"
+        )
 
 
 def _check_selection(graph: AssetGraph, owner: str, selection: str) -> None:
