@@ -65,6 +65,7 @@ def asset(
     backfill_policy: str | None = None,
     freshness: Freshness | None = None,
     pool: str | None = None,
+    memoize: bool | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -93,6 +94,7 @@ def asset(
     backfill_policy: str | None = None,
     freshness: Freshness | None = None,
     pool: str | None = None,
+    memoize: bool | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -106,6 +108,8 @@ def asset(
     whole range at once (the function then returns ``{partition_key: value}``).
     ``freshness=hw.Freshness(max_lag=...)`` says how current it must be (``assets status``).
     ``pool="warehouse"`` puts its steps in a pool that ``[runs.pools]`` in headwater.toml limits.
+    ``memoize=True`` lets a run reuse the stored value instead of running the function when its
+    ``code_version`` and its inputs' data versions are unchanged (it needs ``code_version=``).
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -155,11 +159,24 @@ def asset(
             partition_mappings=mappings,
             backfill_policy=policy,
             freshness=check_freshness(freshness, owner),
+            memoize=memoize_of(memoize, code_version, f"{owner} ({site})"),
         )
 
     if fn is not None:
         return build(fn)
     return build
+
+
+def memoize_of(memoize: bool | None, code_version: str | None, where: str) -> bool | None:
+    """``memoize=``, refused when it is not a bool or when there is no declared code version to compare."""
+    if memoize is not None and not isinstance(memoize, bool):
+        raise DefinitionError(f"{where}: memoize= takes True or False, got {memoize!r}")
+    if memoize and code_version is None:
+        raise DefinitionError(
+            f"{where}: memoize=True needs a declared code version to tell whether the stored value was "
+            "made by the same code: add code_version='1' to @hw.asset (and change it when the logic changes)"
+        )
+    return memoize
 
 
 def SourceAsset(

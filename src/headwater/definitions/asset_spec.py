@@ -81,6 +81,9 @@ class AssetSpec(Generic[P, R]):
     partition_mappings: Mapping[str, PartitionMapping] = field(default_factory=dict)
     backfill_policy: str | None = None
     freshness: Freshness | None = None
+    memoize: bool | None = None
+    """Whether a run may reuse its stored value when code version and inputs are unchanged (None: the
+    Definitions' setting)."""
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.op is None:

@@ -66,6 +66,9 @@ class Definitions:
     io_managers: Mapping[str, Any] = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=InProcessExecutor)
     location: CodeLocation | None = None
+    memoize: bool = False
+    """Whether runs may reuse the stored values of assets with a declared code version when nothing
+    changed (an asset's own ``memoize=`` wins)."""
     asset_specs: tuple[AssetSpec[..., Any], ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -96,6 +99,8 @@ class Definitions:
                 f"Definitions(executor=...) got {self.executor!r}: "
                 "use hw.InProcessExecutor(), hw.MultiprocessExecutor(max_workers=N) or hw.DaskExecutor(address=...)"
             )
+        if not isinstance(self.memoize, bool):
+            raise DefinitionError(f"Definitions(memoize=...) takes True or False, got {self.memoize!r}")
         object.__setattr__(self, "resources", dict(self.resources))
         object.__setattr__(self, "io_managers", dict(self.io_managers))
 

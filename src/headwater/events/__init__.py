@@ -17,8 +17,10 @@ from headwater.events.kinds import (
     RunStatus,
 )
 from headwater.events.payloads import (
+    UNCHANGED,
     AssetMaterialized,
     AssetObserved,
+    ReusedValue,
     RunEnded,
     RunStarted,
     StepFailedPayload,
@@ -35,6 +37,7 @@ __all__ = [
     "RUN_END_TYPES",
     "RUN_STATUS_BY_EVENT",
     "STEP_END_TYPES",
+    "UNCHANGED",
     "AssetMaterialized",
     "AssetObserved",
     "AssetStateKind",
@@ -46,6 +49,7 @@ __all__ = [
     "EventRecord",
     "EventType",
     "Payload",
+    "ReusedValue",
     "RunEnded",
     "RunRecord",
     "RunStarted",

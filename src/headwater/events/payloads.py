@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from headwater.keys import AssetKey
 
@@ -212,21 +212,70 @@ class StepRetrying:
         )
 
 
+UNCHANGED: Final = "unchanged"
+"""The reason of a step skipped because its stored values are still current (memoization)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReusedValue:
+    """A stored materialization a memoized step reused instead of running: which run made it, its version."""
+
+    asset_key: AssetKey
+    run_id: str
+    data_version: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The stored JSON form."""
+        data: dict[str, Any] = {"asset_key": self.asset_key.to_string(), "run_id": self.run_id}
+        if self.data_version is not None:
+            data["data_version"] = self.data_version
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> ReusedValue:
+        """Read a stored entry."""
+        return cls(
+            asset_key=AssetKey.parse(str(data.get("asset_key"))),
+            run_id=str(data.get("run_id") or ""),
+            data_version=_text(data.get("data_version")),
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StepSkipped:
-    """The payload of a ``STEP_SKIPPED`` event: why the step did not run, and the assets it did not make."""
+    """The payload of a ``STEP_SKIPPED`` event: why the step did not run, and the assets it did not make.
+
+    A memoized step whose stored values are current is skipped with reason ``unchanged`` and
+    ``reused`` naming the materialization of each of its assets that stands (the step succeeded).
+    """
 
     reason: str
     asset_keys: tuple[AssetKey, ...] = ()
+    reused: tuple[ReusedValue, ...] = ()
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the step was not run because its values were current, rather than skipped by a failure."""
+        return self.reason == UNCHANGED
 
     def to_data(self) -> dict[str, Any]:
         """The event's ``data``: the stored JSON form."""
-        return {"reason": self.reason, "asset_keys": _key_strings(self.asset_keys)}
+        data: dict[str, Any] = {"reason": self.reason, "asset_keys": _key_strings(self.asset_keys)}
+        if self.reused:
+            data["reused"] = [value.to_data() for value in self.reused]
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StepSkipped:
         """Read a stored payload."""
-        return cls(reason=str(data.get("reason") or "skipped"), asset_keys=_keys(data.get("asset_keys")))
+        reused = data.get("reused")
+        return cls(
+            reason=str(data.get("reason") or "skipped"),
+            asset_keys=_keys(data.get("asset_keys")),
+            reused=tuple(ReusedValue.from_data(v) for v in reused if isinstance(v, Mapping))
+            if isinstance(reused, list)
+            else (),
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -50,10 +50,14 @@ class PlanExecution:
     slots: StepSlots | None = None
     on_outcome: Callable[[StepOutcome], StepOutcome] | None = None
     """Sees each step's outcome before the loop does (e.g. to stamp provenance on its events)."""
+    reuse: Callable[[str], StepOutcome | None] | None = None
+    """Asked once per step as it becomes ready: an outcome (its stored values stand, memoization) means
+    the step is not submitted; that outcome is recorded and its downstream goes on as after a success."""
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
     canceled: bool = False
     _waiting: dict[str, set[str]] = field(default_factory=dict)
     _ready: list[str] = field(default_factory=list)
@@ -66,6 +70,7 @@ class PlanExecution:
     _slot_wait: float = SLOT_POLL_START
     _taken: dict[str, Release] = field(default_factory=dict)  # slots of steps about to be submitted
     _holding: dict[Future[StepOutcome], Release] = field(default_factory=dict)
+    _asked: set[str] = field(default_factory=set)  # steps ``reuse`` was asked about
 
     def __iter__(self) -> Iterator[Batch]:
         steps = self.plan.steps
@@ -92,6 +97,8 @@ class PlanExecution:
                 self.canceled = True
                 self._skip_all(batch, "the run was canceled")
             self._release_due()
+            if self.reuse is not None:
+                self._reuse_ready(self.reuse, batch, children)
             starting = self._starting()
             batch.events.extend(self._started(key) for key in starting)
             if batch.events or batch.logs:
@@ -114,16 +121,40 @@ class PlanExecution:
                 self.succeeded.append(key)
                 if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
                     batch.events.append(self._event(EventType.STEP_SUCCEEDED, key))
-                for child in children[key]:
-                    ups = self._waiting.get(child)
-                    if ups is None:
-                        continue
-                    ups.discard(key)
-                    if not ups:
-                        del self._waiting[child]
-                        self._ready.append(child)
+                self._release_children(key, children)
         if batch.events or batch.logs:
             yield batch
+
+    def _release_children(self, key: str, children: dict[str, list[str]]) -> None:
+        for child in children[key]:
+            ups = self._waiting.get(child)
+            if ups is None:
+                continue
+            ups.discard(key)
+            if not ups:
+                del self._waiting[child]
+                self._ready.append(child)
+
+    def _reuse_ready(
+        self, reuse: Callable[[str], StepOutcome | None], batch: Batch, children: dict[str, list[str]]
+    ) -> None:
+        """Record the ready steps whose values stand as unchanged, and go on with what they release."""
+        while any(key not in self._asked for key in self._ready):
+            pending, self._ready = self._ready, []
+            kept: list[str] = []
+            for key in pending:
+                if key in self._asked:
+                    kept.append(key)
+                    continue
+                self._asked.add(key)
+                outcome = reuse(key)
+                if outcome is None:
+                    kept.append(key)
+                    continue
+                batch.events.extend(outcome.events)
+                self.unchanged.append(key)
+                self._release_children(key, children)
+            self._ready = kept + self._ready
 
     def _starting(self) -> list[str]:
         """Steps to submit now, up to the free workers: waiting ones first, when their poll is due."""

@@ -156,6 +156,7 @@ def execute_run(
     on_outcome: Callable[[StepOutcome], StepOutcome] | None = None,
     failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
     recorded_for: Callable[[str, str | None], Mapping[tuple[AssetKey, str | None], str]] | None = None,
+    reuse: Callable[[str], StepOutcome | None] | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
@@ -164,7 +165,8 @@ def execute_run(
     before a step is submitted); ``on_outcome`` sees each step's outcome first (provenance stamping).
     ``failure`` says why the run failed, from the loop and the events written (None: it succeeded);
     by default, failed and skipped steps. ``recorded_for`` gives a step, as it is submitted, the
-    value hashes recorded for the upstream values it loads (``RunSpec.recorded``).
+    value hashes recorded for the upstream values it loads (``RunSpec.recorded``). ``reuse`` is asked
+    about each step before it is submitted: an outcome (memoization's "unchanged") replaces running it.
     """
     subsets = plan.subsets
     if subsets:
@@ -183,6 +185,7 @@ def execute_run(
             is_canceled=lambda: driver.cancel_requested or is_canceled(),
             slots=slots,
             on_outcome=on_outcome,
+            reuse=reuse,
         )
         with capture.routed():
             for batch in execution:

@@ -22,6 +22,7 @@ from headwater.graph import AssetGraph
 from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig
 from headwater.instance.core import InstanceCore
+from headwater.instance.memo import Memo, memoized_keys
 from headwater.instance.observe import observe, report
 from headwater.instance.partitioned import prepare
 from headwater.instance.pool_limits import PoolSlots
@@ -86,11 +87,14 @@ class Instance(InstanceCore):
         partition_keys: Sequence[str] | None = None,
         run_id: str | None = None,
         parent_run_id: str | None = None,
+        memoize: bool | None = None,
     ) -> RunResult:
         """Materialize the selected assets of ``defs`` in a new run and wait for it.
 
         ``partition`` runs one partition; ``partition_keys`` runs a range of them at once.
         Unpartitioned assets in the selection run unpartitioned. ``run_id`` executes that queued run.
+        ``memoize=True`` reuses unchanged values of every asset with a code version (unless the asset
+        says ``memoize=False``), ``False`` runs everything, None follows the assets and ``defs``.
         """
         the_plan = self.plan(defs, select)
         run_config = _normalise_config(config)
@@ -136,6 +140,13 @@ class Instance(InstanceCore):
             provenance = Provenance.for_run(graph, self.storage, the_plan.asset_keys, partition)
             pools = self.config.runs.pools if self.config is not None else {}
             slots = PoolSlots.for_run(graph, self.storage, pools, run.run_id)
+            # A range of partitions runs as one step per asset: reusing it is a later slice.
+            memoized = (
+                memoized_keys(graph, the_plan.asset_keys, defs.memoize, memoize) if not spec.partition_keys else ()
+            )
+            memo = Memo.for_run(
+                graph, self.storage, the_plan, provenance, memoized, run_id=run.run_id, partition=spec.partition
+            )
             events = execute_run(
                 self.storage,
                 run,
@@ -146,6 +157,7 @@ class Instance(InstanceCore):
                 slots=slots,
                 on_outcome=provenance.stamp,
                 recorded_for=provenance.recorded_for,
+                reuse=memo.reuse if memo is not None else None,
             )
         finally:
             if owned and isinstance(pool, InProcessPool):

@@ -83,6 +83,13 @@ class Provenance:
             if part in wanted
         }
 
+    def reused(self, key: AssetKey, partition: str | None, made: AssetMaterialized) -> None:
+        """Remember the stored value ``made`` of ``key`` that this run reuses (memoization) as current."""
+        if made.data_version is not None:
+            self.versions[key] = made.data_version
+        if made.value_hash is not None:
+            self.hashes.setdefault(key, {})[partition] = made.value_hash
+
     def stamp(self, outcome: StepOutcome) -> StepOutcome:
         """``outcome`` with ``inputs`` added to its materializations (and their versions remembered)."""
         if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.errors import RunFailed
-from headwater.events import AssetMaterialized, Event, EventType, RunRecord, RunStatus, StepFailedPayload
+from headwater.events import AssetMaterialized, Event, EventType, RunRecord, RunStatus, StepFailedPayload, StepSkipped
 from headwater.io import IOManager
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 
@@ -39,11 +39,20 @@ class RunResult:
         """Keys materialized by the run, in order."""
         return [e.asset_key for e in self.of_type(EventType.ASSET_MATERIALIZED) if e.asset_key is not None]
 
+    @property
+    def reused(self) -> list[AssetKey]:
+        """Assets whose stored value this run reused as unchanged (memoization) instead of running them."""
+        out: list[AssetKey] = []
+        for event in self.of_type(EventType.STEP_SKIPPED):
+            payload = StepSkipped.from_data(event.data)
+            out.extend(value.asset_key for value in payload.reused if payload.unchanged)
+        return out
+
     def value_of(self, key: CoercibleToKey, partition: str | None = None) -> Any:
-        """Load the value the run stored for ``key``."""
+        """Load the value the run stored for ``key`` (or reused as unchanged)."""
         asset_key = to_key(key)
         manager = self.io_managers.get(asset_key)
-        if manager is None or asset_key not in self.materialized:
+        if manager is None or (asset_key not in self.materialized and asset_key not in self.reused):
             raise KeyError(
                 f"asset '{asset_key}' was not materialized by run {self.run_id}; "
                 f"materialized: {', '.join(str(k) for k in self.materialized) or '(none)'}"

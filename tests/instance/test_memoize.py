@@ -1,0 +1,143 @@
+"""Memoization: a memoized step whose code version and input versions are unchanged is not run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import headwater as hw
+from headwater.events import EventType, StepSkipped
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Iterator[hw.Instance]:
+    inst = hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path)))
+    yield inst
+    inst.close()
+
+
+def chain(calls: list[str], *, b_version: str = "1", memoize: bool | None = True) -> hw.Definitions:
+    @hw.asset(code_version="1", memoize=memoize)
+    def a() -> int:
+        calls.append("a")
+        return 1
+
+    @hw.asset(code_version=b_version, memoize=memoize)
+    def b(a: int) -> int:
+        calls.append("b")
+        return a + int(b_version)  # new code, new value: c's input changes too
+
+    @hw.asset(code_version="1", memoize=memoize)
+    def c(b: int) -> int:
+        calls.append("c")
+        return b * 10
+
+    return hw.Definitions(assets=[a, b, c])
+
+
+def unchanged(result: hw.RunResult) -> dict[str, StepSkipped]:
+    out = {}
+    for event in result.of_type(EventType.STEP_SKIPPED):
+        payload = StepSkipped.from_data(event.data)
+        if payload.unchanged:
+            out[str(event.step_key)] = payload
+    return out
+
+
+def test_a_rerun_with_nothing_changed_runs_no_step(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    first = instance.materialize(chain(calls))
+    assert first.success and calls == ["a", "b", "c"]
+    made = {str(e.asset_key): e for e in first.of_type(EventType.ASSET_MATERIALIZED)}
+
+    second = instance.materialize(chain(calls))
+    assert second.success
+    assert calls == ["a", "b", "c"]
+    assert second.of_type(EventType.ASSET_MATERIALIZED) == []
+    assert second.of_type(EventType.STEP_STARTED) == []
+    reused = unchanged(second)
+    assert sorted(reused) == ["a", "b", "c"]
+    for key, payload in reused.items():
+        (value,) = payload.reused
+        assert value.run_id == first.run_id
+        assert value.data_version == made[key].data["data_version"]
+    assert second.value_of("c") == 20
+    assert instance.status(chain(calls)).state(hw.AssetKey("c")).status == "fresh"
+
+
+def test_a_changed_code_version_runs_that_step_and_its_downstream(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    instance.materialize(chain(calls))
+    calls.clear()
+    again = instance.materialize(chain(calls, b_version="2"))
+    assert again.success
+    assert calls == ["b", "c"]
+    assert sorted(unchanged(again)) == ["a"]
+    assert sorted(str(k) for k in again.materialized) == ["b", "c"]
+    assert again.value_of("c") == 30
+
+
+def test_force_runs_everything(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    instance.materialize(chain(calls))
+    calls.clear()
+    forced = instance.materialize(chain(calls), memoize=False)
+    assert calls == ["a", "b", "c"]
+    assert unchanged(forced) == {}
+
+
+def test_the_run_setting_memoizes_assets_that_do_not_say(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    instance.materialize(chain(calls, memoize=None))
+    calls.clear()
+    instance.materialize(chain(calls, memoize=None))
+    assert calls == ["a", "b", "c"]  # not memoized unless asked
+    calls.clear()
+    instance.materialize(chain(calls, memoize=None), memoize=True)
+    assert calls == []
+    calls.clear()
+    defs = chain(calls, memoize=None)
+    instance.materialize(hw.Definitions(assets=defs.assets, memoize=True))
+    assert calls == []
+
+
+def test_an_asset_saying_memoize_false_wins_over_definitions(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    instance.materialize(chain(calls, memoize=False))
+    calls.clear()
+    instance.materialize(hw.Definitions(assets=chain(calls, memoize=False).assets, memoize=True))
+    assert calls == ["a", "b", "c"]
+
+
+def test_a_changed_parent_version_from_outside_the_run_reruns(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    instance.materialize(chain(calls))
+    instance.report("a", data_version="elsewhere")  # a new version of a, recorded outside the run
+    calls.clear()
+    rerun = instance.materialize(chain(calls), select="b+")
+    assert rerun.success
+    # b runs; it stores the same value (same hash) as before, so c's input is unchanged: the cut-off.
+    assert calls == ["b"]
+    assert sorted(unchanged(rerun)) == ["c"]
+
+
+def test_memoize_without_a_code_version_is_refused() -> None:
+    with pytest.raises(hw.DefinitionError) as info:
+
+        @hw.asset(memoize=True)
+        def orders() -> int:
+            return 1
+
+    message = str(info.value)
+    assert "asset 'orders'" in message and "test_memoize.py" in message
+    assert "memoize=True needs a declared code version" in message
+    assert "add code_version='1' to @hw.asset" in message
+
+
+def test_memoize_must_be_a_bool() -> None:
+    with pytest.raises(hw.DefinitionError, match=r"memoize= takes True or False, got 'yes'"):
+        hw.asset(name="orders", code_version="1", memoize="yes")(lambda: 1)  # type: ignore[arg-type]
+    with pytest.raises(hw.DefinitionError, match=r"Definitions\(memoize=...\) takes True or False, got 1"):
+        hw.Definitions(memoize=1)  # type: ignore[arg-type]
