@@ -179,3 +179,28 @@ def test_partition_is_recorded(project: Path, tmp_path: Path) -> None:
     )
     data = json.loads(run("materialize", "-f", str(regions), "--partition", "p1", "--json").stdout)
     assert data["partition"] == "p1"
+
+
+def test_memoize_reuses_unchanged_assets_and_force_runs_them(project: Path) -> None:
+    run("materialize", "-f", str(project), "--select", "+revenue", ok=True)
+    memoized = json.loads(run("materialize", "-f", str(project), "--select", "+revenue", "--memoize", "--json").stdout)
+    assert memoized["success"] is True
+    statuses = {row["asset"]: row["status"] for row in memoized["assets"]}
+    # orders declares a code version and nothing it reads changed; revenue declares none, so it runs
+    assert statuses == {"orders": "unchanged", "revenue": "materialized"}
+    forced = json.loads(run("materialize", "-f", str(project), "--select", "+revenue", "--force", "--json").stdout)
+    assert {row["asset"]: row["status"] for row in forced["assets"]} == {
+        "orders": "materialized",
+        "revenue": "materialized",
+    }
+
+
+def test_memoize_and_force_are_refused_together_and_with_queue(project: Path) -> None:
+    both = invoke(["materialize", "-f", str(project), "--memoize", "--force"])
+    assert both.exit_code == 2
+    assert "give --memoize or --force, not both: --force runs every step, memoized or not" in flat(both.output)
+    queued = invoke(["materialize", "-f", str(project), "--queue", "--force"])
+    assert queued.exit_code == 2
+    text = flat(queued.output)
+    assert "--memoize and --force apply to a run executed here, not with --queue" in text
+    assert "queued runs follow the assets' and the Definitions' memoize= settings" in text

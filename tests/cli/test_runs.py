@@ -119,3 +119,12 @@ def test_reexecute_from_failure_after_a_fix(failing: Path) -> None:
     )
     everything = json.loads(run("runs", "reexecute", data["run_id"], "--all", "-f", str(fixed), "--json").stdout)
     assert everything["status"] == "succeeded"
+
+
+def test_show_lists_reused_steps_as_unchanged(project: Path) -> None:
+    run("materialize", "-f", str(project), "--select", "orders", ok=True)
+    run("materialize", "-f", str(project), "--select", "orders", "--memoize", ok=True)
+    newest = _run_ids()[0]
+    text = flat(run("runs", "show", newest, ok=True).stdout)
+    assert "status succeeded" in text
+    assert "orders │ unchanged" in text

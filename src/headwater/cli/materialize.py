@@ -124,6 +124,12 @@ def _executor(kind: str | None, workers: int | None) -> Any:
     metavar="ID",
     help="Execute this queued run (what the daemon's launcher does); '-' reads the id from stdin once loaded.",
 )
+@click.option(
+    "--memoize",
+    is_flag=True,
+    help="Reuse the stored value of each asset with a code_version whose inputs are unchanged.",
+)
+@click.option("--force", is_flag=True, help="Run every selected step, even memoized ones whose inputs are unchanged.")
 def materialize_command(
     module: str | None,
     file: str | None,
@@ -139,10 +145,20 @@ def materialize_command(
     queue: bool = False,
     run_id: str | None = None,
     job: str | None = None,
+    memoize: bool = False,
+    force: bool = False,
 ) -> None:
     """Materialize assets: run the selected assets of your definitions and record the run."""
     from headwater.cli import queued, run_config
     from headwater.instance import Instance
+
+    if memoize and force:
+        raise click.UsageError("give --memoize or --force, not both: --force runs every step, memoized or not")
+    if queue and (memoize or force):
+        raise click.UsageError(
+            "--memoize and --force apply to a run executed here, not with --queue: queued runs follow the "
+            "assets' and the Definitions' memoize= settings"
+        )
 
     tags = _tags(tag_values)
     pool = _executor(executor, workers)
@@ -177,6 +193,7 @@ def materialize_command(
                     executor=pool,
                     on_batch=progress.on_batch,
                     run_id=run_id,
+                    memoize=False if force else (True if memoize else None),
                 )
     _report(result, as_json=as_json)
     if not result.success:

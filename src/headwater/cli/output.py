@@ -125,6 +125,7 @@ def add_row(grid: Table, *values: str, style: str | None = None) -> None:
 STATUS_STYLES: Mapping[str, str] = {
     "materialized": "green",
     "succeeded": "green",
+    "unchanged": "green",
     "failed": "red",
     "skipped": "yellow",
     "canceled": "yellow",

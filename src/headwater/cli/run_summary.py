@@ -115,11 +115,13 @@ def summarise(events: Iterable[Event], expected: Iterable[str] = ()) -> RunOutco
         if status is None:
             continue
         payload = event.payload()
+        if isinstance(payload, StepSkipped) and payload.unchanged:
+            status = "unchanged"  # not run: the stored values stand (memoization)
         error = (
             payload.error
             if isinstance(payload, StepFailedPayload)
             else payload.reason
-            if isinstance(payload, StepSkipped)
+            if isinstance(payload, StepSkipped) and not payload.unchanged
             else None
         )
         for key in _asset_keys(event):
