@@ -89,6 +89,7 @@ if TYPE_CHECKING:
     from headwater.graph import AssetGraph
     from headwater.instance import Instance, InstanceConfig, RunResult, materialize
     from headwater.integrations.dbt import DbtAssets, dbt_assets
+    from headwater.integrations.dbt_translator import DbtTranslator
     from headwater.integrations.duckdb import DuckDBResource, sql_asset
     from headwater.integrations.spark import SparkParquetIOManager, SparkResource
     from headwater.io import DuckDBIOManager, FilesystemIOManager, InMemoryIOManager, IOManager, ParquetIOManager
@@ -112,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "DailyPartitions": "headwater.definitions.partitions",
     "DaskExecutor": "headwater.definitions",
     "DbtAssets": "headwater.integrations.dbt",
+    "DbtTranslator": "headwater.integrations.dbt_translator",
     "DefinitionError": "headwater.errors",
     "Definitions": "headwater.definitions",
     "DimensionMapping": "headwater.definitions.partitions",
@@ -210,6 +212,7 @@ __all__ = [
     "DailyPartitions",
     "DaskExecutor",
     "DbtAssets",
+    "DbtTranslator",
     "DefinitionError",
     "Definitions",
     "DimensionMapping",
