@@ -141,3 +141,29 @@ def test_memoize_must_be_a_bool() -> None:
         hw.asset(name="orders", code_version="1", memoize="yes")(lambda: 1)  # type: ignore[arg-type]
     with pytest.raises(hw.DefinitionError, match=r"Definitions\(memoize=...\) takes True or False, got 1"):
         hw.Definitions(memoize=1)  # type: ignore[arg-type]
+
+
+def test_a_single_partition_is_reused_only_where_it_was_made(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    parts = hw.StaticPartitions(["p1", "p2"])
+
+    @hw.asset(code_version="1", memoize=True, partitions=parts)
+    def sales(context: hw.Context) -> str:
+        calls.append(f"sales:{context.partition_key}")
+        return context.partition_key
+
+    @hw.asset(code_version="1", memoize=True, partitions=parts)
+    def report(sales: str) -> str:
+        calls.append("report")
+        return sales.upper()
+
+    defs = hw.Definitions(assets=[sales, report])
+    assert instance.materialize(defs, partition="p1").success
+    calls.clear()
+    again = instance.materialize(defs, partition="p1")
+    assert again.success and calls == []
+    assert sorted(unchanged(again)) == ["report", "sales"]
+    assert {e.partition for e in again.of_type(EventType.STEP_SKIPPED)} == {"p1"}
+    assert again.value_of("report") == "P1"
+    other = instance.materialize(defs, partition="p2")
+    assert other.success and calls == ["sales:p2", "report"]
