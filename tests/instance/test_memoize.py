@@ -167,3 +167,42 @@ def test_a_single_partition_is_reused_only_where_it_was_made(instance: hw.Instan
     assert again.value_of("report") == "P1"
     other = instance.materialize(defs, partition="p2")
     assert other.success and calls == ["sales:p2", "report"]
+
+
+def test_a_value_with_a_failed_check_is_not_reused(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    defs = chain(calls)
+    a = defs.assets[0]
+
+    @hw.check(asset=a, blocking=True)
+    def a_is_big(a: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=a > 5)
+
+    checked = hw.Definitions(assets=defs.assets, checks=[a_is_big])
+    first = instance.materialize(checked)
+    assert not first.success and calls == ["a"]
+    calls.clear()
+    again = instance.materialize(checked)
+    # a runs again (its check too, failing again), and its blocking check still stops b and c
+    assert not again.success and calls == ["a"]
+    assert unchanged(again) == {}
+    assert len(again.of_type(EventType.CHECK_EVALUATED)) == 1
+
+
+def test_a_check_added_since_runs_the_asset_to_evaluate_it(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    defs = chain(calls)
+    instance.materialize(defs)
+    c = defs.assets[2]
+
+    @hw.check(asset=c)
+    def c_is_positive(c: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=c > 0)
+
+    calls.clear()
+    again = instance.materialize(hw.Definitions(assets=defs.assets, checks=[c_is_positive]))
+    assert again.success and calls == ["c"]
+    assert sorted(unchanged(again)) == ["a", "b"]
+    calls.clear()
+    third = instance.materialize(hw.Definitions(assets=defs.assets, checks=[c_is_positive]))
+    assert third.success and calls == []

@@ -4,6 +4,7 @@ A memoized asset's latest materialization stands when it was made by the same de
 version from the same input data versions as its parents have now (read once at run start for
 parents outside the run, and as the run goes for those made or reused in it). A step whose assets
 all stand is not run: it is recorded as skipped "unchanged", naming the materializations it reuses.
+A value with a failed check, or a declared check not yet evaluated on it, is not reused.
 No user code runs here; this is the driver's side of the run, a ``reuse`` hook of the loop.
 """
 
@@ -18,6 +19,7 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan
 from headwater.instance.provenance import Provenance
 from headwater.keys import AssetKey
+from headwater.state.checks import CheckVerdicts
 from headwater.state.versions import consumed_inputs, latest_versions
 from headwater.storage import Storage
 
@@ -34,6 +36,17 @@ def memoized_keys(graph: AssetGraph, keys: Collection[AssetKey], default: bool, 
         if wanted and spec.code_version is not None and spec.op is not None:
             out.add(key)
     return out
+
+
+def _checked(graph: AssetGraph, storage: Storage, keys: Collection[AssetKey], partition: str | None) -> set[AssetKey]:
+    """``keys`` less those whose current value has a failed check or a declared check never evaluated
+    on it: running them evaluates their checks again (and a failed blocking check still stops downstream)."""
+    checked = [key for key in keys if graph.checks.get(key)]
+    if not checked:
+        return set(keys)
+    verdicts = CheckVerdicts(storage, graph, partition, keys=checked)
+    doubtful = {key for key in checked if key in verdicts.failed_keys or len(verdicts.of(key)) < len(graph.checks[key])}
+    return set(keys) - doubtful
 
 
 class Memo:
@@ -70,6 +83,7 @@ class Memo:
     ) -> Memo | None:
         """The hook, knowing the latest stored values of the memoized assets (two batched queries per
         partitioning), or None when nothing is memoized."""
+        memoized = _checked(graph, storage, memoized, partition)
         if not memoized:
             return None
         partitioned = graph.partitions.by_key
