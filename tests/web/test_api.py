@@ -285,3 +285,14 @@ def test_cached_states_follow_new_runs(project: Project, client: TestClient) -> 
     with project.instance() as instance:
         instance.submit_run(load_definitions(project.location), "report")  # queued: no event yet
     assert states()["report"] == "r"
+
+
+def test_a_reused_step_shows_as_unchanged_with_its_assets(project: Project, client: TestClient) -> None:
+    from headwater.loader import load_definitions
+
+    with project.instance() as instance:
+        result = instance.materialize(load_definitions(project.location), "orders", memoize=True)
+    assert result.success
+    detail = client.get(f"/api/runs/{result.run_id}").json()
+    [step] = detail["steps"]
+    assert (step["step"], step["status"], step["assets"], step["error"]) == ("orders", "unchanged", ["orders"], None)

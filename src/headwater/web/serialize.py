@@ -108,9 +108,14 @@ def steps_json(events: Iterable[StepEventLike]) -> list[dict[str, Any]]:
             step["error"] = failure.error
             step["traceback"] = failure.traceback or ""
         elif event.type is EventType.STEP_SKIPPED:
-            step["status"] = "skipped"
+            skipped = StepSkipped.from_data(event.data)
             step["end"] = event.timestamp
-            step["error"] = StepSkipped.from_data(event.data).reason
+            if skipped.unchanged:  # memoized: its stored values stand, so the step counts as done
+                step["status"] = "unchanged"
+                step["assets"].extend(value.asset_key.to_string() for value in skipped.reused)
+            else:
+                step["status"] = "skipped"
+                step["error"] = skipped.reason
         elif event.type is EventType.CHECK_EVALUATED:
             result = CheckEvaluated.from_data(event.data)
             if not result.passed:
