@@ -384,3 +384,31 @@ def test_jobs_page_launches_a_job_and_the_run_page_names_it(chromium: str, tmp_p
         page.goto(url + "/jobs")
         expect(row.locator(".badge")).to_have_text("succeeded")
     assert errors == []
+
+
+def test_launch_page_picks_a_job_and_jobs_page_takes_a_partition(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with serving(write_project(tmp_path, JOBS)) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/jobs")
+        parts = page.locator('#jobs tr[data-job="parts"]')
+        parts.locator("button[data-launch]").click()
+        expect(page.locator("#launch-note")).to_contain_text("needs a partition")
+        page.fill("#job-partition", "p2")
+        parts.locator("button[data-launch]").click()
+        page.wait_for_url("**/runs/*")
+        expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+        expect(page.locator("#run-job")).to_have_text("parts")
+        page.goto(url + "/launch")
+        expect(page.locator("#launch-job option")).to_have_count(4)  # none, nightly, parts, stale
+        page.fill("#launch-select", "daily")
+        expect(page.locator("#launch-problems")).to_contain_text("needs a partition")
+        page.select_option("#launch-job", "nightly")
+        expect(page.locator("#launch-select")).to_be_disabled()
+        expect(page.locator("#launch-count")).to_contain_text("2 assets match: orders, revenue")
+        expect(page.locator("#launch-go")).to_be_enabled()
+        page.click("#launch-go")
+        page.wait_for_url("**/runs/*")
+        expect(page.locator("#run-status")).to_have_text("succeeded", timeout=30_000)
+        expect(page.locator("#run-job")).to_have_text("nightly")
+    assert errors == []

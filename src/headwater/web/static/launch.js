@@ -1,12 +1,13 @@
-// The launch page: a selection (with the count of matched assets shown as you type), partitions
-// (a key runs once; START...END or a list starts a backfill) and run config as JSON, checked
-// against the selected assets' config models before the Launch button is enabled.
+// The launch page: a job or a selection (with the count of matched assets shown as you type),
+// partitions (a key runs once; START...END or a list starts a backfill) and run config as JSON,
+// checked against the selected assets' config models before the Launch button is enabled.
 "use strict";
 
 (() => {
   const { el, api } = HW;
   const root = HW.app();
   const params = new URLSearchParams(window.location.search);
+  const job = el("select", { id: "launch-job" }, el("option", { value: "" }, "none: use the selection below"));
   const select = el("input", { id: "launch-select", class: "wide", value: params.get("select") || "*", placeholder: "e.g. +mart/revenue or group:finance" });
   const partition = el("input", { id: "launch-partition", class: "wide", value: params.get("partition") || "", placeholder: "KEY, START...END or a comma-separated list" });
   const config = el("textarea", { id: "launch-config", rows: 6, placeholder: '{"asset_name": {"field": "value"}}' });
@@ -18,13 +19,15 @@
   const note = el("span", { id: "launch-status", class: "muted" });
   HW.fill(root, el("h1", {}, "Launch"),
     el("div", { class: "form" },
+      el("label", { for: "launch-job" }, "Job"), job,
       el("label", { for: "launch-select" }, "Selection"), select, count,
       el("label", { for: "launch-partition" }, "Partitions"), partition, parts,
       el("label", { for: "launch-config" }, "Run config (JSON)"), config, schemas),
     problems, el("div", { class: "actions" }, go, note));
 
   function body() {
-    const out = { select: select.value.trim() || "*" };
+    // A job brings its own selection (the API refuses both), so the selection field is ignored.
+    const out = job.value ? { job: job.value } : { select: select.value.trim() || "*" };
     if (partition.value.trim()) out.partition = partition.value.trim();
     const text = config.value.trim();
     if (text) {
@@ -61,6 +64,19 @@
   }
   const later = HW.debounce(check, 250);
   for (const input of [select, partition, config]) input.addEventListener("input", later);
+  job.addEventListener("change", () => { select.disabled = Boolean(job.value); check(); });
   go.addEventListener("click", () => { go.disabled = true; HW.materialize(body(), note); });
-  check();
+
+  // The job picker is filled once; a ?job=NAME in the address preselects that job.
+  async function loadJobs() {
+    try {
+      const data = await api("/api/jobs");
+      job.append(...data.jobs.map((j) => el("option", { value: j.name }, `${j.name} (${j.select})`)));
+      const wanted = params.get("job");
+      if (wanted && data.jobs.some((j) => j.name === wanted)) { job.value = wanted; select.disabled = true; }
+    } catch (e) {
+      HW.fill(problems, HW.errorBox(`could not list jobs: ${e.message}`));
+    }
+  }
+  loadJobs().then(check);
 })();
