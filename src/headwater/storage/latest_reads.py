@@ -118,6 +118,33 @@ class LatestReads:
                     out.setdefault(AssetKey.parse(row.latest_key), {})[row.latest_partition] = row_to_record(row)
         return out
 
+    def latest_of_any_partition(
+        self, kind: str = "materialization", keys: Collection[AssetKey] | None = None
+    ) -> dict[AssetKey, EventRecord]:
+        """The newest event of ``kind`` per asset over all its partitions (the unpartitioned one
+        included); ``keys`` None means every asset. One query per thousand keys."""
+        _check_kind(kind)
+        newest = select(asset_latest.c.asset_key, func.max(asset_latest.c.event_id).label("newest")).where(
+            asset_latest.c.kind == kind
+        )
+        names = sorted({k.to_string() for k in keys}) if keys is not None else None
+        batches = (
+            [newest]
+            if names is None
+            else [
+                newest.where(asset_latest.c.asset_key.in_(names[i : i + IN_CHUNK]))
+                for i in range(0, len(names), IN_CHUNK)
+            ]
+        )
+        out: dict[AssetKey, EventRecord] = {}
+        with self._read("read latest events") as conn:
+            for batch in batches:
+                ids = batch.group_by(asset_latest.c.asset_key).subquery()
+                stmt = select(events, ids.c.asset_key.label("latest_key")).join(ids, ids.c.newest == events.c.id)
+                for row in conn.execute(stmt):
+                    out[AssetKey.parse(row.latest_key)] = row_to_record(row)
+        return out
+
     def asset_events(
         self,
         key: AssetKey,
@@ -217,11 +244,7 @@ class LatestReads:
         ]
 
     def _latest_query(self, kind: str) -> Select[Any]:
-        if kind not in KINDS:
-            raise StorageError(
-                f"unknown latest-event kind {kind!r}{did_you_mean(kind, KINDS)}: "
-                f"use one of {', '.join(repr(k) for k in KINDS)}"
-            )
+        _check_kind(kind)
         return (
             select(
                 events,
@@ -230,4 +253,12 @@ class LatestReads:
             )
             .join(asset_latest, asset_latest.c.event_id == events.c.id)
             .where(asset_latest.c.kind == kind)
+        )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise StorageError(
+            f"unknown latest-event kind {kind!r}{did_you_mean(kind, KINDS)}: "
+            f"use one of {', '.join(repr(k) for k in KINDS)}"
         )

@@ -5,20 +5,17 @@ Kept apart from ``sql`` so each module stays one concept; the SQL itself is in `
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from headwater.errors import StorageError, did_you_mean
-from headwater.events import EventRecord
+from headwater.errors import StorageError
 from headwater.keys import AssetKey
 from headwater.storage import backfills as bf
-from headwater.storage.rows import row_to_record
-from headwater.storage.schema import asset_latest, backfill_runs, backfills, events, runs
-from headwater.storage.writes import KINDS
+from headwater.storage.schema import backfill_runs, backfills, runs
 
 
 class PartitionStore:
@@ -46,31 +43,6 @@ class PartitionStore:
         """Latest event id per kind and partition of ``key`` (one indexed query, no JSON parsing)."""
         with self._read("read partition status") as conn:
             return bf.partition_ids(conn, key)
-
-    def latest_of_any_partition(
-        self, kind: str = "materialization", keys: Collection[AssetKey] | None = None
-    ) -> dict[AssetKey, EventRecord]:
-        """The newest event of ``kind`` per asset over all its partitions (the unpartitioned one
-        included); ``keys`` None means every asset. One query per thousand keys."""
-        if kind not in KINDS:
-            raise StorageError(f"unknown latest-event kind {kind!r}{did_you_mean(kind, KINDS)}")
-        newest = select(asset_latest.c.asset_key, func.max(asset_latest.c.event_id).label("newest")).where(
-            asset_latest.c.kind == kind
-        )
-        names = sorted({k.to_string() for k in keys}) if keys is not None else None
-        batches = (
-            [newest]
-            if names is None
-            else [newest.where(asset_latest.c.asset_key.in_(names[i : i + 1000])) for i in range(0, len(names), 1000)]
-        )
-        out: dict[AssetKey, EventRecord] = {}
-        with self._read("read latest events") as conn:
-            for batch in batches:
-                ids = batch.group_by(asset_latest.c.asset_key).subquery()
-                stmt = select(events, ids.c.asset_key.label("latest_key")).join(ids, ids.c.newest == events.c.id)
-                for row in conn.execute(stmt):
-                    out[AssetKey.parse(row.latest_key)] = row_to_record(row)
-        return out
 
     def add_backfill(self, record: bf.BackfillRecord) -> None:
         """Store a new backfill. Raises StorageError if its id is taken."""
