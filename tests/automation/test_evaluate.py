@@ -133,6 +133,8 @@ def orders() -> int:
 
 @hw.sensor(select="orders")
 def crm(context: hw.SensorContext) -> hw.SensorResult:
+    with open("calls.txt", "a") as calls:  # each evaluation of the sensor's code
+        calls.write("call\\n")
     if context.cursor == "2":
         return hw.SensorResult(skip_reason="no new export")
     return hw.SensorResult(run_requests=[hw.RunRequest(run_key="crm-2")], cursor="2")
@@ -152,5 +154,7 @@ def test_cli_tick_a_sensor_advances_its_cursor(tmp_path: Path, monkeypatch: pyte
     assert (dry["kind"], dry["cursor"], dry["run_ids"]) == ("sensor", "2", [])
     first = json.loads(_run(*args))
     assert len(first["run_ids"]) == 1 and first["requests"][0]["run_key"] == "crm-2"
+    assert first["cursor"] == "2"
+    assert (tmp_path / "calls.txt").read_text().count("call") == 2  # once for --dry-run, once for the tick
     second = json.loads(_run(*args))
     assert second["run_ids"] == [] and second["skip_reason"] == "no new export"

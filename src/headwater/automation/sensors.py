@@ -72,8 +72,9 @@ def tick_sensor(
     *,
     graph: AssetGraph | None = None,
     jobs: Sequence[Job] = (),
-) -> TickRecord:
-    """Evaluate one sensor and queue its requests; returns the tick recorded."""
+) -> tuple[TickRecord, SensorOutcome | None]:
+    """Evaluate one sensor and queue its requests; returns the tick recorded and the outcome with its
+    requests as queued (None when the evaluation or the queuing failed)."""
     store = AutomationStore(storage)
     cursor = state.cursor if state is not None else None
     tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
@@ -87,9 +88,9 @@ def tick_sensor(
                 {"name": change.name, "added": added, "deleted": deleted}
             )
         run_ids = []
-        for index, request in enumerate(outcome.requests):
-            key = f"sensor:{sensor.name}:run_key:{request.run_key}" if request.run_key else f"{tick_key}:{index}"
-            target = targeted(sensor, request, jobs)
+        targets = [targeted(sensor, request, jobs) for request in outcome.requests]
+        for index, target in enumerate(targets):
+            key = f"sensor:{sensor.name}:run_key:{target.run_key}" if target.run_key else f"{tick_key}:{index}"
             run_ids.append(
                 queue_run(
                     run_id_key=key,
@@ -104,11 +105,11 @@ def tick_sensor(
         error = f"sensor '{sensor.name}' failed: {type(exc).__name__}: {exc}"
         store.finish_tick(tick.id, status="failed", cursor=cursor, error=error, data={"traceback": _trace(exc)})
         store.save_instigator(sensor.name, "sensor", cursor=cursor, last_tick_at=now)
-        return tick
+        return tick, None
     status = "requested" if run_ids else "skipped"
     store.finish_tick(tick.id, status=status, run_ids=run_ids, cursor=outcome.cursor, data=outcome.data)
     store.save_instigator(sensor.name, "sensor", cursor=outcome.cursor, last_tick_at=now)
-    return tick
+    return tick, replace(outcome, requests=targets)
 
 
 def targeted(sensor: SensorSpec, request: RunRequest, jobs: Sequence[Job] = ()) -> RunRequest:

@@ -15,14 +15,13 @@ from typing import Any
 from headwater.automation.config import PRIORITY_TAG
 from headwater.automation.evaluate import (
     describe_time,
-    evaluate_schedule,
     evaluate_sensor,
     find_schedule,
     find_sensor,
     moment,
 )
 from headwater.automation.requests import run_queuer
-from headwater.automation.schedules import run_tick
+from headwater.automation.schedules import run_tick, tick_request
 from headwater.automation.sensors import tick_sensor
 from headwater.automation.switches import instigator_kind
 from headwater.definitions import Definitions, RunRequest
@@ -64,7 +63,7 @@ def tick_now(
         when = moment(at if at is not None else now, schedule.timezone)
         tick_time = latest_tick(schedule.cron, schedule.timezone, when)
         out["at"], out["tick"] = describe_time(when, schedule.timezone), describe_time(tick_time, schedule.timezone)
-        requests = evaluate_schedule(defs, name, at=when)
+        requests = [tick_request(schedule, tick_time, graph, defs.jobs)]
         if not dry_run:
             tick = run_tick(store, schedule, tick_time, now, queue_run, graph=graph, jobs=defs.jobs)
             if tick is not None:
@@ -75,14 +74,18 @@ def tick_now(
         out["at"] = describe_time(when)
         state = store.instigator_states().get(name)
         cursor = state.cursor if state is not None else None
-        result = evaluate_sensor(defs, name, at=when, cursor=cursor, instance=_Storage(storage))
-        requests, out["cursor"], out["skip_reason"] = list(result.run_requests), result.cursor, result.skip_reason
-        if not dry_run:
-            tick = tick_sensor(storage, sensor, state, when, queue_run, graph=graph, jobs=defs.jobs)
+        if dry_run:
+            result = evaluate_sensor(defs, name, at=when, cursor=cursor, instance=_Storage(storage))
+            requests, out["cursor"], out["skip_reason"] = list(result.run_requests), result.cursor, result.skip_reason
+        else:  # the sensor's code runs once: the tick evaluates it and queues what it requested
+            tick, outcome = tick_sensor(storage, sensor, state, when, queue_run, graph=graph, jobs=defs.jobs)
             # The daemon counts the interval from when the sensor was last evaluated, not from --at.
             saved = store.instigator_states()[name]
             store.save_instigator(name, "sensor", cursor=saved.cursor, last_tick_at=now)
             out["error"] = next(t for t in store.list_ticks(name, limit=5) if t.id == tick.id).error
+            out["cursor"] = saved.cursor
+            requests = outcome.requests if outcome is not None else []
+            out["skip_reason"] = outcome.skip_reason if outcome is not None else None
     out["requests"] = [_request_json(r) for r in requests]
     out["run_ids"] = queued
     return out
