@@ -14,7 +14,7 @@ import socket
 import time
 from pathlib import Path
 
-from headwater.errors import RunNotActive
+from headwater.errors import HeadwaterError, RunNotActive
 from headwater.events import STEP_END_TYPES, Event, EventType, RunEnded, RunStatus, StepFailedPayload
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
@@ -204,11 +204,42 @@ def _stat(pid: int) -> tuple[str, float | None] | None:
     return fields[0], began
 
 
+def terminate(queue: RunQueueStore, run_id: str, *, graph: AssetGraph | None = None, grace: float = STOP_GRACE) -> str:
+    """Stop the started run ``run_id`` now, inside a step too: record its open steps failed and the run
+    canceled (unless it ended by itself meanwhile), then SIGTERM its process group (the run's process and
+    what its steps started) and SIGKILL it after ``grace``. Returns the worker stopped.
+
+    Raises:
+        HeadwaterError: the run is not started, or its process is not one this host may signal.
+    """
+    found = next((run for run in queue.running() if run.run.run_id == run_id), None)
+    if found is None:
+        raise HeadwaterError(
+            f"run '{run_id}' is not running, so there is no process to terminate: a queued run is canceled "
+            f"with `headwater runs cancel {run_id}`, and a finished one has nothing left to stop"
+        )
+    queue.request_cancel(run_id)  # if it cannot be signalled, it still stops before its next step
+    pid = own_process(found.worker, found.run.started_at)
+    if pid is None:
+        raise HeadwaterError(
+            f"run '{run_id}' runs in process {found.worker or '(unknown)'}, which this server cannot signal "
+            f"(another host or user, or this server itself): it was asked to cancel and stops before its next "
+            "step; stop that process where it runs to end the current step now"
+        )
+    # Recorded first, as the monitor does: from then on the event log refuses the process's writes.
+    reason = f"terminated on request: its process {found.worker} and the processes its steps started were stopped"
+    _fail(queue.storage, found, reason, graph, end=EventType.RUN_CANCELED)
+    _stop(pid, found.run.started_at, grace)
+    return found.worker or str(pid)
+
+
 def _worker(run: QueuedRun) -> str:
     return f" {run.worker}" if run.worker else ""
 
 
-def _fail(storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | None) -> None:
+def _fail(
+    storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | None, *, end: EventType = EventType.RUN_FAILED
+) -> None:
     run_id = run.run.run_id
     open_steps: set[str] = set()
     materialized: set[str] = set()
@@ -239,7 +270,7 @@ def _fail(storage: Storage, run: QueuedRun, reason: str, graph: AssetGraph | Non
                 data=StepFailedPayload(error=reason, asset_keys=tuple(keys)).to_data(),
             )
         )
-    tail.append(Event(run_id=run_id, type=EventType.RUN_FAILED, timestamp=now, data=RunEnded(error=reason).to_data()))
+    tail.append(Event(run_id=run_id, type=end, timestamp=now, data=RunEnded(error=reason).to_data()))
     if run.run.status is not RunStatus.STARTED:
         storage.store_events(tail)
         return

@@ -3,7 +3,8 @@ the last few milliseconds, instead of one per step.
 
 A background thread flushes on a short interval, so a long step's start is in the
 log within that interval even while the step holds the main thread. Every flush
-is one transaction, so a crash never leaves half a batch behind.
+is one transaction, so a crash never leaves half a batch behind. What running steps
+of this process print or log is stored every ``LIVE_INTERVAL``, before they end.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import time
 from collections.abc import Sequence
 
 from headwater.events import Event, EventType
+from headwater.execution import capture
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
 
 FLUSH_INTERVAL = 0.01
 HEARTBEAT_INTERVAL = 0.5
 """Seconds between heartbeats, which also fetch cancel requests (never one query per step)."""
+LIVE_INTERVAL = 0.2
+"""Seconds between stores of the output running steps wrote so far (one row per step that wrote)."""
 
 
 def worker_name() -> str:
@@ -47,6 +51,7 @@ class EventWriter:
         self._queue = RunQueueStore(storage)
         self._worker = worker_name()
         self._next_beat = time.monotonic() + heartbeat
+        self._next_live = time.monotonic() + LIVE_INTERVAL
         self._events: list[Event] = []
         self._logs: list[tuple[str, str]] = []
         self._lock = threading.Lock()
@@ -71,6 +76,8 @@ class EventWriter:
         at a hundred values). A value renamed into place but lost with power before that sync has
         no event and is refused when read (its hash is not the recorded one).
         """
+        # Taken before the finished steps' logs: a step's last text (in its outcome) comes after.
+        live = self._take_live()
         with self._lock:
             events, self._events = self._events, []
             logs, self._logs = self._logs, []
@@ -78,8 +85,14 @@ class EventWriter:
             if any(event.type is EventType.ASSET_MATERIALIZED for event in events):
                 os.sync()
             self.storage.store_events(events, for_run=self.run_id)
-        for step_key, text in logs:
+        for step_key, text in [*live, *logs]:
             self.storage.store_logs(self.run_id, step_key, text)
+
+    def _take_live(self) -> list[tuple[str, str]]:
+        if threading.current_thread() is not self._thread or time.monotonic() < self._next_live:
+            return []
+        self._next_live = time.monotonic() + LIVE_INTERVAL
+        return capture.take_live(self.run_id)
 
     def discard(self) -> None:
         """Stop the background thread and drop what is queued (the run is no longer this process's)."""

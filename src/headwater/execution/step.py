@@ -7,7 +7,6 @@ the executor chose.
 
 from __future__ import annotations
 
-import io
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +20,7 @@ from headwater.definitions.builtin_checks import MATERIALIZED_AT
 from headwater.definitions.check import CheckSpec
 from headwater.errors import ConfigError, HeadwaterError, StepFailed
 from headwater.events import CheckEvaluated, CheckSeverity, Event, EventType, StepFailedPayload
-from headwater.execution.capture import capture
+from headwater.execution.capture import capture, live_buffer
 from headwater.execution.recording import json_safe, record_value
 from headwater.graph import AssetGraph, Binding
 from headwater.io import IOManager
@@ -274,7 +273,7 @@ def run_checks(
     """
     checks = [chk for chk in env.graph.checks.get(key, ()) if names is None or chk.name in names]
     step_key = key.to_string()
-    buffer = io.StringIO()
+    buffer = live_buffer(spec.run_id, step_key)
     log = StepLogger(step_key, buffer.write)
     events: list[Event] = []
     with capture(buffer):
@@ -286,7 +285,7 @@ def run_checks(
             values = {}
         for chk in checks:
             events.append(_run_check(chk, step_key, env, spec, log, values, materialized_at))
-    return StepOutcome(step_key=step_key, events=events, logs=buffer.getvalue())
+    return StepOutcome(step_key=step_key, events=events, logs=buffer.finish())
 
 
 def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
@@ -297,7 +296,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
     if partitioned:
         spec = _for_op(env, op, spec)
     checks = [chk for key in keys for chk in env.graph.checks.get(key, ())]
-    buffer = io.StringIO()
+    buffer = live_buffer(spec.run_id, op_name)
     log = StepLogger(op_name, buffer.write)
     events: list[Event] = []
     with capture(buffer):
@@ -343,7 +342,7 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             return StepOutcome(
                 step_key=op_name,
                 events=[_failure(op_name, keys, spec, exc)],
-                logs=buffer.getvalue(),
+                logs=buffer.finish(),
                 failed=True,
             )
         blocked = False
@@ -357,5 +356,5 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             log.error("%s", partial)
             unmade = tuple(key for key in keys if key not in values)
             events.append(_failure(op_name, unmade, spec, partial))
-            return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), failed=True)
-    return StepOutcome(step_key=op_name, events=events, logs=buffer.getvalue(), blocked=blocked)
+            return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), failed=True)
+    return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), blocked=blocked)

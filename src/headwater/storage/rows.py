@@ -62,6 +62,8 @@ class LogRecord:
     step_key: str
     timestamp: float
     text: str
+    id: int = 0
+    """Its place in the log (increasing in the order written)."""
 
 
 def dump_json(value: Mapping[str, Any] | list[Any]) -> str:
@@ -165,4 +167,4 @@ def row_to_run(row: Any) -> RunRecord:
 
 def row_to_log(row: Any) -> LogRecord:
     """A LogRecord from a ``step_logs`` row."""
-    return LogRecord(run_id=row.run_id, step_key=row.step_key, timestamp=row.timestamp, text=row.text)
+    return LogRecord(run_id=row.run_id, step_key=row.step_key, timestamp=row.timestamp, text=row.text, id=row.id)

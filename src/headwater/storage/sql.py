@@ -291,9 +291,12 @@ class Storage(LatestReads, PartitionStore):
         with self._write("store logs") as conn:
             conn.execute(insert(step_logs), row)
 
-    def get_logs(self, run_id: str, step_key: str | None = None) -> list[LogRecord]:
-        """A run's log chunks (of one step, if given) in the order written."""
+    def get_logs(self, run_id: str, step_key: str | None = None, *, after: int = 0) -> list[LogRecord]:
+        """A run's log chunks (of one step, if given) in the order written; ``after``: only those
+        written after the chunk with that id (for following a running step)."""
         stmt = select(step_logs).where(step_logs.c.run_id == run_id)
+        if after:
+            stmt = stmt.where(step_logs.c.id > after)
         if step_key is not None:
             stmt = stmt.where(step_logs.c.step_key == step_key)
         with self._read("read logs") as conn:

@@ -1,4 +1,5 @@
-"""JSON API over runs: list (keyset pages), detail with steps, paged events, logs."""
+"""JSON API over runs: list (keyset pages), detail with steps, paged events, logs (followed while
+steps run), and stopping a run: cancel (before its next step) or terminate (its process, now)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
+from headwater.automation import monitor
+from headwater.errors import HeadwaterError
 from headwater.events import RunRecord, RunStatus
 from headwater.web.pages import __version__
+from headwater.web.project import ProjectUnavailable
 from headwater.web.queries import make_cursor
 from headwater.web.security import new_csrf_token, set_csrf_cookie
 from headwater.web.serialize import run_detail_json, run_json
@@ -97,11 +101,54 @@ def events(
 
 
 @router.get("/runs/{run_id}/logs", summary="Captured stdout, stderr and context.log text of a run's steps")
-def logs(state: State, run_id: str, step: str | None = None) -> dict[str, Any]:
-    """Log chunks in the order written, optionally of one step."""
+def logs(
+    state: State,
+    run_id: str,
+    step: str | None = None,
+    after: Annotated[int, Query(ge=0, description="the next_after of the previous answer")] = 0,
+) -> dict[str, Any]:
+    """Log chunks in the order written, optionally of one step; a running step's output arrives in
+    chunks while it runs, so follow a run with ``after=next_after``."""
     record = _run(state, run_id)
-    chunks = state.storage.get_logs(record.run_id, step)
+    chunks = state.storage.get_logs(record.run_id, step, after=after)
     return {
         "run_id": record.run_id,
-        "logs": [{"step": c.step_key, "timestamp": c.timestamp, "text": c.text} for c in chunks],
+        "finished": record.status.finished,
+        "logs": [{"id": c.id, "step": c.step_key, "timestamp": c.timestamp, "text": c.text} for c in chunks],
+        "next_after": chunks[-1].id if chunks else after,
     }
+
+
+@router.post("/runs/{run_id}/cancel", summary="Cancel a run: it starts no more steps (POST with a CSRF token)")
+def cancel(state: State, run_id: str) -> dict[str, Any]:
+    """A queued run is canceled at once; a running one skips what it has not started (its current
+    step runs to its end: terminate stops that too)."""
+    record = _unfinished(state, run_id, "cancel")
+    state.instance().cancel_run(record.run_id)
+    return {"run_id": record.run_id, "status": _run(state, run_id).status.value, "cancel_requested": True}
+
+
+@router.post("/runs/{run_id}/terminate", summary="Stop a running run now, inside its step (POST with a CSRF token)")
+def terminate(state: State, run_id: str) -> dict[str, Any]:
+    """Its process group (the run's process and the processes its steps started) gets SIGTERM, then
+    SIGKILL; its open steps are recorded failed and the run canceled. A queued run is just canceled."""
+    record = _unfinished(state, run_id, "terminate")
+    if record.status is RunStatus.QUEUED:
+        state.instance().cancel_run(record.run_id)
+        return {"run_id": record.run_id, "status": _run(state, run_id).status.value, "worker": None}
+    try:
+        graph = state.loaded().graph
+    except ProjectUnavailable:  # the steps' assets are then named from the run record
+        graph = None
+    worker = monitor.terminate(state.queue_launcher.queue, record.run_id, graph=graph)
+    return {"run_id": record.run_id, "status": _run(state, run_id).status.value, "worker": worker}
+
+
+def _unfinished(state: WebState, run_id: str, verb: str) -> RunRecord:
+    record = _run(state, run_id)
+    if record.status.finished:
+        raise HeadwaterError(
+            f"run '{record.run_id}' already {record.status.value}: only queued or running runs can be {verb}d; "
+            f"re-execute it from its page or with `headwater runs reexecute {record.run_id}`"
+        )
+    return record

@@ -55,11 +55,13 @@ const HW = (() => {
     return data;
   }
 
-  function when(ts) {
+  // A local date and time; ``ms``: with milliseconds (logs, events).
+  function when(ts, ms) {
     if (!ts) return "never";
     const d = new Date(ts * 1000);
     const pad = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    const frac = ms ? "." + String(d.getMilliseconds()).padStart(3, "0") : "";
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${frac}`;
   }
 
   function duration(seconds) {

@@ -1,13 +1,15 @@
-// One run: status, step timeline (Gantt), errors with tracebacks, and the live event log
-// (streamed as server-sent events until the run ends), with level filter and search.
+// One run: status, step timeline (Gantt), errors with tracebacks, the live event log (streamed as
+// server-sent events until the run ends) with level filter and search, and the captured output,
+// followed while steps run. Cancel stops it before its next step; Terminate stops the running step.
 "use strict";
 
 (() => {
   const { el, api } = HW;
   const root = HW.app();
   const runId = root.dataset.run;
-  let after = 0;
+  let after = 0, logsAfter = 0, lastRun = null;
   const events = [];
+  const output = new Map();  // step -> its <pre>, lines appended as chunks arrive
   const head = el("div", { id: "run-head" });
   const gantt = el("div", { id: "gantt" });
   const errors = el("div", { id: "errors" });
@@ -36,7 +38,7 @@
     const shown = events.filter((e) => (lv === "all" || order[e.level] >= order[lv]) &&
       (!q || JSON.stringify(e).toLowerCase().includes(q)));
     HW.fill(rows, ...shown.map((e) => el("tr", { class: e.level },
-      el("td", {}, HW.when(e.timestamp)), el("td", {}, e.level), el("td", {}, e.type), el("td", {}, e.step_key || ""),
+      el("td", {}, HW.when(e.timestamp, true)), el("td", {}, e.level), el("td", {}, e.type), el("td", {}, e.step_key || ""),
       el("td", {}, e.asset_key ? HW.assetLink(e.asset_key) : ""), el("td", {}, details(e)))));
   }
 
@@ -59,8 +61,13 @@
     HW.fill(gantt, svg);
   }
 
+  // A running step's bar grows with the clock between events.
+  const ticker = setInterval(() => { if (lastRun && !finished(lastRun)) drawGantt(lastRun); }, 1000);
+  const finished = (run) => !["queued", "started"].includes(run.status);
+
   async function refreshRun() {
     const run = await api("/api/runs/" + encodeURIComponent(runId));
+    lastRun = run;
     const job = run.tags["headwater/job"] || run.tags["headwater.job"];
     HW.fill(head, el("h1", {}, "Run ", el("span", { class: "mono" }, run.run_id), " ", el("span", { id: "run-status" }, HW.badge(run.status))),
       run.parent_run_id ? el("p", { class: "muted", id: "parent-run" }, "re-execution of ", HW.runLink(run.parent_run_id)) : null,
@@ -74,7 +81,11 @@
         run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
       el("div", { class: "actions" },
         ["failed", "canceled"].includes(run.status) ? el("button", { id: "reexecute", class: "primary", onclick: () => fromFailure(run) }, "Re-execute from failure") : null,
-        el("button", { id: "rerun", onclick: () => HW.materialize(run.selection, note) }, "Re-execute all"), note));
+        el("button", { id: "rerun", onclick: () => HW.materialize(run.selection, note) }, "Re-execute all"),
+        finished(run) ? null : [
+          el("button", { id: "cancel", title: "Start no more steps; the running step goes on to its end", onclick: () => stop("cancel") }, "Cancel"),
+          el("button", { id: "terminate", class: "danger", title: "Stop the running step and the processes it started now", onclick: () => stop("terminate") }, "Terminate")],
+        note));
     drawGantt(run);
     HW.fill(errors, ...(run.errors.length ? [el("h3", {}, "Errors"), ...run.errors.map((e) => el("div", { class: "card" },
       el("strong", {}, e.step || "run"), HW.errorBox(e.error || ""), e.traceback ? el("details", {}, el("summary", {}, "traceback"), el("pre", {}, e.traceback)) : null))] : []));
@@ -89,11 +100,46 @@
     catch (e) { say(e.message, "error"); }
   }
 
+  async function stop(how) {
+    const say = (text, cls) => { note.className = cls || "muted"; note.textContent = text; };
+    if (how === "terminate" && !window.confirm("Terminate this run now? Its running step and the processes it started are stopped.")) return;
+    say(how === "cancel" ? "canceling: no more steps start…" : "terminating…");
+    try {
+      const done = await api(`/api/runs/${encodeURIComponent(runId)}/${how}`, {});
+      say(how === "cancel" ? "cancel requested: the run stops before its next step" : `terminated (${done.status})`);
+      await refreshRun();
+    } catch (e) { say(e.message, "error"); }
+  }
+
+  // Captured output arrives in chunks while a step runs: each line shows when its chunk was stored.
   async function refreshLogs() {
-    const data = await api(`/api/runs/${encodeURIComponent(runId)}/logs`);
-    const byStep = new Map();
-    for (const c of data.logs) byStep.set(c.step, (byStep.get(c.step) || "") + c.text);
-    HW.fill(logs, ...(byStep.size ? [...byStep].map(([s, t]) => el("div", {}, el("strong", {}, s), el("pre", {}, t))) : [el("p", { class: "muted" }, "No output captured.")]));
+    const data = await api(`/api/runs/${encodeURIComponent(runId)}/logs?after=${logsAfter}`);
+    for (const c of data.logs) {
+      if (c.id <= logsAfter) continue;
+      logsAfter = c.id;
+      let pre = output.get(c.step);
+      if (!pre) {
+        pre = el("pre", { class: "output", "data-step": c.step });
+        output.set(c.step, pre);
+        logs.append(el("div", {}, el("strong", {}, c.step), pre));
+      }
+      const stamp = HW.when(c.timestamp, true).slice(11);
+      for (const line of c.text.replace(/\n$/, "").split("\n")) pre.append(el("span", { class: "ts" }, stamp), " ", line, "\n");
+    }
+    const empty = logs.querySelector(".no-output");
+    if (output.size && empty) empty.remove();
+    if (!output.size && !empty) logs.append(el("p", { class: "muted no-output" }, data.finished ? "No output captured." : "No output yet."));
+    else if (empty && data.finished) empty.textContent = "No output captured.";
+    return data.finished;
+  }
+  // While the run goes on, its output is fetched every half second (only the new chunks).
+  async function followLogs() {
+    for (;;) {
+      let done = true;
+      try { done = await refreshLogs(); } catch (e) { done = false; }
+      if (done) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   // Live: server-sent events from /events/stream (EventSource resumes after its last event id
@@ -116,8 +162,9 @@
       source.close();
       clearTimeout(pending);
       pending = null;
+      clearInterval(ticker);
       try { await refreshRun(); await refreshLogs(); drawEvents(); } catch (e) { HW.fill(head, HW.errorBox(e.message)); }
     });
   }
-  refreshRun().then(follow).catch((e) => HW.fill(head, HW.errorBox(e.message)));
+  refreshRun().then(() => { follow(); followLogs(); }).catch((e) => HW.fill(head, HW.errorBox(e.message)));
 })();
