@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from headwater.automation.evaluate import evaluate_schedule, evaluate_sensor
     from headwater.definitions import (
+        Alert,
+        AlertTarget,
         AssetOut,
         AssetSpec,
         AutomationCondition,
@@ -98,6 +100,8 @@ if TYPE_CHECKING:
     from headwater.state.columns import column_lineage
 
 _EXPORTS: dict[str, str] = {
+    "Alert": "headwater.definitions",
+    "AlertTarget": "headwater.definitions",
     "AllPartitions": "headwater.definitions.partitions",
     "AssetGraph": "headwater.graph",
     "AssetKey": "headwater.keys",
@@ -197,6 +201,8 @@ _EXPORTS: dict[str, str] = {
 __version__ = "0.1.0"
 
 __all__ = [
+    "Alert",
+    "AlertTarget",
     "AllPartitions",
     "AssetGraph",
     "AssetKey",

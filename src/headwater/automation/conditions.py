@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
+from headwater.automation.absence import absent
 from headwater.automation.partition_conditions import UnitLeaves
 from headwater.automation.partition_facts import PartitionFacts, Unit
 from headwater.definitions.conditions import AutomationCondition
@@ -72,6 +73,13 @@ class Facts:
         if found is None:
             found = self._ticks[(cron, timezone)] = latest_tick(cron, timezone, self.now)
         return found
+
+    def tick_before_latest(self, cron: str, timezone: str) -> float:
+        """The tick of ``cron`` before its latest one (cached for the tick)."""
+        key = (cron, f"{timezone} previous")
+        if key not in self._ticks:
+            self._ticks[key] = latest_tick(cron, timezone, self.cron_tick(cron, timezone) - 1)
+        return self._ticks[key]
 
     @cached_property
     def stale(self) -> frozenset[AssetKey]:
@@ -261,6 +269,13 @@ class Evaluator:
             out[key] = (tuple(shown in found for found in sets), requested)
         return out
 
+    def holds(self, condition: AutomationCondition, keys: Collection[AssetKey], facts: Facts) -> Keys:
+        """The assets of ``keys`` for which ``condition`` is true now, judged as whole assets (sources
+        included), e.g. for an alert on ``not_updated_within``."""
+        leaves = _Leaves(self, facts)
+        leaves.unrequested = {k for k in self.graph.nodes if k not in facts.updated and k not in self.sources}
+        return _Program(condition).run(set(keys), leaves.upstream_aware)[0]
+
     def _children_of(self, keys: Iterable[AssetKey]) -> Keys:
         nodes = self.graph.nodes
         return {child for key in keys for child in nodes[key].children}
@@ -339,6 +354,8 @@ class _Leaves:
             tick = facts.cron_tick(cond.cron or "", cond.timezone)
             oldest = self._oldest_parent
             return {k for k in batch if oldest.get(k, tick) >= tick}
+        if op in ("not_updated_within", "expected_by"):
+            return {k for k in batch if absent(facts, cond, self.graph, k)}
         raise ValueError(f"unknown automation condition {op!r}")
 
     def upstream_aware(self, cond: AutomationCondition, batch: Keys) -> Keys:

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 import pydantic
 
+from headwater.automation.alert_config import RuleConfig, TargetConfig, check_rules
+from headwater.definitions.alert import LOG_TARGET, Alert, AlertTarget
 from headwater.tags import PRIORITY
 
 PRIORITY_TAG = PRIORITY
@@ -79,10 +81,14 @@ class RetentionConfig(pydantic.BaseModel):
 
 
 class AlertsConfig(pydantic.BaseModel):
-    """``[alerts]``: without code, tell someone when runs fail (or succeed).
+    """``[alerts]``: who is told when runs fail, checks fail or warn, assets or partitions are overdue,
+    automation goes quiet or an upstream update does not arrive.
 
-    ``webhook`` receives each run as JSON (``run_id``, ``status``, ``error``, ``selection``); every
-    alert is also written to the daemon's log (logger ``headwater.alerts``).
+    ``[alerts.targets.NAME]`` declares where alerts go (``type = "webhook"``, ``"slack"``, ``"email"``
+    or ``"log"``) and each ``[[alerts.rules]]`` an ``hw.Alert`` (``name``, ``on``, ``targets``, ...).
+    ``base_url`` is where the web UI is reached, for the link in each alert. The older flat form,
+    ``webhook`` (each run as JSON: ``run_id``, ``status``, ``error``, ``selection``) with ``log``
+    and ``on = "failure" | "success"``, still adds a run-status sensor.
     """
 
     model_config = pydantic.ConfigDict(extra="forbid")
@@ -90,11 +96,27 @@ class AlertsConfig(pydantic.BaseModel):
     log: bool = False
     on: Literal["failure", "success"] = "failure"
     interval: float = pydantic.Field(default=30.0, gt=0)
+    base_url: str = pydantic.Field(default="http://127.0.0.1:3000", pattern=r"^https?://")
+    targets: dict[str, TargetConfig] = pydantic.Field(default_factory=dict)
+    rules: list[RuleConfig] = pydantic.Field(default_factory=list)
+
+    @pydantic.model_validator(mode="after")
+    def _rules_fit(self) -> AlertsConfig:
+        check_rules(self.rules, self.targets)
+        return self
 
     @property
     def enabled(self) -> bool:
-        """Whether alerts go anywhere."""
+        """Whether the older flat form sends run alerts anywhere."""
         return self.webhook is not None or self.log
+
+    def declared_targets(self) -> dict[str, AlertTarget]:
+        """Every ``[alerts.targets.NAME]`` by name, with ``log``."""
+        return {"log": LOG_TARGET, **{name: t.target(name) for name, t in self.targets.items()}}
+
+    def alerts(self) -> list[Alert]:
+        """Every ``[[alerts.rules]]`` as an ``hw.Alert``."""
+        return [rule.alert() for rule in self.rules]
 
 
 class AutomationConfig(pydantic.BaseModel):

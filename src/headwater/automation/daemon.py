@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.automation import monitor
+from headwater.automation.alerting import Alerting
 from headwater.automation.conditions import AssetEvaluation, Evaluator, Facts, condition_runs
 from headwater.automation.config import DAEMON_LEASE, AutomationConfig
 from headwater.automation.launcher import Launcher
@@ -61,6 +62,7 @@ class TickSummary:
     retried_runs: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     observed: dict[str, Any] | None = None
+    alerts: dict[str, Any] | None = None
     pruned: dict[str, int] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -97,6 +99,15 @@ class Daemon:
         self.sensors = [*defs.sensors, *alert_sensors(self.config.alerts)]
         self._evaluator = Evaluator(self.graph)
         self._has_conditions = bool(self._evaluator.program_of)
+        alerts = self.config.alerts
+        self.alerting = Alerting(
+            storage,
+            self.graph,
+            [*defs.alerts, *alerts.alerts()],
+            targets=alerts.declared_targets(),
+            base_url=alerts.base_url,
+            evaluator=self._evaluator,
+        )
         # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
         self._previous: dict[AssetKey, tuple[Any, Any]] | None = None
         self._pruned_at = float("-inf")
@@ -169,6 +180,9 @@ class Daemon:
         with timer("launch"):
             if self.launcher is not None:
                 summary.launched_runs = self.launcher.launch_queued()
+        if self.alerting.alerts:
+            with timer("alerts"):
+                summary.alerts = self.alerting.tick(now, self.store.instigator_states()).to_json()
         for name, work in self.extra_work.items():
             with timer(name):
                 done = work(now)

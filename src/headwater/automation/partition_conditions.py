@@ -14,6 +14,7 @@ from collections.abc import Collection
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from headwater.automation.absence import absent
 from headwater.automation.partition_facts import PartitionFacts, Unit
 from headwater.definitions.conditions import AutomationCondition
 from headwater.graph import AssetGraph
@@ -69,6 +70,8 @@ class UnitLeaves:
         if op == "upstream_updated_since_cron":
             tick = facts.cron_tick(cond.cron or "", cond.timezone)
             return {u for u in batch if self._oldest(u, tick) >= tick}
+        if op in ("not_updated_within", "expected_by"):  # judged per asset: an upstream update is awaited
+            return {u for u in batch if absent(facts, cond, self.graph, u[0])}
         raise ValueError(f"unknown automation condition {op!r}")
 
     def _parents(self, unit: Unit) -> tuple[Unit, ...]:

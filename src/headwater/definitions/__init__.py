@@ -4,6 +4,7 @@ No I/O happens here; the graph, execution and storage layers read these objects.
 """
 
 from headwater.definitions import builtin_checks as checks
+from headwater.definitions.alert import Alert, AlertTarget
 from headwater.definitions.asset import (
     DEFAULT_IO_MANAGER,
     AssetOut,
@@ -42,6 +43,8 @@ from headwater.definitions.sensor import (
 __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_IO_MANAGER",
+    "Alert",
+    "AlertTarget",
     "AssetOut",
     "AssetSpec",
     "AutomationCondition",

@@ -8,10 +8,12 @@ at once from batched queries (``headwater.automation.conditions``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import cache
 from typing import Final
 
 from headwater.definitions.cron import check_cron
+from headwater.errors import DefinitionError
 
 LEAVES: Final = {
     "missing": "the asset has never been materialized",
@@ -23,10 +25,12 @@ LEAVES: Final = {
     "upstream_in_progress": "an upstream asset is in a queued or running run",
     "check_failed": "a check of the asset failed on its current value (error severity, latest evaluation)",
     "cron_tick_passed": "a cron tick passed since the asset was last materialized or requested",
+    "not_updated_within": "an upstream asset (the asset itself when it has none) was not updated within the duration",
+    "expected_by": "an upstream asset (the asset itself when it has none) was not updated by the latest cron tick",
 }
 """The building blocks, with what each means when true."""
 
-CRON_LEAVES: Final = frozenset({"cron_tick_passed", "upstream_updated_since_cron"})
+CRON_LEAVES: Final = frozenset({"cron_tick_passed", "upstream_updated_since_cron", "expected_by"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,6 +46,8 @@ class AutomationCondition:
     cron: str | None = None
     timezone: str = "UTC"
     label: str | None = None
+    seconds: float | None = None
+    """The duration of ``not_updated_within``."""
 
     def __and__(self, other: AutomationCondition) -> AutomationCondition:
         return AutomationCondition(op="and", children=(self, _checked(other, "&")))
@@ -65,6 +71,8 @@ class AutomationCondition:
         if self.op in ("and", "or"):
             sign = " & " if self.op == "and" else " | "
             return "(" + sign.join(child.describe() for child in self.children) + ")"
+        if self.seconds is not None:
+            return f"{self.op}({timedelta(seconds=self.seconds)})"
         return f"{self.op}({self.cron!r})" if self.cron is not None else self.op
 
     def nodes(self) -> list[AutomationCondition]:
@@ -123,6 +131,25 @@ class AutomationCondition:
     def cron_tick_passed(cron: str, timezone: str = "UTC") -> AutomationCondition:
         """True when a tick of ``cron`` passed since the asset was last materialized or requested."""
         return AutomationCondition(op="cron_tick_passed", cron=_cron(cron, timezone), timezone=timezone)
+
+    @staticmethod
+    def not_updated_within(duration: timedelta) -> AutomationCondition:
+        """True when an upstream asset (the asset itself when it has none) was not materialized or
+        observed within ``duration``: an expected update did not arrive. It stays true until one
+        arrives, so to request one run combine it, e.g. with ``~in_progress()`` and ``cron_tick_passed``."""
+        if not isinstance(duration, timedelta) or duration <= timedelta(0):
+            raise DefinitionError(
+                "AutomationCondition.not_updated_within takes a positive timedelta such as timedelta(hours=6), "
+                f"got {duration!r}"
+            )
+        return AutomationCondition(op="not_updated_within", seconds=duration.total_seconds())
+
+    @staticmethod
+    def expected_by(cron: str, timezone: str = "UTC") -> AutomationCondition:
+        """True from a tick of ``cron`` while an upstream asset (the asset itself when it has none) was
+        not updated since the tick before it: ``expected_by("0 9 * * *")`` holds at 09:00 when no
+        update arrived since 09:00 the day before, until one arrives."""
+        return AutomationCondition(op="expected_by", cron=_cron(cron, timezone), timezone=timezone)
 
 
 def _cron(cron: str, timezone: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from headwater.definitions.alert import Alert, check_alerts
 from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
@@ -62,6 +63,8 @@ class Definitions:
     schedules: Sequence[Any] = ()
     sensors: Sequence[Any] = ()
     jobs: Sequence[Job] = ()
+    alerts: Sequence[Alert] = ()
+    """Who the daemon tells when runs fail, checks fail, assets are overdue... (``hw.Alert``)."""
     resources: Mapping[str, Any] = field(default_factory=dict)
     io_managers: Mapping[str, Any] = field(default_factory=dict)
     executor: ExecutorSpec = field(default_factory=InProcessExecutor)
@@ -87,6 +90,7 @@ class Definitions:
         check_instigators(self.schedules, self.sensors)
         object.__setattr__(self, "jobs", tuple(self.jobs))
         check_jobs(self.jobs, (*self.schedules, *self.sensors))
+        object.__setattr__(self, "alerts", check_alerts(self.alerts))
         if not isinstance(self.resources, Mapping):
             raise DefinitionError("Definitions(resources=...) must be a dict of name -> resource")
         for name in self.resources:

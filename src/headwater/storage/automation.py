@@ -165,6 +165,16 @@ class AutomationStore(StorageExtension):
         with self.storage._read("list ticks") as conn:
             return [_tick(row._asdict()) for row in conn.execute(stmt)]
 
+    def last_request_after(self, after: float) -> float | None:
+        """When a schedule, sensor or condition tick last requested runs, if later than ``after`` (an
+        index range over the ticks since ``after`` only); alert ticks do not count."""
+        stmt = select(func.max(ticks.c.timestamp)).where(
+            ticks.c.timestamp > after, ticks.c.status == "requested", ticks.c.kind != "alert"
+        )
+        with self.storage._read("read when automation last requested a run") as conn:
+            found = conn.execute(stmt).scalar_one_or_none()
+        return float(found) if found is not None else None
+
     # -- condition evaluations ---------------------------------------------------------------------
 
     def asset_automation_states(self, *, with_detail: bool = True) -> dict[AssetKey, AssetAutomationState]:
