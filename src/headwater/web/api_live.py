@@ -1,4 +1,5 @@
-"""Live updates: a run's events as server-sent events, and a cheap "changed since" for the graph.
+"""Live updates: a run's events as server-sent events, and a cheap "changed since" (with the
+definitions' load error) that every page polls.
 
 The stream polls the event log (a keyed read of the run's new events) every quarter second in a
 worker thread and ends when the run has finished and every event was sent; it also ends after
@@ -84,10 +85,12 @@ def changes(
     state: State, since: Annotated[str | None, Query(description="the marker of the previous answer")] = None
 ) -> dict[str, Any]:
     """``marker`` changes when the definitions reload, an event is stored or a run is added;
-    ``changed`` is false when it equals ``since``. One small query; no states are computed."""
+    ``changed`` is false when it equals ``since``. ``load_error`` is why the definitions on disk do not
+    load now (with file:line; the pages then show the last good version), else null. One small query;
+    no states are computed."""
     try:
         version = state.loaded().version
     except ProjectUnavailable:
         version = 0
     marker = f"{version}.{state.queries.change_marker()}"
-    return {"marker": marker, "changed": marker != since}
+    return {"marker": marker, "changed": marker != since, "version": version, "load_error": state.project.error}

@@ -14,6 +14,7 @@
 | ``/jobs``           | ``/api/jobs``            |
 
 The asset page also reads ``/api/assets/{key}/columns`` (column lineage) and ``/api/diff/{key}``.
+Every page polls ``/api/changes`` and shows the definitions' load error above its content.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
 <body>
 <header class="top"><a class="brand" href="/">Headwater</a><nav>{nav}</nav>
 <a class="api" href="{escape(api, quote=True)}" title="This page as JSON">JSON</a></header>
+<div id="load-error" role="alert" hidden></div>
 <main id="app" data-page="{page}" data-api="{escape(api, quote=True)}"{attrs}><p class="muted">Loading…</p></main>
 <script src="/static/common.js?v={__version__}"></script>
 <script src="/static/{page}.js?v={__version__}"></script>

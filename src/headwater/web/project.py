@@ -1,11 +1,14 @@
 """The user's definitions as the web process sees them: loaded through ``headwater.loader``,
-reloaded when a source file of the project changes (a cheap mtime check per request).
+reloaded when a source file of the project changes (a cheap mtime check per request). After a
+failed load it keeps watching what it watched, and the files the error names, so fixing the
+broken file reloads it.
 
 Never runs an asset: importing the definitions is the only user code executed here.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import threading
@@ -75,22 +78,23 @@ class Project:
         # A fresh import each time: the first load too, in case the project was imported before.
         for name in self._modules or self._project_modules():
             sys.modules.pop(name, None)
+        importlib.invalidate_caches()  # a module file added since the last import is found
         try:
             defs = load_definitions(self.location)
             graph = AssetGraph.from_definitions(defs)
         except Exception as exc:
             message = str(exc) if isinstance(exc, HeadwaterError) else "".join(traceback.format_exception_only(exc))
             self.error = message.strip()
-            self._watch(failed=True)
+            self._watch(failed=exc)
             return
         self.error = None
         self._version += 1
         self._loaded = Loaded(version=self._version, defs=defs, graph=graph)
-        self._watch(failed=False)
+        self._watch()
 
     def _project_modules(self) -> dict[str, str]:
         """Imported modules of the project itself (not installed packages, not Headwater) -> path."""
-        root = Path(self.location.working_dir or os.getcwd()).resolve()
+        root = self._root()
         found: dict[str, str] = {}
         for name, module in list(sys.modules.items()):
             path = getattr(module, "__file__", None)
@@ -100,15 +104,40 @@ class Project:
                 found[name] = path
         return found
 
-    def _watch(self, *, failed: bool) -> None:
-        """Remember the mtimes of the project's modules and definitions file."""
+    def _watch(self, *, failed: BaseException | None = None) -> None:
+        """Remember the mtimes of the project's modules and definitions file. After a failure the
+        module that failed is no longer imported: what was watched stays watched, with the project's
+        files the error names (a syntax error's file, the frames of its traceback)."""
         modules = self._project_modules()
         watched = {path: _mtime(path) for path in modules.values()}
         if self.location.file:
             watched[self.location.file] = _mtime(self.location.file)
+        if failed is not None:
+            for path in [*self._mtimes, *_error_files(failed, self._root())]:
+                watched.setdefault(path, _mtime(path))
         self._modules = list(modules)
-        if not failed or watched:
-            self._mtimes = watched
+        self._mtimes = watched
+
+    def _root(self) -> Path:
+        return Path(self.location.working_dir or os.getcwd()).resolve()
+
+
+def _error_files(exc: BaseException, root: Path) -> list[str]:
+    """The files of the project under ``root`` that ``exc`` (and the errors it came from) point at."""
+    found: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, SyntaxError) and current.filename:
+            found.append(current.filename)
+        found.extend(frame.filename for frame in traceback.extract_tb(current.__traceback__))
+        current = current.__cause__ or current.__context__
+    return [
+        path
+        for path in dict.fromkeys(found)
+        if not path.startswith("<") and "site-packages" not in path and _inside(path, root)
+    ]
 
 
 def _mtime(path: str) -> float:

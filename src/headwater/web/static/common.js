@@ -209,5 +209,31 @@ const HW = (() => {
     return parts.filter((p) => p !== "");
   }
 
+  // Every page: when the definitions on disk stop loading, say why (file:line) above the page; when
+  // they load again, reload the page so it shows the new version.
+  async function watchDefinitions() {
+    const box = document.getElementById("load-error");
+    if (!box) return;
+    let shown = null;
+    for (;;) {
+      try {
+        const c = await api("/api/changes");
+        if (c.load_error) {
+          if (c.load_error !== shown) {
+            const lead = c.version ? "The definitions no longer load; this page shows the last good version:" : "The definitions do not load:";
+            fill(box, errorBox(lead + "\n" + c.load_error));
+            box.hidden = false;
+            shown = c.load_error;
+          }
+        } else if (shown !== null) {
+          window.location.reload();
+          return;
+        }
+      } catch (e) { /* the next poll retries */ }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  document.addEventListener("DOMContentLoaded", watchDefinitions);
+
   return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, follow, progress, debounce, cookie, metadataValue };
 })();
