@@ -1,9 +1,11 @@
-"""The asset graph's layered layout, computed once per graph version on the server.
+"""The asset graph's layout, computed once per graph version on the server.
 
-Lineage runs left to right: an asset's layer is one more than its deepest parent's. Each group
-is a horizontal band; inside a band, assets of one layer are ordered by the mean position of their
-parents (one barycentre sweep), then centred. The browser turns (layer, row, band) into pixels, so
-collapsing a group only shifts bands. Pure: reads the graph, never storage.
+Lineage runs left to right: an asset's layer is one more than its deepest parent's. Each group is a
+block: its assets sit in the layers it uses (empty layers squeezed out), rows ordered by the mean
+position of their parents (one barycentre sweep), then centred. Blocks stand in columns: a group's
+column is one more than the deepest group feeding it (cycles between groups broken by their first
+layer), and blocks of one column stack. The browser turns (column, layer, row) into pixels, so
+collapsing a group only shrinks its block. Pure: reads the graph, never storage.
 """
 
 from __future__ import annotations
@@ -50,12 +52,13 @@ def compute_layout(graph: AssetGraph, version: int) -> Layout:
     for g, name in enumerate(names):
         for key in graph.groups[name]:
             group_of[index[key]] = g
+    columns = _block_columns(len(names), parents, group_of)
     row = [0.0] * len(keys)
-    absolute = [0.0] * len(keys)  # band offset + row, for barycentres across bands
+    absolute = [0.0] * len(keys)  # band offset + row, for barycentres across groups
     placed = [False] * len(keys)
     groups: list[dict[str, Any]] = []
     offset = 0.0
-    for name in names:
+    for g, name in enumerate(names):
         members = [index[k] for k in graph.groups[name]]
         by_layer: dict[int, list[int]] = {}
         for i in members:
@@ -72,15 +75,12 @@ def compute_layout(graph: AssetGraph, version: int) -> Layout:
             for i in column:
                 row[i] = round(row[i] + shift, 1)
                 absolute[i] = offset + row[i]
-        groups.append(
-            {
-                "name": name,
-                "rows": rows,
-                "min": min(by_layer),
-                "max": max(by_layer),
-                "count": len(members),
-            }
-        )
+        low, high = min(by_layer), max(by_layer)
+        block: dict[str, Any] = {"name": name, "rows": rows, "min": low, "max": high, "count": len(members)}
+        block["col"] = columns[g]
+        if len(by_layer) < high - low + 1:  # the layers it uses, when it skips some
+            block["layers"] = sorted(by_layer)
+        groups.append(block)
         offset += rows + 1
     edges = [value for child, ups in enumerate(parents) for parent in ups for value in (parent, child)]
     payload = {
@@ -92,9 +92,30 @@ def compute_layout(graph: AssetGraph, version: int) -> Layout:
         "groups": groups,
         "edges": edges,
         "checks": [index[key] for key in graph.checks if key in index],
+        "kinds": {str(index[key]): ",".join(sorted(node.spec.kinds)) for key, node in nodes.items() if node.spec.kinds},
     }
     data = json.dumps(payload, separators=(",", ":")).encode()
     return Layout(keys=keys, index=index, layer=layer, row=row, group=group_of, groups=groups, edges=edges, json=data)
+
+
+def _block_columns(count: int, parents: list[list[int]], group_of: list[int]) -> list[int]:
+    """Each group's block column: one more than the deepest earlier group feeding it.
+
+    Groups are numbered by their first layer, so an edge into a group numbered lower (a cycle
+    between groups) is not followed and every group gets a column.
+    """
+    feeds: list[set[int]] = [set() for _ in range(count)]
+    for child, ups in enumerate(parents):
+        to = group_of[child]
+        for parent in ups:
+            source = group_of[parent]
+            if source < to:
+                feeds[to].add(source)
+    column = [0] * count
+    for g in range(count):
+        if feeds[g]:
+            column[g] = 1 + max(column[s] for s in feeds[g])
+    return column
 
 
 def _barycentre(ups: list[int], absolute: list[float], placed: list[bool]) -> float:

@@ -1,22 +1,31 @@
-// The asset graph page: server-computed layered layout, drawn in SVG with only what is in
-// view; groups are bands that collapse; search, selection box, N-hop focus and a side panel.
+// The asset graph page: server-computed layout (groups as blocks in columns), drawn in SVG with only
+// what is in view; edges above the group blocks, with arrowheads. Zoomed far out, each group is one
+// box and edges between groups are one arrow each, labelled with how many edges it stands for.
+// Groups collapse; search, selection box, N-hop focus and a side panel.
 "use strict";
 
 (() => {
   const { el, api } = HW;
-  const COL_W = 240, NODE_W = 190, NODE_H = 34, ROW_H = 48, HEAD = 26, GAP = 18, FOLDED_H = 44;
+  const COL_W = 240, NODE_W = 200, NODE_H = 34, ROW_H = 48, HEAD = 26, GAP = 24, PAD = 10;
+  const COL_GAP = 90, FOLDED_W = 320, FOLDED_H = 44;
+  const LOD_K = 0.2;       // below this zoom, groups are drawn as boxes and nodes not at all
   const MAX_LABELLED = 2500, MAX_EDGES = 6000;
+  const SVGNS = "http://www.w3.org/2000/svg";
   const root = HW.app();
   let g = null;            // graph data from /api/graph
   let states = "";         // one letter per node
   let folded = [];         // per group: collapsed?
-  let tops = [];           // per group: y of its band
-  let byLayer = [];        // layer -> node indices
+  let gx = [], gy = [], gw = [], gh = [];  // per group: its block
+  let local = null;        // per node: its column inside its group's block
+  let cols = [];           // per group: column -> node indices
+  let groupEdges = [];     // [from group, to group, edge count]
+  let edgesOf = [];        // per group: positions in g.edges of the edges into or out of it
   let lookup = new Map();  // key -> index
   let selected = null;     // Set of indices highlighted by the selection box, or null
   let focus = null;        // Set of indices shown in focus mode, or null
   let current = -1;        // index in the side panel
   let view = { x: 20, y: 20, k: 1 };
+  let minK = 0.02;         // zoom floor: low enough to fit the whole graph
   let frame = 0;
 
   const status = el("span", { class: "muted", id: "graph-status" });
@@ -25,9 +34,14 @@
   const selectBox = el("input", { type: "text", id: "select", placeholder: "Selection, e.g. +mart/revenue or group:raw", spellcheck: "false" });
   const legend = el("div", { class: "legend", id: "legend" });
   const svg = el("svg", { id: "graph", class: "graph" });
-  const edgeLayer = el("g", { class: "edges" }), nodeLayer = el("g", { class: "nodes" });
-  const world = el("g", {}, edgeLayer, nodeLayer);
-  svg.append(world);
+  const defs = document.createElementNS(SVGNS, "defs");
+  const arrow = document.createElementNS(SVGNS, "marker");
+  for (const [k, v] of Object.entries({ id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" })) arrow.setAttribute(k, v);
+  arrow.append(el("path", { d: "M0,0 L10,5 L0,10 z", class: "arrowhead" }));
+  defs.append(arrow);
+  const bandLayer = el("g", { class: "bands" }), edgeLayer = el("g", { class: "edges" }), nodeLayer = el("g", { class: "nodes" });
+  const world = el("g", {}, bandLayer, edgeLayer, nodeLayer);
+  svg.append(defs, world);
   const panel = el("aside", { id: "panel", class: "panel", hidden: true });
   const banner = el("div", { id: "banner" });
 
@@ -38,103 +52,177 @@
       el("button", { type: "submit" }, "Select"),
       el("button", { type: "button", onclick: clearSelection }, "Clear"),
       el("button", { type: "button", id: "materialize-selection", onclick: () => HW.materialize(selectBox.value.trim() || "*", status) }, "Materialize selection")),
-    el("button", { type: "button", onclick: () => setAllFolded(false) }, "Expand groups"),
-    el("button", { type: "button", onclick: () => setAllFolded(true) }, "Collapse groups"),
-    el("button", { type: "button", onclick: fit }, "Fit"),
+    el("button", { type: "button", id: "expand-all", onclick: () => setAllFolded(false) }, "Expand groups"),
+    el("button", { type: "button", id: "collapse-all", onclick: () => setAllFolded(true) }, "Collapse groups"),
+    el("button", { type: "button", id: "fit", onclick: fit }, "Fit"),
     status);
   HW.fill(root, banner, toolbar, legend, el("div", { class: "stage" }, svg, panel));
 
-  // -- geometry -------------------------------------------------------------------------------
-  function layoutBands() {
-    let y = 0;
-    tops = g.groups.map((grp, i) => {
-      const top = y;
-      y += HEAD + (folded[i] ? FOLDED_H : grp.rows * ROW_H) + GAP;
-      return top;
+  // -- geometry: blocks stand in columns, stacked; a collapsed block is a small box ------------
+  const width = (gi) => { const grp = g.groups[gi]; return grp.layers ? grp.layers.length : grp.max - grp.min + 1; };
+  function layoutBlocks() {
+    const colW = [], colY = [];
+    g.groups.forEach((grp, gi) => {
+      gw[gi] = folded[gi] ? FOLDED_W : (width(gi) - 1) * COL_W + NODE_W + 2 * PAD;
+      gh[gi] = HEAD + (folded[gi] ? FOLDED_H : grp.rows * ROW_H);
+      colW[grp.col] = Math.max(colW[grp.col] || 0, gw[gi]);
+    });
+    const colX = [];
+    let x = 0;
+    for (let c = 0; c < colW.length; c++) { colX[c] = x; x += (colW[c] || 0) + COL_GAP; }
+    g.groups.forEach((grp, gi) => {
+      gx[gi] = colX[grp.col];
+      gy[gi] = colY[grp.col] || 0;
+      colY[grp.col] = gy[gi] + gh[gi] + GAP;
     });
   }
-  const nx = (i) => g.layer[i] * COL_W;
-  const ny = (i) => tops[g.group[i]] + HEAD + g.row[i] * ROW_H;
-  function groupBox(gi) {
-    const grp = g.groups[gi];
-    return { x: grp.min * COL_W - 10, y: tops[gi] + HEAD, w: (grp.max - grp.min) * COL_W + NODE_W + 20, h: FOLDED_H };
-  }
-  function shown(i) {
-    return (!focus || focus.has(i)) && !folded[g.group[i]];
-  }
+  const nx = (i) => gx[g.group[i]] + PAD + local[i] * COL_W;
+  const ny = (i) => gy[g.group[i]] + HEAD + g.row[i] * ROW_H;
+  function foldedBox(gi) { return { x: gx[gi], y: gy[gi] + HEAD, w: gw[gi], h: FOLDED_H }; }
+  // Where an edge leaves (out) or enters a node, or its collapsed group; null when hidden by focus.
   function anchor(i, out) {
     const gi = g.group[i];
     if (folded[gi]) {
       if (focus) return null;
-      const b = groupBox(gi);
-      return { id: "g" + gi, x: out ? b.x + b.w : b.x, y: b.y + b.h / 2 };
+      return { id: -1 - gi, x: out ? gx[gi] + gw[gi] : gx[gi], y: gy[gi] + HEAD + FOLDED_H / 2 };
     }
     if (focus && !focus.has(i)) return null;
-    return { id: "n" + i, x: out ? nx(i) + NODE_W : nx(i), y: ny(i) + NODE_H / 2 };
+    return { id: i, x: out ? nx(i) + NODE_W : nx(i), y: ny(i) + NODE_H / 2 };
   }
 
   // -- drawing: only what intersects the viewport -------------------------------------------
-  function schedule() { if (!frame) frame = requestAnimationFrame(render); }
+  // A pan or a small zoom only moves what is drawn: the drawing covers a margin around the view
+  // and is redone when the view leaves it, the zoom changes by a quarter or the data changed.
+  let drawn = null, dirty = true;
+  function schedule() { dirty = true; moved(); }
+  function moved() { if (!frame) frame = requestAnimationFrame(render); }
 
   function render() {
     frame = 0;
     world.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
     const rect = svg.getBoundingClientRect();
-    const x0 = -view.x / view.k, y0 = -view.y / view.k;
-    const x1 = x0 + rect.width / view.k, y1 = y0 + rect.height / view.k;
-    const nodes = [], bands = [];
+    const vx = -view.x / view.k, vy = -view.y / view.k, vw = rect.width / view.k, vh = rect.height / view.k;
+    const lod = view.k < LOD_K && !focus;
+    const d = drawn;
+    if (!dirty && d && d.lod === lod && vx >= d.x0 && vy >= d.y0 && vx + vw <= d.x1 && vy + vh <= d.y1 && Math.max(view.k / d.k, d.k / view.k) < 1.25) return;
+    dirty = false;
+    const x0 = vx - vw * 0.2, y0 = vy - vh * 0.2, x1 = vx + vw * 1.2, y1 = vy + vh * 1.2;
+    drawn = { x0, y0, x1, y1, k: view.k, lod };
+    const inView = [];
     g.groups.forEach((grp, gi) => {
-      const top = tops[gi], bottom = top + HEAD + (folded[gi] ? FOLDED_H : grp.rows * ROW_H);
-      if (bottom >= y0 && top <= y1) bands.push(gi);
+      if (gx[gi] + gw[gi] >= x0 && gx[gi] <= x1 && gy[gi] + gh[gi] >= y0 && gy[gi] <= y1) inView.push(gi);
     });
-    const l0 = Math.max(0, Math.floor((x0 - NODE_W) / COL_W)), l1 = Math.min(byLayer.length - 1, Math.ceil(x1 / COL_W));
-    for (let l = l0; l <= l1; l++) {
-      for (const i of byLayer[l]) {
-        if (!shown(i)) continue;
-        const y = ny(i);
-        if (y + NODE_H >= y0 && y <= y1) nodes.push(i);
+    svg.dataset.lod = lod ? "groups" : "nodes";
+    if (lod) {
+      HW.fill(bandLayer, ...inView.map(drawGroupBox));
+      HW.fill(edgeLayer, ...drawGroupEdges(x0, y0, x1, y1));
+      HW.fill(nodeLayer);
+      status.textContent = `${g.keys.length} assets · ${inView.length} groups in view · zoom in to see assets`;
+      return;
+    }
+    const nodes = [];
+    for (const gi of inView) {
+      if (folded[gi]) continue;
+      const c0 = Math.max(0, Math.floor((x0 - gx[gi] - PAD - NODE_W) / COL_W)), c1 = Math.min(cols[gi].length - 1, Math.ceil((x1 - gx[gi]) / COL_W));
+      for (let c = c0; c <= c1; c++) {
+        for (const i of cols[gi][c]) {
+          if (focus && !focus.has(i)) continue;
+          const y = ny(i);
+          if (y + NODE_H >= y0 && y <= y1) nodes.push(i);
+        }
       }
     }
     const labelled = nodes.length <= MAX_LABELLED && view.k > 0.25;
-    const parts = [];
-    for (const gi of bands) parts.push(drawBand(gi, x0, x1));
-    for (const i of nodes) parts.push(drawNode(i, labelled));
-    HW.fill(nodeLayer, ...parts);
+    HW.fill(bandLayer, ...inView.map((gi) => drawBand(gi, x0)));
     HW.fill(edgeLayer, ...drawEdges(x0, y0, x1, y1));
+    HW.fill(nodeLayer, ...nodes.map((i) => drawNode(i, labelled)));
     status.textContent = `${g.keys.length} assets · ${nodes.length} in view` + (focus ? ` · focus: ${focus.size}` : "") +
       (selected ? ` · selected: ${selected.size}` : "");
   }
 
-  function drawBand(gi, x0, x1) {
-    const grp = g.groups[gi];
-    const title = `${grp.name} (${grp.count})`;
-    const left = Math.max(grp.min * COL_W - 10, x0);
-    const head = el("text", { x: left + 18, y: tops[gi] + 17, class: "band-title" }, (folded[gi] ? "▸ " : "▾ ") + title);
-    const toggle = () => {
-      folded[gi] = !folded[gi];
-      layoutBands();
-      if (!folded[gi] && grp.count > 500 && !focus) {
+  let summaries = null;  // per group: state letter -> count, until the states change
+  function stateSummary(gi) {
+    if (!summaries) {
+      summaries = g.groups.map(() => ({}));
+      for (let i = 0; i < states.length; i++) { const c = summaries[g.group[i]]; c[states[i]] = (c[states[i]] || 0) + 1; }
+    }
+    return summaries[gi];
+  }
+  function summaryText(counts) {
+    return Object.entries(counts).map(([c, n]) => `${n} ${HW.STATES[HW.CODES[c]]}`).join(" · ");
+  }
+  // A bar of state colours, as wide as ``w``, in proportion to the group's states.
+  function stateBar(counts, x, y, w, h) {
+    const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
+    let at = x;
+    return Object.keys(HW.CODES).filter((c) => counts[c]).map((c) => {
+      const part = (counts[c] / total) * w;
+      const bar = el("rect", { x: at, y, width: part, height: h, class: `bar st-${HW.CODES[c]}` });
+      at += part;
+      return bar;
+    });
+  }
+
+  function toggle(gi) {
+    folded[gi] = !folded[gi];
+    layoutBlocks();
+    if (!folded[gi] && !focus) {
+      if (g.groups[gi].count > 500) {
         // A big group opens at its first layers, readable, instead of thousands of tiny nodes at once.
         view.k = 0.6;
-        view.x = 20 - (grp.min * COL_W - 10) * view.k;
-        view.y = 20 - tops[gi] * view.k;
+        view.x = 20 - gx[gi] * view.k;
+        view.y = 20 - gy[gi] * view.k;
+      } else if (view.k < LOD_K) {
+        zoomToGroup(gi);
       }
-      schedule();
-    };
-    const parts = [el("rect", { x: grp.min * COL_W - 10, y: tops[gi], width: (grp.max - grp.min) * COL_W + NODE_W + 20,
-      height: HEAD + (folded[gi] ? FOLDED_H : grp.rows * ROW_H), class: "band", rx: 6 }), head];
-    head.addEventListener("click", toggle);
-    if (folded[gi] && !focus) {
-      const b = groupBox(gi);
-      const counts = {};
-      for (let i = 0; i < g.keys.length; i++) if (g.group[i] === gi) counts[states[i]] = (counts[states[i]] || 0) + 1;
-      const summary = Object.entries(counts).map(([c, n]) => `${n} ${HW.STATES[HW.CODES[c]]}`).join(" · ");
-      const box = el("g", { class: "folded", "data-group": grp.name, onclick: toggle },
-        el("rect", { x: b.x, y: b.y, width: b.w, height: b.h, rx: 6 }),
-        el("text", { x: Math.max(b.x, x0) + 12, y: b.y + 27 }, `${grp.count} assets · ${summary} · click to expand`));
-      parts.push(box);
     }
-    return el("g", { class: "band-g" }, ...parts);
+    schedule();
+  }
+
+  function drawBand(gi, x0) {
+    const grp = g.groups[gi];
+    const title = `${grp.name} (${grp.count})`;
+    const head = el("text", { x: Math.max(gx[gi], x0) + 8, y: gy[gi] + 17, class: "band-title", "data-group": grp.name }, (folded[gi] ? "▸ " : "▾ ") + title);
+    head.addEventListener("click", (e) => { e.stopPropagation(); toggle(gi); });
+    const band = el("rect", { x: gx[gi], y: gy[gi], width: gw[gi], height: gh[gi], class: "band", rx: 6, "data-group": grp.name });
+    if (folded[gi] && !focus) {  // one box: its name, a bar of its states, a click expands it
+      const b = foldedBox(gi);
+      const counts = stateSummary(gi);
+      return el("g", { class: "folded", "data-group": grp.name, onclick: () => toggle(gi) }, band, head,
+        ...stateBar(counts, b.x + 8, b.y + b.h - 12, b.w - 16, 5),
+        el("text", { x: b.x + 10, y: b.y + 16 }, `${grp.count} assets · click to expand`),
+        el("title", {}, `${grp.name}: ${summaryText(counts)}`));
+    }
+    return el("g", { class: "band-g" }, band, head);
+  }
+
+  // Zoomed out: one box per group, its name and its states, readable whatever the zoom.
+  function drawGroupBox(gi) {
+    const grp = g.groups[gi];
+    const counts = stateSummary(gi);
+    const k = view.k, px = 1 / k;  // one screen pixel in world units
+    const box = el("g", { class: folded[gi] ? "folded lod-group" : "lod-group", "data-group": grp.name, onclick: () => (folded[gi] ? toggle(gi) : zoomToGroup(gi)) },
+      el("rect", { x: gx[gi], y: gy[gi], width: gw[gi], height: gh[gi], rx: 6 * px, class: "lod-box" }),
+      ...stateBar(counts, gx[gi], gy[gi] + gh[gi] - Math.min(gh[gi] / 3, 6 * px), gw[gi], Math.min(gh[gi] / 3, 6 * px)),
+      el("title", {}, `${grp.name} (${grp.count} assets): ${summaryText(counts)}`));
+    const size = Math.min(12, gh[gi] * k * 0.7);  // screen pixels: readable, inside the box
+    if (gw[gi] * k > 60 && size >= 6) {
+      box.append(el("text", { x: gx[gi] + 6 * px, y: gy[gi] + (size + 2) * px, "font-size": size * px, class: "lod-title" }, `${grp.name} (${grp.count})`));
+    }
+    return box;
+  }
+  function drawGroupEdges(x0, y0, x1, y1) {
+    const out = [], labels = [], px = 1 / view.k;
+    for (const [a, b, n] of groupEdges) {
+      const ax = gx[a] + gw[a], ay = gy[a] + gh[a] / 2, bx = gx[b], by = gy[b] + gh[b] / 2;
+      if (Math.max(ax, bx) < x0 || Math.min(ax, bx) > x1 || Math.max(ay, by) < y0 || Math.min(ay, by) > y1) continue;
+      const mid = (ax + bx) / 2;
+      out.push(el("path", { d: `M${ax},${ay} C${mid},${ay} ${mid},${by} ${bx},${by}`, class: "edge agg", "stroke-width": 1.5 * px, "marker-end": "url(#arrow)",
+        "data-from": g.groups[a].name, "data-to": g.groups[b].name, "data-count": n }));
+      if (Math.hypot(bx - ax, by - ay) * view.k > 40)  // a count only where it has room to be read
+        labels.push(el("text", { x: mid, y: (ay + by) / 2 - 3 * px, "font-size": 11 * px, class: "agg-count", "data-from": g.groups[a].name, "data-to": g.groups[b].name }, String(n)));
+    }
+    return out.concat(labels);
   }
 
   function drawNode(i, labelled) {
@@ -153,36 +241,76 @@
     return node;
   }
 
+  // Node edges in view; those into or out of a collapsed group merge into one arrow per pair of
+  // ends, labelled with how many edges it stands for.
   function drawEdges(x0, y0, x1, y1) {
-    const seen = new Set(), out = [];
-    const e = g.edges;
-    for (let j = 0; j < e.length && out.length < MAX_EDGES; j += 2) {
+    const merged = new Map(), out = [];
+    const e = g.edges, span = g.keys.length + g.groups.length + 1;
+    if (!focus) {  // edges between two collapsed groups: counted once at load
+      for (const [ga, gb, n] of groupEdges) {
+        if (!folded[ga] || !folded[gb]) continue;
+        const a = { id: -1 - ga, x: gx[ga] + gw[ga], y: gy[ga] + HEAD + FOLDED_H / 2 }, b = { id: -1 - gb, x: gx[gb], y: gy[gb] + HEAD + FOLDED_H / 2 };
+        if (Math.max(a.x, b.x) < x0 || Math.min(a.x, b.x) > x1 || Math.max(a.y, b.y) < y0 || Math.min(a.y, b.y) > y1) continue;
+        merged.set(-merged.size - 1, { a, b, n });
+        const mid = (a.x + b.x) / 2;
+        out.push(el("path", { d: `M${a.x},${a.y} C${mid},${a.y} ${mid},${b.y} ${b.x},${b.y}`, class: "edge", "marker-end": "url(#arrow)" }));
+      }
+    }
+    // Then the edges of expanded groups, each once: from its parent's group, or from its child's
+    // when the parent's is collapsed.
+    const todo = [];
+    g.groups.forEach((grp, gi) => { if (!folded[gi]) todo.push(gi); });
+    for (const gi of todo) for (const j of edgesOf[gi]) {
+      if (out.length >= MAX_EDGES) break;
+      const pa = g.group[e[j]];
+      if (pa !== gi && !folded[pa]) continue;
       const a = anchor(e[j], true), b = anchor(e[j + 1], false);
       if (!a || !b || a.id === b.id) continue;
       if (Math.max(a.x, b.x) < x0 || Math.min(a.x, b.x) > x1 || Math.max(a.y, b.y) < y0 || Math.min(a.y, b.y) > y1) continue;
-      const id = a.id + ">" + b.id;
-      if (seen.has(id)) continue;
-      seen.add(id);
       const dim = selected && !(selected.has(e[j]) && selected.has(e[j + 1]));
+      if (a.id < 0 || b.id < 0) {
+        const id = (a.id + span) * 2 * span + (b.id + span);
+        const seen = merged.get(id);
+        if (seen) { seen.n++; continue; }
+        merged.set(id, { a, b, n: 1, dim });
+      }
       const mid = (a.x + b.x) / 2;
-      out.push(el("path", { d: `M${a.x},${a.y} C${mid},${a.y} ${mid},${b.y} ${b.x},${b.y}`, class: dim ? "edge dim" : "edge" }));
+      out.push(el("path", { d: `M${a.x},${a.y} C${mid},${a.y} ${mid},${b.y} ${b.x},${b.y}`, class: dim ? "edge dim" : "edge", "marker-end": "url(#arrow)" }));
+    }
+    for (const { a, b, n } of merged.values()) {
+      const name = (end) => (end.id < 0 ? g.groups[-1 - end.id].name : g.keys[end.id]);
+      if (n > 1) out.push(el("text", { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 4, class: "agg-count", "data-from": name(a), "data-to": name(b) }, String(n)));
     }
     return out;
   }
 
   // -- view -----------------------------------------------------------------------------------
-  function fitTo(indices) {
-    const rect = svg.getBoundingClientRect();
+  function bounds(indices) {
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     const add = (x, y, w, h) => { minX = Math.min(minX, x); minY = Math.min(minY, y); maxX = Math.max(maxX, x + w); maxY = Math.max(maxY, y + h); };
     if (indices) for (const i of indices) add(nx(i), ny(i), NODE_W, NODE_H);
-    else g.groups.forEach((grp, gi) => add(grp.min * COL_W - 10, tops[gi], (grp.max - grp.min) * COL_W + NODE_W + 20, HEAD + (folded[gi] ? FOLDED_H : grp.rows * ROW_H)));
+    else g.groups.forEach((grp, gi) => add(gx[gi], gy[gi], gw[gi], gh[gi]));
+    return { minX, minY, maxX, maxY };
+  }
+  function fitBox({ minX, minY, maxX, maxY }, most) {
     if (minX === Infinity) return;
-    const k = Math.min(1.2, Math.max(0.02, Math.min((rect.width - 40) / (maxX - minX), (rect.height - 40) / (maxY - minY))));
-    view = { k, x: 20 - minX * k + Math.max(0, (rect.width - 40 - (maxX - minX) * k) / 2), y: 20 - minY * k };
+    const rect = svg.getBoundingClientRect();
+    const k = Math.min(most, (rect.width - 40) / (maxX - minX), (rect.height - 40) / (maxY - minY));
+    minK = Math.min(0.02, k / 2);
+    view = { k, x: 20 - minX * k + Math.max(0, (rect.width - 40 - (maxX - minX) * k) / 2), y: 20 - minY * k + Math.max(0, (rect.height - 40 - (maxY - minY) * k) / 2) };
     schedule();
   }
+  function fitTo(indices) { fitBox(bounds(indices), 1.2); }
   function fit() { fitTo(focus || null); }
+  function zoomToGroup(gi) {
+    const rect = svg.getBoundingClientRect();
+    if (Math.min((rect.width - 40) / gw[gi], (rect.height - 40) / gh[gi]) >= LOD_K) {
+      fitBox({ minX: gx[gi], minY: gy[gi], maxX: gx[gi] + gw[gi], maxY: gy[gi] + gh[gi] }, 1.2);
+    } else {
+      view = { k: 0.6, x: 20 - gx[gi] * 0.6, y: 20 - gy[gi] * 0.6 };
+      schedule();
+    }
+  }
   function centerOn(i) {
     const rect = svg.getBoundingClientRect();
     view.k = Math.max(view.k, 0.6);
@@ -193,30 +321,29 @@
 
   let drag = null;
   svg.addEventListener("pointerdown", (e) => {
-    if (e.target.closest(".node, .folded, .band-title")) return;
+    if (e.target.closest(".node, .folded, .lod-group, .band-title")) return;
     drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y };
     svg.setPointerCapture(e.pointerId);
   });
   svg.addEventListener("pointermove", (e) => {
     if (!drag) return;
-    view.x = drag.vx + e.clientX - drag.x; view.y = drag.vy + e.clientY - drag.y; schedule();
+    view.x = drag.vx + e.clientX - drag.x; view.y = drag.vy + e.clientY - drag.y; moved();
   });
   svg.addEventListener("pointerup", () => { drag = null; });
   svg.addEventListener("wheel", (e) => {
     e.preventDefault();
     const rect = svg.getBoundingClientRect();
     const px = e.clientX - rect.left, py = e.clientY - rect.top;
-    const k = Math.min(3, Math.max(0.02, view.k * Math.exp(-e.deltaY * 0.0015)));
+    const k = Math.min(3, Math.max(minK, view.k * Math.exp(-e.deltaY * 0.0015)));
     view.x = px - (px - view.x) * (k / view.k); view.y = py - (py - view.y) * (k / view.k); view.k = k;
-    schedule();
+    moved();
   }, { passive: false });
-  window.addEventListener("resize", schedule);
+  window.addEventListener("resize", moved);
 
   // -- groups, search, selection, focus -------------------------------------------------------
-  function setAllFolded(value) { folded = folded.map(() => value); layoutBands(); fit(); }
-
+  function setAllFolded(value) { folded = folded.map(() => value); layoutBlocks(); fit(); }
   function reveal(i) {
-    if (folded[g.group[i]]) { folded[g.group[i]] = false; layoutBands(); }
+    if (folded[g.group[i]]) { folded[g.group[i]] = false; layoutBlocks(); }
     if (focus && !focus.has(i)) focus = null;
     centerOn(i);
     open(i);
@@ -245,7 +372,7 @@
       const result = await api("/api/select?q=" + encodeURIComponent(q));
       selected = new Set(result.keys.map((k) => lookup.get(k)));
       for (const i of selected) folded[g.group[i]] = false;
-      layoutBands();
+      layoutBlocks();
       if (selected.size) fitTo(selected); else schedule();
     } catch (e) {
       HW.fill(banner, HW.errorBox(e.message));
@@ -274,7 +401,7 @@
   function focusOn(i, n) {
     focus = hops(i, n);
     for (const j of focus) folded[g.group[j]] = false;
-    layoutBands();
+    layoutBlocks();
     fitTo(focus);
   }
 
@@ -329,12 +456,30 @@
     lookup = new Map(g.keys.map((k, i) => [k, i]));
     const many = g.keys.length > 500;
     folded = g.groups.map(() => many);
-    byLayer = [];
-    for (let i = 0; i < g.keys.length; i++) (byLayer[g.layer[i]] ||= []).push(i);
-    for (let l = 0; l < byLayer.length; l++) byLayer[l] ||= [];
+    local = new Int32Array(g.keys.length);
+    const at = g.groups.map((grp) => grp.layers ? new Map(grp.layers.map((l, c) => [l, c])) : null);
+    cols = g.groups.map((grp, gi) => Array.from({ length: width(gi) }, () => []));
+    for (let i = 0; i < g.keys.length; i++) {
+      const gi = g.group[i], grp = g.groups[gi];
+      local[i] = at[gi] ? at[gi].get(g.layer[i]) : g.layer[i] - grp.min;
+      cols[gi][local[i]].push(i);
+    }
+    const between = new Map();
+    for (let j = 0; j < g.edges.length; j += 2) {
+      const a = g.group[g.edges[j]], b = g.group[g.edges[j + 1]];
+      if (a !== b) { const id = a * g.groups.length + b; between.set(id, (between.get(id) || 0) + 1); }
+    }
+    edgesOf = g.groups.map(() => []);
+    for (let j = 0; j < g.edges.length; j += 2) {
+      const a = g.group[g.edges[j]], b = g.group[g.edges[j + 1]];
+      edgesOf[a].push(j);
+      if (b !== a) edgesOf[b].push(j);
+    }
+    summaries = null;
+    groupEdges = [...between].map(([id, n]) => [Math.floor(id / g.groups.length), id % g.groups.length, n]);
     HW.fill(banner, ...(data.load_error ? [HW.errorBox("The definitions no longer load; showing the last good version:\n" + data.load_error)] : []));
     drawLegend();
-    layoutBands();
+    layoutBlocks();
     fit();
   }
   function drawLegend() {
@@ -351,7 +496,7 @@
         const s = await api("/api/graph/states");
         marker = c.marker;
         if (s.version !== g.version) { await load(); }
-        else if (s.states !== states) { states = s.states; drawLegend(); schedule(); }
+        else if (s.states !== states) { states = s.states; summaries = null; drawLegend(); schedule(); }
       }
     } catch (e) { /* the next poll retries */ }
     setTimeout(poll, 1000);
