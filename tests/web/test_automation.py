@@ -51,3 +51,9 @@ def test_switching_on_and_off(aclient: TestClient) -> None:
     assert wrong.status_code == 404
     assert wrong.json()["error"].startswith("no schedule or sensor named 'nighty' in these definitions")
     assert "did you mean 'nightly'" in wrong.json()["error"]
+
+
+def test_sensors_show_their_last_evaluation_duration_and_lag(aclient: TestClient) -> None:
+    [watcher] = aclient.get("/api/automation").json()["sensors"]
+    assert watcher["last_evaluated_at"] == watcher["last_tick_at"] is not None
+    assert watcher["last_duration"] >= 0 and watcher["lag"] >= watcher["last_lag"] >= 0

@@ -123,6 +123,7 @@ class Daemon:
             return TickSummary(acted=False, lease_owner=holder[0] if holder else None)
         summary = TickSummary(acted=True, lease_owner=self.owner)
         timer = _Timer(summary.seconds)
+        begun = time.perf_counter()
         with timer("monitor"):
             if self.launcher is not None:
                 summary.failed_runs += monitor.fail_exited(self.queue, self.launcher.reap(), self.graph)
@@ -169,6 +170,7 @@ class Daemon:
                         self._queue_run(summary),
                         graph=self.graph,
                         jobs=self.defs.jobs,
+                        waited=time.perf_counter() - begun,
                     )
                     summary.ticks += 1
         with timer("observe"):  # source assets with observe_interval= that are due (failures: every tick)

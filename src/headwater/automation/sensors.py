@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 import urllib.request
 from collections.abc import Sequence
@@ -72,15 +73,26 @@ def tick_sensor(
     *,
     graph: AssetGraph | None = None,
     jobs: Sequence[Job] = (),
+    waited: float = 0.0,
 ) -> tuple[TickRecord, SensorOutcome | None]:
     """Evaluate one sensor and queue its requests; returns the tick recorded and the outcome with its
-    requests as queued (None when the evaluation or the queuing failed)."""
+    requests as queued (None when the evaluation or the queuing failed).
+
+    The tick's data keeps ``evaluation``: its ``duration`` and its ``lag``, the seconds between when the
+    sensor was due (its last tick plus its interval) and when its evaluation started, counting the
+    ``waited`` seconds the daemon's tick spent before reaching it.
+    """
     store = AutomationStore(storage)
     cursor = state.cursor if state is not None else None
     tick_key = f"sensor:{sensor.name}:{int(now * 1000)}"
     tick, _ = store.start_tick(sensor.name, "sensor", tick_key, timestamp=now)
+    due = state.last_tick_at + sensor.interval if state is not None and state.last_tick_at is not None else now
+    lag = max(0.0, now - due) + waited
+    started = time.perf_counter()
+    took: float | None = None
     try:
         outcome = evaluate(storage, sensor, cursor, state, now, graph, jobs=jobs)
+        took = time.perf_counter() - started
         for change in outcome.partition_changes:
             added = storage.add_dynamic_partitions(change.name, change.add) if change.add else []
             deleted = storage.delete_dynamic_partitions(change.name, change.delete) if change.delete else []
@@ -103,11 +115,23 @@ def tick_sensor(
             )
     except Exception as exc:
         error = f"sensor '{sensor.name}' failed: {type(exc).__name__}: {exc}"
-        store.finish_tick(tick.id, status="failed", cursor=cursor, error=error, data={"traceback": _trace(exc)})
+        took = round(took if took is not None else time.perf_counter() - started, 4)
+        data = {"traceback": _trace(exc)}
+        store.finish_tick(
+            tick.id, status="failed", cursor=cursor, error=error, data=data, duration=took, lag=round(lag, 4)
+        )
         store.save_instigator(sensor.name, "sensor", cursor=cursor, last_tick_at=now)
         return tick, None
     status = "requested" if run_ids else "skipped"
-    store.finish_tick(tick.id, status=status, run_ids=run_ids, cursor=outcome.cursor, data=outcome.data)
+    store.finish_tick(
+        tick.id,
+        status=status,
+        run_ids=run_ids,
+        cursor=outcome.cursor,
+        data=outcome.data,
+        duration=round(took or 0.0, 4),
+        lag=round(lag, 4),
+    )
     store.save_instigator(sensor.name, "sensor", cursor=outcome.cursor, last_tick_at=now)
     return tick, replace(outcome, requests=targets)
 

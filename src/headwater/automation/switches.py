@@ -63,10 +63,26 @@ def schedule_json(schedule: Schedule, states: Mapping[str, InstigatorState], now
     }
 
 
-def sensor_json(sensor: SensorSpec, states: Mapping[str, InstigatorState]) -> dict[str, Any]:
-    """A sensor with its switch, last tick and cursor as JSON."""
+def sensor_json(
+    sensor: SensorSpec,
+    states: Mapping[str, InstigatorState],
+    last: TickRecord | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """A sensor with its switch, last tick and cursor as JSON; with its ``last`` tick, how long that
+    evaluation took (``last_duration``), how late it started (``last_lag``) and ``lag``: that, or how
+    overdue the sensor is at ``now`` if more (a stopped daemon shows a growing lag)."""
     found = states.get(sensor.name)
+    duration, last_lag = (last.duration, last.lag) if last is not None else (None, None)
+    lag = last_lag
+    if found is not None and found.last_tick_at is not None and now is not None:
+        behind = now - (found.last_tick_at + sensor.interval)
+        lag = max(lag or 0.0, round(behind, 4)) if behind > 0 else lag
     return {
+        "last_evaluated_at": last.timestamp if last is not None else None,
+        "last_duration": duration,
+        "last_lag": last_lag,
+        "lag": lag,
         "name": sensor.name,
         "on": is_on(found, sensor.default_status),
         "kind": sensor.kind,

@@ -66,13 +66,14 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
     store = _store()
     try:
         states = store.instigator_states()
+        last = store.latest_ticks([s.name for s in defs.sensors]) if kind == "sensor" else {}
     finally:
         store.storage.close()
     now = time.time()
     rows = (
         [schedule_json(schedule, states, now) for schedule in defs.schedules]
         if kind == "schedule"
-        else [sensor_json(sensor, states) for sensor in defs.sensors]
+        else [sensor_json(sensor, states, last.get(sensor.name), now) for sensor in defs.sensors]
     )
     if as_json:
         output.print_json(rows)
@@ -80,7 +81,7 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
     columns = (
         ["name", "status", "cron", "select", "last tick", "next tick"]
         if kind == "schedule"
-        else ["name", "status", "kind", "interval", "select", "last tick", "cursor"]
+        else ["name", "status", "kind", "interval", "select", "last tick", "took", "lag", "cursor"]
     )
     grid = output.table(*columns)
     for row in rows:
@@ -98,6 +99,8 @@ def _listing(kind: str, module: str | None, file: str | None, attribute: str | N
                 f"{row['interval']:g}s",
                 row["select"] or (f"job {row['job']}" if row["job"] else ""),
                 last,
+                output.duration(row["last_duration"]),
+                output.duration(row["lag"]),
                 (row["cursor"] or "")[:40],
             ]
         grid.add_row(*(output.text(str(c)) for c in cells))
@@ -118,7 +121,10 @@ def schedules_command(module: str | None, file: str | None, attribute: str | Non
 @location_options
 @json_option
 def sensors_command(module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
-    """List sensors: on/off, kind, interval, last tick and cursor."""
+    """List sensors: on/off, kind, interval, last tick, how long it took, lag and cursor.
+
+    Lag is how late the last evaluation started after the sensor was due (or, when more, how overdue
+    it is now: a stopped daemon shows a growing lag)."""
     _listing("sensor", module, file, attribute, as_json)
 
 

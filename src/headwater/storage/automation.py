@@ -55,6 +55,14 @@ class TickRecord:
     cursor: str | None
     error: str | None
     data: dict[str, Any]
+    duration: float | None = None
+    """Seconds the evaluation took (sensor ticks)."""
+    lag: float | None = None
+    """Seconds between when the instigator was due and when its evaluation started (sensor ticks)."""
+
+
+_TIMING = "__evaluation"
+"""Where a tick's duration and lag are kept inside its stored data (read back into TickRecord fields)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -145,14 +153,19 @@ class AutomationStore(StorageExtension):
         cursor: str | None = None,
         error: str | None = None,
         data: dict[str, Any] | None = None,
+        duration: float | None = None,
+        lag: float | None = None,
     ) -> None:
-        """Store how a tick ended."""
+        """Store how a tick ended (with how long its evaluation took and how late it started, if given)."""
+        stored = dict(data or {})
+        if duration is not None or lag is not None:
+            stored[_TIMING] = {"duration": duration, "lag": lag}
         values = {
             "status": status,
             "run_ids": dump_json(list(run_ids)),
             "cursor": cursor,
             "error": error,
-            "data": dump_json(data or {}),
+            "data": dump_json(stored),
         }
         with self.storage._write("finish a tick") as conn:
             conn.execute(update(ticks).where(ticks.c.id == tick_id).values(values))
@@ -164,6 +177,22 @@ class AutomationStore(StorageExtension):
             stmt = stmt.where(ticks.c.instigator == instigator)
         with self.storage._read("list ticks") as conn:
             return [_tick(row._asdict()) for row in conn.execute(stmt)]
+
+    def latest_ticks(self, instigators: Collection[str]) -> dict[str, TickRecord]:
+        """The newest tick of each of ``instigators`` (one query per thousand names, over the
+        instigator-and-id index)."""
+        names = sorted(set(instigators))
+        out: dict[str, TickRecord] = {}
+        with self.storage._read("read the latest ticks") as conn:
+            for start in range(0, len(names), 1000):
+                newest = (
+                    select(func.max(ticks.c.id))
+                    .where(ticks.c.instigator.in_(names[start : start + 1000]))
+                    .group_by(ticks.c.instigator)
+                )
+                for row in conn.execute(select(ticks).where(ticks.c.id.in_(newest))):
+                    out[row.instigator] = _tick(row._asdict())
+        return out
 
     def last_request_after(self, after: float) -> float | None:
         """When a schedule, sensor or condition tick last requested runs, if later than ``after`` (an
@@ -323,6 +352,8 @@ def _execute_many(conn: Connection, stmt: Insert, columns: Sequence[str], rows: 
 
 
 def _tick(values: dict[str, Any]) -> TickRecord:
+    data = json.loads(values["data"])
+    timing = data.pop(_TIMING, None) or {}
     return TickRecord(
         id=values["id"],
         instigator=values["instigator"],
@@ -334,5 +365,7 @@ def _tick(values: dict[str, Any]) -> TickRecord:
         run_ids=tuple(json.loads(values["run_ids"])),
         cursor=values["cursor"],
         error=values["error"],
-        data=json.loads(values["data"]),
+        data=data,
+        duration=timing.get("duration"),
+        lag=timing.get("lag"),
     )

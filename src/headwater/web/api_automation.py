@@ -46,7 +46,8 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
     states = store.instigator_states()
     now = time.time()
     schedules = [schedule_json(schedule, states, now) for schedule in defs.schedules]
-    sensors = [sensor_json(sensor, states) for sensor in defs.sensors]
+    last = store.latest_ticks([s.name for s in defs.sensors])
+    sensors = [sensor_json(sensor, states, last.get(sensor.name), now) for sensor in defs.sensors]
     latest = store.asset_automation_states(with_detail=False)
     assets = []
     for key in graph.keys:

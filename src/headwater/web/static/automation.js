@@ -1,4 +1,5 @@
-// The automation page: schedules and sensors with on/off switches (POST + CSRF), asset conditions
+// The automation page: schedules and sensors (with each sensor's last evaluation time, duration and
+// lag) with on/off switches (POST + CSRF), asset conditions
 // with "why was / wasn't this requested" trees, and recent ticks. Refreshed every 3 s while visible.
 "use strict";
 
@@ -43,9 +44,12 @@
         el("td", {}, s.name), el("td", {}, switchButton(s.name, s.on)), el("td", { class: "mono" }, `${s.cron} (${s.timezone})`),
         el("td", { class: "mono" }, s.select), el("td", {}, HW.when(s.last_tick_at)), el("td", {}, HW.when(s.next_tick_at)))) : empty(6, "No schedules declared.")),
       el("h3", {}, "Sensors"),
-      table("sensors", ["name", "status", "kind", "every", "selection", "last tick", "cursor"], a.sensors.length ? a.sensors.map((s) => el("tr", { "data-name": s.name },
+      table("sensors", ["name", "status", "kind", "every", "selection", "last tick", "took", "lag", "cursor"], a.sensors.length ? a.sensors.map((s) => el("tr", { "data-name": s.name },
         el("td", {}, s.name), el("td", {}, switchButton(s.name, s.on)), el("td", {}, s.kind), el("td", {}, HW.duration(s.interval)),
-        el("td", { class: "mono" }, s.select || ""), el("td", {}, HW.when(s.last_tick_at)), el("td", { class: "mono" }, (s.cursor || "").slice(0, 40)))) : empty(7, "No sensors declared.")),
+        el("td", { class: "mono" }, s.select || ""), el("td", {}, HW.when(s.last_tick_at)),
+        el("td", { "data-col": "took" }, HW.duration(s.last_duration)),
+        el("td", { "data-col": "lag", title: "how late the last evaluation started after the sensor was due (or how overdue it is now)" }, HW.duration(s.lag)),
+        el("td", { class: "mono" }, (s.cursor || "").slice(0, 40)))) : empty(9, "No sensors declared.")),
       el("h3", {}, "Asset conditions ", switchButton(a.conditions.name, a.conditions.on)),
       table("conditions", ["asset", "condition", "last evaluated", "requested", "last requested", ""], a.conditions.assets.length ? a.conditions.assets.map((c) => el("tr", { "data-key": c.key },
         el("td", {}, HW.assetLink(c.key)), el("td", { class: "mono" }, c.condition), el("td", {}, HW.when(c.evaluated_at)),
