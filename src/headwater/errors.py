@@ -5,6 +5,7 @@
     │   └── CycleError         the asset graph has a cycle
     ├── SelectionError         a selection string does not parse or names nothing
     ├── ConfigError            instance or run configuration is invalid
+    ├── AuthError              a user, role, password or API token is wrong
     ├── StorageError           the event log cannot be used
     │   ├── StorageUnavailableError   the database cannot be reached
     │   └── SchemaVersionError        the database schema is too old or too new
@@ -40,6 +41,10 @@ class SelectionError(HeadwaterError):
 
 class ConfigError(HeadwaterError):
     """Instance configuration or run configuration is invalid."""
+
+
+class AuthError(HeadwaterError):
+    """A user name, role, scope, password or API token is invalid or unknown."""
 
 
 class StorageError(HeadwaterError):

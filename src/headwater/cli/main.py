@@ -14,6 +14,7 @@ import click
 from headwater import __version__
 from headwater.cli import (
     assets,
+    audit,
     backfill,
     check,
     dev,
@@ -25,6 +26,8 @@ from headwater.cli import (
     partitions,
     runs,
     status,
+    tokens,
+    users,
     web,
 )
 from headwater.cli.automation import automation_group
@@ -79,6 +82,9 @@ cli.add_command(backfill.backfill_group)
 cli.add_command(partitions.partitions_group)
 cli.add_command(web.web_command)
 cli.add_command(dev.dev_command)
+cli.add_command(users.users_group)
+cli.add_command(tokens.tokens_group)
+cli.add_command(audit.audit_group)
 
 
 def main(argv: list[str] | None = None) -> None:

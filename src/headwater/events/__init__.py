@@ -3,6 +3,7 @@ itself, and the enumerations storage and JSON carry. Pure data: no I/O here."""
 
 from __future__ import annotations
 
+from headwater.events.audit import AUDIT_RUN_ID, AuditAction, AuditEntry
 from headwater.events.checks import CheckEvaluated
 from headwater.events.kinds import (
     ASSET_STATUSES,
@@ -33,6 +34,7 @@ from headwater.events.records import PAYLOAD_TYPES, Event, EventRecord, Payload,
 
 __all__ = [
     "ASSET_STATUSES",
+    "AUDIT_RUN_ID",
     "PAYLOAD_TYPES",
     "RUN_END_TYPES",
     "RUN_STATUS_BY_EVENT",
@@ -41,6 +43,8 @@ __all__ = [
     "AssetMaterialized",
     "AssetObserved",
     "AssetStateKind",
+    "AuditAction",
+    "AuditEntry",
     "BackfillUnitState",
     "CheckEvaluated",
     "CheckOutcome",

@@ -23,6 +23,8 @@ class EventType(StrEnum):
     ASSET_MATERIALIZED = "asset_materialized"
     ASSET_OBSERVED = "asset_observed"
     CHECK_EVALUATED = "check_evaluated"
+    AUDIT_RECORDED = "audit_recorded"
+    """A state-changing action by a user, stored under the pseudo-run ``AUDIT_RUN_ID``."""
 
 
 RUN_END_TYPES = frozenset({EventType.RUN_SUCCEEDED, EventType.RUN_FAILED, EventType.RUN_CANCELED})

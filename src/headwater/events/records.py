@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from headwater.events.audit import AuditEntry
 from headwater.events.checks import CheckEvaluated
 from headwater.events.kinds import EventType, RunStatus
 from headwater.events.payloads import (
@@ -32,6 +33,7 @@ from headwater.keys import AssetKey
 Payload = (
     AssetMaterialized
     | AssetObserved
+    | AuditEntry
     | CheckEvaluated
     | RunEnded
     | RunStarted
@@ -56,6 +58,7 @@ PAYLOAD_TYPES: Final[Mapping[EventType, type[Payload]]] = {
     EventType.ASSET_MATERIALIZED: AssetMaterialized,
     EventType.ASSET_OBSERVED: AssetObserved,
     EventType.CHECK_EVALUATED: CheckEvaluated,
+    EventType.AUDIT_RECORDED: AuditEntry,
 }
 """The payload class of each event type."""
 

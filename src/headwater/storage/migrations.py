@@ -21,9 +21,10 @@ from headwater.storage.migration_steps import (
     v3_automation,
     v4_pool_slots,
     v5_check_latest,
+    v6_users,
 )
 
-CURRENT_SCHEMA_VERSION: Final = 5
+CURRENT_SCHEMA_VERSION: Final = 6
 """The schema version this Headwater creates (the version of the last built-in migration)."""
 
 # Any constant works; it only has to be the same in every process that migrates.
@@ -64,6 +65,11 @@ MIGRATIONS: list[Migration] = [
         version=5,
         description="add the check_latest table (the latest verdict of every check), filled from the events",
         apply=v5_check_latest.apply,
+    ),
+    Migration(
+        version=6,
+        description="add the users and api_tokens tables (users, roles and personal API tokens)",
+        apply=v6_users.apply,
     ),
 ]
 """Every migration in version order. Each step is frozen in ``migration_steps`` with the tables as

@@ -244,3 +244,31 @@ check_latest = Table(
 
 V5_TABLES = (check_latest,)
 """Tables added by schema version 5."""
+
+# -- schema version 6: users and their API tokens ------------------------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("password_hash", Text),  # argon2; NULL for users who only sign in through a proxy or a token
+    Column("role", String(16), nullable=False),  # viewer | launcher | editor | admin
+    Column("scope", String(512), nullable=False),  # '' (everything), group:NAME or a key prefix
+    Column("created_at", Double, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_id", String(64), primary_key=True),  # the public part of the token
+    Column("user_name", String(255), nullable=False),
+    Column("secret_hash", String(128), nullable=False),  # sha256 of the secret part; the secret is never stored
+    Column("label", String(255), nullable=False),
+    Column("created_at", Double, nullable=False),
+    Column("expires_at", Double),
+    Column("revoked_at", Double),
+    Index("ix_api_tokens_user_name", "user_name"),
+)
+
+V6_TABLES = (users, api_tokens)
+"""Tables added by schema version 6."""
