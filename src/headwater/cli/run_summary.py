@@ -107,6 +107,7 @@ def summarise(events: Iterable[Event], expected: Iterable[str] = ()) -> RunOutco
             continue
         status = {
             EventType.ASSET_MATERIALIZED: "materialized",
+            EventType.ASSET_STAGED: "held back",  # a materialization follows when it is published
             EventType.ASSET_OBSERVED: "observed",
             EventType.STEP_SUCCEEDED: "succeeded",
             EventType.STEP_FAILED: "failed",

@@ -25,6 +25,7 @@ from headwater.definitions.freshness import Freshness
 from headwater.definitions.job import Job
 from headwater.definitions.output import CheckResult, MaterializeResult, Output
 from headwater.definitions.params import Param, ParamKind
+from headwater.definitions.publish import AFTER_CHECKS, PublishGroup
 from headwater.definitions.resources import Config, EnvVar, Resource
 from headwater.definitions.retry import Retry
 from headwater.definitions.schedule import Schedule
@@ -41,6 +42,7 @@ from headwater.definitions.sensor import (
 )
 
 __all__ = [
+    "AFTER_CHECKS",
     "DEFAULT_GROUP",
     "DEFAULT_IO_MANAGER",
     "Alert",
@@ -67,6 +69,7 @@ __all__ = [
     "Output",
     "Param",
     "ParamKind",
+    "PublishGroup",
     "Resource",
     "Retry",
     "RunRequest",

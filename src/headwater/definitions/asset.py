@@ -30,6 +30,7 @@ from headwater.definitions.multi_asset import AssetOut, MultiAsset, multi_asset
 from headwater.definitions.params import classify_params, definition_site
 from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
 from headwater.definitions.partitions.declare import check_partitioning
+from headwater.definitions.publish import publish_mode
 from headwater.definitions.retry import Retry
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, check_key_part
@@ -66,6 +67,7 @@ def asset(
     freshness: Freshness | None = None,
     pool: str | None = None,
     memoize: bool | None = None,
+    publish: str | None = None,
 ) -> Callable[[Callable[P, R]], AssetSpec[P, R]]: ...
 
 
@@ -95,6 +97,7 @@ def asset(
     freshness: Freshness | None = None,
     pool: str | None = None,
     memoize: bool | None = None,
+    publish: str | None = None,
 ) -> AssetSpec[P, R] | Callable[[Callable[P, R]], AssetSpec[P, R]]:
     """Declare an asset computed by the decorated function.
 
@@ -110,6 +113,7 @@ def asset(
     ``pool="warehouse"`` puts its steps in a pool that ``[runs.pools]`` in headwater.toml limits.
     ``memoize=True`` lets a run reuse the stored value instead of running the function when its
     ``code_version`` and its inputs' data versions are unchanged (it needs ``code_version=``).
+    ``publish="after_checks"`` stages a new value and publishes it only when its blocking checks pass.
     """
 
     def build(func: Callable[P, R]) -> AssetSpec[P, R]:
@@ -160,6 +164,7 @@ def asset(
             backfill_policy=policy,
             freshness=check_freshness(freshness, owner),
             memoize=memoize_of(memoize, code_version, f"{owner} ({site})"),
+            publish=publish_mode(publish, f"{owner} ({site})"),
         )
 
     if fn is not None:

@@ -84,6 +84,9 @@ class AssetSpec(Generic[P, R]):
     memoize: bool | None = None
     """Whether a run may reuse its stored value when code version and inputs are unchanged (None: the
     Definitions' setting)."""
+    publish: str | None = None
+    """``"after_checks"``: a new value is held back until its blocking checks pass; ``"immediately"``:
+    it is visible at once (None: the Definitions' setting)."""
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.op is None:

@@ -15,6 +15,7 @@ from headwater.definitions.asset import AssetSpec, MultiAsset
 from headwater.definitions.check import CheckSpec
 from headwater.definitions.executors import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.definitions.job import Job, check_jobs
+from headwater.definitions.publish import PublishGroup, check_publish_groups, publish_mode
 from headwater.definitions.sensor import check_instigators
 from headwater.errors import DefinitionError
 
@@ -72,6 +73,11 @@ class Definitions:
     memoize: bool = False
     """Whether runs may reuse the stored values of assets with a declared code version when nothing
     changed (an asset's own ``memoize=`` wins)."""
+    publish: str = "immediately"
+    """When new values become visible: ``"immediately"``, or ``"after_checks"`` (held back until their
+    blocking checks pass); an asset's own ``publish=`` wins."""
+    publish_groups: Sequence[PublishGroup] = ()
+    """Assets published together or not at all (``hw.PublishGroup([...])``)."""
     asset_specs: tuple[AssetSpec[..., Any], ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -105,6 +111,9 @@ class Definitions:
             )
         if not isinstance(self.memoize, bool):
             raise DefinitionError(f"Definitions(memoize=...) takes True or False, got {self.memoize!r}")
+        if publish_mode(self.publish, "Definitions(publish=...)") is None:
+            raise DefinitionError("Definitions(publish=None): give 'immediately' (the default) or 'after_checks'")
+        object.__setattr__(self, "publish_groups", check_publish_groups(self.publish_groups))
         object.__setattr__(self, "resources", dict(self.resources))
         object.__setattr__(self, "io_managers", dict(self.io_managers))
 

@@ -94,6 +94,39 @@ class AssetMaterialized:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class StagedSettled:
+    """The payload of ``ASSET_PUBLISHED`` and ``ASSET_DISCARDED``: what became of the value the run
+    ``staged_run`` staged. ``forced`` marks one published although a check held it back; ``reason``
+    says why (a discard's, or what held it back), ``by`` who did it when a person did."""
+
+    staged_run: str
+    forced: bool = False
+    reason: str | None = None
+    by: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The event's ``data``: the stored JSON form."""
+        data: dict[str, Any] = {"staged_run": self.staged_run}
+        if self.forced:
+            data["forced"] = True
+        if self.reason is not None:
+            data["reason"] = self.reason
+        if self.by is not None:
+            data["by"] = self.by
+        return data
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> StagedSettled:
+        """Read a stored payload."""
+        return cls(
+            staged_run=str(data.get("staged_run") or ""),
+            forced=bool(data.get("forced")),
+            reason=_text(data.get("reason")),
+            by=_text(data.get("by")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AssetObserved:
     """The payload of an ``ASSET_OBSERVED`` event: the data version (and metadata) of data made
     outside Headwater, from a source's ``observe=`` function or a report."""

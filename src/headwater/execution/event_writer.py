@@ -55,6 +55,7 @@ class EventWriter:
         self._events: list[Event] = []
         self._logs: list[tuple[str, str]] = []
         self._lock = threading.Lock()
+        self._flushing = threading.Lock()  # one flush at a time: batches are committed in order
         self._stop = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._flush_periodically, name="headwater-events", daemon=True)
@@ -76,6 +77,10 @@ class EventWriter:
         at a hundred values). A value renamed into place but lost with power before that sync has
         no event and is refused when read (its hash is not the recorded one).
         """
+        with self._flushing:
+            self._flush()
+
+    def _flush(self) -> None:
         # Taken before the finished steps' logs: a step's last text (in its outcome) comes after.
         live = self._take_live()
         with self._lock:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.events import Event, EventType, StepFailedPayload, StepRetrying, StepSkipped, StepStarted
+from headwater.execution.publish import Publisher, Settled
 from headwater.execution.slots import SLOT_POLL_MAX, SLOT_POLL_START, Release, StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
 from headwater.graph.plan import Plan
@@ -53,11 +54,16 @@ class PlanExecution:
     reuse: Callable[[str], StepOutcome | None] | None = None
     """Asked once per step as it becomes ready: an outcome (its stored values stand, memoization) means
     the step is not submitted; that outcome is recorded and its downstream goes on as after a success."""
+    publisher: Publisher | None = None
+    """Publishes the values steps staged (``publish="after_checks"``) once their checks passed: their
+    downstream waits for it; a value held back skips its downstream."""
     failed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    """Steps whose staged values were held back: a blocking check failed, or their publish group did not pass."""
     canceled: bool = False
     _waiting: dict[str, set[str]] = field(default_factory=dict)
     _ready: list[str] = field(default_factory=list)
@@ -107,6 +113,7 @@ class PlanExecution:
             submit = self.submit if self.slots is None else self._submit
             for key in starting:
                 self._running[submit(key)] = key
+            passed: list[tuple[str, StepOutcome]] = []
             for key, outcome in self._finished():
                 if outcome.logs:
                     batch.logs.append((key, outcome.logs))
@@ -114,21 +121,46 @@ class PlanExecution:
                 if retrying is not None:
                     batch.events.append(retrying)
                     continue
-                batch.events.extend(outcome.events)
+                publishing = bool(outcome.staged) and not (outcome.failed or outcome.blocked)
+                if publishing and self.publisher is not None:
+                    # Its checks are recorded after the publication: they are verdicts on the published value.
+                    batch.events.extend(e for e in outcome.events if e.type is not EventType.CHECK_EVALUATED)
+                else:
+                    batch.events.extend(outcome.events)
                 if outcome.failed or outcome.blocked:
                     self._on_failure(batch, key, outcome)
                     continue
                 self.succeeded.append(key)
                 if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
                     batch.events.append(self._event(EventType.STEP_SUCCEEDED, key))
+                if publishing and self.publisher is not None:
+                    passed.append((key, outcome))
+                    continue
                 self._release_children(key, children)
+            if passed and self.publisher is not None:
+                yield batch  # the staged values and their checks are recorded before any publication
+                batch = Batch()
+                for key, outcome in passed:
+                    self._settle(batch, self.publisher.passed(key, outcome), children)
+        if self.publisher is not None:
+            self._settle(batch, self.publisher.unfinished(), children)
         if batch.events or batch.logs:
             yield batch
+
+    def _settle(self, batch: Batch, settled: Settled, children: dict[str, list[str]]) -> None:
+        """Go on from published steps; skip the downstream of steps whose values were held back."""
+        for key in settled.published:
+            self._release_children(key, children)
+        for key, group_steps in settled.waiting:  # steps of its group read its staged values meanwhile
+            self._release_children(key, {key: [c for c in children.get(key, ()) if c in group_steps]})
+        for key, reason in settled.held:
+            self.held.append(key)
+            self._skip_downstream(batch, key, reason)
 
     def _release_children(self, key: str, children: dict[str, list[str]]) -> None:
         for child in children[key]:
             ups = self._waiting.get(child)
-            if ups is None:
+            if ups is None or key not in ups:
                 continue
             ups.discard(key)
             if not ups:
@@ -256,11 +288,19 @@ class PlanExecution:
             self.succeeded.append(key)
             self.blocked.append(key)
         why = "failed" if outcome.failed else "has a failed blocking check"
+        if outcome.staged and self.publisher is not None:
+            self.held.append(key)  # its new values stay staged: the run did not make them current
+        self._skip_downstream(batch, key, f"upstream step '{key}' {why}")
+        if self.publisher is not None:
+            settled = self.publisher.failed(key, self.plan.steps[key].asset_keys, why)
+            self._settle(batch, settled, {})
+
+    def _skip_downstream(self, batch: Batch, key: str, reason: str) -> None:
         downstream = self.plan.downstream_of(key)
         for child in self.plan.steps:
             if child in self._waiting and child in downstream:
                 del self._waiting[child]
-                self._skip(batch, child, f"upstream step '{key}' {why}")
+                self._skip(batch, child, reason)
 
     def _release_due(self) -> None:
         now = time.monotonic()
@@ -295,6 +335,8 @@ class PlanExecution:
         self.skipped.append(key)
         skipped = StepSkipped(reason=reason, asset_keys=self.plan.steps[key].asset_keys)
         batch.events.append(self._event(EventType.STEP_SKIPPED, key, skipped.to_data()))
+        if self.publisher is not None:  # its publish group cannot be whole any more
+            self._settle(batch, self.publisher.failed(key, self.plan.steps[key].asset_keys, "was skipped"), {})
 
     def _skip_all(self, batch: Batch, reason: str) -> None:
         for key, pool in self._parked:

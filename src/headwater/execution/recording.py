@@ -48,11 +48,16 @@ def record_value(
     step_key: str,
     code_version: str | None,
     extra: Mapping[str, Any] | None,
+    stage: bool = False,
 ) -> tuple[Any, Event]:
     """Store what the asset function returned for ``key`` (unless it is a MaterializeResult) and
-    return the value and its ``ASSET_MATERIALIZED`` event."""
+    return the value and its ``ASSET_MATERIALIZED`` event; with ``stage``, the value is staged under
+    the run's id and the event is ``ASSET_STAGED`` (published once its checks pass)."""
     value, metadata, data_version = _unwrap(result)
-    stored = None if isinstance(result, MaterializeResult) else io.save(key, partition, value)
+    if isinstance(result, MaterializeResult):  # nothing stored, so nothing to hold back
+        stored, stage = None, False
+    else:
+        stored = io.stage(key, partition, value, run_id) if stage else io.save(key, partition, value)
     recorded = stored.get("metadata") if isinstance(stored, Mapping) else None
     if recorded:  # what the IO manager reports about the stored value (rows, schema, ...)
         metadata = {**json_safe(recorded), **metadata}
@@ -70,7 +75,7 @@ def record_value(
     )
     event = Event(
         run_id=run_id,
-        type=EventType.ASSET_MATERIALIZED,
+        type=EventType.ASSET_STAGED if stage else EventType.ASSET_MATERIALIZED,
         timestamp=time.time(),
         step_key=step_key,
         asset_key=key,

@@ -17,7 +17,8 @@ import logging
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Self
 
@@ -27,9 +28,12 @@ from headwater.execution import capture
 from headwater.execution.event_writer import EventWriter, worker_name
 from headwater.execution.loop import Batch, PlanExecution
 from headwater.execution.pools import StepPool
+from headwater.execution.publish import Publisher
 from headwater.execution.slots import StepSlots
 from headwater.execution.step import RunSpec, StepOutcome
+from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan
+from headwater.io import IOManager
 from headwater.keys import AssetKey
 from headwater.storage import Storage
 from headwater.storage.run_queue import RunQueueStore
@@ -143,6 +147,15 @@ class RunDriver:
 OnBatch = Callable[[Batch], None]
 
 
+@dataclass(frozen=True, kw_only=True)
+class Publishing:
+    """What a run needs to publish staged values: the graph (which assets wait for checks) and the
+    IO manager of each asset in the run's process."""
+
+    graph: AssetGraph
+    io_for: Callable[[AssetKey], IOManager]
+
+
 def execute_run(
     storage: Storage,
     run: RunRecord,
@@ -157,6 +170,7 @@ def execute_run(
     failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
     recorded_for: Callable[[str, str | None], Mapping[tuple[AssetKey, str | None], str]] | None = None,
     reuse: Callable[[str], StepOutcome | None] | None = None,
+    publish: Publishing | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 
@@ -167,20 +181,32 @@ def execute_run(
     by default, failed and skipped steps. ``recorded_for`` gives a step, as it is submitted, the
     value hashes recorded for the upstream values it loads (``RunSpec.recorded``). ``reuse`` is asked
     about each step before it is submitted: an outcome (memoization's "unchanged") replaces running it.
+    ``publish`` (the graph and each asset's IO manager) publishes the values steps stage.
     """
     subsets = plan.subsets
     if subsets:
         spec = replace(spec, subsets=subsets)
     steps = {key: step.asset_keys for key, step in plan.steps.items()}
     with RunDriver(storage, run, steps) as driver:
+        publisher = (
+            Publisher(publish.graph, plan, publish.io_for, driver.write, driver.writer.flush)
+            if publish is not None and publish.graph.publishing.after_checks
+            else None
+        )
+
+        def submit(key: str) -> Future[StepOutcome]:
+            step_spec = spec
+            if recorded_for is not None:
+                step_spec = replace(step_spec, recorded=recorded_for(key, spec.partition))
+            if publisher is not None:
+                step_spec = replace(step_spec, staged=publisher.staged_inputs())
+            return pool.submit(key, step_spec)
+
         execution = PlanExecution(
             plan=plan,
             spec=spec,
-            submit=(
-                (lambda key: pool.submit(key, replace(spec, recorded=recorded_for(key, spec.partition))))
-                if recorded_for is not None
-                else (lambda key: pool.submit(key, spec))
-            ),
+            submit=submit,
+            publisher=publisher,
             max_concurrent=pool.max_workers,
             is_canceled=lambda: driver.cancel_requested or is_canceled(),
             slots=slots,
@@ -200,7 +226,7 @@ def execute_run(
 
 
 def _failed_steps(execution: PlanExecution, events: Sequence[Event]) -> str | None:
-    return _failure_summary(execution) if execution.failed or execution.skipped else None
+    return _failure_summary(execution) if execution.failed or execution.skipped or execution.held else None
 
 
 def _failure_summary(execution: PlanExecution) -> str:
@@ -210,6 +236,8 @@ def _failure_summary(execution: PlanExecution) -> str:
         parts.append(f"{len(execution.failed)} step(s) failed ({', '.join(execution.failed)})")
     if execution.blocked:
         parts.append(f"a blocking check failed on {', '.join(execution.blocked)}")
+    if execution.held:
+        parts.append(f"the new value(s) of {', '.join(execution.held)} held back (`headwater assets staged`)")
     if execution.skipped:
         parts.append(f"{len(execution.skipped)} downstream step(s) skipped")
     return "; ".join(parts)

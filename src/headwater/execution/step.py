@@ -24,6 +24,7 @@ from headwater.execution.capture import capture, live_buffer
 from headwater.execution.recording import json_safe, record_value
 from headwater.graph import AssetGraph, Binding
 from headwater.io import IOManager
+from headwater.io.base import Staged
 from headwater.keys import AssetKey
 
 
@@ -42,6 +43,9 @@ class RunSpec:
     """Op name -> the assets it computes in this run, for subsettable ops run in part."""
     recorded: Mapping[tuple[AssetKey, str | None], str] = field(default_factory=dict)
     """(Upstream key, partition) -> the value hash its latest materialization recorded, for this step."""
+    staged: Mapping[tuple[AssetKey, str | None], str] = field(default_factory=dict)
+    """(Upstream key, partition) -> the token of its value staged in this run and not yet published,
+    which a step of the same publish group reads instead of the published one."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +77,8 @@ class StepOutcome:
     logs: str
     failed: bool = False
     blocked: bool = False
+    staged: tuple[Staged, ...] = ()
+    """Values stored held back until their checks pass (``ASSET_STAGED``): the run publishes them."""
 
 
 def validate_config(op: Op, config: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -115,6 +121,8 @@ def _arguments(
                 continue
             if key in values:
                 args[param.name] = values[key]
+            elif (key, spec.partition) in spec.staged:
+                args[param.name] = env.io_for(key).load_staged(key, spec.partition, spec.staged[(key, spec.partition)])
             else:
                 recorded = spec.recorded.get((key, spec.partition))
                 manager = env.io_for(key)
@@ -323,6 +331,8 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                 partial, result = failed, failed.outputs  # store what was made, then fail the step
             outputs = _split_outputs(op, result, keys, partial=partial is not None)
             values: dict[AssetKey, Any] = {}
+            staged: list[Staged] = []
+            held = env.graph.publishing.after_checks
             stores = _per_partition(outputs, spec) if spec.partition_keys else _unranged(outputs, spec.partition)
             for key, partition, result in stores:
                 value, event = record_value(
@@ -334,9 +344,12 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
                     step_key=op_name,
                     code_version=env.graph.nodes[key].spec.code_version,
                     extra=context.metadata_for(key),
+                    stage=key in held,
                 )
                 values[key] = value
                 events.append(event)
+                if event.type is EventType.ASSET_STAGED:
+                    staged.append(Staged(key, partition, spec.run_id))
         except Exception as exc:
             log.error("%s", "".join(traceback.format_exception_only(exc)).strip())
             return StepOutcome(
@@ -356,5 +369,5 @@ def run_step(env: StepEnv, op_name: str, spec: RunSpec) -> StepOutcome:
             log.error("%s", partial)
             unmade = tuple(key for key in keys if key not in values)
             events.append(_failure(op_name, unmade, spec, partial))
-            return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), failed=True)
-    return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), blocked=blocked)
+            return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), failed=True, staged=tuple(staged))
+    return StepOutcome(step_key=op_name, events=events, logs=buffer.finish(), blocked=blocked, staged=tuple(staged))

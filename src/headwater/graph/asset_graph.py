@@ -20,6 +20,7 @@ from headwater.gcpause import gc_paused
 from headwater.graph.declared_names import check_io_managers, check_schedules
 from headwater.graph.derived import GraphIndex, GraphPartitions, index_graph, partition_graph
 from headwater.graph.op_split import split_round_trips
+from headwater.graph.publishing import Publishing
 from headwater.keys import AssetKey
 
 
@@ -119,6 +120,7 @@ class AssetGraph:
         checks: Mapping[AssetKey, tuple[CheckSpec, ...]],
         check_bindings: Mapping[str, Binding],
         order: tuple[AssetKey, ...],
+        publishing: Publishing | None = None,
     ) -> None:
         self.nodes = nodes
         self.bindings = bindings
@@ -126,6 +128,8 @@ class AssetGraph:
         self.check_bindings = check_bindings
         self.keys = order
         """All keys in a topological order (parents before children)."""
+        self.publishing = publishing or Publishing()
+        """Which assets are held back until their checks pass, and which publish together."""
 
     @classmethod
     def from_definitions(cls, defs: Definitions) -> AssetGraph:
@@ -281,7 +285,8 @@ def _build(defs: Definitions) -> AssetGraph:
         key: AssetNode(key=key, spec=specs[key], parents=frozenset(parents[key]), children=frozenset(children[key]))
         for key in order
     }
-    return AssetGraph(nodes, bindings, {k: tuple(v) for k, v in checks.items()}, check_bindings, order)
+    publishing = Publishing.of(defs, specs)
+    return AssetGraph(nodes, bindings, {k: tuple(v) for k, v in checks.items()}, check_bindings, order, publishing)
 
 
 def _toposort(parents: Mapping[AssetKey, Collection[AssetKey]]) -> tuple[AssetKey, ...]:

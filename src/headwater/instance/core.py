@@ -17,10 +17,12 @@ from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan, plan
 from headwater.graph.selection import select
 from headwater.instance.config import InstanceConfig, load_config
+from headwater.instance.staged import find_held, settle
 from headwater.io import FilesystemIOManager, InMemoryIOManager, IOManager
 from headwater.keys import AssetKey, CoercibleToKey, to_key
 from headwater.state.history import CheckEvaluation, MetadataPoint, check_history, metadata_history
 from headwater.state.lineage import Why, explain
+from headwater.state.staged import HeldValue, held_values
 from headwater.state.status import AssetStatus
 from headwater.storage import Storage
 
@@ -159,6 +161,35 @@ class InstanceCore:
     def status(self, defs: Definitions, partition: str | None = None) -> AssetStatus:
         """Fresh, stale or missing, with reasons, for every asset of ``defs`` (``.states``, ``.state(key)``)."""
         return AssetStatus(self.storage, self.graph_for(defs), partition)
+
+    def staged(self, defs: Definitions, key: CoercibleToKey | None = None) -> list[HeldValue]:
+        """The values held back by their checks (of ``key``, or of every asset published after checks)."""
+        graph = self.graph_for(defs)
+        keys = [graph.node(to_key(key)).key] if key is not None else graph.sort(graph.publishing.after_checks)
+        return held_values(self.storage, keys)
+
+    def settle_staged(
+        self,
+        defs: Definitions,
+        key: CoercibleToKey,
+        *,
+        publish: bool,
+        run_id: str | None = None,
+        partition: str | None = None,
+        reason: str | None = None,
+        by: str | None = None,
+    ) -> HeldValue:
+        """Publish a held-back value of ``key`` anyway (``publish=True``) or discard it; returns it."""
+        graph = self.graph_for(defs)
+        asset = graph.node(to_key(key)).key
+        held = find_held(self.storage, asset, run_id=run_id, partition=partition)
+
+        def io_for(k: AssetKey) -> IOManager:
+            manager = defs.io_managers.get(graph.nodes[k].spec.io_manager, self.io_manager)
+            return manager if isinstance(manager, IOManager) else self.io_manager
+
+        settle(self.storage, io_for, held, publish=publish, reason=reason, by=by)
+        return held
 
     def why(self, defs: Definitions, key: CoercibleToKey, depth: int = 3) -> Why:
         """Why ``key`` has its current value: the run that made it and the inputs it consumed, ``depth`` levels up."""

@@ -16,7 +16,8 @@ from headwater.errors import ConfigError
 from headwater.events import RunRecord
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.pools import InProcessPool, MultiprocessPool, StepPool, multiprocess_pool
-from headwater.execution.run_driver import OnBatch, execute_run
+from headwater.execution.publish import check_staging
+from headwater.execution.run_driver import OnBatch, Publishing, execute_run
 from headwater.execution.step import RunSpec, validate_config
 from headwater.graph import AssetGraph
 from headwater.instance.check_run import check_run
@@ -109,6 +110,7 @@ class Instance(InstanceCore):
             if step.op is not None:
                 validate_config(step.op, run_config)
         io_for = lambda key: _io_for(defs, graph, key, self.io_manager)  # noqa: E731
+        check_staging(graph, the_plan, io_for)
         partitioned = prepare(self.storage, graph, the_plan, partition, partition_keys, io_for)
         if partitioned is None:
             self._check_inputs(defs, the_plan, partition)
@@ -158,6 +160,7 @@ class Instance(InstanceCore):
                 on_outcome=provenance.stamp,
                 recorded_for=provenance.recorded_for,
                 reuse=memo.reuse if memo is not None else None,
+                publish=Publishing(graph=graph, io_for=io_for),
             )
         finally:
             if owned and isinstance(pool, InProcessPool):

@@ -21,6 +21,9 @@ from headwater.keys import AssetKey
 from headwater.state.versions import consumed_inputs, latest_versions
 from headwater.storage import Storage
 
+_VALUES = (EventType.ASSET_MATERIALIZED, EventType.ASSET_STAGED)
+"""The events of values a step made: a staged value is stamped too, and published as stamped."""
+
 
 class Provenance:
     """A hook of the scheduling loop: each outcome's materializations get the versions of their inputs.
@@ -92,12 +95,12 @@ class Provenance:
 
     def stamp(self, outcome: StepOutcome) -> StepOutcome:
         """``outcome`` with ``inputs`` added to its materializations (and their versions remembered)."""
-        if not any(e.type is EventType.ASSET_MATERIALIZED for e in outcome.events):
+        if not any(e.type in _VALUES for e in outcome.events):
             return outcome
         events: list[Event] = []
         for event in self._in_dependency_order(outcome.events):
             key = event.asset_key
-            if event.type is not EventType.ASSET_MATERIALIZED or key is None or key not in self.graph.nodes:
+            if event.type not in _VALUES or key is None or key not in self.graph.nodes:
                 events.append(event)
                 continue
             parents = self.graph.nodes[key].parents
@@ -122,7 +125,7 @@ class Provenance:
         slots = [
             i
             for i, e in enumerate(events)
-            if e.type is EventType.ASSET_MATERIALIZED and e.asset_key is not None and e.asset_key in self.graph.nodes
+            if e.type in _VALUES and e.asset_key is not None and e.asset_key in self.graph.nodes
         ]
         if len(slots) < 2:
             return events

@@ -7,18 +7,35 @@ writes events; execution records what it returns as metadata.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from headwater.errors import IOManagerError
 from headwater.keys import AssetKey
 
 
+class Staged(NamedTuple):
+    """One staged value: the asset, its partition (None: unpartitioned) and the token naming the
+    staging place (the run that staged it)."""
+
+    key: AssetKey
+    partition: str | None
+    token: str
+
+
 class IOManager(ABC):
-    """Stores and loads asset values."""
+    """Stores and loads asset values.
+
+    A manager that can hold a value back until its checks pass (``publish="after_checks"``) sets
+    ``supports_staging`` and implements the staging contract: ``stage`` stores a value where
+    readers do not see it, ``publish`` makes staged values the stored ones (all of a call together,
+    as far as the store allows), ``discard`` drops them and ``load_staged`` reads one back.
+    """
 
     #: Whether values saved in one process can be loaded in another.
     shared_between_processes: bool = True
+    #: Whether ``stage``/``publish``/``discard``/``load_staged`` are implemented.
+    supports_staging: bool = False
 
     @abstractmethod
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
@@ -40,6 +57,23 @@ class IOManager(ABC):
         saved by a run that stopped before recording it. The default loads without checking.
         """
         return self.load(key, partition)
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        """Store ``value`` in the staging place named by ``token``, leaving the stored value as it
+        is; returns what ``save`` returns (its ``"hash"`` is the hash the value has once published)."""
+        raise no_staging(self, key)
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        """The value staged under ``token``; raise IOManagerError when there is none."""
+        raise no_staging(self, key)
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        """Make the ``staged`` values the stored ones, replacing what readers saw before."""
+        raise no_staging(self, staged[0].key if staged else None)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        """Drop the ``staged`` values; the stored ones stay. Values already gone are ignored."""
+        raise no_staging(self, staged[0].key if staged else None)
 
     @abstractmethod
     def exists(self, key: AssetKey, partition: str | None) -> bool:
@@ -70,4 +104,24 @@ def no_value(key: AssetKey, partition: str | None, found_at: str) -> IOManagerEr
     where = f" partition '{partition}'" if partition is not None else ""
     return IOManagerError(
         f"asset '{key}'{where} has no {found_at}: materialize it first (e.g. `headwater materialize --select {key}`)"
+    )
+
+
+def no_staging(manager: IOManager, key: AssetKey | None) -> IOManagerError:
+    """The error for staging on a manager that cannot hold a value back."""
+    what = f"asset '{key}' is" if key is not None else "values are"
+    return IOManagerError(
+        f"{what} published after checks (publish='after_checks'), but its IO manager "
+        f"{type(manager).__name__} cannot stage values: use a built-in IO manager (filesystem, Parquet, "
+        "DuckDB, in-memory), implement stage/publish/discard/load_staged and set supports_staging = True, "
+        "or drop publish='after_checks'"
+    )
+
+
+def no_staged_value(key: AssetKey, partition: str | None, token: str, where: object) -> IOManagerError:
+    """The error for a staged value that is not (or no longer) there."""
+    part = f" partition '{partition}'" if partition is not None else ""
+    return IOManagerError(
+        f"asset '{key}'{part} has no value staged by run {token} (looked for {where}): it was published or "
+        f"discarded already; `headwater assets staged {key}` lists the values held back"
     )

@@ -14,14 +14,22 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
 from headwater.errors import ConfigError, IOManagerError
-from headwater.io.base import IOManager, no_value
-from headwater.io.frames import FRAMES, PREVIEW_ROWS, Frame, check_frame, refuse_unstorable, require, table_metadata
+from headwater.io.base import IOManager, Staged, no_value
+from headwater.io.frames import (
+    FRAMES,
+    PREVIEW_ROWS,
+    check_frame,
+    duckdb_storable,
+    refuse_unstorable,
+    require,
+    table_metadata,
+)
 from headwater.io.sql_lineage import Links, query_links
 from headwater.keys import AssetKey
 
@@ -65,51 +73,6 @@ def quote(name: str) -> str:
 def quoted(table: Table) -> str:
     """``"schema"."table"``, quoted for SQL."""
     return f"{quote(table[0])}.{quote(table[1])}"
-
-
-def _readable(cell: Any) -> Any:
-    """``cell`` as DuckDB reads it: a numpy array (how Parquet and Arrow give pandas a list cell) of
-    text or times, which DuckDB does not read, becomes a list; other arrays are read as LIST already.
-    """
-    if type(cell).__name__ != "ndarray":
-        return cell
-    import pandas as pd
-
-    kind = cell.dtype.kind
-    if kind in "US":
-        return cell.tolist()
-    if kind == "M":
-        return list(pd.to_datetime(cell))
-    if kind == "m":
-        return list(pd.to_timedelta(cell))
-    if kind == "O" and any(type(item).__name__ == "ndarray" for item in cell):
-        return [_readable(item) for item in cell]
-    return cell
-
-
-def storable(value: Any, library: Frame) -> tuple[Any, list[Any]]:
-    """A pandas frame DuckDB can read, and its columns of UUIDs or arrays, which DuckDB stores as UUID and LIST."""
-    if library != "pandas":
-        return value, []
-    import pandas as pd
-
-    native: list[Any] = []
-    lists: dict[Any, Any] = {}
-    for name in value.columns:
-        column = value[name]
-        if str(column.dtype) != "object":
-            continue
-        present = column.dropna()
-        if len(present) and all(isinstance(cell, uuid.UUID) for cell in present):
-            native.append(name)
-        elif any(type(cell).__name__ == "ndarray" for cell in present):
-            native.append(name)
-            lists[name] = pd.Series([_readable(cell) for cell in column], index=column.index, dtype=object)
-    if lists:
-        value = value.copy(deep=False)
-        for name, column in lists.items():
-            value[name] = column
-    return value, native
 
 
 class DuckDBIOManager(IOManager):
@@ -196,7 +159,40 @@ class DuckDBIOManager(IOManager):
         finally:
             connection.close()
 
+    supports_staging = True
+
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
+        return self.store(key, partition, value)
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        from headwater.io import duckdb_staging
+
+        return self.store(key, partition, value, staged=duckdb_staging.staged_table(self.table_for(key), token))
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        from headwater.io import duckdb_staging
+
+        return duckdb_staging.load(self, Staged(key, partition, token))
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        from headwater.io import duckdb_staging
+
+        duckdb_staging.publish(self, staged)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        from headwater.io import duckdb_staging
+
+        duckdb_staging.discard(self, staged)
+
+    def load_recorded(self, key: AssetKey, partition: str | None, value_hash: str) -> Any:
+        if os.path.exists(self.path):
+            from headwater.io import duckdb_staging
+
+            duckdb_staging.roll_forward(self, key, partition, value_hash)
+        return self.load(key, partition)
+
+    def store(self, key: AssetKey, partition: str | None, value: Any, *, staged: Table | None = None) -> dict[str, Any]:
+        """Save ``value`` as ``key``'s table (its partition's rows), or whole into the table ``staged``."""
         duckdb = require("duckdb", extra="duckdb", needed_by="DuckDBIOManager")
         if isinstance(value, SQLQuery):
             if partition is not None:
@@ -204,7 +200,7 @@ class DuckDBIOManager(IOManager):
             source = ""
         else:
             library = check_frame(key, value, "DuckDBIOManager")
-            value, native = storable(value, library)
+            value, native = duckdb_storable(value, library)
             refuse_unstorable(key, value.drop(columns=native) if native else value, library, "DuckDB")
             if PARTITION_COLUMN in value.columns and partition is not None:
                 raise IOManagerError(
@@ -217,20 +213,25 @@ class DuckDBIOManager(IOManager):
             try:
                 # a partition joins its asset's table, even one under the old name; a whole value moves
                 where = self.table_for(key) if partition is None else self._locate(con, key)
+                rows_of = partition
+                if staged is not None:  # held back until its checks pass: a table of its own rows
+                    where, rows_of = staged, None
                 if isinstance(value, SQLQuery):
                     rendered = value.render(lambda up: quoted(self._locate(con, up)))
                     source = f"({rendered})"
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(where[0])}")
                 if source == _VIEW:
                     con.register(_VIEW, value)
-                self._write(con, quoted(where), source, partition)
-                metadata = self._describe(con, where, partition)
+                self._write(con, quoted(where), source, rows_of)
+                metadata = self._describe(con, where, rows_of)
+                if staged is not None:
+                    metadata["table"] = ".".join(self.table_for(key))
                 if isinstance(value, SQLQuery):
                     links = self._links(con, value, rendered)
                     if links:
                         metadata["column_lineage"] = links
                 digest = con.execute(
-                    f"SELECT sum(hash(s)) FROM {self._rows(quoted(where), partition)} s", self._args(partition)
+                    f"SELECT sum(hash(s)) FROM {self._rows(quoted(where), rows_of)} s", self._args(rows_of)
                 )
                 found = digest.fetchone()
                 con.execute("COMMIT")

@@ -3,6 +3,7 @@
 Writes are atomic (temporary file, then rename), so a crash never leaves a half-written
 value where a reader would find it; a read checks the bytes against the hash the
 event log recorded, so a value saved by a run killed before recording it is reported, not used.
+Values published after their checks are staged beside their file (``headwater.io.staging``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import hashlib
 import os
 import pickle
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, no_value, unrecorded_value
+from headwater.io.base import IOManager, Staged, no_staged_value, no_value, unrecorded_value
+from headwater.io.staging import content_hash, discard_file, publish_file, roll_forward, staged_path
 from headwater.keys import AssetKey
 
 _PARTS_SUFFIX = ".parts"
@@ -36,6 +38,8 @@ def _safe(part: str) -> str:
 
 class FilesystemIOManager(IOManager):
     """Pickles values to ``base_dir/<key parts>.pkl``, partitions to ``<key parts>.parts/<partition>.pkl``."""
+
+    supports_staging = True
 
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         self.base_dir = Path(base_dir)
@@ -56,6 +60,12 @@ class FilesystemIOManager(IOManager):
         return Path(self._file(key, partition))
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
+        return self._write(key, self._file(key, partition), value)
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        return self._write(key, staged_path(self._file(key, partition), token), value)
+
+    def _write(self, key: AssetKey, path: str, value: Any) -> Mapping[str, Any]:
         try:
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
@@ -63,22 +73,48 @@ class FilesystemIOManager(IOManager):
                 f"asset '{key}': its value of type {type(value).__name__} cannot be pickled ({exc}); "
                 "return a picklable value, or give the asset an io_manager= that can store this type"
             ) from exc
-        path = self._file(key, partition)
         try:
             write_atomic(path, data, self._made)
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         # A short content hash of bytes already in memory: the default data version of the value.
-        return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest()}
+        return {"bytes": len(data), "hash": content_hash(data)}
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        path = staged_path(self._file(key, partition), token)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise no_staged_value(key, partition, token, path) from None
+        return self._unpickle(key, partition, data)
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        for item in staged:
+            publish_file(self._file(item.key, item.partition), item)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        for key, partition, token in staged:
+            discard_file(self._file(key, partition), token)
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
         return self._unpickle(key, partition, self._read(key, partition))
 
     def load_recorded(self, key: AssetKey, partition: str | None, value_hash: str) -> Any:
-        data = self._read(key, partition)
-        found = hashlib.blake2b(data, digest_size=8).hexdigest()
+        path = self._file(key, partition)
+        try:
+            data = self._read(key, partition)
+        except IOManagerError:
+            rolled = roll_forward(path, value_hash)  # published in the log, not yet renamed
+            if rolled is None:
+                raise
+            return self._unpickle(key, partition, rolled)
+        found = content_hash(data)
         if found != value_hash:
-            raise unrecorded_value(key, partition, self._file(key, partition), found, value_hash)
+            rolled = roll_forward(path, value_hash)
+            if rolled is None:
+                raise unrecorded_value(key, partition, path, found, value_hash)
+            data = rolled
         return self._unpickle(key, partition, data)
 
     def _read(self, key: AssetKey, partition: str | None) -> bytes:

@@ -7,6 +7,7 @@ Neither pandas nor polars is imported here until a value of that library is at h
 from __future__ import annotations
 
 import importlib
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -150,3 +151,48 @@ def table_metadata(rows: int, schema: Mapping[str, str], preview: Sequence[Mappi
         "schema": dict(list(schema.items())[:MAX_SCHEMA_COLUMNS]),
         "preview": preview_rows(preview),
     }
+
+
+def _readable(cell: Any) -> Any:
+    """``cell`` as DuckDB reads it: a numpy array (how Parquet and Arrow give pandas a list cell) of
+    text or times, which DuckDB does not read, becomes a list; other arrays are read as LIST already.
+    """
+    if type(cell).__name__ != "ndarray":
+        return cell
+    import pandas as pd
+
+    kind = cell.dtype.kind
+    if kind in "US":
+        return cell.tolist()
+    if kind == "M":
+        return list(pd.to_datetime(cell))
+    if kind == "m":
+        return list(pd.to_timedelta(cell))
+    if kind == "O" and any(type(item).__name__ == "ndarray" for item in cell):
+        return [_readable(item) for item in cell]
+    return cell
+
+
+def duckdb_storable(value: Any, library: Frame) -> tuple[Any, list[Any]]:
+    """A pandas frame DuckDB can read, and its columns of UUIDs or arrays, which DuckDB stores as UUID and LIST."""
+    if library != "pandas":
+        return value, []
+    import pandas as pd
+
+    native: list[Any] = []
+    lists: dict[Any, Any] = {}
+    for name in value.columns:
+        column = value[name]
+        if str(column.dtype) != "object":
+            continue
+        present = column.dropna()
+        if len(present) and all(isinstance(cell, uuid.UUID) for cell in present):
+            native.append(name)
+        elif any(type(cell).__name__ == "ndarray" for cell in present):
+            native.append(name)
+            lists[name] = pd.Series([_readable(cell) for cell in column], index=column.index, dtype=object)
+    if lists:
+        value = value.copy(deep=False)
+        for name, column in lists.items():
+            value[name] = column
+    return value, native

@@ -5,11 +5,11 @@ Values are not shared between processes, so the multiprocess executor refuses it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager
+from headwater.io.base import IOManager, Staged, no_staged_value
 from headwater.keys import AssetKey
 
 
@@ -17,9 +17,32 @@ class InMemoryIOManager(IOManager):
     """Keeps values in memory, keyed by (asset key, partition)."""
 
     shared_between_processes = False
+    supports_staging = True
 
     def __init__(self) -> None:
         self.values: dict[tuple[AssetKey, str | None], Any] = {}
+        self.staged: dict[Staged, Any] = {}
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        self.staged[Staged(key, partition, token)] = value
+        return {}
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        try:
+            return self.staged[Staged(key, partition, token)]
+        except KeyError:
+            raise no_staged_value(key, partition, token, "this in-memory IO manager") from None
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        for item in staged:
+            if item not in self.staged:
+                raise no_staged_value(item.key, item.partition, item.token, "this in-memory IO manager")
+        for item in staged:
+            self.values[(item.key, item.partition)] = self.staged.pop(item)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        for item in staged:
+            self.staged.pop(item, None)
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         self.values[(key, partition)] = value

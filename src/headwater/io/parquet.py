@@ -4,21 +4,22 @@ One file per asset (``<base>/<key path>.parquet``) or per partition
 (``<base>/<key path>/<partition>.parquet``). The library that made a frame is written in the
 file's schema metadata so loading returns the same kind of frame. Files are written whole
 under a temporary name and renamed into place: a failed save leaves the old value, or none.
+Values published after their checks are staged beside their file (``headwater.io.staging``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, no_value, unrecorded_value
+from headwater.io.base import IOManager, Staged, no_staged_value, no_value, unrecorded_value
 from headwater.io.filesystem import _safe, write_atomic
 from headwater.io.frames import PREVIEW_ROWS, Frame, check_frame, frame_metadata, refuse_unstorable, require
+from headwater.io.staging import content_hash, discard_file, publish_file, roll_forward, staged_path
 from headwater.keys import AssetKey
 
 FRAME_KEY = b"headwater.frame"
@@ -40,6 +41,8 @@ class ParquetIOManager(IOManager):
     ``file:///data``); ``storage_options`` go to fsspec (credentials, endpoint, ...).
     Each save reports the row count, the column schema and the first rows as metadata.
     """
+
+    supports_staging = True
 
     def __init__(self, base_path: str | os.PathLike[str], *, storage_options: Mapping[str, Any] | None = None) -> None:
         text = os.fspath(base_path)
@@ -74,9 +77,38 @@ class ParquetIOManager(IOManager):
         return "/".join([self.base_path, *parts]) + ".parquet"
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
+        return self._store(key, self.path_for(key, partition), value)
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        stored = self._store(key, staged_path(self.path_for(key, partition), token), value)
+        # The metadata names where readers find the value once it is published.
+        return {**stored, "metadata": {**stored["metadata"], "path": self.path_for(key, partition)}}
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        path = staged_path(self.path_for(key, partition), token)
+        if not (self._filesystem().exists(path) if self.is_url else os.path.isfile(path)):
+            raise no_staged_value(key, partition, token, path)
+        return self._read_table(key, path, None)
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        for item in staged:
+            path = self.path_for(item.key, item.partition)
+            if self.is_url:
+                self._filesystem().mv(staged_path(path, item.token), path)
+            else:
+                publish_file(path, item)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        for key, partition, token in staged:
+            path = self.path_for(key, partition)
+            if not self.is_url:
+                discard_file(path, token)
+            elif self._filesystem().exists(staged_path(path, token)):
+                self._filesystem().rm(staged_path(path, token))
+
+    def _store(self, key: AssetKey, path: str, value: Any) -> dict[str, Any]:
         library = check_frame(key, value, _NEEDED_BY)
         data, preview = self._encode(key, value, library)
-        path = self.path_for(key, partition)
         try:
             if self.is_url:
                 self._write_url(path, data)
@@ -85,7 +117,7 @@ class ParquetIOManager(IOManager):
         except OSError as exc:
             raise IOManagerError(f"asset '{key}': cannot write {path}: {exc.strerror or exc}") from exc
         metadata = {**frame_metadata(value, library, preview), "path": path}
-        return {"bytes": len(data), "hash": hashlib.blake2b(data, digest_size=8).hexdigest(), "metadata": metadata}
+        return {"bytes": len(data), "hash": content_hash(data), "metadata": metadata}
 
     def _encode(self, key: AssetKey, value: Any, library: Frame) -> tuple[bytes, list[dict[str, Any]]]:
         """The whole Parquet file in memory (so nothing is written unless encoding succeeds) and its first rows."""
@@ -127,19 +159,16 @@ class ParquetIOManager(IOManager):
         return self._load(key, partition, None if self.is_url else value_hash)  # a URL is read as a stream
 
     def _load(self, key: AssetKey, partition: str | None, value_hash: str | None) -> Any:
+        return self._read_table(key, self.path_for(key, partition), value_hash, partition)
+
+    def _read_table(self, key: AssetKey, path: str, value_hash: str | None, partition: str | None = None) -> Any:
         pa, pq = _pyarrow()
-        path = self.path_for(key, partition)
         try:
             if self.is_url:
                 with self._filesystem().open(path, "rb") as handle:
                     table = pq.read_table(handle)
             elif value_hash is not None:
-                with open(path, "rb") as local:
-                    data = local.read()
-                found = hashlib.blake2b(data, digest_size=8).hexdigest()
-                if found != value_hash:
-                    raise unrecorded_value(key, partition, path, found, value_hash)
-                table = pq.read_table(pa.BufferReader(data))
+                table = pq.read_table(pa.BufferReader(self._recorded_bytes(key, partition, path, value_hash)))
             else:
                 table = pq.read_table(path)
         except FileNotFoundError:
@@ -152,6 +181,25 @@ class ParquetIOManager(IOManager):
             return polars.from_arrow(table)
         require("pandas", extra="pandas", needed_by=f"loading asset '{key}' (stored from pandas)")
         return table.to_pandas()
+
+    @staticmethod
+    def _recorded_bytes(key: AssetKey, partition: str | None, path: str, value_hash: str) -> bytes:
+        """The file's bytes, which must have the recorded hash (a publication cut short rolls forward)."""
+        try:
+            with open(path, "rb") as local:
+                data = local.read()
+        except FileNotFoundError:
+            rolled = roll_forward(path, value_hash)
+            if rolled is None:
+                raise
+            return rolled
+        found = content_hash(data)
+        if found == value_hash:
+            return data
+        rolled = roll_forward(path, value_hash)
+        if rolled is None:
+            raise unrecorded_value(key, partition, path, found, value_hash)
+        return rolled
 
     def exists(self, key: AssetKey, partition: str | None) -> bool:
         path = self.path_for(key, partition)

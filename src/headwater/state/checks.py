@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from functools import cached_property
 
+from headwater.events import EventRecord
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import CheckVerdict, Storage
@@ -36,6 +37,8 @@ class CheckVerdicts:
         self.partition = partition
         self.keys = keys
         self.with_payload = with_payload
+        self.held_failed: dict[AssetKey, list[str]] = {}
+        """Asset -> the failed checks of its value held back (filled with ``by_asset``)."""
 
     @cached_property
     def by_asset(self) -> Mapping[AssetKey, Mapping[str, CheckVerdict]]:
@@ -46,14 +49,42 @@ class CheckVerdicts:
         if not declared:
             return {}
         out: dict[AssetKey, dict[str, CheckVerdict]] = {}
+        held = self.held
         for verdict in self._read(declared.keys()):
             names = declared.get(verdict.asset_key)
+            staged = held.get(verdict.asset_key)
+            if staged is not None and verdict.run_id == staged.event.run_id and verdict.event_id > staged.id:
+                if verdict.failed and names is not None and verdict.check in names:
+                    self.held_failed.setdefault(verdict.asset_key, []).append(verdict.check)
+                continue  # a verdict on a value held back, not on the current one
             if names is not None and verdict.check in names:
                 found = out.get(verdict.asset_key)
                 if found is None:
                     found = out[verdict.asset_key] = {}
                 found[verdict.check] = verdict
         return {key: dict(sorted(checks.items())) if len(checks) > 1 else checks for key, checks in out.items()}
+
+    @cached_property
+    def held(self) -> Mapping[AssetKey, EventRecord]:
+        """Asset -> its staged value still held back (``publish="after_checks"``), at the partition read:
+        two queries, and none when no asset is published after its checks."""
+        keys = self.graph.publishing.after_checks
+        if self.keys is not None:
+            keys = keys & frozenset(self.keys)
+        if not keys:
+            return {}
+        out: dict[AssetKey, EventRecord] = {}
+        for partition in {None, self.partition}:
+            wanted = [k for k in keys if (self.graph.nodes[k].spec.partitions is None) == (partition is None)]
+            if not wanted:
+                continue
+            staged = self.storage.latest("staged", wanted, partition)
+            settled = self.storage.latest("settled", list(staged), partition) if staged else {}
+            for key, record in staged.items():
+                done = settled.get(key)
+                if done is None or done.id < record.id:
+                    out[key] = record
+        return out
 
     def _read(self, keys: Collection[AssetKey]) -> list[CheckVerdict]:
         read, payload = self.storage.check_verdicts, self.with_payload

@@ -240,6 +240,10 @@ class AssetStatus:
             which = "blocking check" if verdict.blocking else "check"
             text = f"{which} '{verdict.check}' failed on the current value"
             reasons.append(Reason(ReasonKind.CHECK_FAILED, key, 0, text))
+        held = self.checks.held_failed.get(key)
+        if held:
+            text = f"new value held back: check {', '.join(sorted(held))} failed (`headwater assets staged {key}`)"
+            reasons.append(Reason(ReasonKind.CHECK_FAILED, key, 0, text))
         if failed:
             reasons.append(Reason(ReasonKind.LAST_RUN_FAILED, key, 0, ran))
         found.extend(passed_down)

@@ -25,9 +25,14 @@ from headwater.storage.schema import asset_latest, check_latest, events, runs
 KIND_BY_EVENT: Final = {
     EventType.ASSET_MATERIALIZED: "materialization",
     EventType.ASSET_OBSERVED: "observation",
+    EventType.ASSET_STAGED: "staged",
+    EventType.ASSET_PUBLISHED: "settled",
+    EventType.ASSET_DISCARDED: "settled",
 }
-KINDS: Final = ("materialization", "observation", "failure")
-"""The kinds of ``asset_latest`` rows; ``failure`` comes from STEP_FAILED ``data["asset_keys"]``."""
+KINDS: Final = ("materialization", "observation", "failure", "staged", "settled")
+"""The kinds of ``asset_latest`` rows; ``failure`` comes from STEP_FAILED ``data["asset_keys"]``;
+``staged`` is the latest value held back for its checks, ``settled`` the latest publish or discard
+of one (a staged value is still held back while it is newer than the latest settled)."""
 
 _EVENT_COLUMNS: Final = ("run_id", "type", "timestamp", "step_key", "asset_key", "partition", "data")
 _LATEST_COLUMNS: Final = ("asset_key", "partition", "kind", "event_id", "run_id", "timestamp")
