@@ -25,6 +25,7 @@ from headwater.cli import (
     output,
     partitions,
     runs,
+    staged,
     status,
     tokens,
     users,
@@ -68,6 +69,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(materialize.materialize_command)
 cli.add_command(assets.assets_group)
 for _command in (status.status_command, status.why_command, status.history_command, status.diff_command):
+    assets.assets_group.add_command(_command)
+for _command in (staged.staged_command, staged.publish_command, staged.discard_command):
     assets.assets_group.add_command(_command)
 cli.add_command(runs.runs_group)
 runs.runs_group.add_command(materialize.reexecute_command)

@@ -22,6 +22,7 @@ from headwater.events.payloads import (
     AssetObserved,
     RunEnded,
     RunStarted,
+    StagedSettled,
     StepFailedPayload,
     StepRetrying,
     StepSkipped,
@@ -37,6 +38,7 @@ Payload = (
     | CheckEvaluated
     | RunEnded
     | RunStarted
+    | StagedSettled
     | StepFailedPayload
     | StepRetrying
     | StepSkipped
@@ -57,6 +59,9 @@ PAYLOAD_TYPES: Final[Mapping[EventType, type[Payload]]] = {
     EventType.STEP_SKIPPED: StepSkipped,
     EventType.ASSET_MATERIALIZED: AssetMaterialized,
     EventType.ASSET_OBSERVED: AssetObserved,
+    EventType.ASSET_STAGED: AssetMaterialized,
+    EventType.ASSET_PUBLISHED: StagedSettled,
+    EventType.ASSET_DISCARDED: StagedSettled,
     EventType.CHECK_EVALUATED: CheckEvaluated,
     EventType.AUDIT_RECORDED: AuditEntry,
 }
