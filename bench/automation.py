@@ -7,6 +7,9 @@ A1: one daemon tick over 10,000 assets that all carry ``hw.eager()``, half of th
 A2: launch latency: from a run queued (while ``headwater daemon`` runs) to its process having started
     it (status ``started``), with a spare run process and with a new process per run.
 A3: the run-failure sensor over 1,000 finished runs in one tick.
+A4: alerts over 1,000 assets, each with a freshness policy, a blocking check (half of them failing)
+    and not_updated_within, and 1,000 failed runs: the tick that opens every incident (and delivers
+    each to the log), a steady tick with every incident still open, and the ticks' SQL queries.
 """
 
 from __future__ import annotations
@@ -194,6 +197,65 @@ def run_status_sensor(folder: Path, n: int = 1000) -> dict[str, Any]:
         return {"finished_runs": n, "alerted": len(tick.data["runs"]), "tick_seconds": round(seconds, 3)}
 
 
+def _checked(asset: hw.AssetSpec[..., Any], index: int) -> hw.CheckSpec:
+    def positive(value: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=index % 2 == 0)
+
+    return hw.check(asset=asset, name="positive", blocking=True, ins={"value": asset.key})(positive)
+
+
+def alerts_tick(folder: Path, n: int = 1000) -> dict[str, Any]:
+    import logging
+    from datetime import timedelta
+
+    fresh = hw.Freshness(max_lag=timedelta(hours=1))
+    assets = [hw.asset(name=f"b{i:04d}", freshness=fresh)(_root) for i in range(n)]
+    checks = [_checked(asset, i) for i, asset in enumerate(assets)]
+    absent = hw.AutomationCondition.not_updated_within(timedelta(hours=1))
+    alerts = [
+        hw.Alert("overdue", on="asset_overdue"),
+        hw.Alert("checks", on="check_failed"),
+        hw.Alert("absent", on="condition", condition=absent),
+        hw.Alert("idle", on="automation_idle", after=timedelta(hours=1)),
+        hw.Alert("runs", on="run_failed"),
+    ]
+    defs = hw.Definitions(assets=assets, checks=checks, alerts=alerts)
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(folder / "a4"))) as instance:
+        logging.getLogger("headwater.alerts").disabled = True
+        daemon = Daemon(instance.storage, defs, launch=False)
+        hw.materialize(defs, instance=instance)
+        now = time.time()
+        daemon.tick(now=now)  # the alerts start watching; the failed checks open their incidents
+        for i in range(n):
+            instance.storage.add_run(RunRecord(run_id=f"f{i}", selection=f"b{i:04d}"))
+        instance.storage.store_events(
+            [Event(run_id=f"f{i}", type=EventType.RUN_FAILED, data={"error": "boom"}) for i in range(n)]
+        )
+        statements = _count_statements(instance)
+        later = now + 2 * 3600  # every asset is overdue and not updated within the hour
+        started = time.perf_counter()
+        opening = daemon.tick(now=later)
+        opening_seconds, opening_queries = time.perf_counter() - started, statements[0]
+        statements[0] = 0
+        started = time.perf_counter()
+        steady = daemon.tick(now=later + 1)
+        steady_seconds = time.perf_counter() - started
+        assert opening.alerts is not None and steady.alerts is not None
+        return {
+            "assets": n,
+            "failed_runs": n,
+            "opened_incidents": len(opening.alerts["opened"]),
+            "delivered": opening.alerts["delivered"],
+            "opening_tick_alerts_seconds": opening.seconds["alerts"],
+            "opening_tick_seconds": round(opening_seconds, 3),
+            "opening_tick_queries": opening_queries,
+            "steady_tick_alerts_seconds": steady.seconds["alerts"],
+            "steady_tick_seconds": round(steady_seconds, 3),
+            "steady_tick_queries": statements[0],
+            "steady_tick_opened": steady.alerts["opened"],
+        }
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -202,6 +264,7 @@ def main() -> None:
             "A2_launch_latency_spare_process": launch_latency(folder, spares=1),
             "A2_launch_latency_new_process": launch_latency(folder, spares=0),
             "A3_run_failure_sensor": run_status_sensor(folder),
+            "A4_alerts_1k": alerts_tick(folder),
         }
     json.dump(result, sys.stdout, indent=2)
     print()

@@ -253,8 +253,9 @@ class Alerting:
             else:
                 state.outbox.remove(owed)
                 done.delivered += 1
-            # Stored after each attempt: a notice a target took is never sent again after a restart.
-            self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
+            if target.kind != "log":  # stored after each send: a notice a target took is not sent again
+                self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
+        self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
 
 
 def _run_subject(run: RunRecord) -> str:
