@@ -150,7 +150,7 @@ def test_graph_click_materialize_and_watch_the_run(chromium: str, server: str) -
         page.goto(server + "/assets/revenue")
         expect(page.locator('#plots svg[data-metric="rows"]')).to_be_visible()
         expect(page.locator("#checks")).to_contain_text("revenue_positive")
-        page.goto(server + "/assets/report")
+        page.goto(server + "/assets/report?tab=history")  # the history is the asset page's History tab
         page.click("#compare")  # the run above made a second materialization of report
         expect(page.locator("#diff")).to_contain_text("code version")
         expect(page.locator("#diff-rows")).to_contain_text("not recorded")
@@ -255,7 +255,7 @@ def test_asset_page_columns_link_and_highlight_lineage(chromium: str, tmp_path: 
     from playwright.sync_api import expect
 
     with serving(frames_project(tmp_path)) as url, browser_page(chromium) as (page, errors):
-        page.goto(url + "/assets/revenue")
+        page.goto(url + "/assets/revenue?tab=lineage")  # columns are in the Lineage and columns tab
         table = page.locator("#columns-table")
         expect(table.locator("tr.column")).to_have_count(3)
         row = table.locator('tr[data-column="revenue"]')

@@ -23,6 +23,7 @@ from headwater.web import (
     api_assets,
     api_automation,
     api_backfills,
+    api_history,
     api_jobs,
     api_launch,
     api_live,
@@ -103,6 +104,7 @@ def create_app(
     app.add_exception_handler(HeadwaterError, _headwater_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(api_history.router)  # before /api/assets/{key:path}, which would take its paths
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
     app.include_router(api_live.router)

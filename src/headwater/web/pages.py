@@ -13,7 +13,8 @@
 | ``/automation``     | ``/api/automation``      |
 | ``/jobs``           | ``/api/jobs``            |
 
-The asset page also reads ``/api/assets/{key}/columns`` (column lineage) and ``/api/diff/{key}``.
+The asset page (tabs in ``?tab=``) also reads ``/api/assets/{key}/columns`` (column lineage),
+``/api/assets/{key}/history`` (paged), ``/api/diff/{key}`` and ``/api/automation/why/{key}``.
 Every page polls ``/api/changes`` and shows the definitions' load error above its content.
 """
 
@@ -73,6 +74,7 @@ def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
 <div id="load-error" role="alert" hidden></div>
 <main id="app" data-page="{page}" data-api="{escape(api, quote=True)}"{attrs}><p class="muted">Loading…</p></main>
 <script src="/static/common.js?v={__version__}"></script>
+<script src="/static/pick.js?v={__version__}"></script>
 <script src="/static/{page}.js?v={__version__}"></script>
 </body>
 </html>

@@ -1,6 +1,7 @@
-// One asset: description, lineage, columns with their column-level lineage, latest metadata, numeric
-// metadata plotted over time (SVG), materialization history with a diff of two of them, checks and
-// their history, a partition status grid and "why is this stale?" (with an unmet freshness policy).
+// One asset, in tabs kept in the URL (?tab=): overview (description, "why is this stale?", latest
+// metadata, numeric metadata plotted over time with a time axis and tooltips), partitions (status
+// grid), checks and their history, lineage and columns (column-level lineage), the materialization
+// history in pages with a diff of two of them, and automation (condition, freshness, evaluations).
 "use strict";
 
 (() => {
@@ -9,18 +10,39 @@
   const key = root.dataset.key;
   const apiPath = "/api/assets/" + key.split("/").map(encodeURIComponent).join("/");
 
+  // A line plot with a time axis (first, middle and last time) and a tooltip naming the nearest point.
   function plot(name, points) {
-    const W = 320, H = 120, P = 24;
+    const W = 360, H = 150, L = 44, R = 12, T = 10, B = 30;
     const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
     const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
-    const sx = (x) => P + (x1 === x0 ? (W - 2 * P) / 2 : ((x - x0) / (x1 - x0)) * (W - 2 * P));
-    const sy = (y) => H - P - (y1 === y0 ? (H - 2 * P) / 2 : ((y - y0) / (y1 - y0)) * (H - 2 * P));
-    const svg = el("svg", { class: "plot", viewBox: `0 0 ${W} ${H}`, role: "img", "data-metric": name },
-      el("line", { x1: P, y1: H - P, x2: W - P, y2: H - P }),
+    const sx = (x) => L + (x1 === x0 ? (W - L - R) / 2 : ((x - x0) / (x1 - x0)) * (W - L - R));
+    const sy = (y) => H - B - (y1 === y0 ? (H - T - B) / 2 : ((y - y0) / (y1 - y0)) * (H - T - B));
+    const short = (t) => HW.when(t).slice(5, 16);
+    const ticks = x1 === x0 ? [x0] : [x0, (x0 + x1) / 2, x1];
+    const guide = el("line", { class: "guide", x1: 0, y1: T, x2: 0, y2: H - B, visibility: "hidden" });
+    const tip = el("div", { class: "plot-tip", hidden: true });
+    const svg = el("svg", { class: "plot", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `${name} over time`, "data-metric": name },
+      el("line", { x1: L, y1: H - B, x2: W - R, y2: H - B }), el("line", { x1: L, y1: T, x2: L, y2: H - B }),
+      ticks.flatMap((t, i) => [el("line", { x1: sx(t), y1: H - B, x2: sx(t), y2: H - B + 4 }),
+        el("text", { class: "x-tick", x: sx(t), y: H - B + 15, "text-anchor": ["start", "middle", "end"][ticks.length === 1 ? 1 : i] }, short(t))]),
+      el("text", { x: L - 4, y: sy(y1) + 3, "text-anchor": "end" }, String(+y1.toPrecision(4))),
+      y1 !== y0 ? el("text", { x: L - 4, y: sy(y0) + 3, "text-anchor": "end" }, String(+y0.toPrecision(4))) : null,
+      el("text", { class: "axis-label", x: (L + W - R) / 2, y: H - 2, "text-anchor": "middle" }, "time"),
+      guide,
       el("polyline", { points: points.map((p) => `${sx(p[0])},${sy(p[1])}`).join(" ") }),
-      ...points.map((p) => el("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 2.5 }, el("title", {}, `${HW.when(p[0])}: ${p[1]}`))),
-      el("text", { x: 2, y: sy(y1) + 3 }, String(+y1.toPrecision(4))), el("text", { x: 2, y: sy(y0) + 3 }, String(+y0.toPrecision(4))));
-    return el("div", { class: "card" }, el("strong", {}, name), el("span", { class: "muted" }, ` latest ${ys[ys.length - 1]}`), svg);
+      ...points.map((p) => el("circle", { cx: sx(p[0]), cy: sy(p[1]), r: 2.5 }, el("title", {}, `${HW.when(p[0])}: ${p[1]}`))));
+    svg.addEventListener("mousemove", (ev) => {
+      const box = svg.getBoundingClientRect();
+      const x = ((ev.clientX - box.left) / box.width) * W;
+      let best = points[0];
+      for (const p of points) if (Math.abs(sx(p[0]) - x) < Math.abs(sx(best[0]) - x)) best = p;
+      guide.setAttribute("x1", sx(best[0])); guide.setAttribute("x2", sx(best[0])); guide.setAttribute("visibility", "visible");
+      tip.textContent = `${HW.when(best[0])}  ${name} = ${best[1]}`;
+      tip.hidden = false;
+      tip.style.left = `${(sx(best[0]) / W) * 100}%`;
+    });
+    svg.addEventListener("mouseleave", () => { tip.hidden = true; guide.setAttribute("visibility", "hidden"); });
+    return el("div", { class: "card plot-card" }, el("strong", {}, name), el("span", { class: "muted" }, ` latest ${ys[ys.length - 1]}`), el("div", { class: "plot-wrap" }, svg, tip));
   }
 
   // A reason names another asset when its kind is one the server lists as upstream (the kinds are
@@ -29,18 +51,65 @@
     return a.upstream_reason_kinds.includes(r.kind) || r.asset !== a.key;
   }
 
+  const TABS = [["overview", "Overview"], ["partitions", "Partitions"], ["checks", "Checks"],
+    ["lineage", "Lineage and columns"], ["history", "History"], ["automation", "Automation"]];
+  const panels = {}, tabs = {}, loaders = {}, loaded = new Set();
+  function tabFromUrl() {
+    const q = new URLSearchParams(window.location.search);
+    const t = q.get("tab");
+    if (TABS.some(([n]) => n === t)) return t;
+    return q.get("column") ? "lineage" : "overview";
+  }
+  function show(name, push) {
+    for (const [n] of TABS) {
+      panels[n].hidden = n !== name;
+      tabs[n].setAttribute("aria-selected", String(n === name));
+      tabs[n].tabIndex = n === name ? 0 : -1;
+    }
+    if (push) {
+      const q = new URLSearchParams(window.location.search);
+      if (name === "overview") q.delete("tab"); else q.set("tab", name);
+      const text = q.toString();
+      window.history.pushState(null, "", window.location.pathname + (text ? "?" + text : ""));
+    }
+    if (loaders[name] && !loaded.has(name)) { loaded.add(name); loaders[name](); }
+  }
+  window.addEventListener("popstate", () => show(tabFromUrl(), false));
+
+  function checkLatest(c) {
+    if (!c.latest) return "not run";
+    const outcome = c.latest.outcome || (c.latest.passed ? "passed" : "failed");
+    return [HW.badge(outcome), " ", HW.when(c.latest.timestamp), " ", HW.runLink(c.latest.run_id)];
+  }
+
   function draw(a) {
     const note = el("span", { id: "asset-status", class: "muted" });
     const latest = a.latest;
     const meta = latest && latest.data.metadata ? Object.entries(latest.data.metadata) : [];
     const series = Object.entries(a.series).filter(([, pts]) => pts.length > 0);
-    HW.fill(root, 
-      el("h1", {}, a.key, " ", HW.badge(a.state)),
+    const overdue = a.freshness && a.freshness.status === "overdue";
+    const health = a.partition_health;
+    const bar = el("div", { class: "tabs", role: "tablist", "aria-label": "Asset sections" }, TABS.map(([n, label]) => {
+      tabs[n] = el("button", { role: "tab", id: "tab-" + n, "data-tab": n, "aria-controls": "panel-" + n, onclick: () => show(n, true),
+        onkeydown: (e) => {
+          const i = TABS.findIndex(([m]) => m === n), d = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+          if (d) { const next = TABS[(i + d + TABS.length) % TABS.length][0]; show(next, true); tabs[next].focus(); }
+        } }, label);
+      return tabs[n];
+    }));
+    for (const [n] of TABS) panels[n] = el("section", { id: "panel-" + n, role: "tabpanel", "aria-labelledby": "tab-" + n, hidden: true });
+    HW.fill(root,
+      el("h1", {}, a.key, " ", HW.badge(a.state),
+        overdue ? [" ", el("span", { id: "overdue", class: "flag overdue", title: a.freshness.text }, "overdue")] : null,
+        health ? [" ", el("span", { id: "partition-health", class: "flag", title: health.text }, `${health.materialized}/${health.total} partitions`)] : null),
       a.description ? el("p", {}, a.description) : null,
       el("div", { class: "actions" },
         el("button", { class: "primary", id: "materialize", onclick: () => HW.materialize(a.key, note) }, "Materialize"),
         el("button", { onclick: () => HW.materialize("+" + a.key, note) }, "With upstream"),
         el("button", { onclick: () => HW.materialize(a.key + "+", note) }, "With downstream"), note),
+      bar, TABS.map(([n]) => panels[n]));
+
+    HW.fill(panels.overview,
       a.stale_reasons.length ? el("div", { class: "card reasons", id: "stale" },
         el("h3", {}, a.stale_reasons.every((r) => r.kind === "overdue") ? "Overdue" : "Why is this stale?"),
         el("ul", {}, a.stale_reasons.map((r) => el("li", {}, r.text, " ", causedBy(a, r) ? HW.assetLink(r.asset) : "")))) : null,
@@ -52,28 +121,80 @@
           el("dt", {}, "defined at"), el("dd", { class: "mono" }, a.site || "–"),
           el("dt", {}, "last materialized"), el("dd", {}, latest ? [HW.when(latest.timestamp), " ", HW.runLink(latest.run_id)] : "never"),
           a.freshness ? [el("dt", {}, "freshness"), el("dd", { id: "freshness" }, a.freshness.text)] : null)),
-        el("div", { class: "card" }, el("h3", {}, `Upstream (${a.upstream.length})`), el("ul", { class: "lineage" }, a.upstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k)))),
-          el("h3", {}, `Downstream (${a.downstream.length})`), el("ul", { class: "lineage" }, a.downstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k))))),
         el("div", { class: "card" }, el("h3", {}, "Latest metadata"), meta.length ? el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-name": k }, HW.metadataValue(v))])) : el("p", { class: "muted" }, "none"))),
-      el("section", { id: "columns" }, el("h3", {}, "Columns"), el("p", { class: "muted" }, "Loading…")),
-      series.length ? [el("h3", {}, "Metadata over time"), el("div", { class: "cards", id: "plots" }, series.map(([n, pts]) => plot(n, pts)))] : null,
-      el("h3", {}, "Checks"),
+      series.length ? [el("h3", {}, "Metadata over time"), el("div", { class: "cards", id: "plots" }, series.map(([n, pts]) => plot(n, pts)))] : null);
+
+    HW.fill(panels.partitions, a.partition_status ? partitionGrid(a.partition_status) : el("p", { class: "muted" }, "Not partitioned."));
+
+    HW.fill(panels.checks, el("h3", {}, "Checks"),
       a.checks.length ? el("table", { id: "checks" }, el("tr", {}, ["check", "blocking", "severity", "latest"].map((h) => el("th", {}, h))),
-        a.checks.map((c) => el("tr", {}, el("td", {}, c.name, c.description ? el("div", { class: "muted" }, c.description) : null),
-          el("td", {}, c.blocking ? "yes" : "no"), el("td", {}, c.severity),
-          el("td", {}, c.latest ? [HW.badge(c.latest.passed ? "fresh" : "failed"), " ", HW.when(c.latest.timestamp)] : "not run")))) : el("p", { class: "muted" }, "No checks declared."),
-      a.check_history.length ? el("details", {}, el("summary", {}, `Check history (${a.check_history.length})`),
-        el("table", {}, a.check_history.map((e) => el("tr", {}, el("td", {}, HW.when(e.timestamp)), el("td", {}, e.check), el("td", {}, e.data.passed ? "passed" : "failed"), el("td", {}, HW.runLink(e.run_id)))))) : null,
-      a.partition_status ? partitionGrid(a.partition_status) : null,
-      el("h3", {}, `History (${a.history.length})`),
-      a.history.length > 1 ? el("div", { class: "actions" }, el("button", { id: "compare", onclick: () => compare(a.key) }, "Compare A with B"), el("span", { class: "muted" }, " pick two materializations below")) : null,
-      el("div", { id: "diff" }),
-      el("table", { id: "history" }, el("tr", {}, ["A", "B", "time", "run", "partition", "metadata"].map((h) => el("th", {}, h))),
-        [...a.history].reverse().map((e, i) => el("tr", {},
-          el("td", {}, el("input", { type: "radio", name: "diff-a", value: e.run_id, checked: i === 1 })),
-          el("td", {}, el("input", { type: "radio", name: "diff-b", value: e.run_id, checked: i === 0 })),
+        a.checks.map((c) => el("tr", { "data-check": c.name }, el("td", {}, c.name, c.description ? el("div", { class: "muted" }, c.description) : null),
+          el("td", {}, c.blocking ? "yes" : "no"), el("td", {}, c.severity), el("td", { class: "check-latest" }, checkLatest(c))))) : el("p", { class: "muted" }, "No checks declared."),
+      a.check_history.length ? [el("h3", {}, `Check history (latest ${a.check_history.length})`),
+        el("table", { id: "check-history" }, a.check_history.map((e) => el("tr", {}, el("td", {}, HW.when(e.timestamp)), el("td", {}, e.check),
+          el("td", {}, HW.badge(e.data.outcome || (e.data.passed ? "passed" : "failed"))), el("td", {}, HW.runLink(e.run_id)))))] : null);
+
+    HW.fill(panels.lineage,
+      el("div", { class: "cards" }, el("div", { class: "card" }, el("h3", {}, `Upstream (${a.upstream.length})`), el("ul", { class: "lineage" }, a.upstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k))))),
+        el("div", { class: "card" }, el("h3", {}, `Downstream (${a.downstream.length})`), el("ul", { class: "lineage" }, a.downstream.map((k) => el("li", { "data-key": k }, HW.assetLink(k)))))),
+      el("section", { id: "columns" }, el("h3", {}, "Columns"), el("p", { class: "muted" }, "Loading…")));
+    loaders.lineage = loadColumns;
+    loaders.history = () => historyTab(a, panels.history);
+    loaders.automation = () => automationTab(a, panels.automation);
+    show(tabFromUrl(), false);
+  }
+
+  // History in pages of 50, newest first (the API pages by event id); pick two rows to compare.
+  const PAGE = 50;
+  function historyTab(a, box) {
+    const pages = [null];  // the ``before`` of each page seen; the last is the one shown
+    const rows = el("tbody", {}), range = el("span", { id: "history-range", class: "muted" });
+    const newer = el("button", { id: "newer", onclick: () => { pages.pop(); load(); } }, "Newer");
+    const older = el("button", { id: "older" }, "Older");
+    const compareBar = el("div", { class: "actions" }, el("button", { id: "compare", onclick: () => compare(a.key) }, "Compare A with B"),
+      el("span", { class: "muted" }, " pick two materializations below"));
+    HW.fill(box, el("h3", {}, "History"), compareBar, el("div", { id: "diff" }),
+      el("table", { id: "history" }, el("thead", {}, el("tr", {}, ["A", "B", "time", "run", "partition", "metadata"].map((h) => el("th", {}, h)))), rows),
+      el("div", { class: "pager" }, newer, older, range));
+    let next = null;
+    older.addEventListener("click", () => { if (next !== null) { pages.push(next); load(); } });
+    async function load() {
+      const before = pages[pages.length - 1];
+      try {
+        const q = new URLSearchParams({ limit: PAGE });
+        if (before !== null) q.set("before", before);
+        const h = await api(`${apiPath}/history?${q}`);
+        next = h.next_before;
+        const first = (pages.length - 1) * PAGE;
+        HW.fill(rows, h.history.map((e, i) => el("tr", {},
+          el("td", {}, el("input", { type: "radio", name: "diff-a", value: e.run_id, checked: first + i === 1 })),
+          el("td", {}, el("input", { type: "radio", name: "diff-b", value: e.run_id, checked: first + i === 0 })),
           el("td", {}, HW.when(e.timestamp)), el("td", {}, HW.runLink(e.run_id)), el("td", {}, e.partition || ""),
-          el("td", { class: "mono" }, e.data.metadata ? JSON.stringify(e.data.metadata) : "")))));
+          el("td", { class: "mono" }, e.data.metadata ? JSON.stringify(e.data.metadata) : ""))));
+        range.textContent = h.history.length ? `${first + 1}\u2013${first + h.history.length}` : "no materializations yet";
+        newer.disabled = pages.length === 1;
+        older.disabled = next === null;
+        compareBar.hidden = first + h.history.length < 2;
+      } catch (e) { HW.fill(rows, el("tr", {}, el("td", { colspan: 6 }, HW.errorBox(e.message)))); }
+    }
+    load();
+  }
+
+  // Automation: the asset's condition and its latest evaluations (why it was or was not requested).
+  function tree(node) {
+    return el("li", { class: node.true ? "true" : "false" }, node.true ? "✓ " : "✗ ", node.condition,
+      node.children ? el("ul", {}, node.children.map(tree)) : null);
+  }
+  async function automationTab(a, box) {
+    const freshness = a.freshness ? el("p", { id: "automation-freshness" }, "Freshness: ", a.freshness.text) : el("p", { class: "muted" }, "No freshness policy.");
+    HW.fill(box, el("h3", {}, "Automation"), el("p", { class: "muted" }, "Loading…"));
+    try {
+      const w = await api("/api/automation/why/" + a.key.split("/").map(encodeURIComponent).join("/"));
+      HW.fill(box, el("h3", {}, "Automation condition"), el("p", { class: "mono", id: "automation-condition" }, w.condition || "none"), freshness,
+        w.evaluations.length ? [el("h3", {}, "Latest evaluations"), w.evaluations.map((e) => el("div", { class: "card" },
+          el("strong", {}, HW.when(e.timestamp)), " ", e.requested ? ["requested ", e.run_id ? HW.runLink(e.run_id) : ""] : "not requested",
+          el("ul", { class: "tree" }, tree(e.tree))))] : el("p", { class: "muted" }, w.condition ? "No evaluation recorded yet: is `headwater daemon` running?" : ""));
+    } catch (e) { HW.fill(box, el("h3", {}, "Automation"), freshness, HW.errorBox(e.message)); }
   }
 
   // Columns of the latest materialization, each with the (asset, column) pairs linked to it up and
@@ -183,5 +304,5 @@
     }
   }
 
-  api(apiPath).then((a) => { draw(a); loadColumns(); }).catch((e) => HW.fill(root, HW.errorBox(e.message)));
+  api(apiPath).then(draw).catch((e) => HW.fill(root, HW.errorBox(e.message)));
 })();
