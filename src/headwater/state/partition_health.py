@@ -14,6 +14,7 @@ from headwater.definitions.partitions import KeyContext
 from headwater.events import AssetMaterialized
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
+from headwater.state.partition_rollup import PartitionsSeen
 from headwater.state.partition_status import PartitionStatus
 from headwater.storage import Storage
 
@@ -77,18 +78,8 @@ def partition_health(
             1 for r in latest.values() if AssetMaterialized.from_data(r.event.data).code_version != spec.code_version
         )
         last = max((r.event.timestamp for r in latest.values()), default=None)
-    if failed:
-        status = "failed"
-    elif not made:
-        status = "missing"
-    elif made + running < found.total:
-        status = "partial"
-    elif older:
-        status = "stale"
-    else:
-        status = "materialized"
     return PartitionHealth(
-        status=status,
+        status=_rolled_up(made, failed, running, found.total, older),
         total=found.total,
         materialized=made,
         failed=failed,
@@ -96,3 +87,29 @@ def partition_health(
         code_changed=older,
         last_materialized=last,
     )
+
+
+def health_of_seen(seen: PartitionsSeen) -> PartitionHealth:
+    """The health of a partitioned asset from what ``PartitionRollup`` already read for its status
+    (no further query; runs in progress are not counted): what the graph and the catalog show."""
+    made, failed = seen.materialized, seen.failed
+    last = seen.newest.event.timestamp if seen.newest is not None else None
+    return PartitionHealth(
+        status=_rolled_up(made, failed, 0, seen.total, seen.older_code),
+        total=seen.total,
+        materialized=made,
+        failed=failed,
+        in_progress=0,
+        code_changed=seen.older_code,
+        last_materialized=last,
+    )
+
+
+def _rolled_up(made: int, failed: int, running: int, total: int, older: int) -> str:
+    if failed:
+        return "failed"
+    if not made:
+        return "missing"
+    if made + running < total:
+        return "partial"
+    return "stale" if older else "materialized"

@@ -34,21 +34,25 @@ def graph(state: State) -> Response:
     ``layout`` has per-node arrays indexed like ``keys`` (``layer``, ``row``, ``group``), the
     ``groups`` bands, and ``edges`` as flat ``parent, child`` index pairs. ``states`` has one
     letter per node: f fresh, s stale, m missing, x failed, r running, c check failed.
+    ``details`` has, by node index, partition counts, check counts and the overdue nodes.
     """
     loaded, layout = state.layout()
-    codes = state.state_codes(loaded, layout)
-    error = json.dumps(state.project.error)
-    body = b'{"layout":' + layout.json + b',"states":"' + codes.encode() + b'","load_error":' + error.encode() + b"}"
-    return Response(body, media_type=_JSON)
+    codes, details = state.graph_states(loaded, layout)
+    error = json.dumps(state.project.error).encode()
+    body = b'{"layout":' + layout.json + b',"states":"' + codes.encode() + b'","details":' + details
+    return Response(body + b',"load_error":' + error + b"}", media_type=_JSON)
 
 
 @router.get("/graph/states", summary="Asset states only, for live updates of the graph page")
 def graph_states(state: State) -> dict[str, Any]:
-    """``version`` of the graph (re-fetch ``/api/graph`` when it changes) and ``states`` letters."""
+    """``version`` of the graph (re-fetch ``/api/graph`` when it changes), ``states`` letters and
+    the nodes' ``details``."""
     loaded, layout = state.layout()
+    codes, details = state.graph_states(loaded, layout)
     return {
         "version": loaded.version,
-        "states": state.state_codes(loaded, layout),
+        "states": codes,
+        "details": json.loads(details),
         "load_error": state.project.error,
     }
 

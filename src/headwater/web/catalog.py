@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from headwater.keys import AssetKey
+from headwater.state.partition_health import health_of_seen
 from headwater.web.states import AssetStates
 
 
 def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool = False) -> list[dict[str, Any]]:
     """One row per key of ``keys``: group, owners, kinds, description, upstream count, state, last
-    materialization and check counts.
+    materialization, partition health (partitioned assets), overdue and check counts.
 
     ``every`` says ``keys`` are all of the graph's assets, so the latest materializations are read
     without naming thousands of keys in the query.
@@ -23,6 +24,9 @@ def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool =
     if partitioned:  # their values are per partition: the newest partition's materialization
         latest.update(states.storage.latest_of_any_partition("materialization", partitioned))
     by_state = states.states()
+    rollup = states.status.rollup
+    seen = rollup.seen if rollup is not None else {}
+    overdue = states.status.overdue
     rows = []
     for key in keys:
         node = graph.nodes[key]
@@ -41,6 +45,8 @@ def catalog_rows(states: AssetStates, keys: Sequence[AssetKey], *, every: bool =
                 "source": spec.is_source,
                 "last_materialized": record.event.timestamp if record else None,
                 "run_id": record.event.run_id if record else None,
+                "partitions": health_of_seen(seen[key]).to_json() if key in seen else None,
+                "overdue": key in overdue,
                 "checks": {
                     "declared": len(graph.checks.get(key, ())),
                     "passed": sum(c.passed for c in checks),

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 from fastapi import Request
@@ -36,7 +37,7 @@ class WebState:
         self.queue_launcher = QueueLauncher(storage, config, loaded=self.loaded, instance=self.instance)
         self._layout: tuple[int, Layout] | None = None
         self._instance: InstanceCore | None = None
-        self._codes: tuple[tuple[int, str], str] | None = None
+        self._codes: tuple[tuple[int, str], str, bytes] | None = None
         self._lock = threading.Lock()
 
     def loaded(self) -> Loaded:
@@ -62,15 +63,22 @@ class WebState:
     def state_codes(self, loaded: Loaded, layout: Layout) -> str:
         """The graph page's state letters, recomputed only when the change marker moved (an event
         stored or a run added) or the graph changed; states depend on nothing else."""
+        return self.graph_states(loaded, layout)[0]
+
+    def graph_states(self, loaded: Loaded, layout: Layout) -> tuple[str, bytes]:
+        """The state letters and the nodes' details (``AssetStates.details`` as JSON), computed
+        together and cached like ``state_codes``."""
         marker = self.queries.change_marker()
         with self._lock:
             cached = self._codes
         if cached is not None and cached[0] == (loaded.version, marker):
-            return cached[1]
-        codes = self.states(loaded).codes(layout.keys)
+            return cached[1], cached[2]
+        states = self.states(loaded)
+        codes = states.codes(layout.keys)
+        details = json.dumps(states.details(layout.keys), separators=(",", ":")).encode()
         with self._lock:
-            self._codes = ((loaded.version, marker), codes)
-        return codes
+            self._codes = ((loaded.version, marker), codes, details)
+        return codes, details
 
     def states(self, loaded: Loaded) -> AssetStates:
         """A fresh view of the assets' states for one request."""

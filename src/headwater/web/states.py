@@ -94,6 +94,27 @@ class AssetStates:
         states = self.states()
         return "".join(STATE_CODES[states[key]] for key in keys)
 
+    def details(self, keys: tuple[AssetKey, ...]) -> dict[str, Any]:
+        """What the graph's nodes show besides their state, by position in ``keys``, only for the
+        assets it applies to: ``parts`` (materialized, total, failed, from older code) of partitioned
+        assets, ``checks`` (passed, failed, declared) of assets with checks and the ``overdue`` ones.
+        No query beyond those of the states."""
+        status = self.status
+        position = {key: i for i, key in enumerate(keys)}
+        parts: dict[str, list[int]] = {}
+        if status.rollup is not None:
+            for key, seen in status.rollup.seen.items():
+                if key in position:
+                    parts[str(position[key])] = [seen.materialized, seen.total, seen.failed, seen.older_code]
+        checks: dict[str, list[int]] = {}
+        for key, declared in self.graph.checks.items():
+            if key in position and declared:
+                verdicts = status.checks.of(key).values()
+                passed = sum(v.passed for v in verdicts)
+                checks[str(position[key])] = [passed, sum(v.failed for v in verdicts), len(declared)]
+        overdue = sorted(position[key] for key in status.overdue if key in position)
+        return {"parts": parts, "checks": checks, "overdue": overdue}
+
     def stale_reasons(self, key: AssetKey) -> list[dict[str, Any]]:
         """Why ``key`` is not fresh: every reason of ``AssetStatus`` when it is stale; otherwise only an
         unmet freshness policy (``overdue``), which does not make an asset stale but is worth showing."""

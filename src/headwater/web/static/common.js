@@ -94,6 +94,8 @@ const HW = (() => {
   // exists; then open that page. Errors show in ``status``.
   async function materialize(request, status) {
     const body = typeof request === "string" ? { select: request } : request;
+    // Partitioned assets without a partition: pick one in place (pick.js) instead of an error.
+    if (!body.job && !body.partition && HW.pickPartition && await HW.pickPartition(body, status)) return;
     const say = (text, cls) => { if (status) { status.className = cls || "muted"; status.textContent = text; } };
     say(`launching ${body.job ? "job " + body.job : body.select}…`);
     try {

@@ -6,7 +6,7 @@
 
 (() => {
   const { el, api } = HW;
-  const COL_W = 240, NODE_W = 200, NODE_H = 34, ROW_H = 48, HEAD = 26, GAP = 24, PAD = 10;
+  const COL_W = 240, NODE_W = 200, NODE_H = 42, ROW_H = 56, HEAD = 26, GAP = 24, PAD = 10;
   const COL_GAP = 90, FOLDED_W = 320, FOLDED_H = 44;
   const LOD_K = 0.2;       // below this zoom, groups are drawn as boxes and nodes not at all
   const MAX_LABELLED = 2500, MAX_EDGES = 6000;
@@ -14,6 +14,8 @@
   const root = HW.app();
   let g = null;            // graph data from /api/graph
   let states = "";         // one letter per node
+  let details = { parts: {}, checks: {}, overdue: [] };  // by node: partitions, checks, overdue
+  let overdue = new Set();
   let folded = [];         // per group: collapsed?
   let gx = [], gy = [], gw = [], gh = [];  // per group: its block
   let local = null;        // per node: its column inside its group's block
@@ -230,15 +232,39 @@
     let cls = `node st-${state}`;
     if (selected && !selected.has(i)) cls += " dim";
     if (i === current) cls += " current";
+    const shows = facts(i, state);
     const node = el("g", { class: cls, "data-key": g.keys[i], transform: `translate(${nx(i)},${ny(i)})` },
       el("rect", { width: NODE_W, height: NODE_H, rx: 5 }),
-      el("title", {}, `${g.keys[i]} — ${HW.STATES[state]}`));
+      el("title", {}, [g.keys[i], ...shows.map((f) => f.long || f.text)].join(" · ")));
     if (labelled) {
       const key = g.keys[i];
-      node.append(el("text", { x: 10, y: 21 }, key.length > 26 ? "…" + key.slice(-25) : key));
+      // The key from its start, cut at the end: the full key is in the tooltip.
+      node.append(el("text", { x: 10, y: 17, class: "node-key" }, key.length > 27 ? key.slice(0, 26) + "…" : key));
+      const line = el("text", { x: 10, y: 33, class: "node-facts" });
+      let room = 34;  // characters that fit on the second line
+      for (const f of shows) {
+        if (f.text.length > room) continue;
+        room -= f.text.length + 2;
+        line.append(el("tspan", { class: f.cls, "data-fact": f.name }, f.text + "  "));
+      }
+      node.append(line);
     }
     node.addEventListener("click", (e) => { e.stopPropagation(); open(i); });
     return node;
+  }
+
+  // What a node says under its key, most telling first: partitions, failures, checks, overdue,
+  // then its state and kind. ``long`` is the tooltip's wording.
+  function facts(i, state) {
+    const out = [];
+    const p = details.parts[i];
+    if (p) {
+      out.push({ name: "partitions", cls: "f-parts", text: `${p[0].toLocaleString()}/${p[1].toLocaleString()}`, long: `${p[0].toLocaleString()} of ${p[1].toLocaleString()} partitions materialized` });
+      if (p[2]) out.push({ name: "failed", cls: "f-bad", text: `${p[2].toLocaleString()} failed`, long: `${p[2].toLocaleString()} partitions failed` });
+      if (p[3]) out.push({ name: "stale", cls: "f-warn", text: `${p[3].toLocaleString()} stale`, long: `${p[3].toLocaleString()} partitions from older code` });
+    }
+    out.push({ name: "state", cls: `f-state st-${state}`, text: HW.STATES[state] });
+    return out;
   }
 
   // Node edges in view; those into or out of a collapsed group merge into one arrow per pair of
@@ -453,6 +479,7 @@
     const data = await api("/api/graph");
     g = data.layout;
     states = data.states;
+    setDetails(data.details);
     lookup = new Map(g.keys.map((k, i) => [k, i]));
     const many = g.keys.length > 500;
     folded = g.groups.map(() => many);
@@ -482,6 +509,10 @@
     layoutBlocks();
     fit();
   }
+  function setDetails(d) {
+    details = d || { parts: {}, checks: {}, overdue: [] };
+    overdue = new Set(details.overdue);
+  }
   function drawLegend() {
     const counts = {};
     for (const c of states) counts[c] = (counts[c] || 0) + 1;
@@ -496,7 +527,9 @@
         const s = await api("/api/graph/states");
         marker = c.marker;
         if (s.version !== g.version) { await load(); }
-        else if (s.states !== states) { states = s.states; summaries = null; drawLegend(); schedule(); }
+        else if (s.states !== states || JSON.stringify(s.details) !== JSON.stringify(details)) {
+          states = s.states; summaries = null; setDetails(s.details); drawLegend(); schedule();
+        }
       }
     } catch (e) { /* the next poll retries */ }
     setTimeout(poll, 1000);
