@@ -19,12 +19,12 @@ from headwater.storage import Storage
 
 
 def find_held(storage: Storage, key: AssetKey, *, run_id: str | None, partition: str | None) -> HeldValue:
-    """The value of ``key`` held back (staged by ``run_id``, for ``partition``); a clear error when
-    there is none or several match."""
+    """The value of ``key`` held back (staged by ``run_id``, or a run whose id starts with it, for
+    ``partition``); a clear error when there is none or several match."""
     found = [
         held
         for held in held_values(storage, [key])
-        if (run_id is None or held.run_id == run_id) and (partition is None or held.partition == partition)
+        if (run_id is None or held.run_id.startswith(run_id)) and (partition is None or held.partition == partition)
     ]
     if not found:
         what = f" staged by run {run_id}" if run_id else ""
