@@ -221,3 +221,23 @@ def test_overdue_idle_and_absent_updates(instance: hw.Instance) -> None:
     ]
     assert third[1]["summary"] == "automation requested no run for longer than 6:00:00"
     assert third[1]["url"] == "http://127.0.0.1:3000/automation"
+
+
+def test_an_alert_that_cannot_be_evaluated_does_not_stop_the_others(
+    instance: hw.Instance, caplog: pytest.LogCaptureFixture
+) -> None:
+    with http_receiver() as receiver:
+        hook = [hw.AlertTarget.webhook(receiver.url("/a"))]
+        alerts = [
+            hw.Alert("broken", on="check_failed", targets=hook),
+            hw.Alert("checks", on="check_failed", targets=hook),
+        ]
+        daemon = _daemon(instance, alerts)
+        AutomationStore(instance.storage).save_instigator("alert:broken", "alert", cursor="{not json", last_tick_at=0)
+        STATE["fail"] = False
+        hw.materialize(daemon.defs, "orders", instance=instance)
+        with caplog.at_level(logging.ERROR, logger="headwater.alerts"):
+            summary = daemon.tick()
+    assert "alert 'broken' could not be evaluated; tried again next tick" in caplog.text
+    assert summary.alerts is not None and summary.alerts["opened"] == ["checks#1"]
+    assert [body["incident"] for _, _, body in receiver.posts] == ["checks#1"]

@@ -57,16 +57,21 @@ def _where(target: AlertTarget) -> str:
     return f"target '{target.name}' ({target.url})"
 
 
-def _post(target: AlertTarget, body: dict[str, Any], message: AlertMessage) -> None:
+def post_json(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    """POST ``body`` as JSON to ``url``; urllib's errors when it is not accepted (HTTPError for a non-2xx answer)."""
     request = urllib.request.Request(
-        target.url or "",
+        url,
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Idempotency-Key": message.delivery},
+        headers={"Content-Type": "application/json", **(headers or {})},
         method="POST",
     )
+    with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        response.read()
+
+
+def _post(target: AlertTarget, body: dict[str, Any], message: AlertMessage) -> None:
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            response.read()
+        post_json(target.url or "", body, {"Idempotency-Key": message.delivery})
     except urllib.error.HTTPError as exc:
         raise DeliveryFailed(f"{_where(target)} answered HTTP {exc.code} {exc.reason}") from exc
 

@@ -96,8 +96,8 @@ class Alerting:
         for alert in self.alerts:
             name = instigator_name(alert.name)
             found = states.get(name)
-            state = AlertState.from_cursor(found.cursor if found is not None else None, now)
             try:
+                state = AlertState.from_cursor(found.cursor if found is not None else None, now)
                 changed = self._evaluate(alert, state, view, now, done)
             except Exception:  # one alert's failure must not stop the others or the tick
                 log.exception("alert '%s' could not be evaluated; tried again next tick", alert.name)

@@ -184,7 +184,7 @@ class Daemon:
                 summary.launched_runs = self.launcher.launch_queued()
         if self.alerting.alerts:
             with timer("alerts"):
-                summary.alerts = self.alerting.tick(now, self.store.instigator_states()).to_json()
+                summary.alerts = self.alerting.tick(now, states).to_json()  # alert states change only here
         for name, work in self.extra_work.items():
             with timer(name):
                 done = work(now)

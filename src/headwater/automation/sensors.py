@@ -11,12 +11,12 @@ import json
 import logging
 import time
 import traceback
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from headwater.automation.alert_delivery import post_json
 from headwater.automation.config import AlertsConfig
 from headwater.automation.event_log_view import EventLogReader, multi_asset_requests
 from headwater.automation.schedules import QueueRun
@@ -276,17 +276,10 @@ def _run_status(storage: Storage, sensor: SensorSpec, cursor: str | None, now: f
         if alert:
             ALERTS.warning("run %s %s: %s", run.run_id, run.status.value, run.error or "")
             if sensor.webhook:
-                _post(sensor.webhook, found)
+                post_json(sensor.webhook, found)
         if sensor.select or sensor.job:
             requests.append(RunRequest(run_key=f"run:{run.run_id}", tags={TRIGGER_RUN: run.run_id}))
     return SensorOutcome(requests=requests, cursor=next_cursor, data={"runs": alerts})
-
-
-def _post(url: str, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=5) as response:
-        response.read()
 
 
 def _files(sensor: SensorSpec, cursor: str | None) -> SensorOutcome:
