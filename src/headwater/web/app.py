@@ -28,6 +28,7 @@ from headwater.web import (
     api_launch,
     api_live,
     api_runs,
+    api_staged,
     pages,
 )
 from headwater.web.launch import LaunchNotFound
@@ -108,6 +109,7 @@ def create_app(
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
     app.include_router(api_live.router)
+    app.include_router(api_staged.router)
     app.include_router(api_launch.router)
     app.include_router(api_backfills.router)
     app.include_router(api_automation.router)

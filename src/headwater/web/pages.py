@@ -43,6 +43,9 @@ _NAV = (
     ("launch", "/launch", "Launch"),
 )
 _SECTIONS = {"asset": "assets", "run": "runs", "backfill": "backfills"}
+_EXTRA = {"graph": ("graph_tree.js",), "asset": ("staged.js",)}
+"""Scripts a page loads before its own, besides common.js, pick.js (the partition picker) and
+palette.js (the Ctrl-K search) that every page loads."""
 
 
 def _preload(page: str, api: str) -> str:
