@@ -3,13 +3,18 @@ evaluations recorded by a real daemon tick (launching nothing)."""
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Project, csrf, make_app
+from headwater.automation import Daemon
+from headwater.loader import load_definitions
+
+from .conftest import Project, csrf, make_app, write_project
 
 
 @pytest.fixture
@@ -57,3 +62,38 @@ def test_sensors_show_their_last_evaluation_duration_and_lag(aclient: TestClient
     [watcher] = aclient.get("/api/automation").json()["sensors"]
     assert watcher["last_evaluated_at"] == watcher["last_tick_at"] is not None
     assert watcher["last_duration"] >= 0 and watcher["lag"] >= watcher["last_lag"] >= 0
+
+
+ALERTED = """
+from datetime import timedelta
+
+import headwater as hw
+
+
+@hw.asset(freshness=hw.Freshness(max_lag=timedelta(hours=1)))
+def feed() -> int:
+    return 1
+
+
+hook = hw.AlertTarget.webhook("http://127.0.0.1:{port}/down", name="hook")
+defs = hw.Definitions(assets=[feed], alerts=[hw.Alert("late", on="asset_overdue", targets=[hook, "log"])])
+"""
+
+
+def test_alerts_show_open_incidents_and_owed_notices(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the webhook delivery fails
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    made = write_project(tmp_path, ALERTED.format(port=port))
+    with made.instance() as instance:
+        Daemon(instance.storage, load_definitions(made.location), launch=False).tick()
+    with TestClient(make_app(made)) as test_client:
+        [late] = test_client.get("/api/automation").json()["alerts"]
+    assert (late["name"], late["on"], late["targets"]) == ("late", "asset_overdue", ["hook", "log"])
+    [incident] = late["open"]
+    assert incident["id"] == "late#1" and incident["subject"] == "feed"
+    assert incident["summary"].startswith("feed is overdue: never materialized")
+    assert incident["url"] == "http://127.0.0.1:3000/assets/feed"
+    [owed] = late["owed"]
+    assert (owed["delivery"], owed["target"], owed["attempts"]) == ("late#1:firing", "hook", 1)
+    assert f"target 'hook' (http://127.0.0.1:{port}/down): URLError" in owed["error"]

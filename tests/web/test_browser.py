@@ -207,6 +207,7 @@ def test_automation_page_switches_and_explains(chromium: str, aserver: str) -> N
         expect(page.locator('#sensors tr[data-name="watcher"]')).to_contain_text("on")
         expect(page.locator('#sensors tr[data-name="watcher"] td[data-col="took"]')).to_contain_text("ms")
         expect(page.locator('#sensors tr[data-name="watcher"] td[data-col="lag"]')).to_contain_text("s")  # ms or s
+        expect(page.locator("#alerts")).to_contain_text("No alerts declared")
         page.click('button[data-why="seed"]')
         expect(page.locator("#why")).to_contain_text("requested")
         expect(page.locator("#why ul.tree li").first).to_have_class("true")

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+if TYPE_CHECKING:
+    from headwater.definitions.alert import Alert
+    from headwater.storage.automation import InstigatorState
 
 ALERT_KIND: Final = "alert"
 """The instigator kind (and tick kind) of alerts."""
@@ -129,3 +133,22 @@ class AlertState:
                 for d in data["outbox"]
             ],
         )
+
+
+def alert_json(alert: Alert, stored: InstigatorState | None) -> dict[str, Any]:
+    """An alert with its open incidents and the notices still owed (with why the last try failed), as
+    ``headwater automation alerts --json`` and the automation page show it."""
+    state = AlertState.from_cursor(stored.cursor if stored is not None else None, 0.0)
+    return {
+        "name": alert.name,
+        "on": alert.on,
+        "describe": alert.describe(),
+        "select": alert.select,
+        "targets": [t if isinstance(t, str) else t.name for t in alert.targets],
+        "last_tick_at": stored.last_tick_at if stored is not None else None,
+        "open": [asdict(i) for i in sorted(state.open.values(), key=lambda i: i.opened_at)],
+        "owed": [
+            {"delivery": d.message.delivery, "target": d.target, "attempts": d.attempts, "error": d.error}
+            for d in state.outbox
+        ],
+    }

@@ -1,6 +1,6 @@
-"""``headwater automation ticks|schedules|sensors|on|off|why``: what the daemon did and decided,
-and switching schedules and sensors on and off. Only ``schedules``, ``sensors``, ``on`` and ``off``
-load the project's definitions (to know the names)."""
+"""``headwater automation ticks|schedules|sensors|alerts|on|off|why``: what the daemon did and decided,
+and switching schedules and sensors on and off. Only ``schedules``, ``sensors``, ``alerts``, ``on`` and
+``off`` load the project's definitions (to know the names)."""
 
 from __future__ import annotations
 
@@ -155,6 +155,46 @@ def on_command(name: str, module: str | None, file: str | None, attribute: str |
 def off_command(name: str, module: str | None, file: str | None, attribute: str | None) -> None:
     """Switch a schedule or sensor off (NAME; 'asset_automation' for all asset conditions)."""
     _set(name, False, module, file, attribute)
+
+
+@automation_group.command("alerts")
+@location_options
+@json_option
+def alerts_command(module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
+    """List alerts (hw.Alert and [[alerts.rules]]): their open incidents and the notices still owed."""
+    from headwater.automation.alert_state import alert_json, instigator_name
+    from headwater.instance import Instance
+    from headwater.storage.automation import AutomationStore
+
+    defs = load(module, file, attribute)
+    instance = Instance.get()
+    try:
+        rules = instance.config.automation.alerts.alerts() if instance.config is not None else []
+        states = AutomationStore(instance.storage).instigator_states()
+    finally:
+        instance.storage.close()
+    rows = [alert_json(alert, states.get(instigator_name(alert.name))) for alert in [*defs.alerts, *rules]]
+    if as_json:
+        output.print_json(rows)
+        return
+    grid = output.table("alert", "on", "targets", "last tick", "open incidents", "owed")
+    for row in rows:
+        incidents = "\n".join(f"{i['id']}: {i['summary']}" for i in row["open"]) or "none"
+        owed = "\n".join(f"{d['delivery']} -> {d['target']} ({d['attempts']} tries: {d['error']})" for d in row["owed"])
+        cells = [
+            row["name"],
+            row["describe"],
+            ", ".join(row["targets"]),
+            output.when(row["last_tick_at"]),
+            incidents,
+            owed,
+        ]
+        grid.add_row(*(output.text(c) for c in cells))
+    output.console().print(grid)
+    if not rows:
+        output.console().print(
+            output.text("no alerts: declare hw.Alert(...) or [[alerts.rules]] in headwater.toml", "dim")
+        )
 
 
 @automation_group.command("why")

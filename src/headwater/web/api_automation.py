@@ -1,5 +1,6 @@
 """JSON API of the automation page: schedules and sensors with their on/off switch (POST with
-CSRF), recent ticks, and each asset's condition evaluations ("why was / wasn't it requested").
+CSRF), alerts with their open incidents, recent ticks, and each asset's condition evaluations
+("why was / wasn't it requested").
 
 Reads and switches through ``AutomationStore``; names are checked against the loaded definitions, and
 schedules, sensors and ticks have the shapes of ``automation.switches`` (as ``headwater automation --json``).
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 import pydantic
 from fastapi import APIRouter, Depends, Query
 
+from headwater.automation.alert_state import alert_json, instigator_name
 from headwater.automation.conditions import detail_tree
 from headwater.automation.switches import (
     CONDITIONS,
@@ -65,9 +67,11 @@ def automation(state: State, ticks: Annotated[int, Query(ge=1, le=1000)] = 50) -
                 "last_run_id": evaluated.last_run_id if evaluated else None,
             }
         )
+    alerts = [*defs.alerts, *state.config.automation.alerts.alerts()]
     return {
         "schedules": schedules,
         "sensors": sensors,
+        "alerts": [alert_json(alert, states.get(instigator_name(alert.name))) for alert in alerts],
         "conditions": {"name": CONDITIONS, "on": is_on(states.get(CONDITIONS), "running"), "assets": assets},
         "ticks": [tick_json(t) for t in store.list_ticks(limit=ticks)],
         "load_error": state.project.error,

@@ -1,5 +1,5 @@
 // The automation page: schedules and sensors (with each sensor's last evaluation time, duration and
-// lag) with on/off switches (POST + CSRF), asset conditions
+// lag) with on/off switches (POST + CSRF), alerts with their open incidents, asset conditions
 // with "why was / wasn't this requested" trees, and recent ticks. Refreshed every 3 s while visible.
 "use strict";
 
@@ -50,6 +50,11 @@
         el("td", { "data-col": "took" }, HW.duration(s.last_duration)),
         el("td", { "data-col": "lag", title: "how late the last evaluation started after the sensor was due (or how overdue it is now)" }, HW.duration(s.lag)),
         el("td", { class: "mono" }, (s.cursor || "").slice(0, 40)))) : empty(9, "No sensors declared.")),
+      el("h3", {}, "Alerts"),
+      table("alerts", ["alert", "on", "targets", "last tick", "open incidents", "owed notices"], a.alerts.length ? a.alerts.map((al) => el("tr", { "data-name": al.name },
+        el("td", {}, al.name), el("td", { class: "mono" }, al.describe), el("td", {}, al.targets.join(", ")), el("td", {}, HW.when(al.last_tick_at)),
+        el("td", { "data-col": "open" }, al.open.length ? al.open.map((i) => el("div", {}, el("a", { href: i.url }, i.id), " ", i.summary)) : "none"),
+        el("td", { "data-col": "owed", class: "error-text" }, al.owed.map((d) => el("div", {}, `${d.delivery} → ${d.target}: ${d.attempts} tries, ${d.error || ""}`))))) : empty(6, "No alerts declared (hw.Alert or [[alerts.rules]]).")),
       el("h3", {}, "Asset conditions ", switchButton(a.conditions.name, a.conditions.on)),
       table("conditions", ["asset", "condition", "last evaluated", "requested", "last requested", ""], a.conditions.assets.length ? a.conditions.assets.map((c) => el("tr", { "data-key": c.key },
         el("td", {}, HW.assetLink(c.key)), el("td", { class: "mono" }, c.condition), el("td", {}, HW.when(c.evaluated_at)),
