@@ -7,9 +7,11 @@ Both runs are launched from the page and run in their own process through the ru
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from headwater.events import EventType, RunStatus
+from headwater.storage.run_queue import RunQueueStore
 
 from .conftest import write_project
 from .test_browser import browser_page, chromium, serving
@@ -49,7 +51,12 @@ def sleeper(context: hw.Context) -> int:
     return 2
 
 
-defs = hw.Definitions(assets=[slow, sleeper])
+@hw.asset
+def after_slow(slow: int) -> int:
+    return slow + 1
+
+
+defs = hw.Definitions(assets=[slow, after_slow, sleeper])
 """
 
 
@@ -75,7 +82,11 @@ def test_run_page_shows_output_while_the_step_runs(chromium: str, tmp_path: Path
         # The step cannot end before the release file exists: the line came while it ran.
         assert not (tmp_path / "release").exists()
         expect(page.locator("#run-status")).to_have_text("started")
-        expect(page.locator("#gantt rect.bar.running")).to_have_count(1)
+        bar = page.locator("#gantt rect.bar.running")
+        expect(bar).to_have_count(1)
+        span = page.locator("#gantt-span").text_content()
+        # The timeline's span grows with the clock while the step runs and no event arrives.
+        page.wait_for_function(f"() => document.querySelector('#gantt-span').textContent !== {span!r}")
         stamp = output.locator(".ts").first.text_content() or ""
         assert len(stamp) == len("12:34:56.789") and stamp[8] == "."  # milliseconds
         expect(output).not_to_contain_text("second line")
@@ -113,3 +124,32 @@ def test_terminate_stops_the_running_step_and_its_child_process(chromium: str, t
         kinds = [record.event.type for record in instance.storage.get_events(run_id)]
     assert kinds[-2:] == [EventType.STEP_FAILED, EventType.RUN_CANCELED]
     assert EventType.STEP_SUCCEEDED not in kinds and EventType.ASSET_MATERIALIZED not in kinds
+
+
+def test_cancel_lets_the_running_step_end_and_starts_no_more(chromium: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    project = write_project(tmp_path, LIVE)
+    with serving(project) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/runs")
+        page.evaluate("HW.materialize('slow+')")
+        page.wait_for_url("**/runs/*")
+        run_id = page.url.rsplit("/", 1)[1]
+        expect(page.locator('#logs pre[data-step="slow"]')).to_contain_text("first line", timeout=30_000)
+        page.click("#cancel")
+        expect(page.locator("#run-note")).to_have_text("cancel requested: the run stops before its next step")
+        asked = time.time()
+        with project.instance() as instance:  # the run's process learns of the cancel with its next heartbeat
+            queue = RunQueueStore(instance.storage)
+            while not any(r.run.run_id == run_id and (r.heartbeat_at or 0) > asked for r in queue.running()):
+                time.sleep(0.05)
+        (tmp_path / "release").write_text("go")
+        expect(page.locator("#run-status")).to_have_text("canceled", timeout=30_000)
+        expect(page.locator('#logs pre[data-step="slow"]')).to_contain_text("second line")  # the step ran to its end
+    assert errors == []
+    with project.instance() as instance:
+        events = [record.event for record in instance.storage.get_events(run_id)]
+    made = [e.asset_key.to_string() for e in events if e.type is EventType.ASSET_MATERIALIZED and e.asset_key]
+    assert made == ["slow"]
+    assert [e.step_key for e in events if e.type is EventType.STEP_SKIPPED] == ["after_slow"]
+    assert events[-1].type is EventType.RUN_CANCELED

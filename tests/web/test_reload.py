@@ -129,3 +129,16 @@ def test_open_pages_show_the_error_as_it_happens_and_recover(module_project: Mod
         expect(banner).to_be_hidden()
         expect(page.locator("#catalog")).to_contain_text("revenue")
     assert errors == []
+
+
+def test_a_project_broken_from_the_start_loads_once_fixed(module_project: ModuleProject) -> None:
+    module_project.write(BROKEN)
+    client = TestClient(create_app(location=module_project.location, config=module_project.config, warm=False))
+    answer = client.get("/api/assets")
+    assert answer.status_code == 503
+    assert f"{module_project.assets}:10" in answer.json()["error"]
+    changes = client.get("/api/changes").json()
+    assert changes["version"] == 0 and f"{module_project.assets}:10" in changes["load_error"]
+    module_project.write(FIXED)
+    assert _keys(client) == ["orders", "revenue"]
+    assert client.get("/api/changes").json()["load_error"] is None

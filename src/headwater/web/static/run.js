@@ -55,9 +55,9 @@
       const w = Math.max(2, (((s.end || now) - s.start) / (t1 - t0)) * (W - LABEL - 10));
       svg.append(el("text", { x: 4, y: i * H + 14 }, s.step.length > 32 ? "…" + s.step.slice(-31) : s.step),
         el("rect", { class: `bar ${s.status}`, x, y: i * H + 3, width: w, height: H - 6, rx: 2 },
-          el("title", {}, `${s.step}: ${s.status}, ${HW.duration(s.end ? s.end - s.start : null)}`)));
+          el("title", {}, `${s.step}: ${s.status}, ${s.end ? HW.duration(s.end - s.start) : HW.duration(now - s.start) + " so far"}`)));
     });
-    svg.append(el("text", { x: LABEL, y: steps.length * H + 14 }, "0"), el("text", { x: W - 60, y: steps.length * H + 14 }, HW.duration(t1 - t0)));
+    svg.append(el("text", { x: LABEL, y: steps.length * H + 14 }, "0"), el("text", { id: "gantt-span", x: W - 10, y: steps.length * H + 14, "text-anchor": "end" }, HW.duration(t1 - t0)));
     HW.fill(gantt, svg);
   }
 
