@@ -86,12 +86,13 @@ class EventWriter:
         with self._lock:
             events, self._events = self._events, []
             logs, self._logs = self._logs, []
+        # Logs first: a reader who sees the run's end event then finds every line of its steps.
+        for step_key, text in [*live, *logs]:
+            self.storage.store_logs(self.run_id, step_key, text)
         if events:
             if any(event.type is EventType.ASSET_MATERIALIZED for event in events):
                 os.sync()
             self.storage.store_events(events, for_run=self.run_id)
-        for step_key, text in [*live, *logs]:
-            self.storage.store_logs(self.run_id, step_key, text)
 
     def _take_live(self) -> list[tuple[str, str]]:
         if threading.current_thread() is not self._thread or time.monotonic() < self._next_live:
