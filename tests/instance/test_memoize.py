@@ -123,16 +123,38 @@ def test_a_changed_parent_version_from_outside_the_run_reruns(instance: hw.Insta
     assert sorted(unchanged(rerun)) == ["c"]
 
 
-def test_memoize_without_a_code_version_is_refused() -> None:
+def test_memoize_without_a_code_version_takes_it_from_the_source(instance: hw.Instance, tmp_path: Path) -> None:
+    module = tmp_path / "memo_source.py"
+
+    def load(body: str) -> hw.Definitions:
+        module.write_text(
+            f"import headwater as hw\n\n@hw.asset(memoize=True)\ndef orders() -> int:\n    return {body}\n"
+        )
+        namespace: dict[str, object] = {}
+        exec(compile(module.read_text(), str(module), "exec"), namespace)
+        return hw.Definitions(assets=[namespace["orders"]])
+
+    first = load("1")
+    version = first.asset_specs[0].code_version
+    assert version is not None and version.startswith("source:")
+    assert instance.materialize(first).success
+    same = load("1")
+    assert same.asset_specs[0].code_version == version
+    assert sorted(unchanged(instance.materialize(same))) == ["orders"]  # same source: reused
+    edited = load("2")
+    assert edited.asset_specs[0].code_version != version
+    rerun = instance.materialize(edited)
+    assert unchanged(rerun) == {}  # the function changed: it runs again
+    assert instance.io_manager.load(hw.AssetKey("orders"), None) == 2
+
+
+def test_memoize_where_the_source_cannot_be_read_is_refused() -> None:
+    namespace: dict[str, object] = {"hw": hw}
     with pytest.raises(hw.DefinitionError) as info:
-
-        @hw.asset(memoize=True)
-        def orders() -> int:
-            return 1
-
+        exec("@hw.asset(memoize=True)\ndef orders() -> int:\n    return 1\n", namespace)  # no file to read
     message = str(info.value)
-    assert "asset 'orders'" in message and "test_memoize.py" in message
-    assert "memoize=True needs a declared code version" in message
+    assert "asset 'orders'" in message
+    assert "takes its version from the function's source, which Python cannot read here" in message
     assert "add code_version='1' to @hw.asset" in message
 
 

@@ -6,6 +6,10 @@ user code and never touches storage. ``@hw.multi_asset`` lives in ``multi_asset`
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import textwrap
+import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, overload
@@ -112,7 +116,8 @@ def asset(
     ``freshness=hw.Freshness(max_lag=...)`` says how current it must be (``assets status``).
     ``pool="warehouse"`` puts its steps in a pool that ``[runs.pools]`` in headwater.toml limits.
     ``memoize=True`` lets a run reuse the stored value instead of running the function when its
-    ``code_version`` and its inputs' data versions are unchanged (it needs ``code_version=``).
+    ``code_version`` (without one: a hash of the function's source) and its inputs' data versions
+    are unchanged.
     ``publish="after_checks"`` stages a new value and publishes it only when its blocking checks pass.
     """
 
@@ -145,6 +150,8 @@ def asset(
         parts, mappings, policy = check_partitioning(
             partitions, partition_mappings, backfill_policy, params, dep_keys, f"{owner} ({site})"
         )
+        memo = memoize_of(memoize, f"{owner} ({site})")
+        version = code_version_of(code_version, owner) or (source_version(func, owner, site) if memo else None)
         return AssetSpec(
             key=asset_key,
             op=op,
@@ -154,7 +161,7 @@ def asset(
             owners=str_seq(owners, "owners", owner),
             kinds=frozenset(str_seq(kinds, "kinds", owner)),
             metadata=dict(metadata or {}),
-            code_version=code_version_of(code_version, owner),
+            code_version=version,
             deps=dep_keys,
             io_manager=io_manager or DEFAULT_IO_MANAGER,
             automation=automation_of(automation, owner),
@@ -163,7 +170,7 @@ def asset(
             partition_mappings=mappings,
             backfill_policy=policy,
             freshness=check_freshness(freshness, owner),
-            memoize=memoize_of(memoize, code_version, f"{owner} ({site})"),
+            memoize=memo,
             publish=publish_mode(publish, f"{owner} ({site})"),
         )
 
@@ -172,16 +179,32 @@ def asset(
     return build
 
 
-def memoize_of(memoize: bool | None, code_version: str | None, where: str) -> bool | None:
-    """``memoize=``, refused when it is not a bool or when there is no declared code version to compare."""
+def memoize_of(memoize: bool | None, where: str) -> bool | None:
+    """``memoize=``, refused when it is not a bool."""
     if memoize is not None and not isinstance(memoize, bool):
         raise DefinitionError(f"{where}: memoize= takes True or False, got {memoize!r}")
-    if memoize and code_version is None:
-        raise DefinitionError(
-            f"{where}: memoize=True needs a declared code version to tell whether the stored value was "
-            "made by the same code: add code_version='1' to @hw.asset (and change it when the logic changes)"
-        )
     return memoize
+
+
+def source_version(func: Callable[..., Any], owner: str, site: str) -> str:
+    """The code version of a memoized asset that declares none: a hash of its function's source, so
+    an edit to the function is a new version (and a value made by other code is never reused)."""
+    if not isinstance(getattr(func, "__code__", None), types.CodeType):
+        raise _no_source(owner, site)
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        raise _no_source(owner, site) from None
+    digest = hashlib.blake2b(textwrap.dedent(source).encode(), digest_size=6).hexdigest()
+    return f"source:{digest}"
+
+
+def _no_source(owner: str, site: str) -> DefinitionError:
+    return DefinitionError(
+        f"{owner} ({site}): memoize=True without code_version= takes its version from the function's "
+        "source, which Python cannot read here (defined in an interactive session?): add code_version='1' "
+        "to @hw.asset (and change it when the logic changes)"
+    )
 
 
 def SourceAsset(
