@@ -28,6 +28,7 @@ from headwater.web import (
     api_launch,
     api_live,
     api_runs,
+    api_search,
     api_staged,
     pages,
 )
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(api_backfills.router)
     app.include_router(api_automation.router)
     app.include_router(api_jobs.router)
+    app.include_router(api_search.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

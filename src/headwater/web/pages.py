@@ -62,6 +62,8 @@ def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
         f'<a href="{href}"{" class=active" if name == _SECTIONS.get(page, page) else ""}>{label}</a>'
         for name, href, label in _NAV
     )
+    names = ("pick.js", "palette.js", *_EXTRA.get(page, ()))
+    scripts = "".join(f'<script src="/static/{name}?v={__version__}"></script>\n' for name in names)
     html = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -77,8 +79,7 @@ def shell(page: str, title: str, api: str, **data: str) -> HTMLResponse:
 <div id="load-error" role="alert" hidden></div>
 <main id="app" data-page="{page}" data-api="{escape(api, quote=True)}"{attrs}><p class="muted">Loading…</p></main>
 <script src="/static/common.js?v={__version__}"></script>
-<script src="/static/pick.js?v={__version__}"></script>
-<script src="/static/{page}.js?v={__version__}"></script>
+{scripts}<script src="/static/{page}.js?v={__version__}"></script>
 </body>
 </html>
 """

@@ -11,7 +11,7 @@ const HW = (() => {
 
   // el("a", {href: "/x", class: "y"}, "text", child): user strings only ever become text nodes.
   function el(tag, attrs, ...children) {
-    const svg = ["svg", "g", "rect", "path", "text", "line", "polyline", "circle", "title"].includes(tag);
+    const svg = ["svg", "g", "rect", "path", "text", "tspan", "line", "polyline", "circle", "title"].includes(tag);
     const node = svg ? document.createElementNS("http://www.w3.org/2000/svg", tag) : document.createElement(tag);
     for (const [name, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;

@@ -57,8 +57,13 @@
     el("button", { type: "button", id: "expand-all", onclick: () => setAllFolded(false) }, "Expand groups"),
     el("button", { type: "button", id: "collapse-all", onclick: () => setAllFolded(true) }, "Collapse groups"),
     el("button", { type: "button", id: "fit", onclick: fit }, "Fit"),
+    el("button", { type: "button", id: "tree-toggle", "aria-pressed": "true", onclick: (e) => {
+      tree.node.hidden = !tree.node.hidden; e.target.setAttribute("aria-pressed", String(!tree.node.hidden)); moved();
+    } }, "Groups"),
     status);
-  HW.fill(root, banner, toolbar, legend, el("div", { class: "stage" }, svg, panel));
+  const stage = el("div", { class: "stage" }, svg, panel);
+  let tree = null;         // the sidebar of groups and assets (graph_tree.js)
+  HW.fill(root, banner, toolbar, legend, stage);
 
   // -- geometry: blocks stand in columns, stacked; a collapsed block is a small box ------------
   const width = (gi) => { const grp = g.groups[gi]; return grp.layers ? grp.layers.length : grp.max - grp.min + 1; };
@@ -241,7 +246,7 @@
       // The key from its start, cut at the end: the full key is in the tooltip.
       node.append(el("text", { x: 10, y: 17, class: "node-key" }, key.length > 27 ? key.slice(0, 26) + "…" : key));
       const line = el("text", { x: 10, y: 33, class: "node-facts" });
-      let room = 34;  // characters that fit on the second line
+      let room = 32;  // characters that fit on the second line
       for (const f of shows) {
         if (f.text.length > room) continue;
         room -= f.text.length + 2;
@@ -254,7 +259,7 @@
   }
 
   // What a node says under its key, most telling first: partitions, failures, checks, overdue,
-  // then its state and kind. ``long`` is the tooltip's wording.
+  // then its state and kind; what does not fit is left to the tooltip (``long``: its wording).
   function facts(i, state) {
     const out = [];
     const p = details.parts[i];
@@ -263,7 +268,15 @@
       if (p[2]) out.push({ name: "failed", cls: "f-bad", text: `${p[2].toLocaleString()} failed`, long: `${p[2].toLocaleString()} partitions failed` });
       if (p[3]) out.push({ name: "stale", cls: "f-warn", text: `${p[3].toLocaleString()} stale`, long: `${p[3].toLocaleString()} partitions from older code` });
     }
+    const c = details.checks[i];
+    if (c) {
+      const long = `checks: ${c[0]} of ${c[2]} passed` + (c[1] ? `, ${c[1]} failed` : "");
+      out.push(c[1] ? { name: "checks", cls: "f-bad", text: `✗${c[1]}/${c[2]} checks`, long } : { name: "checks", cls: c[0] === c[2] ? "f-ok" : "", text: `✓${c[0]}/${c[2]} checks`, long });
+    }
+    if (overdue.has(i)) out.push({ name: "overdue", cls: "f-overdue", text: "overdue", long: "overdue: its freshness policy is not met" });
     out.push({ name: "state", cls: `f-state st-${state}`, text: HW.STATES[state] });
+    const kinds = g.kinds && g.kinds[i];
+    if (kinds) out.push({ name: "kind", cls: "f-kind", text: kinds, long: "kind: " + kinds });
     return out;
   }
 
@@ -507,7 +520,17 @@
     HW.fill(banner, ...(data.load_error ? [HW.errorBox("The definitions no longer load; showing the last good version:\n" + data.load_error)] : []));
     drawLegend();
     layoutBlocks();
+    const hidden = tree ? tree.node.hidden : false;
+    if (tree) tree.node.remove();
+    tree = HW.groupTree(g, () => states, showGroup, reveal);
+    tree.node.hidden = hidden;
+    stage.prepend(tree.node);
     fit();
+  }
+  function showGroup(gi) {
+    if (focus) focus = null;
+    if (folded[gi]) { folded[gi] = false; layoutBlocks(); }
+    zoomToGroup(gi);
   }
   function setDetails(d) {
     details = d || { parts: {}, checks: {}, overdue: [] };
@@ -528,7 +551,7 @@
         marker = c.marker;
         if (s.version !== g.version) { await load(); }
         else if (s.states !== states || JSON.stringify(s.details) !== JSON.stringify(details)) {
-          states = s.states; summaries = null; setDetails(s.details); drawLegend(); schedule();
+          states = s.states; summaries = null; setDetails(s.details); drawLegend(); tree.refresh(); schedule();
         }
       }
     } catch (e) { /* the next poll retries */ }
