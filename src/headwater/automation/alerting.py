@@ -72,22 +72,7 @@ class Alerting:
         self.base_url = base_url.rstrip("/")
         self.evaluator = evaluator
         self.store = AutomationStore(storage)
-        self.targets_of: dict[str, dict[str, AlertTarget]] = {}
-        self.keys_of: dict[str, frozenset[AssetKey]] = {}
-        seen: set[str] = set()
-        for alert in self.alerts:
-            where = f"hw.Alert({alert.name!r})"
-            if alert.name in seen:
-                raise DefinitionError(
-                    f"{where}: two alerts have this name (in the code and in [[alerts.rules]] of headwater.toml); "
-                    "rename one"
-                )
-            seen.add(alert.name)
-            self.targets_of[alert.name] = {t.name: t for t in (_target(where, t, targets) for t in alert.targets)}
-            try:
-                self.keys_of[alert.name] = select(graph, alert.select)
-            except SelectionError as exc:
-                raise DefinitionError(f"{where}: select={alert.select!r}: {exc}") from None
+        self.targets_of, self.keys_of = resolve_alerts(graph, self.alerts, targets)
 
     def tick(self, now: float, states: Mapping[str, InstigatorState]) -> AlertsDone:
         """Open and resolve incidents at ``now``, then deliver every notice owed."""
@@ -256,6 +241,28 @@ class Alerting:
             if target.kind != "log":  # stored after each send: a notice a target took is not sent again
                 self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
         self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
+
+
+def resolve_alerts(
+    graph: AssetGraph, alerts: Sequence[Alert], targets: Mapping[str, AlertTarget]
+) -> tuple[dict[str, dict[str, AlertTarget]], dict[str, frozenset[AssetKey]]]:
+    """Each alert's targets (names read from ``targets``) and selected assets; DefinitionError naming
+    the alert for a repeated name, an undeclared target or a selection that does not parse."""
+    targets_of: dict[str, dict[str, AlertTarget]] = {}
+    keys_of: dict[str, frozenset[AssetKey]] = {}
+    for alert in alerts:
+        where = f"hw.Alert({alert.name!r})"
+        if alert.name in targets_of:
+            raise DefinitionError(
+                f"{where}: two alerts have this name (in the code and in [[alerts.rules]] of headwater.toml); "
+                "rename one"
+            )
+        targets_of[alert.name] = {t.name: t for t in (_target(where, t, targets) for t in alert.targets)}
+        try:
+            keys_of[alert.name] = select(graph, alert.select)
+        except SelectionError as exc:
+            raise DefinitionError(f"{where}: select={alert.select!r}: {exc}") from None
+    return targets_of, keys_of
 
 
 def _run_subject(run: RunRecord) -> str:
