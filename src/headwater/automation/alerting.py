@@ -81,6 +81,7 @@ class Alerting:
         for alert in self.alerts:
             name = instigator_name(alert.name)
             found = states.get(name)
+            opened, resolved = len(done.opened), len(done.resolved)
             try:
                 state = AlertState.from_cursor(found.cursor if found is not None else None, now)
                 changed = self._evaluate(alert, state, view, now, done)
@@ -89,6 +90,10 @@ class Alerting:
                 continue
             if changed or found is None:
                 self.store.save_instigator(name, ALERT_KIND, cursor=state.to_cursor(), last_tick_at=now)
+            if len(done.opened) > opened or len(done.resolved) > resolved:  # history, once the state is stored
+                tick, _ = self.store.start_tick(name, ALERT_KIND, f"{name}:{state.seq}:{now!r}", timestamp=now)
+                data = {"opened": done.opened[opened:], "resolved": done.resolved[resolved:]}
+                self.store.finish_tick(tick.id, status="alerted", data=data)
             self._deliver(alert, state, now, done)
         return done
 
@@ -96,9 +101,7 @@ class Alerting:
 
     def _evaluate(self, alert: Alert, state: AlertState, view: TickView, now: float, done: AlertsDone) -> bool:
         """Update ``state``'s incidents (and owed notices); whether anything changed."""
-        before = (state.seq, len(state.open), state.runs_after, state.last_request_at)
-        opened_at = len(done.opened)
-        resolved_at = len(done.resolved)
+        before = (state.seq, len(state.open), len(state.outbox), state.runs_after, state.last_request_at)
         if alert.on == "run_failed":
             self._runs(alert, state, now, done)
         elif alert.on == "automation_idle":
@@ -110,14 +113,7 @@ class Alerting:
                     self._open(alert, state, subject, finding, now, done)
             for subject in [s for s in state.open if s not in found]:
                 self._resolve(alert, state, subject, now, done, "no longer in the alert's condition")
-        new = done.opened[opened_at:] + done.resolved[resolved_at:]
-        if new:
-            tick, _ = self.store.start_tick(
-                instigator_name(alert.name), ALERT_KIND, f"alert:{alert.name}:{state.seq}:{now!r}", timestamp=now
-            )
-            data = {"opened": done.opened[opened_at:], "resolved": done.resolved[resolved_at:]}
-            self.store.finish_tick(tick.id, status="alerted", data=data)
-        return before != (state.seq, len(state.open), state.runs_after, state.last_request_at) or bool(new)
+        return before != (state.seq, len(state.open), len(state.outbox), state.runs_after, state.last_request_at)
 
     def _open(
         self, alert: Alert, state: AlertState, subject: str, finding: Finding, now: float, done: AlertsDone
