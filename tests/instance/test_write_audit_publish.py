@@ -189,3 +189,21 @@ def test_misuse_gets_clear_errors(tmp_path: Path) -> None:
     ):
         inst.materialize(hw.Definitions(assets=[orders, report], checks=[not_negative]))
     assert FilesystemIOManager.supports_staging
+
+
+def test_a_multi_asset_publishes_its_outputs_together_after_their_checks(instance: Any) -> None:
+    @hw.multi_asset(outs={"left": None, "right": None}, publish="after_checks")
+    def pair() -> dict[str, int]:
+        return {"left": VALUES["left"], "right": VALUES["right"]}
+
+    @hw.check(asset="right", blocking=True)
+    def right_small(right: int) -> hw.CheckResult:
+        return hw.CheckResult(passed=right < 10)
+
+    defs = hw.Definitions(assets=[pair], checks=[right_small])
+    VALUES.update(left=1, right=2)
+    assert instance.materialize(defs).success
+    VALUES.update(left=3, right=40)
+    assert not instance.materialize(defs).success
+    assert [instance.io_manager.load(hw.AssetKey(k), None) for k in ("left", "right")] == [1, 2]
+    assert sorted(h.key.to_string() for h in instance.staged(defs)) == ["left", "right"]

@@ -134,3 +134,37 @@ def test_a_resource_stops_the_session_it_started_when_the_run_ends(session: Spar
     result = hw.materialize(_defs(resource, tmp_path, numbers), raise_on_error=True)
     assert result.metadata_of("numbers")["rows"] == 10
     assert SparkContext._active_spark_context is None
+
+
+def test_a_value_held_back_by_its_check_stays_staged(spark: hw.SparkResource, tmp_path: Path) -> None:
+    limit = {"rows": 100}
+
+    @hw.asset(io_manager="lake", publish="after_checks")
+    def counted(spark: hw.SparkResource) -> Any:
+        return spark.session.range(limit["rows"] // 10)
+
+    @hw.check(asset="counted", blocking=True)
+    def small(counted: Any) -> hw.CheckResult:
+        return hw.CheckResult(passed=counted.count() <= 5)
+
+    lake = tmp_path / "lake"
+    defs = hw.Definitions(
+        assets=[counted],
+        checks=[small],
+        resources={"spark": spark},
+        io_managers={"lake": hw.SparkParquetIOManager(lake)},
+    )
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(tmp_path / "home"))) as instance:
+        limit["rows"] = 50
+        assert instance.materialize(defs).success
+        limit["rows"] = 80
+        refused = instance.materialize(defs)
+        assert not refused.success
+        manager = defs.io_managers["lake"]
+        assert manager.load(hw.AssetKey("counted"), None).count() == 5  # the published value stands
+        staged = lake / f"counted.parquet.{refused.run_id}.staged"
+        assert staged.is_dir()
+        assert manager.load_staged(hw.AssetKey("counted"), None, refused.run_id).count() == 8
+        instance.settle_staged(defs, "counted", publish=True)
+        assert manager.load(hw.AssetKey("counted"), None).count() == 8
+        assert not staged.exists()

@@ -6,10 +6,6 @@ user code and never touches storage. ``@hw.multi_asset`` lives in ``multi_asset`
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import textwrap
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, overload
@@ -24,8 +20,10 @@ from headwater.definitions.declared import (
     group_name,
     key_prefix_parts,
     keywords_checked,
+    memoize_of,
     pool_name,
     retry_of,
+    source_version,
     str_mapping,
     str_seq,
 )
@@ -177,34 +175,6 @@ def asset(
     if fn is not None:
         return build(fn)
     return build
-
-
-def memoize_of(memoize: bool | None, where: str) -> bool | None:
-    """``memoize=``, refused when it is not a bool."""
-    if memoize is not None and not isinstance(memoize, bool):
-        raise DefinitionError(f"{where}: memoize= takes True or False, got {memoize!r}")
-    return memoize
-
-
-def source_version(func: Callable[..., Any], owner: str, site: str) -> str:
-    """The code version of a memoized asset that declares none: a hash of its function's source, so
-    an edit to the function is a new version (and a value made by other code is never reused)."""
-    if not isinstance(getattr(func, "__code__", None), types.CodeType):
-        raise _no_source(owner, site)
-    try:
-        source = inspect.getsource(func)
-    except (OSError, TypeError):
-        raise _no_source(owner, site) from None
-    digest = hashlib.blake2b(textwrap.dedent(source).encode(), digest_size=6).hexdigest()
-    return f"source:{digest}"
-
-
-def _no_source(owner: str, site: str) -> DefinitionError:
-    return DefinitionError(
-        f"{owner} ({site}): memoize=True without code_version= takes its version from the function's "
-        "source, which Python cannot read here (defined in an interactive session?): add code_version='1' "
-        "to @hw.asset (and change it when the logic changes)"
-    )
 
 
 def SourceAsset(

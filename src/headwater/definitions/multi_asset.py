@@ -18,14 +18,17 @@ from headwater.definitions.declared import (
     group_name,
     key_prefix_parts,
     keywords_checked,
+    memoize_of,
     pool_name,
     retry_of,
+    source_version,
     str_mapping,
     str_seq,
 )
 from headwater.definitions.params import classify_params, definition_site
 from headwater.definitions.partitions import PartitionMapping, PartitionsDefinition
 from headwater.definitions.partitions.declare import check_partitioning
+from headwater.definitions.publish import publish_mode
 from headwater.definitions.retry import Retry
 from headwater.errors import DefinitionError
 from headwater.keys import AssetKey, CoercibleToKey, check_key_part
@@ -77,11 +80,15 @@ def multi_asset(
     partition_mappings: Mapping[str, PartitionMapping] | None = None,
     backfill_policy: str | None = None,
     pool: str | None = None,
+    memoize: bool | None = None,
+    publish: str | None = None,
 ) -> Callable[[Callable[P, R]], MultiAsset[P, R]]:
     """Declare several assets computed by one function.
 
     The function returns a dict keyed by output name (values may be ``hw.Output``),
-    or a tuple in the order of ``outs``. All outputs are computed together.
+    or a tuple in the order of ``outs``. All outputs are computed together. ``memoize=`` and
+    ``publish=`` work as on ``@hw.asset``, for all outputs at once (the step is reused only when
+    every output stands; its values are published together once their checks pass).
     """
 
     def build(func: Callable[P, R]) -> MultiAsset[P, R]:
@@ -113,6 +120,9 @@ def multi_asset(
         parts, mappings, policy = check_partitioning(
             partitions, partition_mappings, backfill_policy, params, shared_deps, f"{owner} ({site})"
         )
+        memo = memoize_of(memoize, f"{owner} ({site})")
+        derived = source_version(func, owner, site) if memo and code_version is None else None
+        held = publish_mode(publish, f"{owner} ({site})")
         specs = []
         for out_name, out_key in out_keys:
             out = outs[out_name] or AssetOut()
@@ -126,13 +136,15 @@ def multi_asset(
                     owners=str_seq(out.owners if out.owners is not None else owners, "owners", owner),
                     kinds=frozenset(str_seq(out.kinds if out.kinds is not None else kinds, "kinds", owner)),
                     metadata=dict(out.metadata or {}),
-                    code_version=code_version_of(out.code_version or code_version, owner),
+                    code_version=code_version_of(out.code_version or code_version, owner) or derived,
                     deps=shared_deps,
                     io_manager=out.io_manager or io_manager or DEFAULT_IO_MANAGER,
                     site=site,
                     partitions=parts,
                     partition_mappings=mappings,
                     backfill_policy=policy,
+                    memoize=memo,
+                    publish=held,
                 )
             )
         return MultiAsset(op=op, specs=tuple(specs))

@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pydantic
 
 from headwater.definitions import Resource
 from headwater.errors import IOManagerError
-from headwater.io.base import IOManager, no_value
+from headwater.io.base import IOManager, Staged, no_staged_value, no_value
 from headwater.io.filesystem import _safe
 from headwater.io.frames import require
 from headwater.keys import AssetKey
@@ -97,14 +97,46 @@ class SparkParquetIOManager(IOManager):
             return active
         return self.spark.session if self.spark is not None else sql.SparkSession.builder.getOrCreate()
 
+    supports_staging = True
+
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
+        path = self.path_for(key, partition)
+        return self._store(key, value, path, path)
+
+    def stage(self, key: AssetKey, partition: str | None, value: Any, token: str) -> Mapping[str, Any]:
+        path = self.path_for(key, partition)
+        return self._store(key, value, f"{path}.{token}.staged", path)
+
+    def load_staged(self, key: AssetKey, partition: str | None, token: str) -> Any:
+        staged = f"{self.path_for(key, partition)}.{token}.staged"
+        session = self._session()
+        if not _HadoopFS(session, staged).exists(staged):
+            raise no_staged_value(key, partition, token, staged)
+        return session.read.parquet(staged)
+
+    def publish(self, staged: Sequence[Staged]) -> None:
+        for key, partition, token in staged:
+            path = self.path_for(key, partition)
+            source = f"{path}.{token}.staged"
+            fs = _HadoopFS(self._session(), path)
+            if not fs.exists(source):
+                raise no_staged_value(key, partition, token, source)
+            fs.replace(source, path)
+
+    def discard(self, staged: Sequence[Staged]) -> None:
+        for key, partition, token in staged:
+            path = self.path_for(key, partition)
+            _HadoopFS(self._session(), path).delete(f"{path}.{token}.staged")
+
+    def _store(self, key: AssetKey, value: Any, path: str, published: str) -> dict[str, Any]:
+        """Write ``value`` to a temporary folder, then rename it to ``path`` (the value's ``published``
+        place, or its staging place beside it)."""
         module = type(value).__module__
         if not (module.startswith("pyspark.sql") and type(value).__name__ == "DataFrame"):
             raise IOManagerError(
                 f"asset '{key}': SparkParquetIOManager stores Spark DataFrames, and the asset returned "
                 f"{module}.{type(value).__name__}: return a pyspark DataFrame, or give the asset another io_manager="
             )
-        path = self.path_for(key, partition)
         tmp = f"{path}.{uuid.uuid4().hex}.tmp"
         fs = _HadoopFS(value.sparkSession, path)
         try:
@@ -119,7 +151,7 @@ class SparkParquetIOManager(IOManager):
             ) from exc
         fields = value.schema.fields
         schema = {f.name: f.dataType.simpleString() for f in fields[:_MAX_SCHEMA_COLUMNS]}
-        return {"metadata": {"rows": rows, "schema": schema, "path": path}}
+        return {"metadata": {"rows": rows, "schema": schema, "path": published}}
 
     def load(self, key: AssetKey, partition: str | None) -> Any:
         path = self.path_for(key, partition)
