@@ -184,8 +184,9 @@ def test_misuse_gets_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="names 'dimm', which is not an asset"):
         hw.AssetGraph.from_definitions(unknown)
     # the instance's own default manager is checked when a run starts
-    with hw.Instance(hw.Instance.ephemeral().storage, PlainIO()) as inst, pytest.raises(
-        IOManagerError, match="PlainIO cannot stage values"
+    with (
+        hw.Instance(hw.Instance.ephemeral().storage, PlainIO()) as inst,
+        pytest.raises(IOManagerError, match="PlainIO cannot stage values"),
     ):
         inst.materialize(hw.Definitions(assets=[orders, report], checks=[not_negative]))
     assert FilesystemIOManager.supports_staging
