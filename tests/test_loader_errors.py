@@ -73,7 +73,7 @@ def test_a_misspelled_decorator_keyword_names_the_line_and_the_keyword(tmp_path:
         hw.DefinitionError,
         match=rf"^@hw.asset \({tmp_path / 'defs.py'}:4\) has no keyword 'grup' \(did you mean 'group'\?\); its "
         r"keywords are automation, backfill_policy, code_version, deps, description, freshness, group, ins, "
-        r"io_manager, key, key_prefix, kinds, memoize, metadata, name, owners, partition_mappings, partitions, pool, "
-        r"retry, tags$",
+        r"io_manager, key, key_prefix, kinds, memoize, metadata, name, owners, partition_mappings, partitions, "
+        r"pool, publish, retry, tags$",
     ):
         hw.load_definitions(hw.find_location(file="defs.py", project_dir=tmp_path))

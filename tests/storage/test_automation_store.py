@@ -18,7 +18,7 @@ AUTOMATION_TABLES = {t.name for t in schema.V3_TABLES}
 def test_automation_migration_upgrades_an_older_database(storage_url: str) -> None:
     engine = create_engine(storage_url)
     with engine.begin() as conn:
-        newer = AUTOMATION_TABLES | {t.name for t in (*schema.V4_TABLES, *schema.V5_TABLES)}
+        newer = AUTOMATION_TABLES | {t.name for t in (*schema.V4_TABLES, *schema.V5_TABLES, *schema.V6_TABLES)}
         older = [t for t in schema.metadata.sorted_tables if t.name not in newer]
         schema.metadata.create_all(conn, tables=older)
         conn.execute(text(f"INSERT INTO schema_version (version) VALUES ({AUTOMATION_VERSION - 1})"))
@@ -26,9 +26,10 @@ def test_automation_migration_upgrades_an_older_database(storage_url: str) -> No
     storage = Storage.open(storage_url, migrate=True)
     storage.store_events([Event(run_id="r", type=EventType.ASSET_MATERIALIZED, asset_key=AssetKey("a"))])
     applied = storage.migrate()
-    assert any("automation tables" in line for line in applied[-3:-2])
-    assert "add the pool_slots table" in applied[-2]
-    assert "add the check_latest table" in applied[-1]
+    assert any("automation tables" in line for line in applied[-4:-3])
+    assert "add the pool_slots table" in applied[-3]
+    assert "add the check_latest table" in applied[-2]
+    assert "add the users and api_tokens tables" in applied[-1]
     assert storage.schema_version() == migrations.latest_version() >= AUTOMATION_VERSION
     AutomationStore(storage).set_enabled("nightly", "schedule", False)
     assert AutomationStore(storage).instigator_states()["nightly"].enabled is False

@@ -148,7 +148,7 @@ OnBatch = Callable[[Batch], None]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Publishing:
+class PublishTarget:
     """What a run needs to publish staged values: the graph (which assets wait for checks) and the
     IO manager of each asset in the run's process."""
 
@@ -170,7 +170,7 @@ def execute_run(
     failure: Callable[[PlanExecution, Sequence[Event]], str | None] | None = None,
     recorded_for: Callable[[str, str | None], Mapping[tuple[AssetKey, str | None], str]] | None = None,
     reuse: Callable[[str], StepOutcome | None] | None = None,
-    publish: Publishing | None = None,
+    publish: PublishTarget | None = None,
 ) -> list[Event]:
     """Run ``plan`` as ``run`` through the scheduling loop; returns every event written.
 

@@ -17,7 +17,7 @@ from headwater.events import RunRecord
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.pools import InProcessPool, MultiprocessPool, StepPool, multiprocess_pool
 from headwater.execution.publish import check_staging
-from headwater.execution.run_driver import OnBatch, Publishing, execute_run
+from headwater.execution.run_driver import OnBatch, PublishTarget, execute_run
 from headwater.execution.step import RunSpec, validate_config
 from headwater.graph import AssetGraph
 from headwater.instance.check_run import check_run
@@ -160,7 +160,7 @@ class Instance(InstanceCore):
                 on_outcome=provenance.stamp,
                 recorded_for=provenance.recorded_for,
                 reuse=memo.reuse if memo is not None else None,
-                publish=Publishing(graph=graph, io_for=io_for),
+                publish=PublishTarget(graph=graph, io_for=io_for),
             )
         finally:
             if owned and isinstance(pool, InProcessPool):
