@@ -41,6 +41,8 @@ SENSOR: Final = "headwater/sensor"
 TICK: Final = "headwater/tick"
 TRIGGER_RUN: Final = "headwater/trigger_run"
 """The run whose event or end made a sensor request this run."""
+USER: Final = "headwater/user"
+"""The signed-in user who launched a run from the web UI or API."""
 
 
 def spellings(name: str) -> tuple[str, ...]:
@@ -71,3 +73,14 @@ def without(tags: Mapping[str, str], *names: str) -> dict[str, str]:
     """``tags`` without the tags ``names``, in either spelling."""
     dropped = {spelled for name in names for spelled in spellings(name)}
     return {k: v for k, v in tags.items() if k not in dropped}
+
+
+def launched_by(tags: Mapping[str, str]) -> str | None:
+    """Who or what launched a run, from its tags: ``user:NAME``, ``schedule:NAME``, ``sensor:NAME``,
+    ``backfill:ID``, ``automation:conditions`` (or ``observe``), or None (a command or script)."""
+    for name, kind in ((USER, "user"), (SCHEDULE, "schedule"), (SENSOR, "sensor"), (BACKFILL, "backfill")):
+        value = tag_value(tags, name)
+        if value is not None:
+            return f"{kind}:{value}"
+    value = tag_value(tags, AUTOMATION)
+    return f"automation:{value}" if value is not None else None

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import pydantic
 
+from headwater.auth.config import WebAuthConfig
 from headwater.automation.config import AlertsConfig, AutomationConfig, DaemonConfig, RetentionConfig, RunsConfig
 from headwater.definitions import DaskExecutor, ExecutorSpec, InProcessExecutor, MultiprocessExecutor
 from headwater.errors import ConfigError
@@ -61,6 +62,13 @@ class ExecutorConfig(pydantic.BaseModel):
         return None
 
 
+class WebConfig(pydantic.BaseModel):
+    """``[web]``: ``[web.auth]`` sets the trusted-header mode and sign-in sessions."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+    auth: WebAuthConfig = WebAuthConfig()
+
+
 class InstanceConfig(pydantic.BaseModel):
     """The whole ``headwater.toml``."""
 
@@ -73,6 +81,7 @@ class InstanceConfig(pydantic.BaseModel):
     retention: RetentionConfig = RetentionConfig()
     alerts: AlertsConfig = AlertsConfig()
     executor: ExecutorConfig = ExecutorConfig()
+    web: WebConfig = WebConfig()
 
     @property
     def automation(self) -> AutomationConfig:

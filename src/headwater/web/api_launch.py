@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pydantic
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from headwater.definitions import Definitions
 from headwater.definitions.job import find_job
@@ -19,6 +19,7 @@ from headwater.graph.selection import select
 from headwater.graph.selection_parser import clip
 from headwater.keys import AssetKey
 from headwater.state.partition_status import key_context
+from headwater.web.auth import launcher_tags, require_scope
 from headwater.web.launch import launch_backfill, launch_reexecution, launch_run, launch_status
 from headwater.web.run_config import config_problems, config_schemas
 from headwater.web.state import NotFound, WebState, web_state
@@ -167,7 +168,7 @@ def launch_check(state: State, body: LaunchRequest) -> dict[str, Any]:
 
 
 @router.post("/launch", status_code=202, summary="Launch a materialization or backfill (POST with a CSRF token)")
-def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
+def launch(state: State, body: LaunchRequest, request: Request) -> dict[str, Any]:
     """Check the request, then queue a run (a partition key, or none) or store a backfill handed to
     the daemon (a range or list of partitions); the response names the run or backfill.
 
@@ -178,12 +179,15 @@ def launch(state: State, body: LaunchRequest) -> dict[str, Any]:
     if checked.problems:
         raise ConfigError("; ".join(checked.problems))
     body = checked.request
+    graph = state.loaded().graph
+    require_scope(request, [(k.to_string(), graph.nodes[k].spec.group) for k in checked.keys], "launch")
     instance = state.instance()
     if checked.backfill:
         launch_id = launch_backfill(instance, checked.defs, body.select, (body.partition or "").strip()).backfill_id
     else:
         partition = (body.partition or "").strip() or None
-        run = launch_run(instance, checked.defs, body.select, partition=partition, config=body.config, tags=body.tags)
+        tags = {**(body.tags or {}), **launcher_tags(request)}
+        run = launch_run(instance, checked.defs, body.select, partition=partition, config=body.config, tags=tags)
         launch_id = run.run_id
     return {**launch_status(state.storage, launch_id), "assets": len(checked.keys)}
 
@@ -198,12 +202,15 @@ def launch_status_of(state: State, launch_id: str) -> dict[str, Any]:
 @router.post(
     "/runs/{run_id}/reexecute", status_code=202, summary="Re-execute a run from its failure (POST with a CSRF token)"
 )
-def reexecute(state: State, run_id: str) -> dict[str, Any]:
+def reexecute(state: State, run_id: str, request: Request) -> dict[str, Any]:
     """Check that the run can be re-executed from failure (it finished and left assets undone), then
     queue a new run of what it did not complete, with its partition and config; follow it with
     ``GET /api/launches/{launch_id}``. The new run records the old one as its parent."""
     parent = state.storage.get_run(run_id)
     if parent is None:
         raise NotFound(f"no run with id '{run_id}' in {state.storage.url}: the runs page lists run ids")
-    run = launch_reexecution(state.instance(), state.loaded().defs, parent.run_id)
+    graph = state.loaded().graph
+    known = [k for k in parent.asset_keys if k in graph.nodes]
+    require_scope(request, [(k.to_string(), graph.nodes[k].spec.group) for k in known], "re-execute")
+    run = launch_reexecution(state.instance(), state.loaded().defs, parent.run_id, tags=launcher_tags(request))
     return {**launch_status(state.storage, run.run_id), "assets": len(run.asset_keys)}

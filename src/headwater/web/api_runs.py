@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from headwater.automation import monitor
 from headwater.errors import HeadwaterError
 from headwater.events import RunRecord, RunStatus
+from headwater.web.auth import principal_of
 from headwater.web.pages import __version__
 from headwater.web.project import ProjectUnavailable
 from headwater.web.queries import make_cursor
@@ -37,9 +38,11 @@ def health() -> dict[str, str]:
 
 
 @router.get("/csrf", tags=["server"], summary="A CSRF token for API clients (also set as a cookie)")
-def csrf() -> JSONResponse:
-    """Send the returned token in ``X-Headwater-CSRF`` with the ``headwater_csrf`` cookie on POSTs."""
-    token = new_csrf_token()
+def csrf(request: Request) -> JSONResponse:
+    """Send the returned token in ``X-Headwater-CSRF`` with the ``headwater_csrf`` cookie on POSTs
+    (signed in, the session's own token)."""
+    session = principal_of(request).session
+    token = session.csrf if session is not None else new_csrf_token()
     response = JSONResponse({"csrf_token": token, "header": "X-Headwater-CSRF"})
     set_csrf_cookie(response, token)
     return response

@@ -30,8 +30,10 @@ from headwater.web import (
     api_runs,
     api_search,
     api_staged,
+    api_users,
     pages,
 )
+from headwater.web.auth import Authenticator, Forbidden
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import BodyLimit, Security
@@ -75,8 +77,9 @@ def create_app(
         Path(settings.home).mkdir(parents=True, exist_ok=True)
     state = WebState(where, settings, Storage.open(settings.storage_url))
 
-    # A read-only server (writes need a token it does not have) launches nothing, queued runs included.
-    launches = token is not None or not writes_need_token
+    auth = Authenticator(state.storage, settings.web.auth)
+    # A read-only server (writes need a token or users it does not have) launches nothing, queued runs included.
+    launches = token is not None or not writes_need_token or auth.users_configured()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,7 +101,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.web = state
-    security = Security(token=token, writes_need_token=writes_need_token, allowed_hosts=allowed_hosts)
+    app.state.auth = auth
+    security = Security(token=token, writes_need_token=writes_need_token, allowed_hosts=allowed_hosts, auth=auth)
     # Added before the security middleware, so it runs inside it: a body read past the limit then
     # raises straight into FastAPI's body parsing, not through the task group of an http middleware.
     app.add_middleware(BodyLimit)
@@ -107,15 +111,16 @@ def create_app(
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_history.router)  # before /api/assets/{key:path}, which would take its paths
+    app.include_router(api_staged.router)
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
     app.include_router(api_live.router)
-    app.include_router(api_staged.router)
     app.include_router(api_launch.router)
     app.include_router(api_backfills.router)
     app.include_router(api_automation.router)
     app.include_router(api_jobs.router)
     app.include_router(api_search.router)
+    app.include_router(api_users.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
@@ -124,6 +129,8 @@ def create_app(
 async def _headwater_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, ProjectUnavailable):
         status = 503
+    elif isinstance(exc, Forbidden):
+        status = 403
     elif isinstance(exc, (NotFound, LaunchNotFound)):
         status = 404
     elif isinstance(exc, StorageError):

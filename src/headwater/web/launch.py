@@ -54,10 +54,13 @@ def launch_run(
     )
 
 
-def launch_reexecution(instance: InstanceCore, defs: Definitions, parent_run_id: str) -> RunRecord:
-    """Queue a re-execution of ``parent_run_id`` from its failure; raises ReexecutionError when it cannot."""
+def launch_reexecution(
+    instance: InstanceCore, defs: Definitions, parent_run_id: str, *, tags: Mapping[str, str] | None = None
+) -> RunRecord:
+    """Queue a re-execution of ``parent_run_id`` from its failure (with ``tags`` added); raises
+    ReexecutionError when it cannot."""
     run_id = uuid.uuid4().hex
-    return submit_reexecution(instance, defs, parent_run_id, tags={LAUNCH_TAG: run_id}, run_id=run_id)
+    return submit_reexecution(instance, defs, parent_run_id, tags={**(tags or {}), LAUNCH_TAG: run_id}, run_id=run_id)
 
 
 def launch_backfill(instance: InstanceCore, defs: Definitions, selection: str, partitions: str) -> BackfillRecord:

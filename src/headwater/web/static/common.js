@@ -239,3 +239,23 @@ const HW = (() => {
 
   return { STATES, CODES, el, fill, api, when, duration, badge, assetLink, runLink, errorBox, app, materialize, follow, progress, debounce, cookie, metadataValue };
 })();
+
+// Who is signed in (GET /api/me): the header shows the user and a sign-out button and, for admins,
+// an Audit link; body[data-can] lists the role's permissions, and app.css hides what the role may
+// not do (elements marked data-needs="launch" and the pages' launch, cancel and switch buttons).
+// The API refuses the same actions with a 403, hidden or not.
+HW.me = (async () => {
+  try {
+    const me = await HW.api("/api/me");
+    document.body.dataset.can = me.permissions.join(" ");
+    const nav = document.querySelector("header.top nav");
+    if (nav && me.permissions.includes("manage_users")) nav.append(HW.el("a", { href: "/audit", id: "nav-audit" }, "Audit"));
+    const top = document.querySelector("header.top");
+    if (top && me.login_required && me.user) {
+      const signOut = async () => { await HW.api("/api/logout", {}); window.location.href = "/login"; };
+      top.append(HW.el("span", { class: "whoami", id: "whoami" }, `${me.user} (${me.role}${me.scope ? " of " + me.scope : ""})`),
+        HW.el("button", { id: "logout", onclick: signOut }, "Sign out"));
+    }
+    return me;
+  } catch (e) { return null; }
+})();
