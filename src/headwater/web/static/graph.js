@@ -111,10 +111,12 @@
     const vx = -view.x / view.k, vy = -view.y / view.k, vw = rect.width / view.k, vh = rect.height / view.k;
     const lod = view.k < LOD_K && !focus;
     const d = drawn;
-    if (!dirty && d && d.lod === lod && vx >= d.x0 && vy >= d.y0 && vx + vw <= d.x1 && vy + vh <= d.y1 && Math.max(view.k / d.k, d.k / view.k) < 1.25) return;
+    // Zoomed out, text is sized for the zoom it was drawn at; assets' text scales with them.
+    const sized = !d || !lod || Math.max(view.k / d.k, d.k / view.k) < 1.25;
+    if (!dirty && d && d.lod === lod && d.labelled === (view.k > 0.25) && vx >= d.x0 && vy >= d.y0 && vx + vw <= d.x1 && vy + vh <= d.y1 && sized) return;
     dirty = false;
     const x0 = vx - vw * 0.2, y0 = vy - vh * 0.2, x1 = vx + vw * 1.2, y1 = vy + vh * 1.2;
-    drawn = { x0, y0, x1, y1, k: view.k, lod };
+    drawn = { x0, y0, x1, y1, k: view.k, lod, labelled: view.k > 0.25 };
     const inView = [];
     g.groups.forEach((grp, gi) => {
       if (gx[gi] + gw[gi] >= x0 && gx[gi] <= x1 && gy[gi] + gh[gi] >= y0 && gy[gi] <= y1) inView.push(gi);

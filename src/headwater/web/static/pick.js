@@ -49,6 +49,7 @@
       go.disabled = false;
     }, 150);
     input.addEventListener("input", refresh);
+    input.addEventListener("keydown", (e) => { if (e.key === "Escape") form.remove(); });
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       if (go.disabled) return;
