@@ -12,7 +12,7 @@ def test_each_role_allows_what_the_one_before_does_and_more() -> None:
     allowed = {role: set(Grant(role=role).permissions()) for role in Role}
     assert allowed[Role.VIEWER] == set()
     assert allowed[Role.LAUNCHER] == {"launch", "cancel_own"}
-    assert allowed[Role.EDITOR] == allowed[Role.LAUNCHER] | {"cancel_any", "switch", "report"}
+    assert allowed[Role.EDITOR] == allowed[Role.LAUNCHER] | {"cancel_any", "switch", "report", "publish"}
     assert allowed[Role.ADMIN] == {p.value for p in Permission}
 
 

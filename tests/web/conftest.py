@@ -3,6 +3,7 @@ runs, and the app built on both."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from headwater.auth import Accounts
 from headwater.automation.daemon import Daemon
 from headwater.definitions import CodeLocation
 from headwater.instance import Instance, InstanceConfig
@@ -174,3 +176,32 @@ def client(project: Project) -> Iterator[TestClient]:
 def csrf(client: TestClient) -> dict[str, str]:
     """The CSRF header for a POST from ``client``."""
     return {"X-Headwater-CSRF": client.cookies["headwater_csrf"]}
+
+
+CHROMIUM = "/usr/bin/chromium"
+"""Debian's chromium, which the browser tests drive (never a downloaded browser)."""
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The browser's path, or skip (fail on CI) when it is not installed."""
+    if not Path(CHROMIUM).exists():
+        message = "chromium not installed (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must run the browser tests")
+        pytest.skip(message)
+    return CHROMIUM
+
+
+PASSWORD = "a long password"
+"""The password of every user ``add_role_users`` adds."""
+
+
+def add_role_users(project: Project) -> Project:
+    """One user of each role (named after it) and ``mart``, a launcher scoped to group:mart."""
+    with project.instance() as instance:
+        accounts = Accounts(instance.storage)
+        for role in ("viewer", "launcher", "editor", "admin"):
+            accounts.add_user(role, role=role, password=PASSWORD)
+        accounts.add_user("mart", role="launcher", scope="group:mart", password=PASSWORD)
+    return project

@@ -13,20 +13,13 @@ from headwater.auth.audit import entries
 from headwater.events import AuditAction
 from headwater.tags import USER
 
-from .conftest import Project, make_app
-
-PASSWORD = "a long password"
+from .conftest import PASSWORD, Project, add_role_users, make_app
 
 
 @pytest.fixture
 def users(project: Project) -> Project:
     """The example project with one user of each role, and a launcher scoped to group:mart."""
-    with project.instance() as instance:
-        accounts = Accounts(instance.storage)
-        for role in ("viewer", "launcher", "editor", "admin"):
-            accounts.add_user(role, role=role, password=PASSWORD)
-        accounts.add_user("mart", role="launcher", scope="group:mart", password=PASSWORD)
-    return project
+    return add_role_users(project)
 
 
 @pytest.fixture
@@ -146,7 +139,7 @@ def test_each_role_is_refused_what_it_cannot_do(app_client: TestClient, users: P
     launched = app_client.post("/api/launch", json={"select": "orders"}, headers=headers)
     assert launched.status_code == 202
     run_id = launched.json()["run_id"]
-    switch = app_client.post("/api/instigators/asset_automation", json={"enabled": True}, headers=headers)
+    switch = app_client.post("/api/automation/instigators/asset_automation", json={"enabled": True}, headers=headers)
     assert (
         switch.status_code == 403 and "may not switch schedules and sensors: that needs the editor role" in switch.text
     )
@@ -235,3 +228,23 @@ def test_without_users_nothing_changes_but_actions_are_audited(project: Project)
     with project.instance() as instance:
         [launch] = entries(instance.storage)
     assert launch.entry.actor == "local" and launch.entry.action is AuditAction.LAUNCH
+
+
+def test_an_editors_switch_is_audited_and_a_launchers_refused(app_client: TestClient, users: Project) -> None:
+    refused = app_client.post(
+        "/api/automation/instigators/asset_automation", json={"enabled": False}, headers=sign_in(app_client, "launcher")
+    )
+    assert refused.status_code == 403
+    switched = app_client.post(
+        "/api/automation/instigators/asset_automation", json={"enabled": False}, headers=sign_in(app_client, "editor")
+    )
+    assert switched.status_code == 200, switched.text
+    with users.instance() as instance:
+        [entry] = entries(instance.storage, action=AuditAction.SWITCH, limit=10)
+        [refusal] = entries(instance.storage, action=AuditAction.REFUSED, limit=10)
+    assert (entry.entry.actor, entry.entry.target, entry.entry.details["enabled"]) == (
+        "editor",
+        "asset_automation",
+        False,
+    )
+    assert (refusal.entry.actor, refusal.entry.details["wanted"]) == ("launcher", "switch")

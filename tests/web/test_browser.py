@@ -6,7 +6,6 @@ run page reach success; then the catalog and the asset page. No timings are asse
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -28,7 +27,6 @@ from .test_jobs import JOBS
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,17 +35,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser's path, or skip (fail on CI) when it is not installed."""
-    if not Path(CHROMIUM).exists():
-        message = "chromium not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: CI must run the browser tests")
-        pytest.skip(message)
-    return CHROMIUM
 
 
 @contextmanager

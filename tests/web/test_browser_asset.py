@@ -9,9 +9,7 @@ from pathlib import Path
 from headwater.loader import load_definitions
 
 from .conftest import Project, write_project
-from .test_browser import browser_page, chromium, serving
-
-__all__ = ["chromium"]  # the fixture, used by name
+from .test_browser import browser_page, serving
 
 ASSET = """
 from datetime import timedelta

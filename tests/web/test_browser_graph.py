@@ -9,10 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from .conftest import write_project
-from .test_browser import CHROMIUM, browser_page, serving
+from .test_browser import browser_page, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -100,14 +98,6 @@ defs = hw.Definitions(assets=specs)
 """
 """24 groups of 60 assets (30 layers of 2) whose groups feed each other in a grid of 6 columns of 4:
 group g reads groups g-4 and g-3, two edges from each."""
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser's path, or skip when it is not installed (as in test_browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return CHROMIUM
 
 
 def _boxes(page: Page, selector: str) -> dict[str, dict[str, float]]:

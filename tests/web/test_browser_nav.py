@@ -14,7 +14,7 @@ import pytest
 from headwater.loader import load_definitions
 
 from .conftest import Project, write_project
-from .test_browser import CHROMIUM, browser_page, serving
+from .test_browser import browser_page, serving
 
 NODES = """
 from datetime import timedelta
@@ -50,14 +50,6 @@ def some(orders: int) -> hw.CheckResult:
 defs = hw.Definitions(assets=[orders, revenue, quarterly_revenue_by_region_and_channel], checks=[big, some])
 """
 LONG = "warehouse/finance/quarterly_revenue_by_region_and_channel"
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser's path, or skip when it is not installed (as in test_browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture

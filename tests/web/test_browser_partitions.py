@@ -14,7 +14,7 @@ import pytest
 from headwater.loader import load_definitions
 
 from .conftest import Project, write_project
-from .test_browser import CHROMIUM, browser_page, serving
+from .test_browser import browser_page, serving
 
 DAYS = """
 import headwater as hw
@@ -34,14 +34,6 @@ def plain() -> int:
 
 defs = hw.Definitions(assets=[daily, plain])
 """
-
-
-@pytest.fixture
-def chromium() -> str:
-    """The browser's path, or skip when it is not installed (as in test_browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return CHROMIUM
 
 
 @pytest.fixture

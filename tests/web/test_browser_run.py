@@ -14,9 +14,7 @@ from headwater.events import EventType, RunStatus
 from headwater.storage.run_queue import RunQueueStore
 
 from .conftest import write_project
-from .test_browser import browser_page, chromium, serving
-
-__all__ = ["chromium"]  # the fixture, used by name
+from .test_browser import browser_page, serving
 
 LIVE = """
 import subprocess

@@ -18,10 +18,6 @@ from headwater.instance import InstanceConfig
 from headwater.loader import find_location
 from headwater.web import create_app
 
-from .test_browser import chromium
-
-__all__ = ["chromium"]  # the fixture, used by name
-
 ASSETS = """
 import headwater as hw
 

@@ -14,9 +14,7 @@ from headwater.loader import load_definitions
 from headwater.web import create_app
 
 from .conftest import Project, write_project
-from .test_browser import browser_page, chromium, serving
-
-__all__ = ["chromium"]  # the fixture, used by name
+from .test_browser import browser_page, serving
 
 HELD = """
 import os

@@ -59,6 +59,8 @@ class Permission(StrEnum):
     """Turn a schedule, a sensor or asset automation on or off."""
     REPORT = "report"
     """Report a materialization made elsewhere."""
+    PUBLISH = "publish"
+    """Publish a value held back by its checks anyway, or discard it."""
     MANAGE_USERS = "manage_users"
     """Add, change and remove users and tokens; read the audit log."""
 
@@ -69,6 +71,7 @@ LEAST_ROLE: Final[Mapping[Permission, Role]] = {
     Permission.CANCEL_ANY: Role.EDITOR,
     Permission.SWITCH: Role.EDITOR,
     Permission.REPORT: Role.EDITOR,
+    Permission.PUBLISH: Role.EDITOR,
     Permission.MANAGE_USERS: Role.ADMIN,
 }
 """The least role each permission needs."""

@@ -26,6 +26,8 @@ class AuditAction(StrEnum):
     CANCEL = "cancel"
     SWITCH = "switch"
     REPORT = "report"
+    PUBLISH = "publish"
+    DISCARD = "discard"
     USER_ADDED = "user_added"
     USER_REMOVED = "user_removed"
     ROLE_SET = "role_set"

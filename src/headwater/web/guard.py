@@ -41,10 +41,18 @@ RULES: Final = (
     _rule(r"/api/runs/(?P<target>[^/]+)/reexecute", Permission.LAUNCH, AuditAction.REEXECUTE, "re-execute runs"),
     _rule(r"/api/runs/(?P<target>[^/]+)/(cancel|terminate)", Permission.CANCEL_OWN, AuditAction.CANCEL, "cancel runs"),
     _rule(r"/api/backfills/(?P<target>[^/]+)/cancel", Permission.CANCEL_OWN, AuditAction.CANCEL, "cancel backfills"),
-    _rule(r"/api/instigators/(?P<target>[^/]+)", Permission.SWITCH, AuditAction.SWITCH, "switch schedules and sensors"),
+    _rule(
+        r"/api/automation/instigators/(?P<target>[^/]+)",
+        Permission.SWITCH,
+        AuditAction.SWITCH,
+        "switch schedules and sensors",
+    ),
+    _rule(r"/api/assets/(?P<target>.+)/report", Permission.REPORT, AuditAction.REPORT, "report materializations"),
+    _rule(r"/api/staged/publish", Permission.PUBLISH, AuditAction.PUBLISH, "publish held-back values"),
+    _rule(r"/api/staged/discard", Permission.PUBLISH, AuditAction.DISCARD, "discard held-back values"),
 )
 
-_REQUEST_FIELDS: Final = ("select", "partition", "job", "tags", "enabled")
+_REQUEST_FIELDS: Final = ("select", "partition", "job", "tags", "enabled", "key", "run_id", "data_version", "reason")
 _RESPONSE_FIELDS: Final = ("run_id", "backfill_id", "kind", "on", "status")
 _DETAIL_LIMIT: Final = 64 * 1024
 """Request bodies larger than this are not read for the audit log (the body limit refuses huge ones)."""

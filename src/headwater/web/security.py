@@ -155,15 +155,7 @@ class Security:
             rule, target = guarded
             why = refuse(request.app.state.web.storage, principal, rule, target, request.url.path)
             if why is not None:
-                details = {"wanted": rule.action.value, "path": request.url.path}
-                record(
-                    request.app.state.web.storage,
-                    principal.name,
-                    AuditAction.REFUSED,
-                    source=client_address(request),
-                    target=target,
-                    details=details,
-                )
+                _record_refusal(request, principal, rule.action, target)
                 refused = _error(403, why)
         if refused is not None:
             response: Response = refused
@@ -172,6 +164,8 @@ class Security:
             response = await call_next(request)
             if response.status_code < 400:
                 response = await audit_response(request, response, principal, guarded[0], guarded[1], details)
+            elif response.status_code == 403:  # refused by the handler: a scoped role outside its scope
+                _record_refusal(request, principal, guarded[0].action, guarded[1])
         else:
             response = await call_next(request)
         for name, value in _HEADERS.items():
@@ -266,6 +260,12 @@ def _too_large(limit: int) -> str:
         f"the request body is larger than the limit of {limit} bytes: send a shorter selection, "
         "partition list, config or set of tags"
     )
+
+
+def _record_refusal(request: Request, principal: Principal, wanted: AuditAction, target: str | None) -> None:
+    details = {"wanted": wanted.value, "path": request.url.path}
+    storage = request.app.state.web.storage
+    record(storage, principal.name, AuditAction.REFUSED, source=client_address(request), target=target, details=details)
 
 
 def new_csrf_token() -> str:

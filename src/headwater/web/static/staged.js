@@ -28,8 +28,8 @@
       box.append(el("p", {},
         held.reason, held.partition ? ` (partition ${held.partition})` : "", " — staged by run ", runLink(held.run_id),
         " at ", when(held.timestamp), " ",
-        el("button", { type: "button", class: "publish-anyway", onclick: settle("publish") }, "Publish anyway"), " ",
-        el("button", { type: "button", class: "discard", onclick: settle("discard") }, "Discard"), " ", status));
+        el("button", { type: "button", class: "publish-anyway", "data-needs": "publish", onclick: settle("publish") }, "Publish anyway"), " ",
+        el("button", { type: "button", class: "discard", "data-needs": "publish", onclick: settle("discard") }, "Discard"), " ", status));
     }
     main.before(box);
   }
