@@ -10,6 +10,9 @@ A3: the run-failure sensor over 1,000 finished runs in one tick.
 A4: alerts over 1,000 assets, each with a freshness policy, a blocking check (half of them failing)
     and not_updated_within, and 1,000 failed runs: the tick that opens every incident (and delivers
     each to the log), a steady tick with every incident still open, and the ticks' SQL queries.
+A5: push: from a report of an upstream asset (``Instance.report``, as ``POST /api/assets/KEY/report``
+    records it) to the daemon having queued the eager downstream run, with the daemon's interval at
+    ten minutes (it reacts to the wake-up, not to its clock): median and worst of 10 reports.
 """
 
 from __future__ import annotations
@@ -256,6 +259,49 @@ def alerts_tick(folder: Path, n: int = 1000) -> dict[str, Any]:
         }
 
 
+def report_reaction(folder: Path, reports: int = 10) -> dict[str, Any]:
+    import threading
+
+    from headwater.automation.config import AutomationConfig, DaemonConfig
+    from headwater.storage.run_queue import RunQueueStore
+
+    landed = hw.asset(name="landed")(_root)
+    summary = hw.asset(name="summary", ins={"landed": "landed"}, automation=hw.eager())(_copy)
+    defs = hw.Definitions(assets=[landed, summary])
+    config = AutomationConfig(daemon=DaemonConfig(interval=600.0))
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(folder / "a5"))) as instance:
+        instance.materialize(defs)
+        daemon = Daemon(instance.storage, defs, config=config, launch=False)
+        queue = RunQueueStore(instance.storage)
+        stop = threading.Event()
+        thread = threading.Thread(target=daemon.run, args=(stop,), daemon=True)
+        thread.start()
+        time.sleep(0.5)  # its first tick
+        took: list[float] = []
+        for _ in range(reports):
+            before = {q.run.run_id for q in queue.queue()}
+            started = time.perf_counter()
+            instance.report("landed", defs=defs)
+            while {q.run.run_id for q in queue.queue()} == before:
+                time.sleep(0.005)
+            took.append(time.perf_counter() - started)
+            for q in queue.queue():  # let the next report be the only news
+                instance.storage.store_events([Event(run_id=q.run.run_id, type=EventType.RUN_CANCELED)])
+            instance.materialize(defs, "summary")
+        stop.set()
+        thread.join(30)
+    return {
+        "reports": reports,
+        "daemon_interval_seconds": 600,
+        "median_seconds": round(statistics.median(took), 3),
+        "max_seconds": round(max(took), 3),
+    }
+
+
+def _copy(landed: int) -> int:
+    return landed
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -265,6 +311,7 @@ def main() -> None:
             "A2_launch_latency_new_process": launch_latency(folder, spares=0),
             "A3_run_failure_sensor": run_status_sensor(folder),
             "A4_alerts_1k": alerts_tick(folder),
+            "A5_report_to_request": report_reaction(folder),
         }
     json.dump(result, sys.stdout, indent=2)
     print()

@@ -111,6 +111,8 @@ class Daemon:
         # The previous evaluation per asset (node labels, values): read from storage once, then kept here.
         self._previous: dict[AssetKey, tuple[Any, Any]] | None = None
         self._pruned_at = float("-inf")
+        self._woken_seen: float | None = None
+        """When the last wake-up this daemon acted on was asked for (see ``_woken``)."""
 
     # -- one tick ----------------------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class Daemon:
         """
         stop = stop or threading.Event()
         count = 0
+        self._woken_seen = self.queue.woken_at()  # the first tick sees what was asked for before it
         try:
             while not stop.is_set() and (max_ticks is None or count < max_ticks):
                 started = time.monotonic()
@@ -314,28 +317,39 @@ class Daemon:
 
     def _between_ticks(self, stop: threading.Event, *, until: float, holding_lease: bool) -> None:
         """Launch runs as soon as they are queued until ``until`` (taking or renewing the lease first,
-        so only one daemon launches), and keep spare processes ready while this daemon leads."""
+        so only one daemon launches), and keep spare processes ready while this daemon leads. Ends
+        early when someone asks for a tick now (a report arrived: ``RunQueueStore.wake_daemon``)."""
         location = location_json(self.defs.location)
         launcher = self.launcher
         extra_due = time.monotonic() + _EXTRA_POLL
-        while launcher is not None and not stop.is_set() and (left := until - time.monotonic()) > 0:
+        while not stop.is_set() and (left := until - time.monotonic()) > 0:
             try:
-                if self.extra_work and holding_lease and time.monotonic() >= extra_due:
-                    extra_due = time.monotonic() + _EXTRA_POLL
-                    self._extra_between_ticks()
-                if self.queue.has_waiting():
-                    if self.queue.acquire_lease(LEASE, self.owner, ttl=self.config.daemon.lease_ttl):
-                        holding_lease = True
-                        launched = launcher.launch_queued()
-                        if launched:
-                            log.info("launched %d queued runs", len(launched))
-                elif holding_lease and location is not None and self.config.runs.spare_workers:
-                    launcher.keep_spares(location)
+                if self._woken():
+                    return
+                if launcher is not None:
+                    if self.extra_work and holding_lease and time.monotonic() >= extra_due:
+                        extra_due = time.monotonic() + _EXTRA_POLL
+                        self._extra_between_ticks()
+                    if self.queue.has_waiting():
+                        if self.queue.acquire_lease(LEASE, self.owner, ttl=self.config.daemon.lease_ttl):
+                            holding_lease = True
+                            launched = launcher.launch_queued()
+                            if launched:
+                                log.info("launched %d queued runs", len(launched))
+                    elif holding_lease and location is not None and self.config.runs.spare_workers:
+                        launcher.keep_spares(location)
             except Exception:  # the next tick retries; the daemon keeps running
                 log.exception("launching queued runs failed")
             stop.wait(min(self.config.daemon.queue_poll, left))
-        if launcher is None:
-            stop.wait(max(0.0, until - time.monotonic()))
+
+    def _woken(self) -> bool:
+        """Whether a wake-up was asked for since the last one this daemon saw."""
+        woken = self.queue.woken_at()
+        if woken is None or woken == self._woken_seen:
+            return False
+        self._woken_seen = woken
+        log.info("woken for an early tick")
+        return True
 
     def _extra_between_ticks(self) -> None:
         """The extra work (e.g. queuing the next wave of a backfill) between ticks, under a renewed lease."""

@@ -1,6 +1,7 @@
 """``headwater observe`` and ``headwater report``: record data made outside Headwater.
 
-Thin: ``Instance.observe`` and ``Instance.report`` do the work.
+Thin: ``Instance.observe`` and ``Instance.report`` do the work; ``report --url`` asks a running
+server instead (``headwater.cli.remote``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,18 @@ def _metadata(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--metadata", "pairs", multiple=True, metavar="NAME=VALUE", help="Metadata (numbers kept as numbers).")
 @click.option("--partition", metavar="KEY", help="The partition that was made.")
 @click.option("--observation", is_flag=True, help="Record an observation instead of a materialization.")
+@click.option(
+    "--url",
+    envvar="HEADWATER_URL",
+    metavar="URL",
+    help="Report to this running `headwater web` (env HEADWATER_URL) instead of the local event log.",
+)
+@click.option(
+    "--token",
+    envvar="HEADWATER_TOKEN",
+    metavar="TOKEN",
+    help="A personal API token (`headwater tokens create`) for --url (env HEADWATER_TOKEN).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 def report_command(
     key: str,
@@ -93,31 +106,47 @@ def report_command(
     pairs: tuple[str, ...],
     partition: str | None,
     observation: bool,
+    url: str | None,
+    token: str | None,
     as_json: bool,
 ) -> None:
-    """Record a materialization made by another system, so lineage and staleness include it."""
-    from headwater.instance import Instance
+    """Record a materialization made by another system, so lineage and staleness include it.
 
+    With --url, the running server records it (with the user of --token) and wakes the daemon.
+    """
     metadata = _metadata(pairs)
-    defs = load(module, file, attribute)
-    with Instance.get() as instance:
-        result = instance.report(
-            key,
-            data_version=data_version,
-            metadata=metadata,
-            partition=partition,
-            observation=observation,
-            defs=defs,
-        )
-    event = next(e for e in result.events if e.asset_key is not None)  # the one recorded
-    if as_json:
-        output.print_json({"run_id": result.run_id, "key": str(event.asset_key), "data": dict(event.data)})
-        return
+    if url:
+        from headwater.cli.remote import asset_path, post_json
+
+        body = {"data_version": data_version, "metadata": metadata, "partition": partition, "observation": observation}
+        found = post_json(url, asset_path(key, "report"), body, token=token)
+        run_id, shown, version = str(found.get("run_id", "")), found.get("key", key), found.get("data_version")
+        if as_json:
+            output.print_json(found)
+            return
+    else:
+        from headwater.instance import Instance
+
+        if token:
+            raise click.UsageError("--token is for --url: a local report needs no token")
+        defs = load(module, file, attribute)
+        with Instance.get() as instance:
+            result = instance.report(
+                key,
+                data_version=data_version,
+                metadata=metadata,
+                partition=partition,
+                observation=observation,
+                defs=defs,
+            )
+        event = next(e for e in result.events if e.asset_key is not None)  # the one recorded
+        if as_json:
+            output.print_json({"run_id": result.run_id, "key": str(event.asset_key), "data": dict(event.data)})
+            return
+        run_id, shown, version = result.run_id, str(event.asset_key), event.asset_payload().data_version
     kind = "observation" if observation else "materialization"
     output.console().print(
         output.text(
-            f"recorded a {kind} of {event.asset_key} with data version {event.asset_payload().data_version} "
-            f"(run {output.short_id(result.run_id)})",
-            "green",
+            f"recorded a {kind} of {shown} with data version {version} (run {output.short_id(run_id)})", "green"
         )
     )

@@ -11,6 +11,7 @@ import click
 
 from headwater.cli import output
 from headwater.events import RunEnded, RunStatus, StepFailedPayload
+from headwater.tags import launched_by
 
 if TYPE_CHECKING:
     from headwater.events import RunRecord
@@ -120,6 +121,7 @@ def show_command(run_id: str, as_json: bool) -> None:
                 ("duration", output.duration(run.duration)),
                 ("selection", run.selection),
                 ("partition", run.partition or "-"),
+                ("launched by", launched_by(run.tags) or "a command or script"),
                 ("tags", output.joined(f"{k}={v}" for k, v in run.tags.items())),
                 ("config", output.short_metadata(run.config, limit=200) or "-"),
                 ("error", run.error or "-"),

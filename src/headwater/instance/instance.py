@@ -17,6 +17,7 @@ from headwater.events import RunRecord
 from headwater.execution.env import build_env, teardown_resources
 from headwater.execution.pools import InProcessPool, MultiprocessPool, StepPool, multiprocess_pool
 from headwater.execution.publish import check_staging
+from headwater.execution.recording import json_safe
 from headwater.execution.run_driver import OnBatch, PublishTarget, execute_run
 from headwater.execution.step import RunSpec, validate_config
 from headwater.graph import AssetGraph
@@ -24,10 +25,11 @@ from headwater.instance.check_run import check_run
 from headwater.instance.config import InstanceConfig
 from headwater.instance.core import InstanceCore
 from headwater.instance.memo import Memo, memoized_keys
-from headwater.instance.observe import observe, report
+from headwater.instance.observe import observe
 from headwater.instance.partitioned import prepare
 from headwater.instance.pool_limits import PoolSlots
 from headwater.instance.provenance import Provenance
+from headwater.instance.reporting import record_report
 from headwater.instance.result import RunResult
 from headwater.io import IOManager
 from headwater.keys import AssetKey, CoercibleToKey
@@ -213,16 +215,20 @@ class Instance(InstanceCore):
         observation: bool = False,
         defs: Definitions | None = None,
     ) -> RunResult:
-        """Record a materialization (or observation) made outside Headwater, so lineage and staleness include it."""
-        return report(
+        """Record a materialization (or observation) made outside Headwater, so lineage and staleness
+        include it: a run of kind ``report`` (``headwater.instance.reporting``). With ``defs``, the key
+        and partition are checked against the graph and a materialization records the current data
+        versions of its upstream assets as its inputs."""
+        run, events = record_report(
             self,
             key,
             data_version=data_version,
-            metadata=metadata,
+            metadata=json_safe(metadata) if metadata else None,
             partition=partition,
             observation=observation,
             defs=defs,
         )
+        return RunResult(run=run, events=tuple(events), io_managers={})
 
 
 def _io_for(defs: Definitions, graph: AssetGraph, key: AssetKey, default: IOManager) -> IOManager:

@@ -1,5 +1,5 @@
 """The run queue in the event log: queued runs with their code location, launches, heartbeats,
-cancel requests, and the daemon lease.
+cancel requests, the daemon lease and requests for an early tick.
 
 Owns the ``run_workers`` and ``daemon_leases`` queries; each method is one transaction and none is
 called per step (the run process heartbeats from its event writer's thread). Never imports user code.
@@ -21,6 +21,9 @@ from headwater.keys import AssetKey
 from headwater.storage.extension import StorageExtension
 from headwater.storage.rows import dump_json, row_to_run, run_to_row
 from headwater.storage.schema import daemon_leases, run_workers, runs
+
+WAKE = "headwater/wake"
+"""The ``daemon_leases`` row that is not a lease but a request for an early tick."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -74,6 +77,22 @@ class RunQueueStore(StorageExtension):
         with self.storage._read("read the daemon lease") as conn:
             row = conn.execute(select(daemon_leases).where(daemon_leases.c.name == name)).first()
         return (row.owner, row.expires_at) if row is not None else None
+
+    # -- wake-ups ----------------------------------------------------------------------------------
+
+    def wake_daemon(self, reason: str, *, now: float | None = None) -> None:
+        """Ask the daemon to tick now instead of at its next interval (a report arrived, say): the
+        ``daemon_leases`` row named ``WAKE`` holds when and why it was last asked."""
+        now = time.time() if now is None else now
+        values = {"name": WAKE, "owner": reason[:255], "acquired_at": now, "expires_at": now}
+        with self.storage._write("wake the daemon") as conn:
+            conn.execute(self._upsert(daemon_leases, ["name"], values, ["owner", "acquired_at", "expires_at"]))
+
+    def woken_at(self) -> float | None:
+        """When the daemon was last asked to tick now (one primary-key read, cheap to poll)."""
+        with self.storage._read("look for a wake-up") as conn:
+            found = conn.execute(select(daemon_leases.c.acquired_at).where(daemon_leases.c.name == WAKE)).scalar()
+        return float(found) if found is not None else None
 
     # -- run queue ---------------------------------------------------------------------------------
 

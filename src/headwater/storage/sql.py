@@ -194,10 +194,26 @@ class Storage(LatestReads, PartitionStore):
             with self._write(f"add run '{run.run_id}'") as conn:
                 conn.execute(insert(runs), row)
         except IntegrityError as exc:
-            raise StorageError(
-                f"cannot add run '{run.run_id}' to the event log at {self.url}: a run with that id "
-                "already exists; give each run a new id (e.g. uuid.uuid4().hex)"
-            ) from exc
+            raise self._run_taken(run.run_id) from exc
+
+    def record_run(self, run: RunRecord, events_: Sequence[Event]) -> list[int]:
+        """Record a run that is over when it is recorded (a report of work done elsewhere): the run
+        and all its events in one transaction, so a reader sees the whole run or none of it. The
+        events move its status as ``store_events`` would. Raises StorageError if its id is taken."""
+        row = run_to_row(run)
+        batch = self._writer.prepare(events_)
+        try:
+            with self._write(f"record run '{run.run_id}'") as conn:
+                conn.execute(insert(runs), row)
+                return self._writer.write(conn, batch)
+        except IntegrityError as exc:
+            raise self._run_taken(run.run_id) from exc
+
+    def _run_taken(self, run_id: str) -> StorageError:
+        return StorageError(
+            f"cannot add run '{run_id}' to the event log at {self.url}: a run with that id "
+            "already exists; give each run a new id (e.g. uuid.uuid4().hex)"
+        )
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """The run with this id, or None."""

@@ -27,6 +27,7 @@ from headwater.web import (
     api_jobs,
     api_launch,
     api_live,
+    api_report,
     api_runs,
     api_search,
     api_staged,
@@ -112,6 +113,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(api_history.router)  # before /api/assets/{key:path}, which would take its paths
     app.include_router(api_staged.router)
+    app.include_router(api_report.router)  # a POST; /api/assets/{key:path} is GET only
     app.include_router(api_assets.router)
     app.include_router(api_runs.router)
     app.include_router(api_live.router)

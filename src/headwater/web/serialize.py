@@ -21,6 +21,7 @@ from headwater.events import (
     StepSkipped,
 )
 from headwater.keys import AssetKey
+from headwater.tags import launched_by
 
 _LEVELS = {
     EventType.STEP_FAILED: "error",
@@ -31,8 +32,9 @@ _LEVELS = {
 
 
 def run_json(run: RunRecord) -> dict[str, Any]:
-    """A run record as JSON, with its duration in seconds (None while it runs)."""
-    return run.to_json()
+    """A run record as JSON, with its duration in seconds (None while it runs) and who or what
+    launched it (``user:NAME``, ``schedule:NAME``, ...; None for a command or script)."""
+    return {**run.to_json(), "launched_by": launched_by(run.tags)}
 
 
 class StepEventLike(Protocol):

@@ -76,6 +76,7 @@
         el("dt", {}, "created"), el("dd", {}, HW.when(run.created_at)),
         el("dt", {}, "duration"), el("dd", {}, HW.duration(run.duration)),
         el("dt", {}, "partition"), el("dd", {}, run.partition || "–"),
+        el("dt", {}, "launched by"), el("dd", { id: "run-launched-by" }, run.launched_by || "a command or script"),
         job ? [el("dt", {}, "job"), el("dd", { id: "run-job" }, el("a", { href: "/jobs" }, job))] : null,
         el("dt", {}, "tags"), el("dd", {}, Object.entries(run.tags).map(([k, v]) => `${k}=${v}`).join(" ") || "–"),
         run.error ? [el("dt", {}, "error"), el("dd", { class: "error" }, run.error)] : null),
