@@ -228,3 +228,120 @@ def test_a_check_added_since_runs_the_asset_to_evaluate_it(instance: hw.Instance
     calls.clear()
     third = instance.materialize(hw.Definitions(assets=defs.assets, checks=[c_is_positive]))
     assert third.success and calls == []
+
+
+def test_a_mapped_input_is_compared_at_the_partitions_it_reads(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    days = hw.DailyPartitions(start="2026-01-01", end="2026-01-10")
+    versions = {"2026-01-03": "a", "2026-01-04": "a"}
+
+    @hw.asset(code_version="1", partitions=days)
+    def raw(context: hw.Context) -> hw.Output:
+        return hw.Output(context.partition_key, data_version=versions[context.partition_key])
+
+    @hw.asset(
+        code_version="1",
+        memoize=True,
+        partitions=days,
+        partition_mappings={"raw": hw.TimeWindowMapping(start_offset=-1, end_offset=-1)},
+    )
+    def day_after(context: hw.Context, raw: str) -> str:
+        calls.append(context.partition_key)
+        return raw
+
+    defs = hw.Definitions(assets=[raw, day_after])
+    for day in ("2026-01-03", "2026-01-04"):
+        assert instance.materialize(defs, "raw", partition=day).success
+    assert instance.materialize(defs, "day_after", partition="2026-01-04").success
+    [made] = instance.materialize(defs, "day_after", partition="2026-01-04").of_type(EventType.STEP_SKIPPED)
+    assert made.step_key == "day_after"  # nothing changed: reused
+    versions["2026-01-04"] = "b"  # the partition it does not read changes: still reused
+    assert instance.materialize(defs, "raw", partition="2026-01-04").success
+    assert unchanged(instance.materialize(defs, "day_after", partition="2026-01-04"))
+    versions["2026-01-03"] = "b"  # the day before, which it reads, changes: it runs
+    assert instance.materialize(defs, "raw", partition="2026-01-03").success
+    calls.clear()
+    rerun = instance.materialize(defs, "day_after", partition="2026-01-04")
+    assert rerun.success and calls == ["2026-01-04"] and not unchanged(rerun)
+    [stamped] = [e for e in rerun.of_type(EventType.ASSET_MATERIALIZED) if str(e.asset_key) == "day_after"]
+    assert stamped.data["inputs"] == {"raw": "b"}
+
+
+def test_an_unpartitioned_summary_reruns_when_any_partition_it_reads_changes(instance: hw.Instance) -> None:
+    calls: list[str] = []
+    parts = hw.StaticPartitions(["p1", "p2", "p3"])
+    keys = ["p1", "p2", "p3"]
+    versions = dict.fromkeys(keys, "1")
+
+    @hw.asset(code_version="1", partitions=parts)
+    def piece(context: hw.Context) -> hw.Output:
+        return hw.Output(context.partition_key, data_version=versions[context.partition_key])
+
+    @hw.asset(code_version="1", memoize=True)
+    def summary(piece: dict[str, str]) -> int:
+        calls.append("summary")
+        return len(piece)
+
+    defs = hw.Definitions(assets=[piece, summary])
+    for key in keys:
+        assert instance.materialize(defs, "piece", partition=key).success
+    assert instance.materialize(defs, "summary").success
+    assert "summary" in unchanged(instance.materialize(defs, "summary"))
+    versions["p2"] = "2"
+    assert instance.materialize(defs, "piece", partition="p2").success
+    calls.clear()
+    rerun = instance.materialize(defs, "summary")
+    assert rerun.success and calls == ["summary"] and not unchanged(rerun)
+    assert "summary" in unchanged(instance.materialize(defs, "summary"))
+
+
+class _Unhashed(hw.IOManager):
+    """Keeps values in a dict and gives no content hash of them."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str | None], object] = {}
+
+    def save(self, key: hw.AssetKey, partition: str | None, value: object) -> dict[str, object]:
+        self.values[(str(key), partition)] = value
+        return {}
+
+    def load(self, key: hw.AssetKey, partition: str | None) -> object:
+        return self.values[(str(key), partition)]
+
+    def exists(self, key: hw.AssetKey, partition: str | None) -> bool:
+        return (str(key), partition) in self.values
+
+
+def test_memoize_on_an_io_manager_that_cannot_verify_values_is_refused(instance: hw.Instance) -> None:
+    calls: list[str] = []
+
+    @hw.asset(code_version="1", memoize=True, io_manager="unhashed")
+    def a() -> int:
+        calls.append("a")
+        return 1
+
+    @hw.asset(code_version="1", io_manager="unhashed")
+    def b(a: int) -> int:
+        calls.append("b")
+        return a
+
+    refused = hw.Definitions(assets=[a, b], io_managers={"unhashed": _Unhashed()})
+    with pytest.raises(hw.ConfigError) as caught:
+        instance.materialize(refused)
+    assert str(caught.value) == (
+        "asset 'a' says memoize=True, but its IO manager _Unhashed cannot tell whether a stored value is the one "
+        "recorded (its save returns no content hash), so a reused value might be another: return {'hash': ...} "
+        "from save and set verifies_values = True on the IO manager, use a built-in one (filesystem, Parquet, "
+        "DuckDB), or drop memoize=True"
+    )
+    assert instance.storage.list_runs() == [] and calls == []  # refused before anything was recorded
+
+    @hw.asset(code_version="1", io_manager="unhashed")
+    def c() -> int:
+        calls.append("c")
+        return 1
+
+    loose = hw.Definitions(assets=[c], io_managers={"unhashed": _Unhashed()})
+    for _ in range(2):  # a run-wide --memoize leaves such an asset to run, every time
+        assert instance.materialize(loose, memoize=True).success
+    assert calls == ["c", "c"]

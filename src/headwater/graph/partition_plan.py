@@ -74,6 +74,44 @@ def run_inputs(graph: AssetGraph, plan: Plan, keys: Sequence[str], ctx: KeyConte
     return out
 
 
+UpstreamReads = dict[str, dict[AssetKey, tuple[str, ...]]]
+"""Op name -> partitioned upstream asset -> the partitions of it the op's step reads."""
+
+
+def upstream_reads(
+    graph: AssetGraph, plan: Plan, keys: Sequence[str], ctx: KeyContext, inputs: Mapping[str, Mapping[str, InputKeys]]
+) -> UpstreamReads:
+    """The partitions each step reads of each partitioned upstream asset, through its mappings:
+    the (narrowed) ``inputs`` for inputs, the mapping itself for ``deps=`` entries. What provenance
+    records as the versions a value was made from, and memoization compares."""
+    parts = graph.partitions
+    out: UpstreamReads = {}
+    for name in plan.steps:
+        op = graph.ops.get(name)
+        if op is None:
+            continue
+        down = parts.of(op.keys[0])
+        down_keys: Sequence[str] = keys if down is not None else ()
+        given = inputs.get(name, {})
+        mapped: dict[AssetKey, dict[str, None]] = {}  # keys in order, once (two inputs may read one asset)
+        for edge in parts.edges.get(name, ()):
+            if edge.mapping is None:
+                continue
+            wanted: InputKeys
+            if edge.param is not None and edge.param in given:
+                wanted = given[edge.param]
+            else:
+                try:
+                    wanted = edge.mapping.upstream(down, down_keys, parts.by_key[edge.upstream], ctx)
+                except SelectionError:
+                    wanted = ()  # e.g. a window before the first upstream partition: reads none
+            read = () if wanted is None else (wanted,) if isinstance(wanted, str) else tuple(wanted)
+            mapped.setdefault(edge.upstream, {}).update(dict.fromkeys(read))
+        if mapped:
+            out[name] = {key: tuple(found) for key, found in mapped.items()}
+    return out
+
+
 def describe_inputs(inputs: Mapping[str, Mapping[str, Any]]) -> int:
     """How many upstream partitions the inputs read in all (for summaries and benchmarks)."""
     total = 0

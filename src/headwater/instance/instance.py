@@ -118,6 +118,9 @@ class Instance(InstanceCore):
             self._check_inputs(defs, the_plan, partition)
         else:
             partition = partitioned.label
+        # A range of partitions runs as one step per asset: reusing it is a later slice.
+        ranged = partitioned is not None and partitioned.partition_keys is not None
+        memoized = memoized_keys(graph, the_plan.asset_keys, defs.memoize, memoize, io_for) if not ranged else set()
         run = RunRecord(
             run_id=run_id or uuid.uuid4().hex,
             selection=select or "*",
@@ -141,13 +144,10 @@ class Instance(InstanceCore):
                 inputs=partitioned.inputs,
             )
         try:
-            provenance = Provenance.for_run(graph, self.storage, the_plan.asset_keys, partition)
+            reads = partitioned.reads if partitioned is not None else None
+            provenance = Provenance.for_run(graph, self.storage, the_plan.asset_keys, partition, reads)
             pools = self.config.runs.pools if self.config is not None else {}
             slots = PoolSlots.for_run(graph, self.storage, pools, run.run_id)
-            # A range of partitions runs as one step per asset: reusing it is a later slice.
-            memoized = (
-                memoized_keys(graph, the_plan.asset_keys, defs.memoize, memoize) if not spec.partition_keys else ()
-            )
             memo = Memo.for_run(
                 graph, self.storage, the_plan, provenance, memoized, run_id=run.run_id, partition=spec.partition
             )

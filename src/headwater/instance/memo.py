@@ -10,31 +10,51 @@ No user code runs here; this is the driver's side of the run, a ``reuse`` hook o
 
 from __future__ import annotations
 
-from collections import ChainMap
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
+from headwater.errors import ConfigError
 from headwater.events import UNCHANGED, AssetMaterialized, Event, EventRecord, EventType, ReusedValue, StepSkipped
 from headwater.execution.step import StepOutcome
 from headwater.graph import AssetGraph
 from headwater.graph.plan import Plan
 from headwater.instance.provenance import Provenance
+from headwater.io import IOManager
 from headwater.keys import AssetKey
 from headwater.state.checks import CheckVerdicts
 from headwater.state.versions import consumed_inputs, latest_versions
 from headwater.storage import Storage
 
 
-def memoized_keys(graph: AssetGraph, keys: Collection[AssetKey], default: bool, run: bool | None) -> set[AssetKey]:
+def memoized_keys(
+    graph: AssetGraph,
+    keys: Collection[AssetKey],
+    default: bool,
+    run: bool | None,
+    io_for: Callable[[AssetKey], IOManager],
+) -> set[AssetKey]:
     """The assets of ``keys`` this run may reuse: memoized (the asset's setting, else ``run``, else
-    ``default``, the Definitions'), with a declared code version. ``run=False`` (force) reuses none."""
+    ``default``, the Definitions'), with a declared code version, stored by an IO manager that
+    verifies values. ``run=False`` (force) reuses none. An asset saying ``memoize=True`` whose IO
+    manager cannot verify its values is refused (ConfigError); under a run- or Definitions-wide
+    setting such an asset simply runs."""
     if run is False:
         return set()
     out: set[AssetKey] = set()
     for key in keys:
         spec = graph.nodes[key].spec
         wanted = spec.memoize if spec.memoize is not None else (run or default)
-        if wanted and spec.code_version is not None and spec.op is not None:
+        if not wanted or spec.code_version is None or spec.op is None:
+            continue
+        manager = io_for(key)
+        if manager.verifies_values:
             out.add(key)
+        elif spec.memoize:
+            raise ConfigError(
+                f"asset '{key}' says memoize=True, but its IO manager {type(manager).__name__} cannot tell "
+                "whether a stored value is the one recorded (its save returns no content hash), so a reused "
+                "value might be another: return {'hash': ...} from save and set verifies_values = True on the "
+                "IO manager, use a built-in one (filesystem, Parquet, DuckDB), or drop memoize=True"
+            )
     return out
 
 
@@ -99,11 +119,10 @@ class Memo:
         position = self.graph.index.position
         keys = sorted(step.asset_keys, key=lambda k: position[k.to_string()])
         overlay: dict[AssetKey, str] = {}  # a multi-asset's outputs read the ones before them
-        versions = ChainMap(overlay, self.provenance.versions)
         reused: list[tuple[AssetKey, EventRecord, AssetMaterialized]] = []
         for key in keys:
             record = self.latest.get(key)
-            made = self._standing(key, record, versions)
+            made = self._standing(key, record, self.provenance.input_versions(key) | overlay)
             if record is None or made is None:
                 return None
             reused.append((key, record, made))

@@ -16,7 +16,7 @@ from headwater.definitions.context import StepLogger
 from headwater.definitions.partitions import RANGE_SEPARATOR, AllPartitions, KeyContext
 from headwater.errors import SelectionError
 from headwater.graph import AssetGraph
-from headwater.graph.partition_plan import InputKeys, check_run_partitions, run_inputs
+from headwater.graph.partition_plan import InputKeys, UpstreamReads, check_run_partitions, run_inputs, upstream_reads
 from headwater.graph.plan import Plan
 from headwater.io import IOManager
 from headwater.keys import AssetKey
@@ -33,6 +33,8 @@ class PartitionedRun:
     inputs: dict[str, dict[str, InputKeys]]
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Step -> what its inputs leave out (partitions not stored), for the step's log."""
+    reads: UpstreamReads = field(default_factory=dict)
+    """Step -> partitioned upstream asset -> the partitions it reads (for provenance and memoization)."""
 
     def log_notes(self, storage: Storage, run_id: str) -> None:
         """Write the notes to the run's step logs, as warnings, before the steps run."""
@@ -75,7 +77,8 @@ def prepare(
     inputs, notes = _read_stored(graph, plan, inputs, io_for, set(keys))
     ranged = tuple(partition_keys) if partition_keys and len(partition_keys) > 1 else None
     single = keys[0] if keys and ranged is None else None
-    return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs, notes=notes)
+    reads = upstream_reads(graph, plan, keys, ctx, inputs)
+    return PartitionedRun(partition=single, partition_keys=ranged, inputs=inputs, notes=notes, reads=reads)
 
 
 def _expand(graph: AssetGraph, plan: Plan, label: str, ctx: KeyContext) -> Sequence[str]:

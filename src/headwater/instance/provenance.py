@@ -17,8 +17,9 @@ from headwater.definitions.partitions import RANGE_SEPARATOR
 from headwater.events import AssetMaterialized, Event, EventType
 from headwater.execution.step import StepOutcome
 from headwater.graph import AssetGraph
+from headwater.graph.partition_plan import UpstreamReads
 from headwater.keys import AssetKey
-from headwater.state.versions import consumed_inputs, latest_versions
+from headwater.state.versions import consumed_inputs, latest_versions, newest, version_of
 from headwater.storage import Storage
 
 _VALUES = (EventType.ASSET_MATERIALIZED, EventType.ASSET_STAGED)
@@ -32,21 +33,82 @@ class Provenance:
     (``recorded_for``), so a value on disk that no materialization recorded is refused, not used.
     """
 
-    def __init__(self, graph: AssetGraph, versions: Mapping[AssetKey, str]) -> None:
+    def __init__(self, graph: AssetGraph, versions: Mapping[AssetKey, str], reads: UpstreamReads | None = None) -> None:
         self.graph = graph
         self.versions: dict[AssetKey, str] = dict(versions)
+        """Each asset's version at the run's partition (its one version when unpartitioned)."""
         self.hashes: dict[AssetKey, dict[str | None, str]] = {}
+        self.reads: UpstreamReads = reads or {}
+        """Step -> partitioned parent -> the partitions of it the step reads, through its mapping."""
+        self.at: dict[AssetKey, dict[str | None, str]] = {}
+        """Versions of partitioned parents by partition, for the mapped reads."""
+        self._op_of = {key: name for name in self.reads for key in graph.ops[name].keys}
 
     @classmethod
     def for_run(
-        cls, graph: AssetGraph, storage: Storage, keys: Iterable[AssetKey], partition: str | None
+        cls,
+        graph: AssetGraph,
+        storage: Storage,
+        keys: Iterable[AssetKey],
+        partition: str | None,
+        reads: UpstreamReads | None = None,
     ) -> Provenance:
-        """The hook for a run materializing ``keys``, knowing the stored versions of their parents."""
+        """The hook for a run materializing ``keys``, knowing the stored versions of their parents.
+
+        ``reads`` (from the partitioned run's preparation) says which partitions of each partitioned
+        parent each step reads: an input recorded for a mapped parent (the day before, the seven
+        days of a week, every partition) is the version of exactly those partitions.
+        """
         produced = set(keys)
         parents = {p for key in produced for p in graph.nodes[key].parents} - produced
-        hook = cls(graph, {})
+        hook = cls(graph, {}, reads)
         hook._remember(storage, list(parents), partition)
+        hook._remember_mapped(storage, parents, partition)
         return hook
+
+    def _remember_mapped(self, storage: Storage, outside: set[AssetKey], partition: str | None) -> None:
+        """Read the versions of the partitions steps read of parents outside the run, where they are
+        other than the run's own partition (one query per kind for all such parents)."""
+        wanted = {
+            parent
+            for mapped in self.reads.values()
+            for parent, keys in mapped.items()
+            if parent in outside and keys != (partition,)
+        }
+        if not wanted:
+            return
+        materialized = storage.latest_of_partitions(wanted, "materialization")
+        observed = storage.latest_of_partitions(wanted, "observation")
+        for parent in wanted:
+            made, seen = materialized.get(parent, {}), observed.get(parent, {})
+            found = self.at.setdefault(parent, {})
+            for part in made.keys() | seen.keys():
+                version = version_of(newest(made.get(part), seen.get(part)))
+                if version is not None:
+                    found[part] = version
+
+    def input_versions(self, key: AssetKey) -> dict[AssetKey, str]:
+        """The known version of each parent of ``key`` as its step reads it: at the run's partition,
+        or for a mapped partitioned parent the version of the partition(s) its mapping reads (a digest
+        of each partition's version when there are several; unknown when one of them has none)."""
+        name = self._op_of.get(key)
+        mapped = self.reads.get(name, {}) if name is not None else {}
+        out: dict[AssetKey, str] = {}
+        for parent in self.graph.nodes[key].parents:
+            keys = mapped.get(parent)
+            version = self.versions.get(parent) if keys is None else self._version_of_partitions(parent, keys)
+            if version is not None:
+                out[parent] = version
+        return out
+
+    def _version_of_partitions(self, parent: AssetKey, keys: tuple[str, ...]) -> str | None:
+        found = self.at.get(parent, {})
+        versions = [found.get(k) for k in keys]
+        if not keys or any(v is None for v in versions):
+            return None
+        if len(keys) == 1:
+            return versions[0]
+        return "|".join(f"{k}={v}" for k, v in sorted(zip(keys, versions, strict=True)))  # kept as its short hash
 
     def _remember(self, storage: Storage, parents: list[AssetKey], partition: str | None) -> None:
         """Read the latest stored versions (and value hashes) of ``parents``, outside the run."""
@@ -61,6 +123,7 @@ class Provenance:
             payload = record.event.asset_payload()
             if payload.data_version is not None:
                 self.versions[key] = payload.data_version
+                self.at.setdefault(key, {})[record.event.partition] = payload.data_version
             value_hash = payload.value_hash if isinstance(payload, AssetMaterialized) else None
             found = self.hashes.setdefault(key, {})
             if value_hash is None:  # observed or reported since: nothing stored to check
@@ -90,6 +153,7 @@ class Provenance:
         """Remember the stored value ``made`` of ``key`` that this run reuses (memoization) as current."""
         if made.data_version is not None:
             self.versions[key] = made.data_version
+            self.at.setdefault(key, {})[partition] = made.data_version
         if made.value_hash is not None:
             self.hashes.setdefault(key, {})[partition] = made.value_hash
 
@@ -106,10 +170,11 @@ class Provenance:
             parents = self.graph.nodes[key].parents
             made = AssetMaterialized.from_data(event.data)
             if parents:
-                inputs, left_out = consumed_inputs(parents, self.versions)
+                inputs, left_out = consumed_inputs(parents, self.input_versions(key))
                 made = dataclasses.replace(made, inputs=inputs, inputs_left_out=left_out)
             if made.data_version is not None:
                 self.versions[key] = made.data_version
+                self.at.setdefault(key, {})[event.partition] = made.data_version
             if made.value_hash is not None:
                 self.hashes.setdefault(key, {})[event.partition] = made.value_hash
             events.append(dataclasses.replace(event, data=made.to_data()) if parents else event)

@@ -36,6 +36,9 @@ class IOManager(ABC):
     shared_between_processes: bool = True
     #: Whether ``stage``/``publish``/``discard``/``load_staged`` are implemented.
     supports_staging: bool = False
+    #: Whether a stored value is known to be the one recorded (``save`` returns its content hash, or
+    #: only this process writes it): what memoization needs to reuse a stored value.
+    verifies_values: bool = False
 
     @abstractmethod
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:

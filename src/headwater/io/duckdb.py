@@ -160,6 +160,7 @@ class DuckDBIOManager(IOManager):
             connection.close()
 
     supports_staging = True
+    verifies_values = True
 
     def save(self, key: AssetKey, partition: str | None, value: Any) -> Mapping[str, Any]:
         return self.store(key, partition, value)

@@ -40,6 +40,7 @@ class FilesystemIOManager(IOManager):
     """Pickles values to ``base_dir/<key parts>.pkl``, partitions to ``<key parts>.parts/<partition>.pkl``."""
 
     supports_staging = True
+    verifies_values = True
 
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         self.base_dir = Path(base_dir)

@@ -18,6 +18,7 @@ class InMemoryIOManager(IOManager):
 
     shared_between_processes = False
     supports_staging = True
+    verifies_values = True
 
     def __init__(self) -> None:
         self.values: dict[tuple[AssetKey, str | None], Any] = {}

@@ -43,6 +43,7 @@ class ParquetIOManager(IOManager):
     """
 
     supports_staging = True
+    verifies_values = True
 
     def __init__(self, base_path: str | os.PathLike[str], *, storage_options: Mapping[str, Any] | None = None) -> None:
         text = os.fspath(base_path)
