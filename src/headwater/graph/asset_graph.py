@@ -277,12 +277,18 @@ def _build(defs: Definitions) -> AssetGraph:
         checks.setdefault(chk.asset_key, []).append(chk)
     order = _toposort(parents)
     specs, bindings = split_round_trips(specs, bindings, parents, order)  # e.g. dbt -> Python -> dbt
-    children: dict[AssetKey, set[AssetKey]] = {k: set() for k in specs}
+    children: dict[AssetKey, list[AssetKey]] = {}
     for key, ups in parents.items():
         for up in ups:
-            children[up].add(key)
+            children.setdefault(up, []).append(key)
+    none: frozenset[AssetKey] = frozenset()
     nodes = {
-        key: AssetNode(key=key, spec=specs[key], parents=frozenset(parents[key]), children=frozenset(children[key]))
+        key: AssetNode(
+            key=key,
+            spec=specs[key],
+            parents=frozenset(parents[key]) if parents[key] else none,
+            children=frozenset(children[key]) if key in children else none,
+        )
         for key in order
     }
     publishing = Publishing.of(defs, specs)

@@ -27,14 +27,16 @@ def split_round_trips(
 ) -> tuple[dict[AssetKey, AssetSpec[..., Any]], dict[str, B]]:
     """``specs`` with each subsettable multi-asset split where a path leaves it and comes back, and the
     bindings of the ops (a part of an op is fed like the op)."""
-    out = dict(specs)
-    bound = dict(bindings)
-    names = {spec.op.name for spec in specs.values() if spec.op is not None}
     candidates = {
         spec.op.name: spec.op
         for spec in specs.values()
         if spec.op is not None and spec.op.subsettable and len(spec.op.outs) > 1
     }
+    if not candidates:
+        return dict(specs), dict(bindings)
+    out = dict(specs)
+    bound = dict(bindings)
+    names = {spec.op.name for spec in specs.values() if spec.op is not None}
     for op in candidates.values():
         level = _levels(op, parents, order)
         if max(level.values(), default=0) == 0:
