@@ -67,6 +67,9 @@ RUNTIME_ONLY: dict[str, str] = {
     "web/api_assets.py::asset_diff": "passes state.diff's SelectionError text on as a 409",
     "web/api_automation.py::switch": "passes UnknownInstigator's text on as a 404",
     "web/api_launch.py::launch": "joins the problems check_request found, each its own message",
+    "storage/sql.py::Storage.add_run": "`self._run_taken(...)`, the one message for a run id that is taken",
+    "storage/sql.py::Storage.record_run": "`self._run_taken(...)`, the one message for a run id that is taken",
+    "web/api_report.py::report": "passes the SelectionError text of an unknown asset on as a 404",
 }
 
 # Messages that a user cannot cause through any public way, with why.

@@ -62,5 +62,5 @@ def report(state: State, key: str, body: Report, request: Request) -> dict[str, 
         "key": node.key.to_string(),
         "partition": recorded.partition,
         "kind": recorded.type.value,
-        "data_version": recorded.data["data_version"],
+        "data_version": recorded.asset_payload().data_version,
     }
