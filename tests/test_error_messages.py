@@ -70,6 +70,8 @@ RUNTIME_ONLY: dict[str, str] = {
     "storage/sql.py::Storage.add_run": "`self._run_taken(...)`, the one message for a run id that is taken",
     "storage/sql.py::Storage.record_run": "`self._run_taken(...)`, the one message for a run id that is taken",
     "web/api_report.py::report": "passes the SelectionError text of an unknown asset on as a 404",
+    "web/oidc_client.py::OidcClient.verify_id_token": "`_bad_claim(...)` words the claim the ID token got wrong",
+    "web/oidc_client.py::_get_json": "`_unreachable(...)`, the one message for a provider endpoint that cannot be read",
 }
 
 # Messages that a user cannot cause through any public way, with why.
@@ -149,6 +151,8 @@ def _clean(chunks: Iterable[str]) -> tuple[str, ...]:
 def _message_arg(call: ast.Call, error: str) -> ast.expr | None:
     if error == "StepFailed":  # StepFailed(step_key, message)
         return call.args[1] if len(call.args) > 1 else None
+    if error == "OidcRefused":  # OidcRefused(status, reason, message)
+        return call.args[2] if len(call.args) > 2 else None
     if call.args:
         return call.args[0]
     for kw in call.keywords:

@@ -80,11 +80,25 @@ def test_the_user_commands_run_and_do_what_the_text_says(home: Path) -> None:
 
 
 def test_the_trusted_header_block_is_a_valid_configuration() -> None:
-    [block] = _blocks("toml")
+    block = _blocks("toml")[0]
     config = WebAuthConfig(**tomllib.loads(block)["web"]["auth"])
     assert config.trusted_proxies == ["10.0.0.0/8"]
     grant = parse_grant(config.groups["finance"], where="README")
     assert grant.describe() == "launcher of group:finance"
+
+
+def test_the_single_sign_on_block_is_a_valid_configuration() -> None:
+    block = _blocks("toml")[1]
+    oidc = WebAuthConfig(**tomllib.loads(block)["web"]["auth"]).oidc
+    assert oidc is not None
+    assert (oidc.issuer, oidc.client_id, oidc.client_secret_env) == (
+        "https://login.example.com/realms/data",
+        "headwater",
+        "HEADWATER_OIDC_SECRET",
+    )
+    assert oidc.default_role == "none" and "openid" in oidc.scopes
+    section = " ".join(_section().split())
+    assert "/login/oidc/callback" in section  # the route tests/web/test_oidc.py signs in through
 
 
 def test_the_report_commands_record_in_a_running_server(home: Path) -> None:

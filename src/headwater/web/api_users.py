@@ -14,7 +14,7 @@ from headwater.auth.roles import Permission
 from headwater.events import AuditAction
 from headwater.web.auth import Authenticator, Forbidden, client_address, principal_of
 from headwater.web.pages import shell
-from headwater.web.security import set_csrf_cookie
+from headwater.web.security import set_session_cookies
 from headwater.web.sessions import SESSION_COOKIE
 from headwater.web.state import WebState, web_state
 
@@ -72,16 +72,7 @@ def login(request: Request, state: State, body: Login) -> JSONResponse:
     cookie, session = auth.sessions.create(user.name)
     record(state.storage, user.name, AuditAction.LOGIN, source=address)
     response = JSONResponse({"user": user.name, "role": user.grant.role.value})
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-        max_age=int(auth.config.session_hours * 3600),
-    )
-    set_csrf_cookie(response, session.csrf)
+    set_session_cookies(response, request, cookie, session, hours=auth.config.session_hours)
     return response
 
 
@@ -101,11 +92,22 @@ def logout(request: Request, state: State) -> JSONResponse:
 @router.get("/api/me", summary="Who is signed in and what they may do")
 def me(request: Request) -> dict[str, Any]:
     """``user`` is None before sign-in; ``permissions`` lists what the role allows (the pages hide
-    the rest); ``login_required`` says whether this server has users."""
+    the rest); ``login_required`` says whether this server has users; ``oidc`` (only present then)
+    is true when single sign-on is configured (``/login/oidc``)."""
     principal = getattr(request.state, "principal", None)
-    required = _auth(request).users_configured()
+    auth = _auth(request)
+    required = auth.users_configured()
+    sso: dict[str, Any] = {"oidc": True} if auth.config.oidc is not None else {}
     if principal is None:
-        return {"user": None, "role": None, "scope": "", "via": None, "permissions": [], "login_required": required}
+        return {
+            "user": None,
+            "role": None,
+            "scope": "",
+            "via": None,
+            "permissions": [],
+            "login_required": required,
+            **sso,
+        }
     return {
         "user": principal.name,
         "role": principal.grant.role.value,
@@ -113,6 +115,7 @@ def me(request: Request) -> dict[str, Any]:
         "via": principal.via,
         "permissions": principal.grant.permissions(),
         "login_required": required,
+        **sso,
     }
 
 

@@ -32,9 +32,10 @@ from headwater.web import (
     api_search,
     api_staged,
     api_users,
+    oidc,
     pages,
 )
-from headwater.web.auth import Authenticator, Forbidden
+from headwater.web.auth import Forbidden
 from headwater.web.launch import LaunchNotFound
 from headwater.web.project import ProjectUnavailable
 from headwater.web.security import BodyLimit, Security
@@ -74,11 +75,12 @@ def create_app(
     """
     where = location or find_location(module=module, file=file, attribute=attribute, project_dir=project_dir)
     settings = config or load_config(project_dir)
+    secret = oidc.client_secret(settings.web.auth)  # before opening anything: ConfigError when unset
     if settings.storage_url.startswith("sqlite:///"):
         Path(settings.home).mkdir(parents=True, exist_ok=True)
     state = WebState(where, settings, Storage.open(settings.storage_url))
 
-    auth = Authenticator(state.storage, settings.web.auth)
+    auth = oidc.make_authenticator(state.storage, settings.web.auth, secret)
     # A read-only server (writes need a token or users it does not have) launches nothing, queued runs included.
     launches = token is not None or not writes_need_token or auth.users_configured()
 
@@ -123,6 +125,7 @@ def create_app(
     app.include_router(api_jobs.router)
     app.include_router(api_search.router)
     app.include_router(api_users.router)
+    app.include_router(oidc.router)  # single sign-on: /login/oidc and its callback
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -41,6 +41,7 @@ from headwater.web.auth import (
 )
 from headwater.web.boot import host_allowed
 from headwater.web.guard import audit_response, find_rule, refuse, request_details
+from headwater.web.sessions import SESSION_COOKIE, Session
 
 CSRF_COOKIE = "headwater_csrf"
 CSRF_HEADER = "x-headwater-csrf"
@@ -182,7 +183,9 @@ class Security:
         return response
 
 
-_PUBLIC = frozenset({"/login", "/api/login", "/api/me", "/api/csrf", "/api/health"})
+_PUBLIC = frozenset(
+    {"/login", "/login/oidc", "/login/oidc/callback", "/api/login", "/api/me", "/api/csrf", "/api/health"}
+)
 """Paths answered before sign-in."""
 
 _CSRF_MESSAGE = (
@@ -276,6 +279,21 @@ def new_csrf_token() -> str:
 def set_csrf_cookie(response: Response, value: str) -> None:
     """Set the CSRF cookie (readable by the page's script, never sent cross-site)."""
     response.set_cookie(CSRF_COOKIE, value, httponly=False, samesite="strict", path="/")
+
+
+def set_session_cookies(response: Response, request: Request, cookie: str, session: Session, *, hours: float) -> None:
+    """Set the cookies of a new sign-in: the session (HttpOnly, SameSite=Strict, Secure over https,
+    for ``hours``) and its CSRF token."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=int(hours * 3600),
+    )
+    set_csrf_cookie(response, session.csrf)
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -1,5 +1,6 @@
 // The sign-in page: a user name and password posted to /api/login, then on to ?next= (a path of
-// this site only, never another origin).
+// this site only, never another origin); with single sign-on configured (/api/me says oidc), also
+// a link to /login/oidc, which signs in at the OpenID provider and comes back to the same ?next=.
 "use strict";
 
 (() => {
@@ -32,4 +33,10 @@
       el("button", { type: "submit", class: "primary", id: "login-go" }, "Sign in")),
     status);
   name.focus();
+  HW.me.then((me) => {
+    if (!me || !me.oidc) return;
+    const sso = el("a", { id: "login-oidc", class: "button", href: "/login/oidc?next=" + encodeURIComponent(target) },
+      "Sign in with single sign-on");
+    root.insertBefore(el("p", {}, sso), status);
+  });
 })();
