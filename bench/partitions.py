@@ -7,7 +7,8 @@ second, and (P3b) how fast the same backfill queues its runs for the daemon (``-
 compares the per-step overhead of a backfill with unpartitioned runs of as many steps; P5 times a
 run of an unpartitioned asset reading six years of hourly partitions (52,608) of which three are
 stored, per IO manager, beside the per-partition ``exists`` calls the run start made before (timed
-on 300 calls and scaled: with DuckDB, 2 years took 339 s). Medians of several repetitions; timings
+on 300 calls and scaled: with DuckDB, 2 years took 339 s); P6 draws the health grid of one asset
+with 10,000 partitions, a check on each and a freshness policy. Medians of several repetitions; timings
 never appear in tests.
 """
 
@@ -18,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from typing import Any
 
 from timing import median_time
@@ -25,10 +27,12 @@ from timing import median_time
 import headwater as hw
 from headwater.definitions.partitions import KeyContext
 from headwater.events import Event, EventType
+from headwater.events.checks import CheckEvaluated
 from headwater.graph.backfill_plan import plan_backfill
 from headwater.graph.partition_plan import run_inputs
 from headwater.instance.backfill import create_backfill
 from headwater.instance.backfill_run import run_backfill
+from headwater.state.partition_grid import partition_grid
 from headwater.state.partition_status import partition_status
 
 THREE_YEARS = hw.DailyPartitions(start="2023-01-01", end="2026-01-01")
@@ -109,6 +113,50 @@ def p2_status(repeat: int) -> dict[str, Any]:
         "ranges": len(status.ranges),
         "counts": status.counts,
         "status_ms": round(seconds * 1000, 2),
+    }
+
+
+def p6_grid(repeat: int) -> dict[str, Any]:
+    """The health grid of one asset with 10,000 daily partitions, a check evaluated on each and a
+    freshness policy: materialized with two code versions, check failures, failures and gaps."""
+    partitions = hw.DailyPartitions(start="1990-01-01", end="2017-05-19")  # 10,000 days
+    asset = hw.asset(
+        name="big", partitions=partitions, code_version="2", freshness=hw.Freshness(max_lag=timedelta(hours=6))
+    )(_root)
+    defs = hw.Definitions(assets=[asset])
+    graph = hw.AssetGraph.from_definitions(defs)
+    key = hw.AssetKey("big")
+    with tempfile.TemporaryDirectory() as tmp, _instance(tmp) as instance:
+        batch: list[Event] = []
+        for i, partition in enumerate(partitions.keys()):
+            if i % 97 == 5:
+                data = {"asset_keys": ["big"], "error": "ValueError: bad day"}
+                batch.append(Event(run_id="r", type=EventType.STEP_FAILED, partition=partition, data=data))
+            elif i % 10 != 3:
+                version = "1" if i < 2_000 else "2"
+                made = {"code_version": version}
+                batch.append(
+                    Event(run_id="r", type=EventType.ASSET_MATERIALIZED, asset_key=key, partition=partition, data=made)
+                )
+                verdict = CheckEvaluated(check="rows", passed=i % 50 != 7).to_data()
+                batch.append(
+                    Event(run_id="r", type=EventType.CHECK_EVALUATED, asset_key=key, partition=partition, data=verdict)
+                )
+        for start in range(0, len(batch), 2000):
+            instance.storage.store_events(batch[start : start + 2000])
+        found: dict[str, Any] = {}
+        now = time.time()
+
+        def run() -> None:
+            found["grid"] = partition_grid(instance.storage, graph, key, KeyContext(), now=now)
+
+        seconds = median_time(run, repeat)
+    grid = found["grid"]
+    return {
+        "partitions": grid.total,
+        "ranges": len(grid.ranges),
+        "counts": {k: v for k, v in grid.counts.items() if v},
+        "grid_ms": round(seconds * 1000, 2),
     }
 
 
@@ -233,6 +281,7 @@ def main() -> None:
         "P3b_queued_backfill_submission": p3_queued_submission(200 if quick else 1_000),
         "P4_backfill_step_overhead": p4_overhead(20 if quick else 50, 1 if quick else 3),
         "P5_read_stored_of_52608_hours": p5_read_stored(1 if quick else 3),
+        "P6_grid_10000_partitions_checks_freshness": p6_grid(repeat),
     }
     print(json.dumps(figures, indent=2))
 

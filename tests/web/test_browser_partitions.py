@@ -94,3 +94,54 @@ def test_materialize_a_partitioned_asset_picks_partitions_in_place(chromium: str
         page.goto(url + "/")
         expect(page.locator('.node[data-key="daily"] [data-fact="partitions"]')).to_have_text("4/10")
     assert errors == []
+
+
+REGIONS = """
+import headwater as hw
+
+
+@hw.asset(
+    partitions=hw.MultiPartitions(
+        {"date": hw.DailyPartitions(start="2026-01-01", end="2026-01-03"), "region": hw.StaticPartitions(["eu", "us"])}
+    )
+)
+def sales(context: hw.Context) -> int:
+    return 0 if context.partition_key == "2026-01-02|eu" else 1
+
+
+@hw.check(asset="sales")
+def has_rows(sales: int) -> hw.CheckResult:
+    return hw.CheckResult(passed=sales > 0)
+
+
+defs = hw.Definitions(assets=[sales], checks=[has_rows])
+"""
+
+
+def test_the_partitions_tab_colours_each_partition_says_why_and_rolls_up_dimensions(
+    chromium: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    project = write_project(tmp_path, REGIONS)
+    defs = load_definitions(project.location)
+    with project.instance() as instance:
+        for key in ("2026-01-01|eu", "2026-01-02|eu", "2026-01-02|us"):
+            assert instance.materialize(defs, partition=key).success
+    with serving(project) as url, browser_page(chromium) as (page, errors):
+        page.goto(url + "/assets/sales?tab=partitions")
+        grid = page.locator("#partition-grid")
+        expect(grid).to_have_attribute("data-total", "4")
+        expect(page.locator("#partition-counts")).to_contain_text("check failed 1")
+        expect(page.locator("#partition-counts")).to_contain_text("materialized 2")
+        # the grid is in key order: 01|eu, 01|us, 02|eu, 02|us; the third cell is the check failure
+        grid.hover(position={"x": 2 * 13 + 6, "y": 6})
+        expect(page.locator("#partition-hover")).to_have_text(
+            "2026-01-02|eu: check failed (1) — check has_rows failed on its current value"
+        )
+        region = page.locator('table.partition-dimension[data-dimension="region"]')
+        expect(region.locator("tr")).to_have_count(3)
+        expect(region).to_contain_text("1 check failed, 1 materialized")
+        date = page.locator('table.partition-dimension[data-dimension="date"]')
+        expect(date.locator("tr").nth(1)).to_contain_text("1 materialized, 1 missing")
+    assert errors == []

@@ -133,8 +133,13 @@ STATUS_STYLES: Mapping[str, str] = {
     "running": "cyan",
     "queued": "dim",
     "not run": "dim",
+    "check_failed": "red",
+    "overdue": "red",
+    "stale": "yellow",
+    "in_progress": "cyan",
+    "missing": "dim",
 }
-"""Colour of a run or step status."""
+"""Colour of a run, step or partition status."""
 
 
 def progress_bar(label: str) -> Any:

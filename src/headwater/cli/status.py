@@ -23,6 +23,7 @@ STATUS_STYLES = {"fresh": "green", "stale": "yellow", "missing": "dim", "overdue
 
 
 @click.command("status")
+@click.argument("asset", metavar="[KEY]", required=False)
 @location_options
 @click.option("--select", "selection", metavar="SEL", help="Only assets in this selection (e.g. 'status:stale').")
 @click.option(
@@ -31,20 +32,43 @@ STATUS_STYLES = {"fresh": "green", "stale": "yellow", "missing": "dim", "overdue
     help="Status of one partition, compared with the upstream partitions it reads "
     "(default: unpartitioned assets, and a partition summary for partitioned ones).",
 )
+@click.option(
+    "--partitions",
+    "each_partition",
+    is_flag=True,
+    help="With KEY, a partitioned asset: the health of each partition (materialized, stale, failed, check "
+    "failed, overdue, missing, in progress) as ranges with their reasons, and per dimension.",
+)
 @json_option
 def status_command(
+    asset: str | None,
     module: str | None,
     file: str | None,
     attribute: str | None,
     selection: str | None,
     partition: str | None,
+    each_partition: bool,
     as_json: bool,
 ) -> None:
-    """Show whether each asset is fresh, stale or missing, every reason it is not fresh, and freshness (overdue).
+    """Show whether each asset (or asset KEY) is fresh, stale or missing, every reason it is not fresh,
+    and freshness (overdue).
 
     Without --partition a partitioned asset shows its partition health instead ("4/4 partitions",
-    failed, in progress and stale counts), as ``/api/assets/KEY`` gives it.
+    failed, in progress and stale counts), as ``/api/assets/KEY`` gives it; ``KEY --partitions``
+    shows each of its partitions.
     """
+    if each_partition:
+        if asset is None or selection is not None or partition is not None:
+            raise click.UsageError(
+                "--partitions shows the partitions of one asset: give its key, e.g. "
+                "`headwater assets status daily_sales --partitions` (without --select or --partition)"
+            )
+        _partition_grid(asset, module, file, attribute, as_json)
+        return
+    if asset is not None:
+        if selection is not None:
+            raise click.UsageError(f"give the asset {asset!r} or --select {selection!r}, not both")
+        selection = asset
     from headwater.instance import Instance
     from headwater.state.partition_health import partition_health
     from headwater.state.status import ReasonKind, partition_summary
@@ -93,6 +117,39 @@ def status_command(
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
     late = f"; {overdue} overdue" if overdue else ""
     out.print(output.text(f"{len(rows)} assets: {summary}{late}"))
+
+
+def _partition_grid(key: str, module: str | None, file: str | None, attribute: str | None, as_json: bool) -> None:
+    import time
+
+    from headwater.instance import Instance
+    from headwater.state.partition_grid import partition_grid
+    from headwater.state.partition_status import key_context
+
+    defs = load(module, file, attribute)
+    with Instance.get() as instance:
+        graph = instance.graph_for(defs)
+        found = partition_grid(instance.storage, graph, key, key_context(instance.storage, graph), now=time.time())
+    if as_json:
+        output.print_json(found.to_json())
+        return
+    out = output.console()
+    counts = ", ".join(f"{n:,} {s.replace('_', ' ')}" for s, n in found.counts.items() if n)
+    out.print(output.text(f"{found.asset_key}: {found.total:,} partitions ({found.partitions}): {counts}"))
+    table = output.table("status", "from", "to", "count", "reason")
+    for span in found.ranges:
+        status = output.text(span.status.replace("_", " "), output.STATUS_STYLES.get(span.status, ""))
+        table.add_row(status, *(output.text(v) for v in (span.start, span.end, f"{span.count:,}", span.reason)))
+    out.print(table)
+    for name, values in found.dimensions:
+        by_value = output.table(name, "status", "partitions")
+        for value in values:
+            shown = ", ".join(f"{n:,} {s.replace('_', ' ')}" for s, n in value.counts.items())
+            style = output.STATUS_STYLES.get(value.status, "")
+            by_value.add_row(
+                output.text(value.value), output.text(value.status.replace("_", " "), style), output.text(shown)
+            )
+        out.print(by_value)
 
 
 @click.command("why")

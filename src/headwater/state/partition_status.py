@@ -7,9 +7,9 @@ of partitions; 10,000 partitions come back as a handful of ranges.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from headwater.definitions.partitions import RANGE_SEPARATOR, KeyContext, PartitionsDefinition
 from headwater.errors import SelectionError
@@ -17,6 +17,8 @@ from headwater.events import RunStatus
 from headwater.graph import AssetGraph
 from headwater.keys import AssetKey
 from headwater.storage import Storage
+
+T = TypeVar("T")
 
 STATUSES: Final = ("materialized", "failed", "missing", "in_progress")
 
@@ -106,31 +108,41 @@ def summarise(
     failed = ids.get("failure", {})
     keys: Sequence[str] = definition.keys(ctx)
     counts = dict.fromkeys(STATUSES, 0)
-    ranges: list[PartitionRange] = []
-    current: str | None = None
-    start = previous = ""
-    count = 0
     # Only the few partitions whose latest event is a failure, or that are running, are looked up twice.
     failed_last = {p for p, event_id in failed.items() if event_id > materialized.get(p, 0)}
-    for partition in keys:
-        status = "materialized" if partition in materialized else "missing"
-        if partition in failed_last:
-            status = "failed"
+
+    def status_of(partition: str) -> str:
         if running and partition in running:
-            status = "in_progress"
-        if status != current:
-            if current is not None:
-                ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
-                counts[current] += count
-            current, start, count = status, partition, 0
-        previous = partition
-        count += 1
-    if current is not None:
-        ranges.append(PartitionRange(status=current, start=start, end=previous, count=count))
-        counts[current] += count
+            return "in_progress"
+        if partition in failed_last:
+            return "failed"
+        return "materialized" if partition in materialized else "missing"
+
+    ranges: list[PartitionRange] = []
+    for status, start, end, count in runs_of(keys, status_of):
+        ranges.append(PartitionRange(status=status, start=start, end=end, count=count))
+        counts[status] += count
     return PartitionStatus(
         asset_key=key, partitions=definition.describe(), total=len(keys), counts=counts, ranges=tuple(ranges)
     )
+
+
+def runs_of(keys: Iterable[str], value_of: Callable[[str], T]) -> Iterator[tuple[T, str, str, int]]:
+    """The runs of consecutive ``keys`` with one value: (value, first key, last key, how many)."""
+    current: T | None = None
+    start = previous = ""
+    count = 0
+    for key in keys:
+        value = value_of(key)
+        if count and value != current:
+            yield current, start, previous, count  # type: ignore[misc]
+            count = 0
+        if not count:
+            current, start = value, key
+        previous = key
+        count += 1
+    if count:
+        yield current, start, previous, count  # type: ignore[misc]
 
 
 def key_context(storage: Storage, graph: AssetGraph) -> KeyContext:

@@ -103,6 +103,45 @@ class LatestReads:
         with self._read("read latest events") as conn:
             return {row.latest_partition: row_to_record(row) for row in conn.execute(stmt)}
 
+    def partition_code_versions(self, key: AssetKey, *, versions: bool = True) -> dict[str, tuple[int, str | None]]:
+        """Partition -> (event id, code version) of the latest materialization of each partition of
+        ``key``: one query over plain tuples, each event's JSON read only for its code version (not at
+        all with ``versions=False``, which gives None for each)."""
+        columns = [asset_latest.c.partition, asset_latest.c.event_id]
+        stmt = select(*columns, events.c.data) if versions else select(*columns)
+        if versions:
+            stmt = stmt.join(events, events.c.id == asset_latest.c.event_id)
+        stmt = stmt.where(
+            asset_latest.c.asset_key == key.to_string(),
+            asset_latest.c.kind == "materialization",
+            asset_latest.c.partition != "",
+        )
+        with self._read("read code versions per partition") as conn:
+            rows = cast("list[tuple[str, int, str]]", conn.execute(stmt).all())
+        if not versions:
+            return {row[0]: (row[1], None) for row in rows}
+        decode = _JSON.decode
+        out: dict[str, tuple[int, str | None]] = {}
+        for partition, event_id, data in rows:
+            version = decode(data).get("code_version") if "code_version" in data else None
+            out[partition] = (event_id, version if isinstance(version, str) else None)
+        return out
+
+    def partition_failed_checks(self, key: AssetKey) -> dict[str, list[tuple[str, int]]]:
+        """Partition -> (check name, event id) of each check whose latest evaluation of that partition
+        of ``key`` failed (one indexed query; the caller compares the ids with the partition's
+        materialization to know whether an evaluation judges its current value)."""
+        c = check_latest.c
+        stmt = select(c.partition, c.check_name, c.event_id).where(
+            c.asset_key == key.to_string(), c.partition != "", c.outcome == CheckOutcome.FAILED.value
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        with self._read("read failed checks per partition") as conn:
+            rows = cast("list[tuple[str, str, int]]", conn.execute(stmt).all())
+        for partition, name, event_id in rows:
+            out.setdefault(partition, []).append((name, event_id))
+        return out
+
     def latest_of_partitions(
         self, keys: Collection[AssetKey], kind: str = "materialization"
     ) -> dict[AssetKey, dict[str, EventRecord]]:

@@ -4,6 +4,7 @@ status ranges and column lineage), diffs of two materializations, selections, li
 from __future__ import annotations
 
 import json
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,6 +15,7 @@ from headwater.graph.selection import select
 from headwater.keys import AssetKey
 from headwater.state.columns import column_lineage
 from headwater.state.diff import diff
+from headwater.state.partition_grid import partition_grid
 from headwater.state.partition_health import partition_health
 from headwater.state.partition_status import key_context, partition_status
 from headwater.state.status import UPSTREAM_REASON_KINDS
@@ -111,12 +113,13 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
                 series.setdefault(str(name), []).append([record.event.timestamp, float(value)])
     checks = {c.check: c for c in states.checks(asset_key)}
     evaluations = state.storage.asset_events(asset_key, types=[EventType.CHECK_EVALUATED], limit=50)
-    partitions = health = None
+    partitions = health = grid = None
     if spec.partitions is not None:
         ctx = key_context(state.storage, graph)
         found = partition_status(state.storage, graph, asset_key, ctx)
         partitions = {**found.to_json(), "definition": spec.partitions.describe()}
         health = partition_health(state.storage, graph, asset_key, found, ctx).to_json()
+        grid = partition_grid(state.storage, graph, asset_key, ctx, now=time.time()).to_json()
     return {
         "key": asset_key.to_string(),
         "group": spec.group,
@@ -150,6 +153,7 @@ def asset(state: State, key: str, limit: Annotated[int, Query(ge=1, le=1000)] = 
         "check_history": [event_json(r) for r in evaluations],
         "partition_status": partitions,
         "partition_health": health,
+        "partition_grid": grid,
     }
 
 

@@ -124,7 +124,7 @@
         el("div", { class: "card" }, el("h3", {}, "Latest metadata"), meta.length ? el("dl", {}, meta.flatMap(([k, v]) => [el("dt", {}, k), el("dd", { "data-name": k }, HW.metadataValue(v))])) : el("p", { class: "muted" }, "none"))),
       series.length ? [el("h3", {}, "Metadata over time"), el("div", { class: "cards", id: "plots" }, series.map(([n, pts]) => plot(n, pts)))] : null);
 
-    HW.fill(panels.partitions, a.partition_status ? partitionGrid(a.partition_status) : el("p", { class: "muted" }, "Not partitioned."));
+    HW.fill(panels.partitions, a.partition_grid ? partitionGrid(a.partition_grid, a.partition_status.definition) : el("p", { class: "muted" }, "Not partitioned."));
 
     HW.fill(panels.checks, el("h3", {}, "Checks"),
       a.checks.length ? el("table", { id: "checks" }, el("tr", {}, ["check", "blocking", "severity", "latest"].map((h) => el("th", {}, h))),
@@ -247,10 +247,13 @@
     api(apiPath + "/columns").then((c) => columnsSection(c, box, wanted)).catch((e) => HW.fill(box, el("h3", {}, "Columns"), HW.errorBox(e.message)));
   }
 
-  // Partition status: one cell per partition on a canvas (10,000 cells draw in a few ms), coloured
-  // by the status ranges of the partition status query; hovering names the range; ranges listed below.
-  const COLOURS = { materialized: "#16a34a", failed: "#dc2626", missing: "#d1d5db", in_progress: "#2563eb" };
-  function partitionGrid(p) {
+  // Partition health: one cell per partition on a canvas (10,000 cells draw in a few ms), coloured
+  // by the ranges of the partition grid (status and reason); hovering names the range and why; the
+  // ranges are listed below, and a multi-partitioned asset gets a table per dimension.
+  const COLOURS = { materialized: "#16a34a", failed: "#dc2626", check_failed: "#f97316", overdue: "#9333ea",
+    stale: "#eab308", missing: "#d1d5db", in_progress: "#2563eb" };
+  const label = (s) => s.replace("_", " ");
+  function partitionGrid(p, definition) {
     const CELL = p.total > 2000 ? 6 : 12, GAP = 1, COLS = Math.max(1, Math.floor(960 / (CELL + GAP)));
     const rows = Math.ceil(p.total / COLS);
     const canvas = el("canvas", { id: "partition-grid", width: COLS * (CELL + GAP), height: Math.max(1, rows) * (CELL + GAP), "data-total": p.total });
@@ -269,15 +272,21 @@
       let at = -1;
       for (let r = 0; r < starts.length && starts[r] <= n; r++) at = r;
       const r = p.ranges[at];
-      hover.textContent = r && n < p.total ? `${r.start === r.end ? r.start : r.start + " … " + r.end}: ${r.status.replace("_", " ")} (${r.count})` : "";
+      const span = r ? (r.start === r.end ? r.start : r.start + " … " + r.end) : "";
+      hover.textContent = r && n < p.total ? `${span}: ${label(r.status)} (${r.count})${r.reason ? " — " + r.reason : ""}` : "";
     });
     const counts = Object.entries(p.counts).filter(([, n]) => n > 0);
-    return [el("h3", {}, `Partitions (${p.total}, ${p.definition})`),
-      el("div", { class: "legend", id: "partition-counts" }, counts.map(([s, n]) => el("span", { class: `chip part-${s}` }, `${s.replace("_", " ")} ${n}`))),
-      canvas, hover,
+    const dimensions = (p.dimensions || []).map((d) => el("table", { class: "partition-dimension", "data-dimension": d.name },
+      el("tr", {}, [d.name, "status", "partitions"].map((h) => el("th", {}, h))),
+      d.values.slice(0, 500).map((v) => el("tr", {}, el("td", { class: "mono" }, v.value),
+        el("td", {}, el("span", { class: `chip part-${v.status}` }, label(v.status))),
+        el("td", {}, Object.entries(v.counts).map(([s, n]) => `${n} ${label(s)}`).join(", "))))));
+    return [el("h3", {}, `Partitions (${p.total}, ${definition})`),
+      el("div", { class: "legend", id: "partition-counts" }, counts.map(([s, n]) => el("span", { class: `chip part-${s}` }, `${label(s)} ${n}`))),
+      canvas, hover, ...dimensions,
       el("details", {}, el("summary", {}, `${p.ranges.length} ranges`), el("table", { id: "partition-ranges" },
-        el("tr", {}, ["status", "from", "to", "partitions"].map((h) => el("th", {}, h))),
-        p.ranges.slice(0, 500).map((r) => el("tr", {}, el("td", {}, r.status.replace("_", " ")), el("td", { class: "mono" }, r.start), el("td", { class: "mono" }, r.end), el("td", {}, r.count)))))];
+        el("tr", {}, ["status", "from", "to", "partitions", "why"].map((h) => el("th", {}, h))),
+        p.ranges.slice(0, 500).map((r) => el("tr", {}, el("td", {}, label(r.status)), el("td", { class: "mono" }, r.start), el("td", { class: "mono" }, r.end), el("td", {}, r.count), el("td", {}, r.reason)))))];
   }
 
   async function compare(assetKey) {
