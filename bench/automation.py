@@ -13,6 +13,8 @@ A4: alerts over 1,000 assets, each with a freshness policy, a blocking check (ha
 A5: push: from a report of an upstream asset (``Instance.report``, as ``POST /api/assets/KEY/report``
     records it) to the daemon having queued the eager downstream run, with the daemon's interval at
     ten minutes (it reacts to the wake-up, not to its clock): median and worst of 10 reports.
+A6: a tick over 100 eager assets with 1,001 daily partitions each after the roots' latest five days
+    were re-materialized (the days requested downstream), and a steady tick after it.
 """
 
 from __future__ import annotations
@@ -302,6 +304,74 @@ def _copy(landed: int) -> int:
     return landed
 
 
+A6_DAYS = hw.DailyPartitions(start="2023-01-01", end="2025-09-28")  # 1,001 days
+
+
+def partitioned_tick(folder: Path, assets: int = 100) -> dict[str, Any]:
+    """A6: a daemon tick over 100 eager assets (layers of 10, two parents each) with 1,001 daily
+    partitions each, every partition materialized once, then the latest five days of the roots
+    re-materialized: the tick requests those days downstream; then a steady tick."""
+    specs: list[hw.AssetSpec[..., Any]] = []
+    for i in range(assets):
+        layer, column = divmod(i, 10)
+        name = f"a{i:03d}"
+        if layer == 0:
+            specs.append(hw.asset(name=name, partitions=A6_DAYS, automation=hw.eager())(_root))
+        else:
+            base = (layer - 1) * 10
+            ins = {"p0": f"a{base + column:03d}", "p1": f"a{base + (column + 1) % 10:03d}"}
+            specs.append(hw.asset(name=name, ins=ins, partitions=A6_DAYS, automation=hw.eager())(_body))
+    defs = hw.Definitions(assets=specs)
+    days = list(A6_DAYS.keys())
+    with hw.Instance.from_config(hw.InstanceConfig(home=str(folder / "a6"))) as instance:
+        run_id = uuid.uuid4().hex
+        instance.storage.add_run(RunRecord(run_id=run_id))
+        earlier = time.time() - 3600
+        batch: list[Event] = []
+        for i in range(assets):  # in dependency order, so each value is newer than its inputs
+            key = hw.AssetKey(f"a{i:03d}")
+            stamp = earlier + i
+            batch += [
+                Event(run_id=run_id, type=EventType.ASSET_MATERIALIZED, asset_key=key, partition=d, timestamp=stamp)
+                for d in days
+            ]
+        for start in range(0, len(batch), 5000):
+            instance.storage.store_events(batch[start : start + 5000])
+        daemon = Daemon(instance.storage, defs, launch=False)
+        daemon.tick()  # the first evaluation: everything materialized, nothing requested
+        now = time.time()
+        instance.storage.store_events(
+            [
+                Event(
+                    run_id=run_id, type=EventType.ASSET_MATERIALIZED, asset_key=hw.AssetKey(f"a{i:03d}"), partition=d,
+                    timestamp=now,
+                )
+                for i in range(10)
+                for d in days[-5:]
+            ]
+        )  # fmt: skip
+        statements = _count_statements(instance)
+        started = time.perf_counter()
+        changed = daemon.tick()
+        changed_seconds = time.perf_counter() - started
+        changed_statements = statements[0]
+        statements[0] = 0
+        started = time.perf_counter()
+        daemon.tick()
+        steady_seconds = time.perf_counter() - started
+        return {
+            "assets": assets,
+            "partitions_per_asset": len(days),
+            "tick_after_update_seconds": round(changed_seconds, 3),
+            "tick_after_update_queries": changed_statements,
+            "requested_assets": changed.requested_assets,
+            "queued_runs": len(changed.queued_runs),
+            "tick_phases": changed.seconds,
+            "steady_tick_seconds": round(steady_seconds, 3),
+            "steady_tick_queries": statements[0],
+        }
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -312,6 +382,7 @@ def main() -> None:
             "A3_run_failure_sensor": run_status_sensor(folder),
             "A4_alerts_1k": alerts_tick(folder),
             "A5_report_to_request": report_reaction(folder),
+            "A6_tick_100_assets_1000_partitions": partitioned_tick(folder),
         }
     json.dump(result, sys.stdout, indent=2)
     print()
