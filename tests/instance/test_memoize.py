@@ -345,3 +345,36 @@ def test_memoize_on_an_io_manager_that_cannot_verify_values_is_refused(instance:
     for _ in range(2):  # a run-wide --memoize leaves such an asset to run, every time
         assert instance.materialize(loose, memoize=True).success
     assert calls == ["c", "c"]
+
+
+def test_a_multi_asset_is_reused_only_when_every_output_stands(instance: hw.Instance) -> None:
+    calls: list[str] = []
+
+    def project(version: str) -> hw.Definitions:
+        @hw.asset(code_version=version, memoize=True)
+        def feed() -> int:
+            calls.append("feed")
+            return 2
+
+        @hw.multi_asset(outs={"left": None, "right": None}, code_version="1", memoize=True)
+        def pair(feed: int) -> dict[str, int]:
+            calls.append("pair")
+            return {"left": feed, "right": feed * 2}
+
+        @hw.asset(code_version="1", memoize=True)
+        def total(left: int, right: int) -> int:
+            calls.append("total")
+            return left + right
+
+        return hw.Definitions(assets=[feed, pair, total])
+
+    assert instance.materialize(project("1")).success and calls == ["feed", "pair", "total"]
+    again = instance.materialize(project("1"))
+    assert again.success and calls == ["feed", "pair", "total"]
+    assert sorted(unchanged(again)) == ["feed", "pair", "total"]
+    assert sorted(v.asset_key.to_string() for v in unchanged(again)["pair"].reused) == ["left", "right"]
+    # new code for feed, same value: feed runs, its data version stands, so pair and total are cut off
+    cut = instance.materialize(project("2"))
+    assert cut.success and calls == ["feed", "pair", "total", "feed"]
+    assert sorted(unchanged(cut)) == ["pair", "total"]
+    assert cut.value_of("total") == 6
