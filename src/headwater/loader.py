@@ -97,8 +97,7 @@ def _definitions_in(module: ModuleType, attribute: str, where: str) -> Definitio
                 "or pass the attribute name"
             )
     if callable(value) and not isinstance(value, Definitions):
-        with gc_paused():  # a factory builds the assets now, as an import does
-            value = value()
+        value = value()
     if not isinstance(value, Definitions):
         raise DefinitionError(
             f"{where} attribute '{attribute}' is {type(value).__name__}, not hw.Definitions: set it to "

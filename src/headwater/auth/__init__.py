@@ -4,19 +4,7 @@ instance, web and CLI that use it; it never runs or loads user code."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from headwater.lazy import lazy_attributes as _lazy_attributes
-
-if TYPE_CHECKING:
-    from headwater.auth.accounts import Accounts, User
-    from headwater.auth.roles import Grant, Permission, Role, Scope
-
-_EXPORTS = {
-    "Accounts": "headwater.auth.accounts",
-    "User": "headwater.auth.accounts",
-    **dict.fromkeys(("Grant", "Permission", "Role", "Scope"), "headwater.auth.roles"),
-}
-__getattr__, __dir__ = _lazy_attributes(__name__, _EXPORTS, globals())
+from headwater.auth.accounts import Accounts, User
+from headwater.auth.roles import Grant, Permission, Role, Scope
 
 __all__ = ["Accounts", "Grant", "Permission", "Role", "Scope", "User"]

@@ -6,18 +6,7 @@ subprocesses; it never imports the instance layer (``headwater.instance.daemon.b
 a :class:`Daemon` an instance's storage, configuration and backfill driver).
 """
 
-from typing import TYPE_CHECKING
-
-from headwater.lazy import lazy_attributes as _lazy_attributes
-
-if TYPE_CHECKING:
-    from headwater.automation.config import AutomationConfig, DaemonConfig, RunsConfig
-    from headwater.automation.daemon import Daemon, TickSummary
-
-_EXPORTS = {
-    **dict.fromkeys(("AutomationConfig", "DaemonConfig", "RunsConfig"), "headwater.automation.config"),
-    **dict.fromkeys(("Daemon", "TickSummary"), "headwater.automation.daemon"),
-}
-__getattr__, __dir__ = _lazy_attributes(__name__, _EXPORTS, globals())
+from headwater.automation.config import AutomationConfig, DaemonConfig, RunsConfig
+from headwater.automation.daemon import Daemon, TickSummary
 
 __all__ = ["AutomationConfig", "Daemon", "DaemonConfig", "RunsConfig", "TickSummary"]
